@@ -1,0 +1,214 @@
+import FieldlineCore
+import FieldlineProviders
+import FieldlineStore
+import Foundation
+
+/// Accounts, users and signing in.
+public struct Accounts: Sendable {
+    let app: Fieldline
+
+    public static let webSessionLifetime: TimeInterval = 14 * 24 * 3600
+    public static let apiTokenLifetime: TimeInterval = 90 * 24 * 3600
+
+    public struct NewAccount: Sendable {
+        public var name: String?
+        public var timeZone: String?
+        public var businessHours: BusinessHours?
+
+        public init(name: String?, timeZone: String?, businessHours: BusinessHours? = nil) {
+            self.name = name
+            self.timeZone = timeZone
+            self.businessHours = businessHours
+        }
+    }
+
+    public func create(_ input: NewAccount, isDemo: Bool = false) async throws -> Account {
+        let account = Account(
+            id: .generate(), name: try Account.validatedName(input.name),
+            timeZone: try Account.validatedTimeZone(input.timeZone),
+            businessHours: try (input.businessHours ?? .standard).validated(), createdAt: app.clock.now())
+        try await app.database.write { sql in try await AccountStore(sql).insert(account, isDemo: isDemo) }
+        return account
+    }
+
+    public func find(_ id: AccountID) async throws -> Account {
+        guard let account = try await app.database.read({ sql in try await AccountStore(sql).find(id) }) else {
+            throw FieldlineError.notFound(entity: "account", id: id.rawValue)
+        }
+        return account
+    }
+
+    public func demoAccount() async throws -> Account? {
+        try await app.database.read { sql in try await AccountStore(sql).demoAccount() }
+    }
+
+    public func all() async throws -> [Account] {
+        try await app.database.read { sql in try await AccountStore(sql).all() }
+    }
+
+    public struct AccountChanges: Sendable {
+        public var name: String?
+        public var timeZone: String?
+        public var businessHours: BusinessHours?
+
+        public init(name: String? = nil, timeZone: String? = nil, businessHours: BusinessHours? = nil) {
+            self.name = name
+            self.timeZone = timeZone
+            self.businessHours = businessHours
+        }
+    }
+
+    public func update(_ changes: AccountChanges, by actor: Actor) async throws -> Account {
+        try actor.require(.manageAccount)
+        var account = try await find(actor.accountID)
+        if let name = changes.name { account.name = try Account.validatedName(name) }
+        if let timeZone = changes.timeZone { account.timeZone = try Account.validatedTimeZone(timeZone) }
+        if let hours = changes.businessHours { account.businessHours = try hours.validated() }
+        let updated = account
+        try await app.database.write { sql in try await AccountStore(sql).update(updated) }
+        return updated
+    }
+
+    // MARK: Users
+
+    public struct NewUser: Sendable {
+        public var email: String?
+        public var name: String?
+        public var role: String?
+        public var password: String?
+        public var phone: String?
+        public var technicianID: TechnicianID?
+
+        public init(
+            email: String?, name: String?, role: String?, password: String?, phone: String? = nil,
+            technicianID: TechnicianID? = nil
+        ) {
+            self.email = email
+            self.name = name
+            self.role = role
+            self.password = password
+            self.phone = phone
+            self.technicianID = technicianID
+        }
+    }
+
+    /// Adds a user to an account. `actor` is nil only for the operator's CLI and the demo seed.
+    public func createUser(_ input: NewUser, in accountID: AccountID, by actor: Actor?) async throws -> User {
+        if let actor {
+            try actor.require(.manageUsers)
+            guard actor.accountID == accountID else { throw FieldlineError.forbidden(permission: "manage_users") }
+        }
+        let email = try EmailAddress.parse(input.email ?? "")
+        let name = try Text.required(input.name, field: "name", label: "Name", maxLength: 120)
+        guard let roleName = input.role, let role = Role(rawValue: roleName.lowercased()) else {
+            throw FieldlineError.invalid(
+                field: "role",
+                message: "Role must be one of \(Role.allCases.map(\.rawValue).joined(separator: ", ")).")
+        }
+        let password = try PasswordPolicy.validate(input.password)
+        let phone = try input.phone.flatMap { $0.isEmpty ? nil : $0 }.map { raw throws(FieldlineError) in
+            try PhoneNumber.parse(raw)
+        }
+        if role == .technician, input.technicianID == nil {
+            throw FieldlineError.invalid(
+                field: "technicianId", message: "A technician's sign-in must be linked to a technician record.")
+        }
+        let user = User(
+            id: .generate(), accountID: accountID, email: email, name: name, role: role, phone: phone,
+            technicianID: input.technicianID, createdAt: app.clock.now())
+        let hash = app.passwords.hash(password)
+        try await app.database.write { sql in
+            guard try await AccountStore(sql).find(accountID) != nil else {
+                throw FieldlineError.notFound(entity: "account", id: accountID.rawValue)
+            }
+            if let technicianID = user.technicianID,
+                try await TechnicianStore(sql).find(technicianID, in: accountID) == nil
+            {
+                throw FieldlineError.notFound(entity: "technician", id: technicianID.rawValue)
+            }
+            try await AccountStore(sql).insert(user, passwordHash: hash)
+        }
+        return user
+    }
+
+    public func users(by actor: Actor) async throws -> [User] {
+        try actor.require(.manageUsers)
+        return try await app.database.read { sql in try await AccountStore(sql).users(in: actor.accountID) }
+    }
+
+    // MARK: Signing in
+
+    public enum SessionKind: String, Sendable {
+        case web, api
+    }
+
+    public struct IssuedSession: Sendable {
+        public var token: String
+        public var csrfToken: String
+        public var expiresAt: Date
+        public var user: User
+    }
+
+    /// Checks the password and opens a session. The same message answers an unknown email and a
+    /// wrong password, so sign-in cannot be used to discover who has an account.
+    public func signIn(email rawEmail: String?, password: String?, kind: SessionKind) async throws -> IssuedSession {
+        let failure = FieldlineError.unauthenticated(message: "The email or password is incorrect.")
+        guard let rawEmail, let password, !password.isEmpty, let email = try? EmailAddress.parse(rawEmail) else {
+            throw failure
+        }
+        let found = try await app.database.read { sql in try await AccountStore(sql).userForSignIn(email: email) }
+        guard let (user, hash) = found, app.passwords.verify(password, against: hash) else { throw failure }
+        let token = app.tokens.token(bytes: 32)
+        let csrf = app.tokens.token(bytes: 24)
+        let now = app.clock.now()
+        let expiresAt = now.addingTimeInterval(kind == .web ? Self.webSessionLifetime : Self.apiTokenLifetime)
+        try await app.database.write { sql in
+            let store = AccountStore(sql)
+            try await store.deleteExpiredSessions(before: now)
+            try await store.insertSession(
+                tokenDigest: SecureTokens.digest(token), accountID: user.accountID, userID: user.id,
+                kind: kind.rawValue,
+                csrfToken: csrf, createdAt: now, expiresAt: expiresAt)
+        }
+        return IssuedSession(token: token, csrfToken: csrf, expiresAt: expiresAt, user: user)
+    }
+
+    public struct Authenticated: Sendable {
+        public var actor: Actor
+        public var user: User
+        public var account: Account
+        public var csrfToken: String
+        public var kind: SessionKind
+    }
+
+    /// The person behind a session or bearer token, with their current permissions.
+    public func authenticate(token: String, kind: SessionKind) async throws -> Authenticated {
+        let now = app.clock.now()
+        let result = try await app.database.read { sql -> Authenticated? in
+            let store = AccountStore(sql)
+            guard let session = try await store.session(tokenDigest: SecureTokens.digest(token), at: now),
+                session.kind == kind.rawValue,
+                let user = try await store.user(session.userID, in: session.accountID),
+                let account = try await store.find(session.accountID)
+            else { return nil }
+            var chat: TechnicianChatPermissions?
+            if let technicianID = user.technicianID {
+                chat = try await TechnicianStore(sql).find(technicianID, in: account.id)?.chat
+            }
+            return Authenticated(
+                actor: Actor(user: user, technicianChat: chat), user: user, account: account,
+                csrfToken: session.csrfToken, kind: kind)
+        }
+        guard let result else {
+            throw FieldlineError.unauthenticated(
+                message: "Your session has expired or the token is not valid; sign in again.")
+        }
+        return result
+    }
+
+    public func signOut(token: String) async throws {
+        try await app.database.write { sql in
+            try await AccountStore(sql).deleteSession(tokenDigest: SecureTokens.digest(token))
+        }
+    }
+}

@@ -1,0 +1,169 @@
+import FieldlineCore
+import Foundation
+
+/// A realistic demo business for `fieldline serve --demo`: customers around Austin, a crew of
+/// technicians, jobs today (some already under way) and tomorrow, and a few open bookings.
+/// Created once; later runs find it and only report how to sign in.
+public struct DemoSeed: Sendable {
+    let app: Fieldline
+
+    public init(app: Fieldline) {
+        self.app = app
+    }
+
+    public struct SignIn: Sendable, Equatable {
+        public var email: String
+        public var password: String
+        public var created: Bool
+    }
+
+    public static let adminEmail = "admin@northside.example"
+    public static let dispatcherEmail = "dispatch@northside.example"
+    public static let password = "fieldline-demo"
+
+    public func ensure() async throws -> SignIn {
+        if try await app.accounts.demoAccount() != nil {
+            return SignIn(email: Self.adminEmail, password: Self.password, created: false)
+        }
+        var hours: [Int: BusinessHours.Period] = [7: BusinessHours.Period(opens: 8 * 60, closes: 12 * 60)]
+        for weekday in 2...6 {
+            hours[weekday] = BusinessHours.Period(opens: 7 * 60, closes: 18 * 60)
+        }
+        let account = try await app.accounts.create(
+            Accounts.NewAccount(
+                name: "Northside Plumbing & Air", timeZone: "America/Chicago", businessHours: BusinessHours(days: hours)
+            ),
+            isDemo: true)
+        let adminUser = try await app.accounts.createUser(
+            .init(email: Self.adminEmail, name: "Dana Whitfield", role: "admin", password: Self.password),
+            in: account.id, by: nil)
+        let admin = Actor(user: adminUser)
+        _ = try await app.accounts.createUser(
+            .init(
+                email: Self.dispatcherEmail, name: "Marcus Bell", role: "dispatcher", password: Self.password,
+                phone: "(512) 555-0100"),
+            in: account.id, by: admin)
+
+        var technicians: [Technician] = []
+        for (name, phone, rating, chat) in [
+            ("Luis Romero", "(512) 555-0131", 4.9, true), ("Priya Nair", "(512) 555-0132", 4.7, true),
+            ("Tom Becker", "(512) 555-0133", 3.8, false), ("Aisha Grant", "(512) 555-0134", 4.5, true),
+            ("Kenji Watanabe", "(512) 555-0135", 5.0, false),
+        ] {
+            technicians.append(
+                try await app.technicians.add(
+                    .init(name: name, phone: phone, rating: rating, canViewChats: chat, canReplyChats: chat), by: admin)
+            )
+        }
+        _ = try await app.accounts.createUser(
+            .init(
+                email: "luis@northside.example", name: "Luis Romero", role: "technician", password: Self.password,
+                technicianID: technicians[0].id),
+            in: account.id, by: admin)
+
+        let people: [(String, String, String, String, String, Bool, Double, Double)] = [
+            ("Robert Castellanos", "(512) 555-0142", "418 Birchwood Ln", "Austin", "78704", true, 30.2449, -97.7694),
+            ("Harbor View Dental", "(512) 555-0187", "22 Harbor St", "Austin", "78701", true, 30.2672, -97.7431),
+            ("Megan O'Connell", "(737) 555-0119", "1907 Willow Creek Dr", "Austin", "78741", false, 30.2287, -97.7266),
+            (
+                "Greenleaf Property Management", "(512) 555-0160", "5400 N Lamar Blvd", "Austin", "78751", true,
+                30.3232, -97.7297
+            ),
+            ("Samuel Osei", "(512) 555-0124", "3311 Red River St", "Austin", "78705", true, 30.2905, -97.7317),
+            ("Linda Park", "(737) 555-0171", "800 W 6th St Apt 14", "Austin", "78703", false, 30.2707, -97.7530),
+            ("Café Bravo", "(512) 555-0193", "1100 S Congress Ave", "Austin", "78704", true, 30.2510, -97.7493),
+            ("Jorge & Ana Medina", "(512) 555-0148", "7205 Manchaca Rd", "Austin", "78745", false, 30.2060, -97.8039),
+            (
+                "Westlake Fitness", "(512) 555-0102", "3801 Bee Caves Rd", "West Lake Hills", "78746", true, 30.2745,
+                -97.8004
+            ),
+            ("Kevin Marsh", "(737) 555-0155", "2502 E Cesar Chavez St", "Austin", "78702", false, 30.2556, -97.7195),
+            ("Nora Whitaker", "(512) 555-0176", "4607 Avenue D", "Austin", "78751", true, 30.3148, -97.7260),
+            ("Pinnacle Realty", "(512) 555-0110", "9600 Great Hills Trl", "Austin", "78759", true, 30.3953, -97.7470),
+        ]
+        var customers: [(Customer, LocationID)] = []
+        for (index, person) in people.enumerated() {
+            let (name, phone, street, city, zip, verified, latitude, longitude) = person
+            let email = name.lowercased().filter { $0.isASCII && $0.isLetter } + "@example.com"
+            let customer = try await app.customers.create(
+                .init(
+                    name: name, notes: index == 0 ? "Dog in the backyard — use the side gate." : nil,
+                    location: .init(
+                        name: index % 4 == 1 ? "Main office" : nil, street: street, city: city, state: "TX",
+                        postalCode: zip, verified: verified, latitude: verified ? latitude : nil,
+                        longitude: verified ? longitude : nil),
+                    phones: [
+                        .init(
+                            number: phone, kind: index % 5 == 3 ? "landline" : "mobile",
+                            label: index % 4 == 1 ? "Office" : "Cell",
+                            marketingUpdates: index % 3 == 0)
+                    ],
+                    emails: index % 2 == 0 ? [email] : []),
+                by: admin)
+            let detail = try await app.customers.detail(customer.id, by: admin)
+            guard let location = detail.locations.first else { continue }
+            customers.append((customer, location.id))
+        }
+        if let robert = customers.first {
+            _ = try await app.customers.addLocation(
+                .init(name: "Rental", street: "1214 E 7th St", city: "Austin", state: "TX", postalCode: "78702"),
+                to: robert.0.id, by: admin)
+        }
+
+        let calendar = account.calendar
+        let today = calendar.startOfDay(for: app.clock.now())
+        func at(_ dayOffset: Int, _ hour: Int) -> Date {
+            let day: Date = calendar.date(byAdding: Calendar.Component.day, value: dayOffset, to: today) ?? today
+            return calendar.date(bySettingHour: hour, minute: 0, second: 0, of: day) ?? day
+        }
+        let plan: [(Int, Int, Int, String, [Int], AssignmentStatus)] = [
+            (0, 0, 8, "Water heater leaking, no hot water", [0], .done),
+            (1, 0, 9, "Quarterly backflow test", [1], .working),
+            (2, 0, 10, "AC blowing warm air", [2, 4], .dispatched),
+            (3, 0, 13, "Replace kitchen faucet", [3], .scheduled),
+            (4, 0, 15, "Clogged main line — camera inspection", [0], .scheduled),
+            (5, 0, 16, "Thermostat not responding", [], .scheduled),
+            (6, 1, 8, "Grease trap service", [1], .scheduled),
+            (7, 1, 10, "Install tankless water heater", [0, 2], .scheduled),
+            (8, 1, 13, "Annual furnace tune-up", [3], .scheduled),
+            (9, 1, 15, "Running toilet and low pressure", [4], .scheduled),
+            (10, -1, 9, "Gas smell near water heater", [0], .done),
+        ]
+        for (customerIndex, day, hour, summary, crew, status) in plan {
+            let (customer, location) = customers[customerIndex]
+            let job = try await app.jobs.book(
+                .init(
+                    customerID: customer.id, locationID: location, summary: summary, startsAt: at(day, hour),
+                    endsAt: at(day, hour + 2), arrivalWindowStart: at(day, hour), arrivalWindowEnd: at(day, hour + 1),
+                    technicianIDs: crew.map { technicians[$0].id },
+                    customFields: customerIndex == 1 ? ["PO number": "HV-2231"] : nil),
+                by: admin)
+            let assignments = try await app.jobs.detail(job.id, by: admin).assignments
+            for assignment in assignments {
+                let steps: [AssignmentAction] =
+                    switch status {
+                    case .scheduled: []
+                    case .dispatched: [.dispatch]
+                    case .working: [.dispatch, .arrive]
+                    case .done: [.dispatch, .arrive, .complete]
+                    }
+                for step in steps { _ = try await app.jobs.advance(assignment.id, step, by: admin) }
+            }
+        }
+
+        _ = try await app.bookings.create(
+            .init(
+                source: "web", customerID: customers[11].0.id, locationID: customers[11].1,
+                summary: "Leak under the break-room sink", details: "Noticed water on the floor this morning.",
+                requestedFor: at(2, 9)), by: admin)
+        _ = try await app.bookings.create(
+            .init(
+                source: "phone", contactName: "Grace Liu", contactPhone: "(512) 555-0199",
+                summary: "Estimate for whole-house repipe"), by: admin)
+        _ = try await app.bookings.create(
+            .init(
+                source: "servicechannel", customerID: customers[1].0.id, locationID: customers[1].1,
+                summary: "WO 8841207 · Restroom faucet dripping", details: "Priority: Normal · NTE $450"), by: admin)
+        return SignIn(email: Self.adminEmail, password: Self.password, created: true)
+    }
+}

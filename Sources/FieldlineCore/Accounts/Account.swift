@@ -1,0 +1,128 @@
+import Foundation
+
+/// One business. Everything else in the system belongs to exactly one account.
+public struct Account: Sendable, Equatable, Codable {
+    public var id: AccountID
+    public var name: String
+    /// IANA identifier, e.g. `America/Chicago`; business hours and "today" are read in it.
+    public var timeZone: String
+    public var businessHours: BusinessHours
+    public var createdAt: Date
+
+    public init(id: AccountID, name: String, timeZone: String, businessHours: BusinessHours, createdAt: Date) {
+        self.id = id
+        self.name = name
+        self.timeZone = timeZone
+        self.businessHours = businessHours
+        self.createdAt = createdAt
+    }
+
+    public static func validatedName(_ input: String?) throws(FieldlineError) -> String {
+        try Text.required(input, field: "name", label: "Company name", maxLength: 120)
+    }
+
+    public static func validatedTimeZone(_ input: String?) throws(FieldlineError) -> String {
+        let identifier = (input ?? "").trimmingWhitespace()
+        guard !identifier.isEmpty, TimeZone(identifier: identifier) != nil else {
+            throw .invalid(
+                field: "timeZone",
+                message: "\"\(input ?? "")\" is not a known time zone; use an IANA name such as America/Chicago.")
+        }
+        return identifier
+    }
+
+    public var calendar: Calendar {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: timeZone) ?? .gmt
+        return calendar
+    }
+}
+
+/// Weekly opening hours plus holidays, read in the account's time zone.
+public struct BusinessHours: Sendable, Equatable, Codable {
+    /// Opening period of one weekday, minutes after midnight (`opens < closes`).
+    public struct Period: Sendable, Equatable, Codable {
+        public var opens: Int
+        public var closes: Int
+
+        public init(opens: Int, closes: Int) {
+            self.opens = opens
+            self.closes = closes
+        }
+    }
+
+    /// Keyed by weekday, 1 = Sunday … 7 = Saturday (Calendar's numbering); absent days are closed.
+    public var days: [Int: Period]
+    /// Dates the business is closed, as `yyyy-MM-dd` in the account's time zone.
+    public var holidays: [String]
+
+    public init(days: [Int: Period], holidays: [String] = []) {
+        self.days = days
+        self.holidays = holidays
+    }
+
+    /// Monday to Friday, 8:00 to 17:00.
+    public static let standard = BusinessHours(
+        days: Dictionary(uniqueKeysWithValues: (2...6).map { ($0, Period(opens: 8 * 60, closes: 17 * 60)) }))
+
+    public func validated() throws(FieldlineError) -> BusinessHours {
+        for (weekday, period) in days {
+            guard (1...7).contains(weekday) else {
+                throw .invalid(field: "businessHours", message: "Weekday \(weekday) does not exist (use 1–7).")
+            }
+            guard (0...1440).contains(period.opens), (0...1440).contains(period.closes),
+                period.opens < period.closes
+            else {
+                throw .invalid(
+                    field: "businessHours",
+                    message: "Opening hours must open before they close, within one day.")
+            }
+        }
+        for holiday in holidays where DayString.parse(holiday) == nil {
+            throw .invalid(field: "businessHours", message: "Holiday \"\(holiday)\" is not a yyyy-MM-dd date.")
+        }
+        return self
+    }
+
+    /// Whether the business is open at `instant`, read in `calendar`'s time zone.
+    public func isOpen(at instant: Date, calendar: Calendar) -> Bool {
+        let components = calendar.dateComponents([.year, .month, .day, .weekday, .hour, .minute], from: instant)
+        guard let weekday = components.weekday, let period = days[weekday] else { return false }
+        let day = DayString.format(components)
+        if holidays.contains(day) { return false }
+        let minute = (components.hour ?? 0) * 60 + (components.minute ?? 0)
+        return minute >= period.opens && minute < period.closes
+    }
+}
+
+/// `yyyy-MM-dd` calendar days, independent of any formatter's locale.
+public enum DayString {
+    public static func format(_ components: DateComponents) -> String {
+        let year = components.year ?? 0
+        let month = components.month ?? 0
+        let day = components.day ?? 0
+        return String(format: "%04d-%02d-%02d", year, month, day)
+    }
+
+    public static func parse(_ text: String) -> DateComponents? {
+        let parts = text.split(separator: "-")
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+            let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
+            (1...12).contains(month), (1...31).contains(day)
+        else { return nil }
+        return DateComponents(year: year, month: month, day: day)
+    }
+
+    /// The start and end instants of the day `text` in `calendar`'s time zone.
+    public static func interval(of text: String, calendar: Calendar) -> DateInterval? {
+        guard let components = parse(text), let start = calendar.date(from: components),
+            calendar.component(.day, from: start) == components.day,
+            let end = calendar.date(byAdding: .day, value: 1, to: start)
+        else { return nil }
+        return DateInterval(start: start, end: end)
+    }
+
+    public static func of(_ instant: Date, calendar: Calendar) -> String {
+        format(calendar.dateComponents([.year, .month, .day], from: instant))
+    }
+}

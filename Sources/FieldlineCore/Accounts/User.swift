@@ -1,0 +1,77 @@
+import Foundation
+
+/// Someone who signs in: office staff, marketers, admins, and technicians (linked to their
+/// technician record).
+public struct User: Sendable, Equatable, Codable {
+    public var id: UserID
+    public var accountID: AccountID
+    public var email: EmailAddress
+    public var name: String
+    public var role: Role
+    public var phone: PhoneNumber?
+    public var technicianID: TechnicianID?
+    public var createdAt: Date
+
+    public init(
+        id: UserID, accountID: AccountID, email: EmailAddress, name: String, role: Role, phone: PhoneNumber?,
+        technicianID: TechnicianID?, createdAt: Date
+    ) {
+        self.id = id
+        self.accountID = accountID
+        self.email = email
+        self.name = name
+        self.role = role
+        self.phone = phone
+        self.technicianID = technicianID
+        self.createdAt = createdAt
+    }
+}
+
+/// Who is acting, with what they may do. Built once per request from the user, their role and
+/// (for technicians) their own chat permissions; every use case checks it.
+public struct Actor: Sendable, Equatable {
+    public var userID: UserID
+    public var accountID: AccountID
+    public var name: String
+    public var role: Role
+    public var technicianID: TechnicianID?
+    public var permissions: Set<Permission>
+
+    public init(user: User, technicianChat: TechnicianChatPermissions? = nil) {
+        self.userID = user.id
+        self.accountID = user.accountID
+        self.name = user.name
+        self.role = user.role
+        self.technicianID = user.technicianID
+        var permissions = user.role.permissions
+        if let technicianChat {
+            if technicianChat.canViewChats { permissions.insert(.viewCustomerChats) }
+            if technicianChat.canViewChats, technicianChat.canReplyChats { permissions.insert(.fullCustomerChats) }
+        }
+        self.permissions = permissions
+    }
+
+    public func can(_ permission: Permission) -> Bool {
+        permissions.contains(permission)
+    }
+
+    public func require(_ permission: Permission) throws(FieldlineError) {
+        guard can(permission) else { throw .forbidden(permission: permission.rawValue) }
+    }
+}
+
+/// Password rules checked before hashing.
+public enum PasswordPolicy {
+    public static let minimumLength = 10
+
+    public static func validate(_ password: String?) throws(FieldlineError) -> String {
+        guard let password, password.count >= minimumLength else {
+            throw .invalid(field: "password", message: "Passwords are at least \(minimumLength) characters.")
+        }
+        guard password.utf8.count <= 72 else {
+            // bcrypt only reads the first 72 bytes; refusing longer ones avoids a false sense of strength.
+            throw .invalid(field: "password", message: "Passwords are at most 72 bytes.")
+        }
+        return password
+    }
+}

@@ -1,0 +1,54 @@
+/// The one error type the application speaks. Each case carries what a person needs to act on it;
+/// the HTTP edge maps cases to a status and the `{"error":{"code","message"}}` shape in one place.
+public enum FieldlineError: Error, Equatable, Sendable {
+    /// Input that breaks a rule: `field` names the offending input (e.g. `phone`, `endsAt`).
+    case invalid(field: String, message: String)
+    /// A record that does not exist in the caller's account (another account's records included).
+    case notFound(entity: String, id: String)
+    /// The request is valid but collides with the current state (duplicate, wrong status).
+    case conflict(code: String, message: String)
+    /// Signed in, but the role or per-user permissions do not allow this.
+    case forbidden(permission: String)
+    /// Not signed in, or the credentials are wrong.
+    case unauthenticated(message: String)
+
+    public var code: String {
+        switch self {
+        case .invalid: "invalid_\(Self.snakeCase(fieldName))"
+        case .notFound(let entity, _): "\(Self.snakeCase(entity))_not_found"
+        case .conflict(let code, _): code
+        case .forbidden: "forbidden"
+        case .unauthenticated: "unauthenticated"
+        }
+    }
+
+    public var message: String {
+        switch self {
+        case .invalid(_, let message): message
+        case .notFound(let entity, let id): "No \(entity) with id \(id) exists in this account."
+        case .conflict(_, let message): message
+        case .forbidden(let permission): "Your role does not allow this (needs the \(permission) permission)."
+        case .unauthenticated(let message): message
+        }
+    }
+
+    private var fieldName: String {
+        if case .invalid(let field, _) = self { return field }
+        return ""
+    }
+
+    static func snakeCase(_ name: String) -> String {
+        var result = ""
+        for character in name {
+            if character.isUppercase {
+                if !result.isEmpty { result.append("_") }
+                result.append(contentsOf: character.lowercased())
+            } else if character == " " || character == "-" {
+                result.append("_")
+            } else {
+                result.append(character)
+            }
+        }
+        return result
+    }
+}

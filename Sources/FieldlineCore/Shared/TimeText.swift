@@ -1,0 +1,46 @@
+import Foundation
+
+/// How times read to people in the account's time zone: "Sat, Nov 22", "9:00 AM", "9:00 – 11:00 AM".
+public struct TimeText: Sendable {
+    public let timeZone: TimeZone
+
+    public init(timeZoneIdentifier: String) {
+        self.timeZone = TimeZone(identifier: timeZoneIdentifier) ?? .gmt
+    }
+
+    private func format(_ date: Date, _ pattern: String) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = timeZone
+        formatter.dateFormat = pattern
+        return formatter.string(from: date)
+    }
+
+    public func day(_ date: Date) -> String { format(date, "EEE, MMM d") }
+    public func longDay(_ date: Date) -> String { format(date, "EEEE, MMMM d, yyyy") }
+    public func time(_ date: Date) -> String { format(date, "h:mm a") }
+    public func dateTime(_ date: Date) -> String { format(date, "MMM d, h:mm a") }
+    /// `yyyy-MM-dd'T'HH:mm`, what an `<input type="datetime-local">` holds.
+    public func inputValue(_ date: Date) -> String { format(date, "yyyy-MM-dd'T'HH:mm") }
+
+    public func range(_ start: Date, _ end: Date) -> String {
+        let sameDay = format(start, "yyyyMMdd") == format(end, "yyyyMMdd")
+        if sameDay {
+            let startText = format(start, "a") == format(end, "a") ? format(start, "h:mm") : time(start)
+            return "\(day(start)) · \(startText) – \(time(end))"
+        }
+        return "\(dateTime(start)) – \(dateTime(end))"
+    }
+
+    /// Reads an `<input type="datetime-local">` value as a time in this zone.
+    public func parseInput(_ text: String) -> Date? {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = timeZone
+        for pattern in ["yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd'T'HH:mm:ss"] {
+            formatter.dateFormat = pattern
+            if let date = formatter.date(from: text) { return date }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,102 @@
+import Fieldline
+import FieldlineCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import NIOCore
+
+/// One endpoint of `/api/v1`. The table of these is the single source the router is built from,
+/// and the tests compare it with `openapi.yaml` so the contract and the server cannot drift.
+struct APIRoute: Sendable {
+    typealias Handler = @Sendable (Request, AppRequestContext) async throws -> Response
+
+    let method: HTTPRequest.Method
+    /// OpenAPI form, relative to `/api/v1`: `/customers/{customerId}`.
+    let path: String
+    let authenticated: Bool
+    let handler: Handler
+
+    init(_ method: HTTPRequest.Method, _ path: String, authenticated: Bool = true, handler: @escaping Handler) {
+        self.method = method
+        self.path = path
+        self.authenticated = authenticated
+        self.handler = handler
+    }
+
+    /// Hummingbird's form of the path: `{customerId}` becomes `:customerId`.
+    var routerPath: String {
+        path.split(separator: "/", omittingEmptySubsequences: false).map { segment in
+            segment.hasPrefix("{") && segment.hasSuffix("}") ? ":" + segment.dropFirst().dropLast() : segment
+        }.joined(separator: "/")
+    }
+}
+
+enum APIResponse {
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let data = try JSONCoding.encoder.encode(value)
+        return Response(
+            status: status, headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func noContent() -> Response {
+        Response(status: .noContent)
+    }
+}
+
+extension Request {
+    /// The bearer token of an API call, if it carries one.
+    var bearerToken: String? {
+        guard let header = headers[.authorization] else { return nil }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        return token.isEmpty ? nil : token
+    }
+}
+
+enum APIRouter {
+    /// Adds every API route, with JSON errors and bearer authentication, under `/api/v1`.
+    static func register(
+        _ routes: [APIRoute], on router: Router<AppRequestContext>, app: Fieldline, openAPIDocument: String
+    ) {
+        let api = router.group("api/v1").add(middleware: APIErrorMiddleware())
+        for route in routes {
+            api.on(RouterPath(stringLiteral: String(route.routerPath.dropFirst())), method: route.method) {
+                request, context in
+                var context = context
+                if route.authenticated {
+                    guard let token = request.bearerToken else {
+                        throw FieldlineError.unauthenticated(
+                            message:
+                                "Send an API token as \"Authorization: Bearer <token>\" (POST /api/v1/auth/token issues one)."
+                        )
+                    }
+                    context.auth = try await app.accounts.authenticate(token: token, kind: .api)
+                }
+                return try await route.handler(request, context)
+            }
+        }
+        api.get("openapi.yaml") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: openAPIDocument)))
+        }
+        for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete] {
+            api.on("**", method: method) { request, _ -> Response in
+                throw HTTPFailure(
+                    status: .notFound, code: "route_not_found",
+                    message: "No API endpoint \(request.method) \(request.uri.path); see /api/v1/openapi.yaml.")
+            }
+        }
+    }
+}
+
+/// The API's operations as `METHOD /path`, for the contract test against `openapi.yaml` and for
+/// suites that generate cases from the route table.
+public enum APIRouteTable {
+    public static func operations(app: Fieldline) -> [String] {
+        APIRoutes.all(app: app).map { "\($0.method.rawValue) \($0.path)" }
+    }
+}

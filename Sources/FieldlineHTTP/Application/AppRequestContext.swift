@@ -1,0 +1,59 @@
+import Fieldline
+import FieldlineCore
+import Foundation
+import Hummingbird
+
+/// Per-request state: who is signed in, once the auth middleware has found out.
+public struct AppRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public var auth: Accounts.Authenticated?
+    /// The raw session token of a web request, kept to sign out.
+    public var sessionToken: String?
+
+    public init(source: Source) {
+        self.coreContext = .init(source: source)
+    }
+
+    public var maxUploadSize: Int { 1024 * 1024 }
+
+    public var requestDecoder: JSONDecoder { JSONCoding.decoder }
+    public var responseEncoder: JSONEncoder { JSONCoding.encoder }
+
+    /// The signed-in actor; routes behind the auth middleware always have one.
+    public func actor() throws -> Actor {
+        guard let auth else { throw FieldlineError.unauthenticated(message: "Sign in first.") }
+        return auth.actor
+    }
+}
+
+enum JSONCoding {
+    static var encoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(date.formatted(.iso8601))
+        }
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
+    static var decoder: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            if let date = parseDate(text) { return date }
+            throw DecodingError.dataCorruptedError(
+                in: container,
+                debugDescription: "\"\(text)\" is not an ISO 8601 date-time such as 2026-11-23T09:00:00Z.")
+        }
+        return decoder
+    }
+
+    /// ISO 8601 with an offset, with or without fractional seconds.
+    static func parseDate(_ text: String) -> Date? {
+        if let date = try? Date(text, strategy: .iso8601) { return date }
+        let fractional = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+        return try? fractional.parse(text)
+    }
+}

@@ -1,0 +1,82 @@
+import FieldlineCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// The one place where errors become HTTP responses: `{"error":{"code","message"}}` with a 4xx
+/// status for anything the caller can fix, 500 only for our own failures (logged, never detailed).
+struct APIErrorBody: Codable {
+    struct Detail: Codable {
+        var code: String
+        var message: String
+    }
+
+    var error: Detail
+}
+
+/// An error raised at the HTTP edge itself (bad JSON, unknown route, wrong content type).
+struct HTTPFailure: Error {
+    var status: HTTPResponse.Status
+    var code: String
+    var message: String
+}
+
+enum ErrorMapping {
+    static func status(of error: FieldlineError) -> HTTPResponse.Status {
+        switch error {
+        case .invalid: .unprocessableContent
+        case .notFound: .notFound
+        case .conflict: .conflict
+        case .forbidden: .forbidden
+        case .unauthenticated: .unauthorized
+        }
+    }
+
+    /// Status, code and message for any error; unknown errors are logged and reported as 500.
+    static func describe(_ error: any Error, logger: Logger) -> (HTTPResponse.Status, String, String) {
+        switch error {
+        case let error as FieldlineError:
+            return (status(of: error), error.code, error.message)
+        case let error as HTTPFailure:
+            return (error.status, error.code, error.message)
+        case let error as HTTPError:
+            let code = error.status == .notFound ? "not_found" : FieldlineError.snakeCaseCode(error.status.reasonPhrase)
+            return (error.status, code, error.body ?? error.status.reasonPhrase)
+        default:
+            logger.error("Unhandled error: \(String(reflecting: error))")
+            return (.internalServerError, "internal_error", "Something went wrong on our side; it has been logged.")
+        }
+    }
+
+    static func jsonResponse(status: HTTPResponse.Status, code: String, message: String) -> Response {
+        let body = APIErrorBody(error: .init(code: code, message: message))
+        let data = (try? JSONCoding.encoder.encode(body)) ?? Data("{\"error\":{\"code\":\"\(code)\"}}".utf8)
+        return Response(
+            status: status, headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+extension FieldlineError {
+    static func snakeCaseCode(_ phrase: String) -> String {
+        phrase.lowercased().replacingOccurrences(of: " ", with: "_").filter { $0.isLetter || $0 == "_" }
+    }
+}
+
+/// Turns every error thrown below it into the JSON error shape.
+struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws
+        -> Response
+    {
+        do {
+            return try await next(request, context)
+        } catch {
+            let (status, code, message) = ErrorMapping.describe(error, logger: context.logger)
+            return ErrorMapping.jsonResponse(status: status, code: code, message: message)
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import FieldlineCore
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import NIOCore
+
+extension Request {
+    /// Decodes a JSON body, turning every way it can be wrong into a 4xx with the field named.
+    func decodeJSON<T: Decodable>(_ type: T.Type, context: AppRequestContext) async throws -> T {
+        if let contentType = headers[.contentType], !contentType.lowercased().contains("json") {
+            throw HTTPFailure(
+                status: .unsupportedMediaType, code: "unsupported_media_type",
+                message: "Send the body as JSON (Content-Type: application/json).")
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await body.collect(upTo: context.maxUploadSize)
+        } catch {
+            throw HTTPFailure(
+                status: .contentTooLarge, code: "body_too_large", message: "The request body is larger than 1 MB.")
+        }
+        let data = Data(buffer.readableBytesView)
+        guard !data.isEmpty else {
+            throw HTTPFailure(
+                status: .badRequest, code: "invalid_json", message: "The request body is empty; send a JSON object.")
+        }
+        do {
+            return try context.requestDecoder.decode(T.self, from: data)
+        } catch let error as DecodingError {
+            throw Self.failure(for: error)
+        }
+    }
+
+    static func failure(for error: DecodingError) -> HTTPFailure {
+        func path(_ codingPath: [any CodingKey]) -> String {
+            codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+                .replacingOccurrences(of: ".[", with: "[")
+        }
+        switch error {
+        case .typeMismatch(let type, let context):
+            let field = path(context.codingPath)
+            return HTTPFailure(
+                status: .badRequest, code: "invalid_field_type",
+                message: field.isEmpty
+                    ? "The body must be a JSON object." : "Field \(field) must be \(Self.describe(type)).")
+        case .valueNotFound(let type, let context):
+            return HTTPFailure(
+                status: .badRequest, code: "invalid_field_type",
+                message: "Field \(path(context.codingPath)) must be \(Self.describe(type)), not null.")
+        case .keyNotFound(let key, let context):
+            let field = path(context.codingPath + [key])
+            return HTTPFailure(
+                status: .unprocessableContent, code: "missing_field", message: "Field \(field) is required.")
+        case .dataCorrupted(let context):
+            let field = path(context.codingPath)
+            if field.isEmpty {
+                return HTTPFailure(
+                    status: .badRequest, code: "invalid_json", message: "The request body is not valid JSON.")
+            }
+            return HTTPFailure(
+                status: .badRequest, code: "invalid_field", message: "Field \(field): \(context.debugDescription)")
+        @unknown default:
+            return HTTPFailure(
+                status: .badRequest, code: "invalid_json", message: "The request body could not be read.")
+        }
+    }
+
+    static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Bool.Type: "true or false"
+        case is Int.Type, is Double.Type: "a number"
+        case is [Any].Type: "an array"
+        default:
+            String(describing: type).hasPrefix("Dictionary") ? "an object" : "a \(String(describing: type))"
+        }
+    }
+}
+
+extension Parameters {
+    /// A path id as a typed identifier; ids are opaque, so only the length is checked.
+    func id<Entity>(_ name: String, as _: Identifier<Entity>.Type) throws -> Identifier<Entity> {
+        guard let raw = self.get(name), !raw.isEmpty, raw.count <= 64 else {
+            throw HTTPFailure(
+                status: .badRequest, code: "invalid_id", message: "The \(name) in the path is missing or malformed.")
+        }
+        return Identifier(raw)
+    }
+}
+
+extension URI {
+    func intQuery(_ name: String) throws -> Int? {
+        guard let raw = queryParameters.get(name) else { return nil }
+        guard let value = Int(raw) else {
+            throw FieldlineError.invalid(field: name, message: "\(name) must be a whole number.")
+        }
+        return value
+    }
+}

@@ -1,0 +1,121 @@
+// Fieldline — small progressive enhancements. Every page works without this file.
+// Loaded as <script src="/app.js" defer></script>; no build step, no dependencies.
+// Reference: docs/ui-components.md ("JavaScript hooks").
+(() => {
+  "use strict";
+
+  // (a) Confirm before submitting: <form data-confirm="Delete this customer?">
+  //     A submit button may carry its own data-confirm, which wins.
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement)) return;
+    const message = event.submitter?.dataset.confirm ?? form.dataset.confirm;
+    if (message && !window.confirm(message)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+
+  // (b) Dismissible flash messages.
+  const addCloseButton = (flash) => {
+    if (flash.querySelector(".flash-close")) return;
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "flash-close";
+    button.setAttribute("aria-label", "Dismiss message");
+    button.textContent = "\u00d7";
+    button.addEventListener("click", () => flash.remove());
+    flash.append(button);
+  };
+  document.querySelectorAll(".flash").forEach(addCloseButton);
+
+  // (c) <select data-autosubmit> (or a checkbox) submits its form on change.
+  //     requestSubmit() fires the submit event, so data-confirm still applies.
+  document.addEventListener("change", (event) => {
+    const control = event.target.closest?.("[data-autosubmit]");
+    const form = control?.form ?? control?.closest("form");
+    if (!form) return;
+    if (typeof form.requestSubmit === "function") form.requestSubmit();
+    else form.submit();
+  });
+
+  // (d) Client-side filter: <input type="search" data-filter-target="#customers">
+  //     Target is a table (filters tbody rows) or any list (filters its children).
+  //     The server-side search form keeps working without JS.
+  const normalize = (text) =>
+    text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/\s+/g, " ");
+  const digitsOnly = (text) => text.replace(/\D+/g, "");
+
+  const itemsOf = (target) => {
+    const body = target.tBodies?.[0];
+    const items = body ? Array.from(body.rows) : Array.from(target.children);
+    return items.filter((el) => !el.matches(".table-empty, [data-filter-empty], [data-filter-skip]"));
+  };
+
+  const textCache = new WeakMap();
+  const matches = (item, tokens) => {
+    if (!textCache.has(item)) textCache.set(item, normalize(item.textContent));
+    const text = textCache.get(item);
+    return tokens.every((token) => {
+      if (text.includes(token)) return true;
+      const digits = digitsOnly(token);
+      // Phone numbers: "5551234" finds "(555) 123-4567".
+      return digits.length >= 3 && digits === token.replace(/[\s().+-]/g, "") &&
+        digitsOnly(text).includes(digits);
+    });
+  };
+
+  const emptyMarker = (target, items) => {
+    let marker = target.querySelector("[data-filter-empty]");
+    if (marker) return marker;
+    const body = target.tBodies?.[0];
+    if (body) {
+      marker = body.insertRow();
+      const cell = marker.insertCell();
+      cell.colSpan = target.rows[0]?.cells.length || 1;
+      cell.className = "table-empty";
+    } else {
+      marker = document.createElement(items[0]?.tagName === "LI" ? "li" : "div");
+      marker.className = "empty-state empty-state-compact muted";
+      target.append(marker);
+    }
+    marker.setAttribute("data-filter-empty", "");
+    marker.hidden = true;
+    return marker;
+  };
+
+  const setupFilter = (input) => {
+    const target = document.querySelector(input.dataset.filterTarget);
+    if (!target) return;
+    const status = document.createElement("span");
+    status.className = "sr-only";
+    status.setAttribute("role", "status");
+    input.after(status);
+
+    const apply = () => {
+      const query = normalize(input.value.trim());
+      const tokens = query ? query.split(" ") : [];
+      const items = itemsOf(target);
+      let shown = 0;
+      for (const item of items) {
+        const visible = tokens.length === 0 || matches(item, tokens);
+        item.hidden = !visible;
+        if (visible) shown += 1;
+      }
+      const marker = emptyMarker(target, items);
+      marker.hidden = shown > 0 || items.length === 0;
+      (marker.cells?.[0] ?? marker).textContent = `No matches for \u201c${input.value.trim()}\u201d.`;
+      status.textContent = tokens.length ? `${shown} of ${items.length} shown` : "";
+    };
+
+    input.addEventListener("input", apply);
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "Escape" && input.value) {
+        input.value = "";
+        apply();
+      }
+    });
+    if (input.value) apply();
+  };
+  document.querySelectorAll("input[data-filter-target]").forEach(setupFilter);
+})();

@@ -1,0 +1,87 @@
+import Fieldline
+import FieldlineCore
+import Foundation
+import Hummingbird
+import HummingbirdCore
+
+/// Incoming requests for work, to accept, dismiss or turn into jobs.
+struct BookingPages {
+    let app: Fieldline
+    let renderer: WebRenderer
+
+    struct Model {
+        var shell: Shell
+        var bookings: [Row]
+        var hasBookings: Bool
+        var filters: [JobPages.Filter]
+        var canManage: Bool
+    }
+
+    struct Row {
+        var id: String
+        var summary: String
+        var details: String?
+        var source: String
+        var contact: String
+        var customerID: String?
+        var requestedFor: String?
+        var created: String
+        var status: StatusView
+        var canAccept: Bool
+        var canDismiss: Bool
+        var canConvert: Bool
+        var jobID: String?
+    }
+
+    func register(on router: RouterGroup<AppRequestContext>) {
+        router.get("/bookings") { request, context in
+            let actor = try context.actor()
+            let rawStatus = request.uri.queryParameters.get("status") ?? "open"
+            let selected = BookingStatus(rawValue: rawStatus)
+            var bookings = try await app.bookings.list(status: selected, paging: try Paging(limit: 100), by: actor)
+            if rawStatus == "open" { bookings = bookings.filter { $0.status == .new || $0.status == .accepted } }
+            let text = TimeText(timeZoneIdentifier: try await app.accounts.find(actor.accountID).timeZone)
+            let canManage = actor.can(.manageJobs)
+            let rows = bookings.map { booking in
+                Row(
+                    id: booking.id.rawValue, summary: booking.summary, details: booking.details,
+                    source: booking.source.capitalized,
+                    contact: [booking.contactName, booking.contactPhone?.displayed].compactMap { $0 }.joined(
+                        separator: " · "),
+                    customerID: booking.customerID?.rawValue, requestedFor: booking.requestedFor.map(text.dateTime),
+                    created: text.dateTime(booking.createdAt), status: StatusView(booking.status),
+                    canAccept: canManage && booking.status == .new,
+                    canDismiss: canManage && (booking.status == .new || booking.status == .accepted),
+                    canConvert: canManage && booking.customerID != nil
+                        && (booking.status == .new || booking.status == .accepted),
+                    jobID: booking.jobID?.rawValue)
+            }
+            let filters =
+                [JobPages.Filter(label: "Open", value: "open", selected: rawStatus == "open")]
+                + BookingStatus.allCases.map {
+                    JobPages.Filter(label: $0.label, value: $0.rawValue, selected: $0 == selected)
+                }
+            return try renderer.page(
+                "bookings",
+                Model(
+                    shell: try renderer.shell(context, request: request, active: "bookings"), bookings: rows,
+                    hasBookings: !rows.isEmpty, filters: filters, canManage: canManage), request: request)
+        }
+
+        router.post("/bookings/:id/:action") { request, context in
+            _ = try await verifiedForm(request, context)
+            let actor = try context.actor()
+            let id = try context.parameters.id("id", as: BookingID.self)
+            switch context.parameters.get("action") {
+            case "accept":
+                _ = try await app.bookings.accept(id, by: actor)
+                return renderer.redirect(to: "/bookings", flash: Flash(.success, "Booking accepted."))
+            case "dismiss":
+                _ = try await app.bookings.dismiss(id, by: actor)
+                return renderer.redirect(to: "/bookings", flash: Flash(.info, "Booking dismissed."))
+            default:
+                throw HTTPFailure(status: .notFound, code: "not_found", message: "Unknown booking action.")
+            }
+        }
+    }
+}

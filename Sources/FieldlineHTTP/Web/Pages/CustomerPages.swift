@@ -1,0 +1,249 @@
+import Fieldline
+import FieldlineCore
+import Foundation
+import Hummingbird
+import HummingbirdCore
+
+/// Customer search, creation and the customer page with locations, numbers, emails and jobs.
+struct CustomerPages {
+    let app: Fieldline
+    let renderer: WebRenderer
+
+    struct ListModel {
+        var shell: Shell
+        var query: String
+        var customers: [Row]
+        var hasCustomers: Bool
+        var canEdit: Bool
+        var nextOffset: Int?
+        var previousOffset: Int?
+    }
+
+    struct Row {
+        var id: String
+        var name: String
+        var phone: String?
+        var phoneKind: String?
+        var morePhones: Int?
+        var address: String?
+        var moreLocations: Int?
+    }
+
+    struct NewModel {
+        var shell: Shell
+        var error: String?
+        var values: [String: String]
+    }
+
+    struct DetailModel {
+        var shell: Shell
+        var id: String
+        var name: String
+        var notes: String?
+        var since: String
+        var canEdit: Bool
+        var canBook: Bool
+        var locations: [LocationView]
+        var hasLocations: Bool
+        var phones: [PhoneView]
+        var emails: [EmailView]
+        var jobs: [JobRow]
+        var hasJobs: Bool
+    }
+
+    struct EmailView {
+        var id: String
+        var address: String
+        var jobNotifications: Bool
+    }
+
+    struct JobRow {
+        var id: String
+        var number: Int
+        var summary: String
+        var status: StatusView
+        var when: String?
+    }
+
+    func register(on router: RouterGroup<AppRequestContext>) {
+        router.get("/customers") { request, context in
+            let actor = try context.actor()
+            let query = request.uri.queryParameters.get("q") ?? ""
+            let paging = try Paging(limit: 50, offset: try request.uri.intQuery("offset"))
+            let found = try await app.customers.search(query, paging: paging, by: actor)
+            let rows = found.map { summary in
+                Row(
+                    id: summary.customer.id.rawValue, name: summary.customer.name,
+                    phone: summary.phones.first?.number.displayed, phoneKind: summary.phones.first?.kind.rawValue,
+                    morePhones: summary.phones.count > 1 ? summary.phones.count - 1 : nil,
+                    address: summary.firstLocation?.address.oneLine,
+                    moreLocations: summary.locationCount > 1 ? summary.locationCount - 1 : nil)
+            }
+            let model = ListModel(
+                shell: try renderer.shell(context, request: request, active: "customers"), query: query,
+                customers: rows,
+                hasCustomers: !rows.isEmpty, canEdit: actor.can(.editCustomers),
+                nextOffset: rows.count == paging.limit ? paging.offset + paging.limit : nil,
+                previousOffset: paging.offset > 0 ? max(0, paging.offset - paging.limit) : nil)
+            return try renderer.page("customers", model, request: request)
+        }
+
+        router.get("/customers/new") { request, context in
+            try context.actor().require(.editCustomers)
+            return try renderer.page(
+                "customer_new",
+                NewModel(
+                    shell: try renderer.shell(context, request: request, active: "customers"), error: nil, values: [:]),
+                request: request)
+        }
+
+        router.post("/customers") { request, context in
+            let form = try await verifiedForm(request, context)
+            let actor = try context.actor()
+            let hasAddress = !(form["street"] ?? "").isEmpty || !(form["city"] ?? "").isEmpty
+            let input = Customers.NewCustomer(
+                name: form["name"], notes: form["notes"],
+                location: hasAddress
+                    ? .init(
+                        name: form["locationName"], street: form["street"], unit: form["unit"], city: form["city"],
+                        state: form["state"], postalCode: form["postalCode"])
+                    : nil,
+                phones: (form["phone"] ?? "").isEmpty
+                    ? [] : [.init(number: form["phone"], kind: form["phoneKind"], jobNotifications: true)],
+                emails: (form["email"] ?? "").isEmpty ? [] : [form["email"] ?? ""])
+            do {
+                let customer = try await app.customers.create(input, by: actor)
+                return renderer.redirect(
+                    to: "/customers/\(customer.id)", flash: Flash(.success, "\(customer.name) was added."))
+            } catch let error as FieldlineError {
+                guard case .forbidden = error else {
+                    var values: [String: String] = [:]
+                    for key in [
+                        "name", "notes", "locationName", "street", "unit", "city", "state", "postalCode", "phone",
+                        "phoneKind", "email",
+                    ] {
+                        values[key] = form[key] ?? ""
+                    }
+                    return try renderer.page(
+                        "customer_new",
+                        NewModel(
+                            shell: try renderer.shell(context, request: request, active: "customers"),
+                            error: error.message, values: values),
+                        request: request, status: .unprocessableContent)
+                }
+                throw error
+            }
+        }
+
+        router.get("/customers/:id") { request, context in
+            let actor = try context.actor()
+            let id = try context.parameters.id("id", as: CustomerID.self)
+            let detail = try await app.customers.detail(id, by: actor)
+            let account = try await app.accounts.find(actor.accountID)
+            let text = TimeText(timeZoneIdentifier: account.timeZone)
+            let model = DetailModel(
+                shell: try renderer.shell(context, request: request, active: "customers"), id: id.rawValue,
+                name: detail.customer.name, notes: detail.customer.notes, since: text.day(detail.customer.createdAt),
+                canEdit: actor.can(.editCustomers), canBook: actor.can(.manageJobs) && !detail.locations.isEmpty,
+                locations: detail.locations.map(LocationView.init), hasLocations: !detail.locations.isEmpty,
+                phones: detail.phones.map(PhoneView.init),
+                emails: detail.emails.map {
+                    EmailView(id: $0.id.rawValue, address: $0.address.value, jobNotifications: $0.jobNotifications)
+                },
+                jobs: detail.jobs.map { job in
+                    JobRow(
+                        id: job.id.rawValue, number: job.number, summary: job.summary, status: StatusView(job.status),
+                        when: detail.nextAppointmentByJob[job.id].map { text.range($0.startsAt, $0.endsAt) })
+                }, hasJobs: !detail.jobs.isEmpty)
+            return try renderer.page("customer", model, request: request)
+        }
+
+        router.post("/customers/:id") { request, context in
+            let form = try await verifiedForm(request, context)
+            let id = try context.parameters.id("id", as: CustomerID.self)
+            _ = try await app.customers.update(
+                id, name: form["name"], notes: form["notes"] ?? "", by: try context.actor())
+            return renderer.redirect(to: "/customers/\(id)", flash: Flash(.success, "Customer details saved."))
+        }
+
+        router.post("/customers/:id/locations") { request, context in
+            let form = try await verifiedForm(request, context)
+            let id = try context.parameters.id("id", as: CustomerID.self)
+            _ = try await app.customers.addLocation(
+                Self.location(
+                    from: form, verified: form.checked("verified"), latitude: try form.double("latitude"),
+                    longitude: try form.double("longitude")), to: id, by: try context.actor())
+            return renderer.redirect(to: "/customers/\(id)", flash: Flash(.success, "Location added."))
+        }
+
+        router.post("/locations/:id") { request, context in
+            let form = try await verifiedForm(request, context)
+            let id = try context.parameters.id("id", as: LocationID.self)
+            let location = try await app.customers.updateLocation(
+                id,
+                with: Self.location(
+                    from: form, verified: form.checked("verified"), latitude: try form.double("latitude"),
+                    longitude: try form.double("longitude")),
+                by: try context.actor())
+            return renderer.redirect(to: "/customers/\(location.customerID)", flash: Flash(.success, "Location saved."))
+        }
+
+        router.post("/customers/:id/phones") { request, context in
+            let form = try await verifiedForm(request, context)
+            let id = try context.parameters.id("id", as: CustomerID.self)
+            let phone = try await app.customers.addPhone(
+                .init(
+                    number: form["number"], kind: form["kind"], label: form["label"],
+                    jobNotifications: form.checked("jobNotifications"),
+                    marketingUpdates: form.checked("marketingUpdates")),
+                to: id, by: try context.actor())
+            return renderer.redirect(to: "/customers/\(id)", flash: Flash(.success, "\(phone.number.displayed) added."))
+        }
+
+        router.post("/phones/:id") { request, context in
+            let form = try await verifiedForm(request, context)
+            let id = try context.parameters.id("id", as: PhoneContactID.self)
+            let phone = try await app.customers.updatePhone(
+                id,
+                .init(
+                    kind: form["kind"], label: form["label"], jobNotifications: form.checked("jobNotifications"),
+                    marketingUpdates: form.checked("marketingUpdates")), by: try context.actor())
+            return renderer.redirect(
+                to: "/customers/\(phone.customerID)",
+                flash: Flash(.success, "Preferences for \(phone.number.displayed) saved."))
+        }
+
+        router.post("/phones/:id/delete") { request, context in
+            _ = try await verifiedForm(request, context)
+            let actor = try context.actor()
+            let id = try context.parameters.id("id", as: PhoneContactID.self)
+            try await app.customers.removePhone(id, by: actor)
+            return renderer.redirect(
+                to: request.safeReferer ?? "/customers", flash: Flash(.success, "Phone number removed."))
+        }
+
+        router.post("/customers/:id/emails") { request, context in
+            let form = try await verifiedForm(request, context)
+            let id = try context.parameters.id("id", as: CustomerID.self)
+            _ = try await app.customers.addEmail(
+                form["address"], jobNotifications: form.checked("jobNotifications"), to: id, by: try context.actor())
+            return renderer.redirect(to: "/customers/\(id)", flash: Flash(.success, "Email added."))
+        }
+
+        router.post("/emails/:id/delete") { request, context in
+            _ = try await verifiedForm(request, context)
+            let id = try context.parameters.id("id", as: EmailContactID.self)
+            try await app.customers.removeEmail(id, by: try context.actor())
+            return renderer.redirect(to: request.safeReferer ?? "/customers", flash: Flash(.success, "Email removed."))
+        }
+    }
+
+    static func location(
+        from form: FormData, verified: Bool, latitude: Double?, longitude: Double?
+    ) -> Customers.NewLocation {
+        .init(
+            name: form["locationName"], street: form["street"], unit: form["unit"], city: form["city"],
+            state: form["state"],
+            postalCode: form["postalCode"], verified: verified, latitude: latitude, longitude: longitude)
+    }
+}

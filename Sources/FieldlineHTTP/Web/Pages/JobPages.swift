@@ -1,0 +1,318 @@
+import Fieldline
+import FieldlineCore
+import Foundation
+import Hummingbird
+import HummingbirdCore
+
+/// Jobs: the list, booking a new one, and the job page with visits, crew and audit trail.
+struct JobPages {
+    let app: Fieldline
+    let renderer: WebRenderer
+
+    struct ListModel {
+        var shell: Shell
+        var jobs: [Row]
+        var hasJobs: Bool
+        var filters: [Filter]
+        var canBook: Bool
+    }
+
+    struct Filter {
+        var label: String
+        var value: String
+        var selected: Bool
+    }
+
+    struct Row {
+        var id: String
+        var number: Int
+        var summary: String
+        var status: StatusView
+        var customerName: String
+        var customerID: String
+        var updated: String
+    }
+
+    struct NewModel {
+        var shell: Shell
+        var error: String?
+        var customerID: String
+        var customerName: String
+        var bookingID: String?
+        var locations: [Choice]
+        var technicians: [Choice]
+        var summary: String
+        var startsAt: String
+        var endsAt: String
+        var windowStart: String
+        var windowEnd: String
+    }
+
+    struct Choice {
+        var id: String
+        var label: String
+        var selected: Bool
+    }
+
+    struct DetailModel {
+        var shell: Shell
+        var id: String
+        var number: Int
+        var summary: String
+        var status: StatusView
+        var isOpen: Bool
+        var canManage: Bool
+        var customer: CustomerCard
+        var location: LocationView
+        var appointments: [AppointmentCard]
+        var customFields: [Field]
+        var hasCustomFields: Bool
+        var events: [EventRow]
+        var technicianChoices: [Choice]
+    }
+
+    struct CustomerCard {
+        var id: String
+        var name: String
+        var phones: [PhoneView]
+    }
+
+    struct Field {
+        var name: String
+        var value: String
+    }
+
+    struct AppointmentCard {
+        var id: String
+        var when: String
+        var arrivalWindow: String
+        var startsInput: String
+        var endsInput: String
+        var windowStartInput: String
+        var windowEndInput: String
+        var crew: [TodayPage.CrewMember]
+        var hasCrew: Bool
+        var assignable: [Choice]
+        var canAssign: Bool
+    }
+
+    struct EventRow {
+        var time: String
+        var actor: String
+        var text: String
+        var tone: String?
+    }
+
+    func register(on router: RouterGroup<AppRequestContext>) {
+        router.get("/jobs") { request, context in
+            let actor = try context.actor()
+            let selected = request.uri.queryParameters.get("status").flatMap(JobStatus.init(rawValue:))
+            let jobs = try await app.jobs.list(status: selected, paging: try Paging(limit: 100), by: actor)
+            let account = try await app.accounts.find(actor.accountID)
+            let text = TimeText(timeZoneIdentifier: account.timeZone)
+            let filters =
+                [Filter(label: "All", value: "", selected: selected == nil)]
+                + JobStatus.allCases.map { Filter(label: $0.label, value: $0.rawValue, selected: $0 == selected) }
+            let model = ListModel(
+                shell: try renderer.shell(context, request: request, active: "jobs"),
+                jobs: jobs.map { item in
+                    Row(
+                        id: item.job.id.rawValue, number: item.job.number, summary: item.job.summary,
+                        status: StatusView(item.job.status), customerName: item.customer.name,
+                        customerID: item.customer.id.rawValue, updated: text.dateTime(item.job.updatedAt))
+                }, hasJobs: !jobs.isEmpty, filters: filters, canBook: actor.can(.manageJobs))
+            return try renderer.page("jobs", model, request: request)
+        }
+
+        router.get("/jobs/new") { request, context in
+            let actor = try context.actor()
+            try actor.require(.manageJobs)
+            guard let raw = request.uri.queryParameters.get("customer") else {
+                return renderer.redirect(to: "/customers", flash: Flash(.info, "Pick the customer to book a job for."))
+            }
+            let model = try await newModel(
+                customerID: CustomerID(raw), bookingID: request.uri.queryParameters.get("booking"), error: nil,
+                form: nil, request: request, context: context)
+            return try renderer.page("job_new", model, request: request)
+        }
+
+        router.post("/jobs") { request, context in
+            let form = try await verifiedForm(request, context)
+            let actor = try context.actor()
+            let account = try await app.accounts.find(actor.accountID)
+            let text = TimeText(timeZoneIdentifier: account.timeZone)
+            let customerID = CustomerID(form["customerId"] ?? "")
+            let date = { (name: String) in form[name].flatMap { $0.isEmpty ? nil : text.parseInput($0) } }
+            let input = Jobs.NewJob(
+                customerID: customerID, locationID: LocationID(form["locationId"] ?? ""), summary: form["summary"],
+                startsAt: date("startsAt"), endsAt: date("endsAt"), arrivalWindowStart: date("windowStart"),
+                arrivalWindowEnd: date("windowEnd"), technicianIDs: form.all("technicianId").map(TechnicianID.init))
+            do {
+                let job: Job
+                if let booking = form["bookingId"], !booking.isEmpty {
+                    job = try await app.bookings.convert(BookingID(booking), into: input, by: actor).1
+                } else {
+                    job = try await app.jobs.book(input, by: actor)
+                }
+                return renderer.redirect(to: "/jobs/\(job.id)", flash: Flash(.success, "Job #\(job.number) is booked."))
+            } catch let error as FieldlineError {
+                if case .invalid = error {
+                    let model = try await newModel(
+                        customerID: customerID, bookingID: form["bookingId"], error: error.message, form: form,
+                        request: request,
+                        context: context)
+                    return try renderer.page("job_new", model, request: request, status: .unprocessableContent)
+                }
+                throw error
+            }
+        }
+
+        router.get("/jobs/:id") { request, context in
+            let actor = try context.actor()
+            let id = try context.parameters.id("id", as: JobID.self)
+            let detail = try await app.jobs.detail(id, by: actor)
+            let account = try await app.accounts.find(actor.accountID)
+            let text = TimeText(timeZoneIdentifier: account.timeZone)
+            let technicians =
+                actor.can(.viewTechnicians) ? try await app.technicians.all(by: actor, includeInactive: false) : []
+            let byAppointment = Dictionary(grouping: detail.assignments, by: \.appointmentID)
+            let canManage = actor.can(.manageJobs) && !detail.job.status.isClosed
+            let appointments = detail.appointments.map { appointment in
+                let crew = (byAppointment[appointment.id] ?? []).compactMap { assignment -> TodayPage.CrewMember? in
+                    guard let technician = detail.technicians[assignment.technicianID] else { return nil }
+                    return TodayPage.CrewMember(
+                        assignmentID: assignment.id.rawValue, technician: TechnicianView(technician),
+                        status: StatusView(assignment.status),
+                        next: actor.can(.dispatchJobs) || actor.technicianID == assignment.technicianID
+                            ? NextStepView(assignment.status, jobStatus: detail.job.status) : nil)
+                }
+                let assigned = Set(crew.map(\.technician.id))
+                let assignable = technicians.filter { !assigned.contains($0.id.rawValue) }
+                    .map { Choice(id: $0.id.rawValue, label: $0.name, selected: false) }
+                return AppointmentCard(
+                    id: appointment.id.rawValue, when: text.range(appointment.startsAt, appointment.endsAt),
+                    arrivalWindow: text.range(appointment.arrivalWindow.start, appointment.arrivalWindow.end),
+                    startsInput: text.inputValue(appointment.startsAt), endsInput: text.inputValue(appointment.endsAt),
+                    windowStartInput: text.inputValue(appointment.arrivalWindow.start),
+                    windowEndInput: text.inputValue(appointment.arrivalWindow.end), crew: crew, hasCrew: !crew.isEmpty,
+                    assignable: assignable, canAssign: canManage && !assignable.isEmpty)
+            }
+            let model = DetailModel(
+                shell: try renderer.shell(context, request: request, active: "jobs"), id: id.rawValue,
+                number: detail.job.number, summary: detail.job.summary, status: StatusView(detail.job.status),
+                isOpen: !detail.job.status.isClosed, canManage: canManage,
+                customer: CustomerCard(
+                    id: detail.customer.id.rawValue, name: detail.customer.name,
+                    phones: detail.phones.map(PhoneView.init)),
+                location: LocationView(detail.location), appointments: appointments,
+                customFields: detail.job.customFields.sorted { $0.key < $1.key }.map {
+                    Field(name: $0.key, value: $0.value)
+                },
+                hasCustomFields: !detail.job.customFields.isEmpty,
+                events: detail.events.map { event in
+                    EventRow(
+                        time: text.dateTime(event.occurredAt), actor: event.actor.name, text: event.text,
+                        tone: Self.tone(of: event.kind))
+                }, technicianChoices: [])
+            return try renderer.page("job", model, request: request)
+        }
+
+        router.post("/jobs/:id") { request, context in
+            let form = try await verifiedForm(request, context)
+            let id = try context.parameters.id("id", as: JobID.self)
+            _ = try await app.jobs.update(id, .init(summary: form["summary"]), by: try context.actor())
+            return renderer.redirect(to: "/jobs/\(id)", flash: Flash(.success, "Job saved."))
+        }
+
+        router.post("/jobs/:id/cancel") { request, context in
+            let form = try await verifiedForm(request, context)
+            let id = try context.parameters.id("id", as: JobID.self)
+            let job = try await app.jobs.cancel(id, reason: form["reason"], by: try context.actor())
+            return renderer.redirect(to: "/jobs/\(id)", flash: Flash(.info, "Job #\(job.number) was canceled."))
+        }
+
+        router.post("/appointments/:id/reschedule") { request, context in
+            let form = try await verifiedForm(request, context)
+            let actor = try context.actor()
+            let id = try context.parameters.id("id", as: AppointmentID.self)
+            let text = TimeText(timeZoneIdentifier: try await app.accounts.find(actor.accountID).timeZone)
+            let date = { (name: String) in form[name].flatMap { $0.isEmpty ? nil : text.parseInput($0) } }
+            let appointment = try await app.jobs.reschedule(
+                id, startsAt: date("startsAt"), endsAt: date("endsAt"), arrivalWindowStart: date("windowStart"),
+                arrivalWindowEnd: date("windowEnd"), by: actor)
+            return renderer.redirect(to: "/jobs/\(appointment.jobID)", flash: Flash(.success, "Visit rescheduled."))
+        }
+
+        router.post("/appointments/:id/assign") { request, context in
+            let form = try await verifiedForm(request, context)
+            let id = try context.parameters.id("id", as: AppointmentID.self)
+            guard let technician = form["technicianId"], !technician.isEmpty else {
+                throw FieldlineError.invalid(field: "technicianId", message: "Choose a technician to assign.")
+            }
+            let assignment = try await app.jobs.assign(TechnicianID(technician), to: id, by: try context.actor())
+            return renderer.redirect(to: "/jobs/\(assignment.jobID)", flash: Flash(.success, "Technician assigned."))
+        }
+
+        router.post("/assignments/:id/:action") { request, context in
+            _ = try await verifiedForm(request, context)
+            let id = try context.parameters.id("id", as: AssignmentID.self)
+            guard let action = context.parameters.get("action").flatMap(AssignmentAction.init(rawValue:)) else {
+                throw HTTPFailure(status: .notFound, code: "not_found", message: "Unknown visit action.")
+            }
+            let assignment = try await app.jobs.advance(id, action, by: try context.actor())
+            let message =
+                switch action {
+                case .dispatch: "Technician dispatched."
+                case .arrive: "Marked as arrived."
+                case .complete: "Visit completed."
+                }
+            return renderer.redirect(
+                to: request.safeReferer ?? "/jobs/\(assignment.jobID)", flash: Flash(.success, message))
+        }
+    }
+
+    private func newModel(
+        customerID: CustomerID, bookingID: String?, error: String?, form: FormData?, request: Request,
+        context: AppRequestContext
+    ) async throws -> NewModel {
+        let actor = try context.actor()
+        let detail = try await app.customers.detail(customerID, by: actor)
+        let technicians = try await app.technicians.all(by: actor, includeInactive: false)
+        let account = try await app.accounts.find(actor.accountID)
+        let text = TimeText(timeZoneIdentifier: account.timeZone)
+        var summary = form?["summary"] ?? ""
+        if let bookingID, !bookingID.isEmpty, summary.isEmpty {
+            summary = (try? await app.bookings.find(BookingID(bookingID), by: actor).summary) ?? ""
+        }
+        // A sensible default: tomorrow 9–11 in the account's time zone.
+        let calendar = account.calendar
+        let tomorrow =
+            calendar.date(byAdding: .day, value: 1, to: calendar.startOfDay(for: app.clock.now())) ?? app.clock.now()
+        let start = calendar.date(bySettingHour: 9, minute: 0, second: 0, of: tomorrow) ?? tomorrow
+        let end = start.addingTimeInterval(2 * 3600)
+        let chosenTechnicians = Set(form?.all("technicianId") ?? [])
+        return NewModel(
+            shell: try renderer.shell(context, request: request, active: "jobs"), error: error,
+            customerID: customerID.rawValue, customerName: detail.customer.name, bookingID: bookingID,
+            locations: detail.locations.map {
+                Choice(id: $0.id.rawValue, label: $0.address.oneLine, selected: $0.id.rawValue == form?["locationId"])
+            },
+            technicians: technicians.map {
+                Choice(id: $0.id.rawValue, label: $0.name, selected: chosenTechnicians.contains($0.id.rawValue))
+            },
+            summary: summary, startsAt: form?["startsAt"] ?? text.inputValue(start),
+            endsAt: form?["endsAt"] ?? text.inputValue(end), windowStart: form?["windowStart"] ?? "",
+            windowEnd: form?["windowEnd"] ?? "")
+    }
+
+    static func tone(of kind: String) -> String? {
+        switch kind {
+        case "canceled": "danger"
+        case "completed", "arrived": "success"
+        case "dispatched": "info"
+        case "booked": "brand"
+        case "rescheduled": "warning"
+        default: nil
+        }
+    }
+}

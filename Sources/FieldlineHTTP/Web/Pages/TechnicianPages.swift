@@ -1,0 +1,50 @@
+import Fieldline
+import FieldlineCore
+import Foundation
+import Hummingbird
+
+/// The field team, with each technician's chat permissions (TC5) for admins to set.
+struct TechnicianPages {
+    let app: Fieldline
+    let renderer: WebRenderer
+
+    struct Model {
+        var shell: Shell
+        var technicians: [TechnicianView]
+        var hasTechnicians: Bool
+        var canManage: Bool
+    }
+
+    func register(on router: RouterGroup<AppRequestContext>) {
+        router.get("/technicians") { request, context in
+            let actor = try context.actor()
+            let technicians = try await app.technicians.all(by: actor)
+            return try renderer.page(
+                "technicians",
+                Model(
+                    shell: try renderer.shell(context, request: request, active: "technicians"),
+                    technicians: technicians.map(TechnicianView.init), hasTechnicians: !technicians.isEmpty,
+                    canManage: actor.can(.manageTechnicians)), request: request)
+        }
+
+        router.post("/technicians") { request, context in
+            let form = try await verifiedForm(request, context)
+            let technician = try await app.technicians.add(
+                .init(name: form["name"], phone: form["phone"], rating: try form.double("rating")),
+                by: try context.actor())
+            return renderer.redirect(to: "/technicians", flash: Flash(.success, "\(technician.name) joined the team."))
+        }
+
+        router.post("/technicians/:id") { request, context in
+            let form = try await verifiedForm(request, context)
+            let id = try context.parameters.id("id", as: TechnicianID.self)
+            let technician = try await app.technicians.update(
+                id,
+                .init(
+                    name: form["name"], phone: form["phone"], rating: try form.double("rating"),
+                    canViewChats: form.checked("canViewChats"), canReplyChats: form.checked("canReplyChats"),
+                    active: form.checked("active")), by: try context.actor())
+            return renderer.redirect(to: "/technicians", flash: Flash(.success, "\(technician.name) saved."))
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import Fieldline
+import FieldlineCore
+import Foundation
+import Hummingbird
+import HummingbirdCore
+
+/// The day's visits: who goes where, when, and how far along they are.
+struct TodayPage {
+    let app: Fieldline
+    let renderer: WebRenderer
+
+    struct Model {
+        var shell: Shell
+        var title: String
+        var dayLabel: String
+        var isToday: Bool
+        var previousDay: String
+        var nextDay: String
+        var visits: [Visit]
+        var visitCount: Int
+        var hasVisits: Bool
+        var hasUnassigned: Bool
+        var dispatchedCount: Int
+        var workingCount: Int
+        var doneCount: Int
+        var unassignedCount: Int
+    }
+
+    struct Visit {
+        var jobID: String
+        var jobNumber: Int
+        var summary: String
+        var customerName: String
+        var customerID: String
+        var address: String
+        var startTime: String
+        var endTime: String
+        var arrivalWindow: String
+        var status: StatusView
+        var crew: [CrewMember]
+        var hasCrew: Bool
+    }
+
+    struct CrewMember {
+        var assignmentID: String
+        var technician: TechnicianView
+        var status: StatusView
+        var next: NextStepView?
+    }
+
+    func register(on router: RouterGroup<AppRequestContext>) {
+        router.get("/today") { request, context in
+            let actor = try context.actor()
+            let schedule = try await app.jobs.schedule(day: request.uri.queryParameters.get("date"), by: actor)
+            let text = TimeText(timeZoneIdentifier: schedule.account.timeZone)
+            let calendar = schedule.account.calendar
+            let today = DayString.of(app.clock.now(), calendar: calendar)
+            let shift = { (days: Int) in
+                DayString.of(
+                    calendar.date(byAdding: .day, value: days, to: schedule.interval.start) ?? schedule.interval.start,
+                    calendar: calendar)
+            }
+            let visits = schedule.visits.map { visit in
+                Visit(
+                    jobID: visit.job.id.rawValue, jobNumber: visit.job.number, summary: visit.job.summary,
+                    customerName: visit.customer.name, customerID: visit.customer.id.rawValue,
+                    address: visit.location.address.oneLine,
+                    startTime: text.time(visit.appointment.startsAt), endTime: text.time(visit.appointment.endsAt),
+                    arrivalWindow:
+                        "\(text.time(visit.appointment.arrivalWindow.start)) – \(text.time(visit.appointment.arrivalWindow.end))",
+                    status: StatusView(visit.job.status),
+                    crew: visit.assignments.map { crew in
+                        CrewMember(
+                            assignmentID: crew.assignment.id.rawValue, technician: TechnicianView(crew.technician),
+                            status: StatusView(crew.assignment.status),
+                            next: actor.can(.dispatchJobs)
+                                ? NextStepView(crew.assignment.status, jobStatus: visit.job.status) : nil)
+                    }, hasCrew: !visit.assignments.isEmpty)
+            }
+            let statuses = schedule.visits.flatMap { $0.assignments.map(\.assignment.status) }
+            let model = Model(
+                shell: try renderer.shell(context, request: request, active: "today"),
+                title: schedule.day == today ? "Today" : text.day(schedule.interval.start),
+                dayLabel: text.longDay(schedule.interval.start), isToday: schedule.day == today,
+                previousDay: shift(-1), nextDay: shift(1), visits: visits, visitCount: visits.count,
+                hasVisits: !visits.isEmpty, hasUnassigned: visits.contains { !$0.hasCrew },
+                dispatchedCount: statuses.filter { $0 == .dispatched }.count,
+                workingCount: statuses.filter { $0 == .working }.count,
+                doneCount: statuses.filter { $0 == .done }.count,
+                unassignedCount: visits.filter { !$0.hasCrew }.count)
+            return try renderer.page("today", model, request: request)
+        }
+    }
+}

@@ -1,0 +1,125 @@
+import Fieldline
+import FieldlineCore
+import Foundation
+
+/// Small display pieces shared by several pages.
+struct TechnicianView {
+    var id: String
+    var name: String
+    var photoURL: String
+    var phone: String?
+    var ratingText: String?
+    var ratingStars: String?
+    var active: Bool
+    var canViewChats: Bool
+    var canReplyChats: Bool
+
+    init(_ technician: Technician) {
+        id = technician.id.rawValue
+        name = technician.name
+        photoURL = technician.photoURL ?? Avatar.path(for: technician.id)
+        phone = technician.phone?.displayed
+        if let rating = technician.rating {
+            ratingText = String(format: "%.1f", rating)
+            let full = Int(rating.rounded())
+            ratingStars = String(repeating: "★", count: full) + String(repeating: "☆", count: max(0, 5 - full))
+        }
+        active = technician.active
+        canViewChats = technician.chat.canViewChats
+        canReplyChats = technician.chat.canReplyChats
+    }
+}
+
+struct PhoneView {
+    var id: String
+    var display: String
+    var e164: String
+    var kind: String
+    var kindLabel: String
+    var phoneLabel: String?
+    var jobNotifications: Bool
+    var marketingUpdates: Bool
+    var isMobile: Bool
+    var isLandline: Bool
+    var isUnknown: Bool
+
+    init(_ phone: PhoneContact) {
+        id = phone.id.rawValue
+        display = phone.number.displayed
+        e164 = phone.number.e164
+        kind = phone.kind.rawValue
+        kindLabel = phone.kind.rawValue.capitalized
+        phoneLabel = phone.label
+        jobNotifications = phone.preferences.jobNotifications
+        marketingUpdates = phone.preferences.marketingUpdates
+        isMobile = phone.kind == .mobile
+        isLandline = phone.kind == .landline
+        isUnknown = phone.kind == .unknown
+    }
+}
+
+struct LocationView {
+    var id: String
+    /// Named apart from other `name`s: a nil value would otherwise resolve to an outer one in templates.
+    var locationName: String?
+    var street: String
+    var unit: String?
+    var city: String
+    var state: String
+    var postalCode: String
+    var oneLine: String
+    var verified: Bool
+    var latitude: String?
+    var longitude: String?
+
+    init(_ location: ServiceLocation) {
+        id = location.id.rawValue
+        locationName = location.name
+        street = location.address.street
+        unit = location.address.unit
+        city = location.address.city
+        state = location.address.state
+        postalCode = location.address.postalCode
+        oneLine = location.address.oneLine
+        verified = location.verified
+        latitude = location.coordinates.map { String($0.latitude) }
+        longitude = location.coordinates.map { String($0.longitude) }
+    }
+}
+
+struct StatusView {
+    var label: String
+    var badge: String
+
+    init(_ status: JobStatus) {
+        label = status.label
+        badge = status == .inProgress ? "inprogress" : status.rawValue
+    }
+
+    init(_ status: AssignmentStatus) {
+        label = status.label
+        badge = status.rawValue
+    }
+
+    init(_ status: BookingStatus) {
+        label = status.label
+        badge = status.rawValue
+    }
+}
+
+/// The one next step a dispatcher can take on a technician's visit, if any.
+struct NextStepView {
+    var action: String
+    var label: String
+    var primary: Bool
+
+    init?(_ status: AssignmentStatus, jobStatus: JobStatus) {
+        guard !jobStatus.isClosed else { return nil }
+        switch status {
+        case .scheduled: (action, label, primary) = ("dispatch", "Dispatch", true)
+        case .dispatched: (action, label, primary) = ("arrive", "Mark arrived", false)
+        case .working: (action, label, primary) = ("complete", "Complete", false)
+        case .done: return nil
+        }
+    }
+}

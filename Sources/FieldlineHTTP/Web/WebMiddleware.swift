@@ -1,0 +1,87 @@
+import Fieldline
+import FieldlineCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+
+/// Signs web requests in from the session cookie; anyone else is sent to the sign-in page.
+struct WebSessionMiddleware: RouterMiddleware {
+    let app: Fieldline
+    let renderer: WebRenderer
+
+    func handle(
+        _ request: Request, context: AppRequestContext,
+        next: (Request, AppRequestContext) async throws -> Response
+    ) async throws -> Response {
+        var context = context
+        guard let token = request.cookies[WebCookies.session]?.value, !token.isEmpty,
+            let auth = try? await app.accounts.authenticate(token: token, kind: .web)
+        else {
+            let target = request.method == .get ? request.uri.description : "/"
+            let next =
+                target == "/"
+                ? "" : "?next=" + (target.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+            return renderer.redirect(to: "/signin" + next)
+        }
+        context.auth = auth
+        context.sessionToken = token
+        return try await next(request, context)
+    }
+}
+
+/// Errors on web pages become pages: a refused form goes back where it came from with the
+/// reason shown; missing records and missing permissions get their own page.
+struct WebErrorMiddleware: RouterMiddleware {
+    let renderer: WebRenderer
+
+    struct ErrorPage {
+        var title: String
+        var message: String
+        var status: Int
+    }
+
+    func handle(
+        _ request: Request, context: AppRequestContext,
+        next: (Request, AppRequestContext) async throws -> Response
+    ) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as FieldlineError {
+            switch error {
+            case .unauthenticated:
+                return renderer.redirect(to: "/signin")
+            case .invalid, .conflict:
+                if request.method == .post {
+                    return renderer.redirect(to: request.safeReferer ?? "/", flash: Flash(.error, error.message))
+                }
+                return try errorPage("That did not work", error.message, .badRequest, request)
+            case .notFound:
+                return try errorPage(
+                    "Not found", "This page does not exist, or it belongs to another account.", .notFound, request)
+            case .forbidden:
+                return try errorPage("Not allowed", error.message, .forbidden, request)
+            }
+        } catch let error as HTTPFailure {
+            return try errorPage("That did not work", error.message, error.status, request)
+        } catch let error as HTTPError where error.status == .notFound {
+            return try errorPage("Not found", "This page does not exist.", .notFound, request)
+        } catch {
+            context.logger.error("Unhandled error on \(request.uri.path): \(String(reflecting: error))")
+            return try errorPage(
+                "Something went wrong", "We could not show this page. The error has been logged.", .internalServerError,
+                request)
+        }
+    }
+
+    private func errorPage(
+        _ title: String, _ message: String, _ status: HTTPResponse.Status, _ request: Request
+    ) throws
+        -> Response
+    {
+        try renderer.page(
+            "error", ErrorPage(title: title, message: message, status: status.code), request: request, status: status)
+    }
+}

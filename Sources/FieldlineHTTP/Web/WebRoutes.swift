@@ -1,0 +1,31 @@
+import Fieldline
+import FieldlineCore
+import Foundation
+import Hummingbird
+
+/// Registers the server-rendered web app.
+enum WebRoutes {
+    static func register(on router: Router<AppRequestContext>, app: Fieldline, renderer: WebRenderer) {
+        let web = router.group().add(middleware: WebErrorMiddleware(renderer: renderer))
+        SignInPages(app: app, renderer: renderer).register(on: web)
+        let signedIn = web.group().add(middleware: WebSessionMiddleware(app: app, renderer: renderer))
+        signedIn.get("/") { _, _ in renderer.redirect(to: "/today") }
+        TodayPage(app: app, renderer: renderer).register(on: signedIn)
+        CustomerPages(app: app, renderer: renderer).register(on: signedIn)
+        JobPages(app: app, renderer: renderer).register(on: signedIn)
+        BookingPages(app: app, renderer: renderer).register(on: signedIn)
+        TechnicianPages(app: app, renderer: renderer).register(on: signedIn)
+    }
+}
+
+/// Reads a posted form and checks its CSRF token against the session's: every state-changing
+/// web request goes through here.
+func verifiedForm(_ request: Request, _ context: AppRequestContext) async throws -> FormData {
+    let form = try await FormData.read(request, context: context)
+    guard let expected = context.auth?.csrfToken, let sent = form["_csrf"], sent == expected else {
+        throw HTTPFailure(
+            status: .forbidden, code: "csrf_failed",
+            message: "This form expired or did not come from Fieldline. Reload the page and try again.")
+    }
+    return form
+}

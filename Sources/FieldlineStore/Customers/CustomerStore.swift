@@ -1,0 +1,325 @@
+import FieldlineCore
+import Foundation
+import SQLKit
+
+/// Customers with their service locations, phone numbers and emails.
+public struct CustomerStore: Sendable {
+    let sql: any SQLDatabase
+
+    public init(_ sql: any SQLDatabase) {
+        self.sql = sql
+    }
+
+    struct CustomerRow: Codable {
+        var id: String
+        var accountId: String
+        var name: String
+        var searchName: String
+        var notes: String?
+        var createdAt: Date
+        var updatedAt: Date
+
+        init(_ customer: Customer) {
+            id = customer.id.rawValue
+            accountId = customer.accountID.rawValue
+            name = customer.name
+            searchName = customer.name.lowercased()
+            notes = customer.notes
+            createdAt = customer.createdAt
+            updatedAt = customer.updatedAt
+        }
+
+        var customer: Customer {
+            Customer(
+                id: CustomerID(id), accountID: AccountID(accountId), name: name, notes: notes, createdAt: createdAt,
+                updatedAt: updatedAt)
+        }
+    }
+
+    static let customerColumns = ["id", "account_id", "name", "search_name", "notes", "created_at", "updated_at"]
+
+    public func insert(_ customer: Customer) async throws {
+        try await sql.insert(into: "customers").record(CustomerRow(customer)).run()
+    }
+
+    public func update(_ customer: Customer) async throws {
+        let row = CustomerRow(customer)
+        try await sql.update("customers")
+            .set("name", to: row.name).set("search_name", to: row.searchName).set("notes", to: row.notes)
+            .set("updated_at", to: row.updatedAt)
+            .where("id", .equal, row.id).where("account_id", .equal, row.accountId)
+            .run()
+    }
+
+    public func find(_ id: CustomerID, in accountID: AccountID) async throws -> Customer? {
+        try await sql.select().columns(Self.customerColumns).from("customers")
+            .where("id", .equal, id.rawValue).where("account_id", .equal, accountID.rawValue)
+            .first()?.record(CustomerRow.self).customer
+    }
+
+    /// Customers whose name, phone number (any format: compared on digits) or location name or
+    /// address contains `query`; all customers when the query is empty. Alphabetical.
+    public func search(_ query: String, in accountID: AccountID, limit: Int, offset: Int) async throws -> [Customer] {
+        let trimmed = query.trimmingCharacters(in: .whitespacesAndNewlines)
+        let select = sql.select().columns(Self.customerColumns.map { SQLColumn($0, table: "c") }).from(
+            SQLAlias(SQLIdentifier("customers"), as: SQLIdentifier("c"))
+        )
+        .where(SQLColumn("account_id", table: "c"), .equal, SQLBind(accountID.rawValue))
+        if !trimmed.isEmpty {
+            let text = SearchPattern.contains(trimmed)
+            let digits = trimmed.filter(\.isNumber)
+            select.where(
+                SQLQueryString(
+                    """
+                    (c.search_name LIKE \(bind: text) ESCAPE '\\'
+                     OR EXISTS (SELECT 1 FROM locations l WHERE l.customer_id = c.id AND l.account_id = c.account_id
+                                AND l.search_text LIKE \(bind: text) ESCAPE '\\')
+                     OR (\(bind: digits.count) >= 3 AND EXISTS (SELECT 1 FROM phone_contacts p
+                                WHERE p.customer_id = c.id AND p.account_id = c.account_id
+                                AND p.e164 LIKE \(bind: "%" + digits + "%"))))
+                    """))
+        }
+        return try await select.orderBy(SQLColumn("search_name", table: "c")).orderBy(SQLColumn("id", table: "c"))
+            .limit(limit).offset(offset)
+            .all().map { try $0.record(CustomerRow.self).customer }
+    }
+
+    // MARK: Locations
+
+    struct LocationRow: Codable {
+        var id: String
+        var accountId: String
+        var customerId: String
+        var name: String?
+        var street: String
+        var unit: String?
+        var city: String
+        var state: String
+        var postalCode: String
+        var searchText: String
+        var verified: Bool
+        var latitude: Double?
+        var longitude: Double?
+        var createdAt: Date
+
+        init(_ location: ServiceLocation) {
+            id = location.id.rawValue
+            accountId = location.accountID.rawValue
+            customerId = location.customerID.rawValue
+            name = location.name
+            street = location.address.street
+            unit = location.address.unit
+            city = location.address.city
+            state = location.address.state
+            postalCode = location.address.postalCode
+            searchText = [location.name, location.address.oneLine].compactMap { $0 }.joined(separator: " ").lowercased()
+            verified = location.verified
+            latitude = location.coordinates?.latitude
+            longitude = location.coordinates?.longitude
+            createdAt = location.createdAt
+        }
+
+        var location: ServiceLocation {
+            let coordinates: Coordinates? =
+                if let latitude, let longitude { Coordinates(latitude: latitude, longitude: longitude) } else { nil }
+            return ServiceLocation(
+                id: LocationID(id), accountID: AccountID(accountId), customerID: CustomerID(customerId), name: name,
+                address: Address(street: street, unit: unit, city: city, state: state, postalCode: postalCode),
+                verified: verified, coordinates: coordinates, createdAt: createdAt)
+        }
+    }
+
+    static let locationColumns = [
+        "id", "account_id", "customer_id", "name", "street", "unit", "city", "state", "postal_code", "search_text",
+        "verified", "latitude", "longitude", "created_at",
+    ]
+
+    public func insert(_ location: ServiceLocation) async throws {
+        try await sql.insert(into: "locations").record(LocationRow(location)).run()
+    }
+
+    public func update(_ location: ServiceLocation) async throws {
+        let row = LocationRow(location)
+        try await sql.update("locations")
+            .set("name", to: row.name).set("street", to: row.street).set("unit", to: row.unit)
+            .set("city", to: row.city).set("state", to: row.state).set("postal_code", to: row.postalCode)
+            .set("search_text", to: row.searchText).set("verified", to: row.verified)
+            .set("latitude", to: row.latitude).set("longitude", to: row.longitude)
+            .where("id", .equal, row.id).where("account_id", .equal, row.accountId)
+            .run()
+    }
+
+    public func location(_ id: LocationID, in accountID: AccountID) async throws -> ServiceLocation? {
+        try await sql.select().columns(Self.locationColumns).from("locations")
+            .where("id", .equal, id.rawValue).where("account_id", .equal, accountID.rawValue)
+            .first()?.record(LocationRow.self).location
+    }
+
+    public func locations(of customerID: CustomerID, in accountID: AccountID) async throws -> [ServiceLocation] {
+        try await sql.select().columns(Self.locationColumns).from("locations")
+            .where("customer_id", .equal, customerID.rawValue).where("account_id", .equal, accountID.rawValue)
+            .orderBy("created_at").orderBy("id")
+            .all().map { try $0.record(LocationRow.self).location }
+    }
+
+    public func locations(_ ids: [LocationID], in accountID: AccountID) async throws -> [LocationID: ServiceLocation] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await sql.select().columns(Self.locationColumns).from("locations")
+            .where("account_id", .equal, accountID.rawValue).where("id", .in, Set(ids.map(\.rawValue)).sorted())
+            .all().map { try $0.record(LocationRow.self).location }
+        return Dictionary(uniqueKeysWithValues: rows.map { ($0.id, $0) })
+    }
+
+    public func customers(_ ids: [CustomerID], in accountID: AccountID) async throws -> [CustomerID: Customer] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await sql.select().columns(Self.customerColumns).from("customers")
+            .where("account_id", .equal, accountID.rawValue).where("id", .in, Set(ids.map(\.rawValue)).sorted())
+            .all().map { try $0.record(CustomerRow.self).customer }
+        return Dictionary(uniqueKeysWithValues: rows.map { ($0.id, $0) })
+    }
+
+    // MARK: Phone numbers
+
+    struct PhoneRow: Codable {
+        var id: String
+        var accountId: String
+        var customerId: String
+        var e164: String
+        var kind: String
+        var label: String?
+        var jobNotifications: Bool
+        var marketingUpdates: Bool
+        var createdAt: Date
+
+        init(_ phone: PhoneContact) {
+            id = phone.id.rawValue
+            accountId = phone.accountID.rawValue
+            customerId = phone.customerID.rawValue
+            e164 = phone.number.e164
+            kind = phone.kind.rawValue
+            label = phone.label
+            jobNotifications = phone.preferences.jobNotifications
+            marketingUpdates = phone.preferences.marketingUpdates
+            createdAt = phone.createdAt
+        }
+
+        var phone: PhoneContact {
+            PhoneContact(
+                id: PhoneContactID(id), accountID: AccountID(accountId), customerID: CustomerID(customerId),
+                number: PhoneNumber(storedE164: e164), kind: PhoneKind(rawValue: kind) ?? .unknown, label: label,
+                preferences: NotificationPreferences(
+                    jobNotifications: jobNotifications, marketingUpdates: marketingUpdates),
+                createdAt: createdAt)
+        }
+    }
+
+    static let phoneColumns = [
+        "id", "account_id", "customer_id", "e164", "kind", "label", "job_notifications", "marketing_updates",
+        "created_at",
+    ]
+
+    public func insert(_ phone: PhoneContact) async throws {
+        do {
+            try await sql.insert(into: "phone_contacts").record(PhoneRow(phone)).run()
+        } catch  where StoreErrors.isUniqueViolation(error) {
+            throw FieldlineError.conflict(
+                code: "phone_taken", message: "\(phone.number.displayed) already belongs to a customer in this account."
+            )
+        }
+    }
+
+    public func update(_ phone: PhoneContact) async throws {
+        let row = PhoneRow(phone)
+        try await sql.update("phone_contacts")
+            .set("kind", to: row.kind).set("label", to: row.label)
+            .set("job_notifications", to: row.jobNotifications).set("marketing_updates", to: row.marketingUpdates)
+            .where("id", .equal, row.id).where("account_id", .equal, row.accountId)
+            .run()
+    }
+
+    public func deletePhone(_ id: PhoneContactID, in accountID: AccountID) async throws {
+        try await sql.delete(from: "phone_contacts")
+            .where("id", .equal, id.rawValue).where("account_id", .equal, accountID.rawValue).run()
+    }
+
+    public func phone(_ id: PhoneContactID, in accountID: AccountID) async throws -> PhoneContact? {
+        try await sql.select().columns(Self.phoneColumns).from("phone_contacts")
+            .where("id", .equal, id.rawValue).where("account_id", .equal, accountID.rawValue)
+            .first()?.record(PhoneRow.self).phone
+    }
+
+    public func phone(number: PhoneNumber, in accountID: AccountID) async throws -> PhoneContact? {
+        try await sql.select().columns(Self.phoneColumns).from("phone_contacts")
+            .where("e164", .equal, number.e164).where("account_id", .equal, accountID.rawValue)
+            .first()?.record(PhoneRow.self).phone
+    }
+
+    public func phones(of customerID: CustomerID, in accountID: AccountID) async throws -> [PhoneContact] {
+        try await sql.select().columns(Self.phoneColumns).from("phone_contacts")
+            .where("customer_id", .equal, customerID.rawValue).where("account_id", .equal, accountID.rawValue)
+            .orderBy("created_at").orderBy("id")
+            .all().map { try $0.record(PhoneRow.self).phone }
+    }
+
+    public func phones(ofCustomers ids: [CustomerID], in accountID: AccountID) async throws -> [PhoneContact] {
+        guard !ids.isEmpty else { return [] }
+        return try await sql.select().columns(Self.phoneColumns).from("phone_contacts")
+            .where("account_id", .equal, accountID.rawValue)
+            .where("customer_id", .in, Set(ids.map(\.rawValue)).sorted())
+            .orderBy("created_at").orderBy("id")
+            .all().map { try $0.record(PhoneRow.self).phone }
+    }
+
+    // MARK: Emails
+
+    struct EmailRow: Codable {
+        var id: String
+        var accountId: String
+        var customerId: String
+        var address: String
+        var jobNotifications: Bool
+        var createdAt: Date
+
+        var email: EmailContact {
+            EmailContact(
+                id: EmailContactID(id), accountID: AccountID(accountId), customerID: CustomerID(customerId),
+                address: EmailAddress(storedValue: address), jobNotifications: jobNotifications, createdAt: createdAt)
+        }
+    }
+
+    static let emailColumns = ["id", "account_id", "customer_id", "address", "job_notifications", "created_at"]
+
+    public func insert(_ email: EmailContact) async throws {
+        let row = EmailRow(
+            id: email.id.rawValue, accountId: email.accountID.rawValue, customerId: email.customerID.rawValue,
+            address: email.address.value, jobNotifications: email.jobNotifications, createdAt: email.createdAt)
+        do {
+            try await sql.insert(into: "email_contacts").record(row).run()
+        } catch  where StoreErrors.isUniqueViolation(error) {
+            throw FieldlineError.conflict(code: "email_taken", message: "This customer already has \(email.address).")
+        }
+    }
+
+    public func update(_ email: EmailContact) async throws {
+        try await sql.update("email_contacts").set("job_notifications", to: email.jobNotifications)
+            .where("id", .equal, email.id.rawValue).where("account_id", .equal, email.accountID.rawValue).run()
+    }
+
+    public func email(_ id: EmailContactID, in accountID: AccountID) async throws -> EmailContact? {
+        try await sql.select().columns(Self.emailColumns).from("email_contacts")
+            .where("id", .equal, id.rawValue).where("account_id", .equal, accountID.rawValue)
+            .first()?.record(EmailRow.self).email
+    }
+
+    public func deleteEmail(_ id: EmailContactID, in accountID: AccountID) async throws {
+        try await sql.delete(from: "email_contacts")
+            .where("id", .equal, id.rawValue).where("account_id", .equal, accountID.rawValue).run()
+    }
+
+    public func emails(of customerID: CustomerID, in accountID: AccountID) async throws -> [EmailContact] {
+        try await sql.select().columns(Self.emailColumns).from("email_contacts")
+            .where("customer_id", .equal, customerID.rawValue).where("account_id", .equal, accountID.rawValue)
+            .orderBy("created_at").orderBy("id")
+            .all().map { try $0.record(EmailRow.self).email }
+    }
+}

@@ -1,0 +1,49 @@
+import FieldlineCore
+import Foundation
+import Logging
+import SQLKit
+
+public enum DatabaseEngine: String, Sendable {
+    case sqlite, postgres
+}
+
+/// The one way the application reaches its data: `read` for queries, `write` for a transaction.
+/// Both engines sit behind it so every store runs unchanged on SQLite and PostgreSQL.
+public protocol Database: Sendable {
+    var engine: DatabaseEngine { get }
+
+    /// Runs `body` with a connection that sees committed data. Do not write through it.
+    func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+
+    /// Runs `body` in one transaction: committed if it returns, rolled back if it throws.
+    /// Errors thrown by `body` reach the caller unchanged.
+    func write<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+
+    /// Closes every connection. Call once, at shutdown.
+    func close() async
+}
+
+public enum DatabaseOpener {
+    /// Opens the database named by a `FIELDLINE_DATABASE_URL`-style URL:
+    /// `sqlite://./fieldline.sqlite`, `sqlite:///var/lib/fieldline.sqlite`,
+    /// `postgres://user:pass@host:5432/db?sslmode=require`.
+    public static func open(url: String, logger: Logger) async throws -> any Database {
+        if url.hasPrefix("sqlite://") {
+            let path = String(url.dropFirst("sqlite://".count))
+            guard !path.isEmpty else {
+                throw DatabaseConfigurationError(message: "The SQLite URL names no file: \(url)")
+            }
+            return try await SQLiteDatabase.open(path: path, logger: logger)
+        }
+        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+            return try PostgresDatabase.open(url: url, logger: logger)
+        }
+        throw DatabaseConfigurationError(
+            message: "Unsupported database URL \"\(url)\": use sqlite://PATH or postgres://user:pass@host:port/db.")
+    }
+}
+
+public struct DatabaseConfigurationError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}

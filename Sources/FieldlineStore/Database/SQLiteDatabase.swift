@@ -1,0 +1,78 @@
+import FieldlineCore
+import Foundation
+import Logging
+import SQLKit
+import SQLiteKit
+import Synchronization
+
+/// The embedded default: one file in WAL mode. One writer connection runs transactions one at a
+/// time (a shared connection would let one request's statements land inside another's
+/// transaction); a few reader connections serve queries concurrently with it.
+final class SQLiteDatabase: Database {
+    let engine = DatabaseEngine.sqlite
+    private let writer: SQLiteConnection
+    private let readers: [SQLiteConnection]
+    private let nextReader = Atomic<Int>(0)
+    private let writeLock = AsyncLock()
+    private let logger: Logger
+
+    private init(writer: SQLiteConnection, readers: [SQLiteConnection], logger: Logger) {
+        self.writer = writer
+        self.readers = readers
+        self.logger = logger
+    }
+
+    static func open(path: String, logger: Logger, readerCount: Int = 4) async throws -> SQLiteDatabase {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        if !FileManager.default.fileExists(atPath: directory) {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        let writer = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        for pragma in [
+            "PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=10000",
+            "PRAGMA synchronous=NORMAL",
+        ] {
+            _ = try await writer.query(pragma)
+        }
+        var readers: [SQLiteConnection] = []
+        for _ in 0..<readerCount {
+            let reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+            _ = try await reader.query("PRAGMA busy_timeout=10000")
+            _ = try await reader.query("PRAGMA foreign_keys=ON")
+            readers.append(reader)
+        }
+        return SQLiteDatabase(writer: writer, readers: readers, logger: logger)
+    }
+
+    func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        let index = nextReader.wrappingAdd(1, ordering: .relaxed).oldValue
+        let reader = readers[abs(index) % readers.count]
+        return try await body(reader.sql(queryLogLevel: .trace))
+    }
+
+    func write<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        let writer = self.writer
+        return try await writeLock.withLock {
+            let sql = writer.sql(queryLogLevel: .trace)
+            try await sql.raw("BEGIN IMMEDIATE").run()
+            do {
+                let result = try await body(sql)
+                try await sql.raw("COMMIT").run()
+                return result
+            } catch {
+                try? await sql.raw("ROLLBACK").run()
+                throw error
+            }
+        }
+    }
+
+    func close() async {
+        for connection in readers + [writer] {
+            do {
+                try await connection.close()
+            } catch {
+                logger.warning("Closing an SQLite connection failed: \(error)")
+            }
+        }
+    }
+}

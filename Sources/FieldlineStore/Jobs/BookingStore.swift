@@ -1,0 +1,89 @@
+import FieldlineCore
+import Foundation
+import SQLKit
+
+public struct BookingStore: Sendable {
+    let sql: any SQLDatabase
+
+    public init(_ sql: any SQLDatabase) {
+        self.sql = sql
+    }
+
+    struct BookingRow: Codable {
+        var id: String
+        var accountId: String
+        var source: String
+        var customerId: String?
+        var locationId: String?
+        var contactName: String?
+        var contactPhone: String?
+        var summary: String
+        var details: String?
+        var requestedFor: Date?
+        var status: String
+        var jobId: String?
+        var createdAt: Date
+        var updatedAt: Date
+
+        init(_ booking: Booking) {
+            id = booking.id.rawValue
+            accountId = booking.accountID.rawValue
+            source = booking.source
+            customerId = booking.customerID?.rawValue
+            locationId = booking.locationID?.rawValue
+            contactName = booking.contactName
+            contactPhone = booking.contactPhone?.e164
+            summary = booking.summary
+            details = booking.details
+            requestedFor = booking.requestedFor
+            status = booking.status.rawValue
+            jobId = booking.jobID?.rawValue
+            createdAt = booking.createdAt
+            updatedAt = booking.updatedAt
+        }
+
+        var booking: Booking {
+            Booking(
+                id: BookingID(id), accountID: AccountID(accountId), source: source,
+                customerID: customerId.map(CustomerID.init), locationID: locationId.map(LocationID.init),
+                contactName: contactName, contactPhone: contactPhone.map(PhoneNumber.init(storedE164:)),
+                summary: summary,
+                details: details, requestedFor: requestedFor, status: BookingStatus(rawValue: status) ?? .new,
+                jobID: jobId.map(JobID.init), createdAt: createdAt, updatedAt: updatedAt)
+        }
+    }
+
+    static let columns = [
+        "id", "account_id", "source", "customer_id", "location_id", "contact_name", "contact_phone", "summary",
+        "details",
+        "requested_for", "status", "job_id", "created_at", "updated_at",
+    ]
+
+    public func insert(_ booking: Booking) async throws {
+        try await sql.insert(into: "bookings").record(BookingRow(booking)).run()
+    }
+
+    public func update(_ booking: Booking) async throws {
+        let row = BookingRow(booking)
+        try await sql.update("bookings")
+            .set("status", to: row.status).set("job_id", to: row.jobId).set("customer_id", to: row.customerId)
+            .set("location_id", to: row.locationId).set("updated_at", to: row.updatedAt)
+            .where("id", .equal, row.id).where("account_id", .equal, row.accountId)
+            .run()
+    }
+
+    public func find(_ id: BookingID, in accountID: AccountID) async throws -> Booking? {
+        try await sql.select().columns(Self.columns).from("bookings")
+            .where("id", .equal, id.rawValue).where("account_id", .equal, accountID.rawValue)
+            .first()?.record(BookingRow.self).booking
+    }
+
+    public func bookings(
+        in accountID: AccountID, status: BookingStatus?, limit: Int, offset: Int
+    ) async throws -> [Booking] {
+        let select = sql.select().columns(Self.columns).from("bookings").where("account_id", .equal, accountID.rawValue)
+        if let status { select.where("status", .equal, status.rawValue) }
+        return try await select.orderBy("created_at", .descending).orderBy("id").limit(limit).offset(offset)
+            .all().map { try $0.record(BookingRow.self).booking }
+    }
+}

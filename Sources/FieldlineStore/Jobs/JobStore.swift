@@ -1,0 +1,282 @@
+import FieldlineCore
+import Foundation
+import SQLKit
+
+/// Jobs with their appointments, technician assignments and audit trail.
+public struct JobStore: Sendable {
+    let sql: any SQLDatabase
+
+    public init(_ sql: any SQLDatabase) {
+        self.sql = sql
+    }
+
+    struct JobRow: Codable {
+        var id: String
+        var accountId: String
+        var number: Int
+        var customerId: String
+        var locationId: String
+        var summary: String
+        var status: String
+        var customFields: String
+        var createdAt: Date
+        var updatedAt: Date
+
+        init(_ job: Job) throws {
+            id = job.id.rawValue
+            accountId = job.accountID.rawValue
+            number = job.number
+            customerId = job.customerID.rawValue
+            locationId = job.locationID.rawValue
+            summary = job.summary
+            status = job.status.rawValue
+            customFields = try JSONColumn.encode(job.customFields)
+            createdAt = job.createdAt
+            updatedAt = job.updatedAt
+        }
+
+        func job() throws -> Job {
+            Job(
+                id: JobID(id), accountID: AccountID(accountId), number: number, customerID: CustomerID(customerId),
+                locationID: LocationID(locationId), summary: summary, status: JobStatus(rawValue: status) ?? .hold,
+                customFields: try JSONColumn.decode([String: String].self, from: customFields), createdAt: createdAt,
+                updatedAt: updatedAt)
+        }
+    }
+
+    static let jobColumns = [
+        "id", "account_id", "number", "customer_id", "location_id", "summary", "status", "custom_fields", "created_at",
+        "updated_at",
+    ]
+
+    public func insert(_ job: Job) async throws {
+        try await sql.insert(into: "jobs").record(try JobRow(job)).run()
+    }
+
+    public func update(_ job: Job) async throws {
+        let row = try JobRow(job)
+        try await sql.update("jobs")
+            .set("summary", to: row.summary).set("status", to: row.status).set("custom_fields", to: row.customFields)
+            .set("updated_at", to: row.updatedAt)
+            .where("id", .equal, row.id).where("account_id", .equal, row.accountId)
+            .run()
+    }
+
+    public func find(_ id: JobID, in accountID: AccountID) async throws -> Job? {
+        try await sql.select().columns(Self.jobColumns).from("jobs")
+            .where("id", .equal, id.rawValue).where("account_id", .equal, accountID.rawValue)
+            .first()?.record(JobRow.self).job()
+    }
+
+    public func jobs(_ ids: [JobID], in accountID: AccountID) async throws -> [JobID: Job] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await sql.select().columns(Self.jobColumns).from("jobs")
+            .where("account_id", .equal, accountID.rawValue).where("id", .in, Set(ids.map(\.rawValue)).sorted())
+            .all().map { try $0.record(JobRow.self).job() }
+        return Dictionary(uniqueKeysWithValues: rows.map { ($0.id, $0) })
+    }
+
+    public func jobs(ofCustomer customerID: CustomerID, in accountID: AccountID, limit: Int = 100) async throws -> [Job]
+    {
+        try await sql.select().columns(Self.jobColumns).from("jobs")
+            .where("customer_id", .equal, customerID.rawValue).where("account_id", .equal, accountID.rawValue)
+            .orderBy("number", .descending).limit(limit)
+            .all().map { try $0.record(JobRow.self).job() }
+    }
+
+    public func jobs(in accountID: AccountID, status: JobStatus?, limit: Int, offset: Int) async throws -> [Job] {
+        let select = sql.select().columns(Self.jobColumns).from("jobs").where("account_id", .equal, accountID.rawValue)
+        if let status { select.where("status", .equal, status.rawValue) }
+        return try await select.orderBy("number", .descending).limit(limit).offset(offset)
+            .all().map { try $0.record(JobRow.self).job() }
+    }
+
+    // MARK: Appointments
+
+    struct AppointmentRow: Codable {
+        var id: String
+        var accountId: String
+        var jobId: String
+        var startsAt: Date
+        var endsAt: Date
+        var arrivalWindowStart: Date
+        var arrivalWindowEnd: Date
+
+        init(_ appointment: Appointment) {
+            id = appointment.id.rawValue
+            accountId = appointment.accountID.rawValue
+            jobId = appointment.jobID.rawValue
+            startsAt = appointment.startsAt
+            endsAt = appointment.endsAt
+            arrivalWindowStart = appointment.arrivalWindow.start
+            arrivalWindowEnd = appointment.arrivalWindow.end
+        }
+
+        var appointment: Appointment {
+            Appointment(
+                id: AppointmentID(id), accountID: AccountID(accountId), jobID: JobID(jobId), startsAt: startsAt,
+                endsAt: endsAt, arrivalWindow: ArrivalWindow(start: arrivalWindowStart, end: arrivalWindowEnd))
+        }
+    }
+
+    static let appointmentColumns = [
+        "id", "account_id", "job_id", "starts_at", "ends_at", "arrival_window_start", "arrival_window_end",
+    ]
+
+    public func insert(_ appointment: Appointment) async throws {
+        try await sql.insert(into: "appointments").record(AppointmentRow(appointment)).run()
+    }
+
+    public func update(_ appointment: Appointment) async throws {
+        let row = AppointmentRow(appointment)
+        try await sql.update("appointments")
+            .set("starts_at", to: row.startsAt).set("ends_at", to: row.endsAt)
+            .set("arrival_window_start", to: row.arrivalWindowStart).set("arrival_window_end", to: row.arrivalWindowEnd)
+            .where("id", .equal, row.id).where("account_id", .equal, row.accountId)
+            .run()
+    }
+
+    public func appointment(_ id: AppointmentID, in accountID: AccountID) async throws -> Appointment? {
+        try await sql.select().columns(Self.appointmentColumns).from("appointments")
+            .where("id", .equal, id.rawValue).where("account_id", .equal, accountID.rawValue)
+            .first()?.record(AppointmentRow.self).appointment
+    }
+
+    public func appointments(ofJobs jobIDs: [JobID], in accountID: AccountID) async throws -> [Appointment] {
+        guard !jobIDs.isEmpty else { return [] }
+        return try await sql.select().columns(Self.appointmentColumns).from("appointments")
+            .where("account_id", .equal, accountID.rawValue).where("job_id", .in, Set(jobIDs.map(\.rawValue)).sorted())
+            .orderBy("starts_at").orderBy("id")
+            .all().map { try $0.record(AppointmentRow.self).appointment }
+    }
+
+    /// Appointments that overlap `interval`, earliest first.
+    public func appointments(overlapping interval: DateInterval, in accountID: AccountID) async throws -> [Appointment]
+    {
+        try await sql.select().columns(Self.appointmentColumns).from("appointments")
+            .where("account_id", .equal, accountID.rawValue)
+            .where("starts_at", .lessThan, interval.end).where("ends_at", .greaterThan, interval.start)
+            .orderBy("starts_at").orderBy("id")
+            .all().map { try $0.record(AppointmentRow.self).appointment }
+    }
+
+    // MARK: Assignments
+
+    struct AssignmentRow: Codable {
+        var id: String
+        var accountId: String
+        var jobId: String
+        var appointmentId: String
+        var technicianId: String
+        var status: String
+        var dispatchedAt: Date?
+        var arrivedAt: Date?
+        var completedAt: Date?
+
+        init(_ assignment: Assignment) {
+            id = assignment.id.rawValue
+            accountId = assignment.accountID.rawValue
+            jobId = assignment.jobID.rawValue
+            appointmentId = assignment.appointmentID.rawValue
+            technicianId = assignment.technicianID.rawValue
+            status = assignment.status.rawValue
+            dispatchedAt = assignment.dispatchedAt
+            arrivedAt = assignment.arrivedAt
+            completedAt = assignment.completedAt
+        }
+
+        var assignment: Assignment {
+            Assignment(
+                id: AssignmentID(id), accountID: AccountID(accountId), jobID: JobID(jobId),
+                appointmentID: AppointmentID(appointmentId), technicianID: TechnicianID(technicianId),
+                status: AssignmentStatus(rawValue: status) ?? .scheduled, dispatchedAt: dispatchedAt,
+                arrivedAt: arrivedAt, completedAt: completedAt)
+        }
+    }
+
+    static let assignmentColumns = [
+        "id", "account_id", "job_id", "appointment_id", "technician_id", "status", "dispatched_at", "arrived_at",
+        "completed_at",
+    ]
+
+    public func insert(_ assignment: Assignment) async throws {
+        do {
+            try await sql.insert(into: "assignments").record(AssignmentRow(assignment)).run()
+        } catch  where StoreErrors.isUniqueViolation(error) {
+            throw FieldlineError.conflict(
+                code: "already_assigned", message: "This technician is already assigned to that appointment.")
+        }
+    }
+
+    public func update(_ assignment: Assignment) async throws {
+        let row = AssignmentRow(assignment)
+        try await sql.update("assignments")
+            .set("status", to: row.status).set("dispatched_at", to: row.dispatchedAt)
+            .set("arrived_at", to: row.arrivedAt).set("completed_at", to: row.completedAt)
+            .where("id", .equal, row.id).where("account_id", .equal, row.accountId)
+            .run()
+    }
+
+    public func assignment(_ id: AssignmentID, in accountID: AccountID) async throws -> Assignment? {
+        try await sql.select().columns(Self.assignmentColumns).from("assignments")
+            .where("id", .equal, id.rawValue).where("account_id", .equal, accountID.rawValue)
+            .first()?.record(AssignmentRow.self).assignment
+    }
+
+    public func assignments(ofJobs jobIDs: [JobID], in accountID: AccountID) async throws -> [Assignment] {
+        guard !jobIDs.isEmpty else { return [] }
+        return try await sql.select().columns(Self.assignmentColumns).from("assignments")
+            .where("account_id", .equal, accountID.rawValue).where("job_id", .in, Set(jobIDs.map(\.rawValue)).sorted())
+            .orderBy("id")
+            .all().map { try $0.record(AssignmentRow.self).assignment }
+    }
+
+    // MARK: Audit trail
+
+    struct EventRow: Codable {
+        var id: String
+        var accountId: String
+        var jobId: String
+        var sequence: Int
+        var occurredAt: Date
+        var actorKind: String
+        var actorId: String?
+        var actorName: String
+        var kind: String
+        var text: String
+    }
+
+    public func append(_ event: JobEvent) async throws {
+        let last = try await sql.select()
+            .column(SQLFunction("COALESCE", args: SQLFunction("MAX", args: SQLIdentifier("sequence")), SQLLiteral.numeric("0")), as: "last")
+            .from("job_events").where("job_id", .equal, event.jobID.rawValue)
+            .first()?.decode(column: "last", as: Int.self) ?? 0
+        let row = EventRow(
+            id: event.id, accountId: event.accountID.rawValue, jobId: event.jobID.rawValue, sequence: last + 1,
+            occurredAt: event.occurredAt,
+            actorKind: event.actor.kind.rawValue, actorId: event.actor.id, actorName: event.actor.name,
+            kind: event.kind,
+            text: event.text)
+        try await sql.insert(into: "job_events").record(row).run()
+    }
+
+    /// The job's trail, newest first.
+    public func events(of jobID: JobID, in accountID: AccountID) async throws -> [JobEvent] {
+        try await sql.select()
+            .columns(
+                "id", "account_id", "job_id", "sequence", "occurred_at", "actor_kind", "actor_id", "actor_name", "kind",
+                "text")
+            .from("job_events")
+            .where("job_id", .equal, jobID.rawValue).where("account_id", .equal, accountID.rawValue)
+            .orderBy("sequence", .descending)
+            .all().map {
+                let row = try $0.record(EventRow.self)
+                return JobEvent(
+                    id: row.id, accountID: AccountID(row.accountId), jobID: JobID(row.jobId),
+                    occurredAt: row.occurredAt,
+                    actor: ActorRef(
+                        kind: ActorRef.Kind(rawValue: row.actorKind) ?? .system, id: row.actorId, name: row.actorName),
+                    kind: row.kind, text: row.text)
+            }
+    }
+}

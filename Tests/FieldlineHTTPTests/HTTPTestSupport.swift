@@ -1,0 +1,75 @@
+import Fieldline
+import FieldlineCore
+import FieldlineHTTP
+import FieldlineTestSupport
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+/// Runs `body` against the real router (every middleware included) over a fresh database with a
+/// `TestWorld` in it.
+func withServer(
+    _ engine: TestEngine, _ body: @Sendable (Fieldline, TestWorld, any TestClientProtocol) async throws -> Void
+) async throws {
+    try await engine.withDatabase { database in
+        let app = Fieldline.forTesting(database: database)
+        let world = try await TestWorld.make(app)
+        let server = try await FieldlineServer.buildApplication(
+            configuration: ServerConfiguration(host: "127.0.0.1", port: 0), app: app)
+        try await server.test(.router) { client in
+            try await body(app, world, client)
+        }
+    }
+}
+
+extension TestClientProtocol {
+    /// A JSON API call; `token` becomes the bearer header.
+    func api(
+        _ method: HTTPRequest.Method, _ path: String, token: String? = nil, json: String? = nil,
+        contentType: String = "application/json"
+    ) async throws -> TestResponse {
+        var headers: HTTPFields = [:]
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        if json != nil { headers[.contentType] = contentType }
+        return try await execute(
+            uri: "/api/v1" + path, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
+    }
+
+    func token(email: String = "admin@northside.test", password: String = TestWorld.password) async throws -> String {
+        let response = try await api(.post, "/auth/token", json: #"{"email":"\#(email)","password":"\#(password)"}"#)
+        #expect(response.status == .created)
+        return try response.json()["token"] as? String ?? ""
+    }
+}
+
+extension TestResponse {
+    var text: String { String(buffer: body) }
+
+    func json() throws -> [String: Any] {
+        guard let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
+            throw TestSetupError("Not a JSON object: \(text)")
+        }
+        return object
+    }
+
+    /// The `error.code` of a JSON error response, after checking the shape is exactly ours.
+    func errorCode() throws -> String? {
+        let object = try json()
+        guard let error = object["error"] as? [String: Any], object.count == 1, error["message"] is String else {
+            return nil
+        }
+        return error["code"] as? String
+    }
+}
+
+/// Pulls `name="value"` attributes out of HTML, for CSRF tokens and links.
+func firstMatch(_ pattern: String, in text: String) -> String? {
+    guard let regex = try? NSRegularExpression(pattern: pattern),
+        let match = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)), match.numberOfRanges > 1,
+        let range = Range(match.range(at: 1), in: text)
+    else { return nil }
+    return String(text[range])
+}

@@ -1,0 +1,142 @@
+import Fieldline
+import FieldlineCore
+import FieldlineHTTP
+import FieldlineTestSupport
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+@Suite("The web app")
+struct WebTests {
+    struct Session {
+        var cookie: String
+        var csrf: String
+    }
+
+    static func signIn(_ client: some TestClientProtocol, email: String = "admin@northside.test") async throws -> Session {
+        let response = try await client.execute(
+            uri: "/signin", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+            body: ByteBuffer(string: "email=\(email)&password=correct+horse+battery&next=%2Fcustomers"))
+        #expect(response.status == .seeOther)
+        #expect(response.headers[.location] == "/customers")
+        let setCookie = try #require(response.headers[.setCookie])
+        #expect(setCookie.contains("HttpOnly"))
+        #expect(setCookie.contains("SameSite=Lax"))
+        let cookie = try #require(setCookie.split(separator: ";").first.map(String.init))
+        let page = try await client.execute(uri: "/customers", method: .get, headers: [.cookie: cookie])
+        let csrf = try #require(firstMatch(#"name="_csrf" value="([^"]+)""#, in: page.text))
+        return Session(cookie: cookie, csrf: csrf)
+    }
+
+    static func post(_ client: some TestClientProtocol, _ path: String, _ session: Session, _ form: String) async throws
+        -> TestResponse
+    {
+        try await client.execute(
+            uri: path, method: .post,
+            headers: [.cookie: session.cookie, .contentType: "application/x-www-form-urlencoded", .referer: "http://localhost/customers"],
+            body: ByteBuffer(string: "_csrf=\(session.csrf)&" + form))
+    }
+
+    @Test("Signed-out visitors are sent to sign in; a wrong password shows the form again with an error",
+          arguments: TestEngine.available)
+    func signInFlow(engine: TestEngine) async throws {
+        try await withServer(engine) { _, _, client in
+            let redirect = try await client.execute(uri: "/customers?q=oak", method: .get)
+            #expect(redirect.status == .seeOther)
+            #expect(redirect.headers[.location]?.hasPrefix("/signin?next=") == true)
+            let form = try await client.execute(uri: "/signin", method: .get)
+            #expect(form.status == .ok && form.text.contains("Sign in to your account"))
+            let wrong = try await client.execute(
+                uri: "/signin", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "email=admin%40northside.test&password=wrong+password"))
+            #expect(wrong.status == .unauthorized)
+            #expect(wrong.text.contains("The email or password is incorrect."))
+            #expect(wrong.headers[.setCookie] == nil)
+            let offsite = try await client.execute(
+                uri: "/signin", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "email=admin%40northside.test&password=correct+horse+battery&next=%2F%2Fevil.example"))
+            #expect(offsite.headers[.location] == "/today")
+        }
+    }
+
+    @Test("Every page renders for a signed-in dispatcher", arguments: TestEngine.available)
+    func pages(engine: TestEngine) async throws {
+        try await withServer(engine) { app, world, client in
+            let job = try await world.bookJob(hoursFromNow: 1, technicians: [world.technician.id])
+            let session = try await Self.signIn(client, email: "dispatch@northside.test")
+            let pages: [(String, String)] = [
+                ("/today", "Today"), ("/customers", "Robert Castellanos"), ("/customers?q=zzz", "No customers match"),
+                ("/customers/new", "New customer"), ("/customers/\(world.customer.id)", "418 Birchwood Ln"),
+                ("/jobs", "Water heater leaking"), ("/jobs/\(job.id)", "Luis Romero"),
+                ("/jobs/new?customer=\(world.customer.id)", "Book a job"), ("/technicians", "Priya Nair"),
+                ("/bookings", "Bookings"),
+            ]
+            for (path, text) in pages {
+                let response = try await client.execute(uri: path, method: .get, headers: [.cookie: session.cookie])
+                #expect(response.status == .ok, "\(path)")
+                #expect(response.text.contains(text), "\(path) should show \(text)")
+                #expect(response.headers[.contentSecurityPolicy]?.contains("default-src 'self'") == true)
+            }
+            let rival = try await TestWorld.make(app, name: "Rival", emailDomain: "rival.test")
+            let hidden = try await client.execute(uri: "/customers/\(rival.customer.id)", method: .get, headers: [.cookie: session.cookie])
+            #expect(hidden.status == .notFound)
+            #expect(!hidden.text.contains("Robert"))
+        }
+    }
+
+    @Test("Forms need the session's CSRF token", arguments: TestEngine.available)
+    func csrf(engine: TestEngine) async throws {
+        try await withServer(engine) { app, world, client in
+            let session = try await Self.signIn(client)
+            let forged = try await client.execute(
+                uri: "/customers", method: .post, headers: [.cookie: session.cookie, .contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "name=Forged"))
+            #expect(forged.status == .forbidden)
+            #expect(try await app.customers.search("forged", by: world.admin).isEmpty)
+            let created = try await Self.post(client, "/customers", session, "name=Grace+Liu&phone=512-555-0199&phoneKind=mobile")
+            #expect(created.status == .seeOther)
+            #expect(try await app.customers.search("grace", by: world.admin).first?.phones.first?.number.e164 == "+15125550199")
+        }
+    }
+
+    @Test("Refused form input comes back as a clear message, never a server error", arguments: TestEngine.available)
+    func formErrors(engine: TestEngine) async throws {
+        try await withServer(engine) { app, world, client in
+            let session = try await Self.signIn(client)
+            let badPhone = try await Self.post(client, "/customers", session, "name=Grace&phone=555")
+            #expect(badPhone.status == .unprocessableContent)
+            #expect(badPhone.text.contains("is not a valid phone number"))
+            #expect(badPhone.text.contains(#"value="Grace""#))
+            let duplicate = try await Self.post(client, "/customers/\(world.customer.id)/phones", session, "number=512-555-0142")
+            #expect(duplicate.status == .seeOther)
+            let flash = try #require(duplicate.headers[.setCookie])
+            #expect(flash.hasPrefix("fieldline_flash="))
+            let page = try await client.execute(
+                uri: "/customers", method: .get,
+                headers: [.cookie: session.cookie + "; " + (flash.split(separator: ";").first.map(String.init) ?? "")])
+            #expect(page.text.contains("already belongs to Robert Castellanos"))
+            let job = try await world.bookJob(technicians: [world.technician.id])
+            let assignment = try await app.jobs.detail(job.id, by: world.admin).assignments[0]
+            let outOfOrder = try await Self.post(client, "/assignments/\(assignment.id)/complete", session, "")
+            #expect(outOfOrder.status == .seeOther)
+            let dispatched = try await Self.post(client, "/assignments/\(assignment.id)/dispatch", session, "")
+            #expect(dispatched.status == .seeOther)
+            #expect(try await app.jobs.detail(job.id, by: world.admin).assignments[0].status == .dispatched)
+        }
+    }
+
+    @Test("Technician avatars are served as SVG; unknown ones are 404", arguments: [TestEngine.sqlite])
+    func avatars(engine: TestEngine) async throws {
+        try await withServer(engine) { _, world, client in
+            let svg = try await client.execute(uri: "/avatars/technicians/\(world.technician.id).svg", method: .get)
+            #expect(svg.status == .ok)
+            #expect(svg.headers[.contentType] == "image/svg+xml")
+            #expect(svg.text.contains(">LR</text>"))
+            #expect(try await client.execute(uri: "/avatars/technicians/nobody.svg", method: .get).status == .notFound)
+            #expect(try await client.execute(uri: "/static/app.css", method: .get).status == .ok)
+        }
+    }
+}

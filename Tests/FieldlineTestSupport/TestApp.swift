@@ -1,0 +1,112 @@
+import Fieldline
+import FieldlineCore
+import FieldlineProviders
+import FieldlineStore
+import Foundation
+import Logging
+import SQLKit
+import Synchronization
+
+/// A clock the test moves by hand.
+public final class TestClock: WallClock {
+    private let current: Mutex<Date>
+
+    public init(_ start: Date = Date(timeIntervalSince1970: 1_795_000_000)) {
+        current = Mutex(start)
+    }
+
+    public func now() -> Date { current.withLock { $0 } }
+
+    public func set(_ date: Date) { current.withLock { $0 = date } }
+
+    public func advance(by seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
+}
+
+/// Records every domain event, in order, as subscribers see them inside the transaction.
+public final class EventRecorder: DomainEventSubscriber {
+    private let recorded = Mutex<[DomainEvent]>([])
+
+    public init() {}
+
+    public func handle(_ event: DomainEvent, in sql: any SQLDatabase) async throws {
+        recorded.withLock { $0.append(event) }
+    }
+
+    public var events: [DomainEvent] { recorded.withLock { $0 } }
+    public var kinds: [DomainEvent.Kind] { events.map(\.kind) }
+}
+
+extension Fieldline {
+    /// The application over a test database, with a hand-moved clock and cheap bcrypt.
+    public static func forTesting(database: any Database, clock: TestClock = TestClock()) -> Fieldline {
+        var logger = Logger(label: "fieldline.test")
+        logger.logLevel = .critical
+        return Fieldline(database: database, clock: clock, passwords: PasswordHasher(cost: 4), logger: logger)
+    }
+}
+
+/// A small business to test against: an account, its admin, a dispatcher, a technician (with a
+/// sign-in), a marketer, and one customer with a location and a phone number.
+public struct TestWorld: Sendable {
+    public let app: Fieldline
+    public let account: Account
+    public let admin: Actor
+    public let dispatcher: Actor
+    public let marketer: Actor
+    public let technician: Technician
+    public let technicianActor: Actor
+    public let secondTechnician: Technician
+    public let customer: Customer
+    public let location: ServiceLocation
+    public let phone: PhoneContact
+
+    public static let password = "correct horse battery"
+
+    public static func make(_ app: Fieldline, name: String = "Northside Plumbing", emailDomain: String = "northside.test")
+        async throws -> TestWorld
+    {
+        let account = try await app.accounts.create(.init(name: name, timeZone: "America/Chicago"))
+        let adminUser = try await app.accounts.createUser(
+            .init(email: "admin@\(emailDomain)", name: "Dana Admin", role: "admin", password: password), in: account.id,
+            by: nil)
+        let admin = Actor(user: adminUser)
+        let dispatcherUser = try await app.accounts.createUser(
+            .init(email: "dispatch@\(emailDomain)", name: "Marcus Dispatch", role: "dispatcher", password: password),
+            in: account.id, by: admin)
+        let marketerUser = try await app.accounts.createUser(
+            .init(email: "marketing@\(emailDomain)", name: "Mia Marketer", role: "marketer", password: password),
+            in: account.id, by: admin)
+        let technician = try await app.technicians.add(
+            .init(name: "Luis Romero", phone: "(512) 555-0131", rating: 4.8), by: admin)
+        let secondTechnician = try await app.technicians.add(.init(name: "Priya Nair", rating: 3.5), by: admin)
+        let technicianUser = try await app.accounts.createUser(
+            .init(
+                email: "luis@\(emailDomain)", name: "Luis Romero", role: "technician", password: password,
+                technicianID: technician.id), in: account.id, by: admin)
+        let customer = try await app.customers.create(
+            .init(
+                name: "Robert Castellanos",
+                location: .init(street: "418 Birchwood Ln", city: "Austin", state: "tx", postalCode: "78704"),
+                phones: [.init(number: "(512) 555-0142", kind: "mobile")], emails: ["robert@example.com"]), by: admin)
+        let detail = try await app.customers.detail(customer.id, by: admin)
+        guard let location = detail.locations.first, let phone = detail.phones.first else {
+            throw TestSetupError("The test customer was created without its location or phone.")
+        }
+        return TestWorld(
+            app: app, account: account, admin: admin, dispatcher: Actor(user: dispatcherUser),
+            marketer: Actor(user: marketerUser), technician: technician,
+            technicianActor: Actor(user: technicianUser, technicianChat: technician.chat),
+            secondTechnician: secondTechnician, customer: customer, location: location, phone: phone)
+    }
+
+    /// A job for the world's customer, starting `hoursFromNow` hours after the clock's now, two hours long.
+    public func bookJob(
+        summary: String = "Water heater leaking", hoursFromNow: Double = 24, technicians: [TechnicianID] = []
+    ) async throws -> Job {
+        let start = app.clock.now().addingTimeInterval(hoursFromNow * 3600)
+        return try await app.jobs.book(
+            .init(
+                customerID: customer.id, locationID: location.id, summary: summary, startsAt: start,
+                endsAt: start.addingTimeInterval(7200), technicianIDs: technicians), by: dispatcher)
+    }
+}
