@@ -1,0 +1,41 @@
+"""Fixtures for the browser suite: a real headless Chromium against a running Fieldline server.
+
+The server is started by scripts/browser-tests (FIELDLINE_BROWSER_BASE_URL points at it)."""
+import os
+
+import pytest
+from selenium import webdriver
+
+
+@pytest.fixture(scope="session")
+def base_url():
+    url = os.environ.get("FIELDLINE_BROWSER_BASE_URL")
+    if not url:
+        pytest.fail("FIELDLINE_BROWSER_BASE_URL is not set; run scripts/browser-tests")
+    return url.rstrip("/")
+
+
+def make_driver(width, height):
+    options = webdriver.ChromeOptions()
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     f"--window-size={width},{height}"):
+        options.add_argument(argument)
+    options.binary_location = os.environ.get("CHROMIUM_BINARY", "/usr/bin/chromium")
+    service = webdriver.ChromeService(executable_path=os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
+    driver = webdriver.Chrome(service=service, options=options)
+    driver.implicitly_wait(3)
+    return driver
+
+
+@pytest.fixture
+def browser():
+    driver = make_driver(1280, 900)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def phone():
+    driver = make_driver(375, 812)
+    yield driver
+    driver.quit()
