@@ -50,7 +50,9 @@ struct AccountRulesTests {
 
     @Test("Business hours that close before they open, or name a bad weekday or holiday, are refused")
     func invalidHours() {
-        #expect(throws: FieldlineError.self) { try BusinessHours(days: [2: .init(opens: 600, closes: 500)]).validated() }
+        #expect(throws: FieldlineError.self) {
+            try BusinessHours(days: [2: .init(opens: 600, closes: 500)]).validated()
+        }
         #expect(throws: FieldlineError.self) { try BusinessHours(days: [8: .init(opens: 1, closes: 2)]).validated() }
         #expect(throws: FieldlineError.self) { try BusinessHours(days: [:], holidays: ["next tuesday"]).validated() }
     }

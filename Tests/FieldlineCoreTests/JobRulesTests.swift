@@ -12,7 +12,7 @@ struct JobRulesTests {
         "Every action from every status on an open job",
         arguments: AssignmentAction.allCases, AssignmentStatus.allCases)
     func transitions(action: AssignmentAction, status: AssignmentStatus) throws {
-        for jobStatus in [JobStatus.scheduled, .inProgress, .hold] {
+        for jobStatus in [JobStatus.scheduled, .inProgress] {
             if let rule = Self.allowed[action], rule.from == status {
                 #expect(try JobRules.next(status, after: action, jobStatus: jobStatus) == rule.to)
             } else {
@@ -36,6 +36,25 @@ struct JobRulesTests {
                 }
             }
         }
+    }
+
+    @Test("Nothing moves on a job on hold; hold and resume only from the right states")
+    func hold() throws {
+        for action in AssignmentAction.allCases {
+            #expect {
+                try JobRules.next(.scheduled, after: action, jobStatus: .hold)
+            } throws: { error in
+                (error as? FieldlineError)?.code == "job_on_hold"
+            }
+        }
+        #expect(try JobRules.hold(.scheduled) == .hold)
+        #expect(try JobRules.hold(.inProgress) == .hold)
+        for status in [JobStatus.hold, .completed, .canceled] {
+            #expect(throws: FieldlineError.self) { try JobRules.hold(status) }
+        }
+        #expect(try JobRules.resume(.hold, assignments: [.working]) == .inProgress)
+        #expect(try JobRules.resume(.hold, assignments: []) == .scheduled)
+        #expect(throws: FieldlineError.self) { try JobRules.resume(.scheduled, assignments: []) }
     }
 
     @Test("A job's status follows its visits")
@@ -91,7 +110,8 @@ struct AppointmentTimesTests {
             #expect {
                 try AppointmentTimes(startsAt: start, endsAt: end)
             } throws: { error in
-                (error as? FieldlineError) == .invalid(field: "endsAt", message: "The appointment must end after it starts.")
+                (error as? FieldlineError)
+                    == .invalid(field: "endsAt", message: "The appointment must end after it starts.")
             }
         }
     }
@@ -101,10 +121,12 @@ struct AppointmentTimesTests {
         #expect(throws: FieldlineError.self) { try AppointmentTimes(startsAt: nil, endsAt: start) }
         #expect(throws: FieldlineError.self) { try AppointmentTimes(startsAt: start, endsAt: nil) }
         #expect(throws: FieldlineError.self) {
-            try AppointmentTimes(startsAt: start, endsAt: start + 7200, arrivalWindowStart: start + 3600, arrivalWindowEnd: start)
+            try AppointmentTimes(
+                startsAt: start, endsAt: start + 7200, arrivalWindowStart: start + 3600, arrivalWindowEnd: start)
         }
         #expect(throws: FieldlineError.self) {
-            try AppointmentTimes(startsAt: start, endsAt: start + 7200, arrivalWindowStart: start, arrivalWindowEnd: start + 9000)
+            try AppointmentTimes(
+                startsAt: start, endsAt: start + 7200, arrivalWindowStart: start, arrivalWindowEnd: start + 9000)
         }
         #expect(throws: FieldlineError.self) {
             try AppointmentTimes(startsAt: start, endsAt: start + 15 * 24 * 3600)

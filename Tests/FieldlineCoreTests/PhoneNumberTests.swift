@@ -53,7 +53,9 @@ struct EmailAddressTests {
         #expect(try EmailAddress.parse("  Dana@Example.COM ").value == "dana@example.com")
     }
 
-    @Test("Invalid addresses are refused", arguments: ["", "dana", "dana@", "@example.com", "dana@example", "da na@example.com", "dana@.com", "a@b@c.com"])
+    @Test(
+        "Invalid addresses are refused",
+        arguments: ["", "dana", "dana@", "@example.com", "dana@example", "da na@example.com", "dana@.com", "a@b@c.com"])
     func invalid(input: String) {
         #expect(throws: FieldlineError.self) { try EmailAddress.parse(input) }
     }

@@ -19,7 +19,8 @@ struct APITests {
         }
     }
 
-    @Test("Every route the server has is in openapi.yaml, and every path in it is served", arguments: [TestEngine.sqlite])
+    @Test(
+        "Every route the server has is in openapi.yaml, and every path in it is served", arguments: [TestEngine.sqlite])
     func specMatchesRoutes(engine: TestEngine) async throws {
         try await withServer(engine) { app, _, client in
             let response = try await client.execute(uri: "/api/v1/openapi.yaml", method: .get)
@@ -32,16 +33,19 @@ struct APITests {
         }
     }
 
-    @Test("Tokens: wrong password, missing fields and non-JSON bodies get their own 4xx", arguments: TestEngine.available)
+    @Test(
+        "Tokens: wrong password, missing fields and non-JSON bodies get their own 4xx", arguments: TestEngine.available)
     func tokens(engine: TestEngine) async throws {
         try await withServer(engine) { _, _, client in
-            let wrong = try await client.api(.post, "/auth/token", json: #"{"email":"admin@northside.test","password":"nope nope"}"#)
+            let wrong = try await client.api(
+                .post, "/auth/token", json: #"{"email":"admin@northside.test","password":"nope nope"}"#)
             #expect(wrong.status == .unauthorized)
             #expect(try wrong.errorCode() == "unauthenticated")
             let malformed = try await client.api(.post, "/auth/token", json: #"{"email": "#)
             #expect(malformed.status == .badRequest)
             #expect(try malformed.errorCode() == "invalid_json")
-            let form = try await client.api(.post, "/auth/token", json: "email=a", contentType: "application/x-www-form-urlencoded")
+            let form = try await client.api(
+                .post, "/auth/token", json: "email=a", contentType: "application/x-www-form-urlencoded")
             #expect(form.status == .unsupportedMediaType)
             let wrongType = try await client.api(.post, "/auth/token", json: #"{"email":42,"password":"x"}"#)
             #expect(wrongType.status == .badRequest)
@@ -59,13 +63,17 @@ struct APITests {
         }
     }
 
-    @Test("Customers: create with normalised phones, and each kind of bad input gets its own error", arguments: TestEngine.available)
+    @Test(
+        "Customers: create with normalised phones, and each kind of bad input gets its own error",
+        arguments: TestEngine.available)
     func customers(engine: TestEngine) async throws {
         try await withServer(engine) { _, world, client in
             let token = try await client.token()
             let created = try await client.api(
                 .post, "/customers", token: token,
-                json: #"{"name":"Ana Medina","phones":[{"number":"(737) 555-0119","kind":"mobile"}],"emails":["ana@example.com"],"location":{"street":"7205 Manchaca Rd","city":"Austin","state":"TX","postalCode":"78745"}}"#)
+                json:
+                    #"{"name":"Ana Medina","phones":[{"number":"(737) 555-0119","kind":"mobile"}],"emails":["ana@example.com"],"location":{"street":"7205 Manchaca Rd","city":"Austin","state":"TX","postalCode":"78745"}}"#
+            )
             #expect(created.status == .created)
             let body = try created.json()
             let phones = try #require(body["phones"] as? [[String: Any]])
@@ -74,13 +82,26 @@ struct APITests {
             let id = try #require(body["id"] as? String)
 
             let cases: [(HTTPRequest.Method, String, String?, HTTPResponse.Status, String)] = [
-                (.post, "/customers", #"{"name":"X","phones":[{"number":"555-01"}]}"#, .unprocessableContent, "invalid_phone"),
+                (
+                    .post, "/customers", #"{"name":"X","phones":[{"number":"555-01"}]}"#, .unprocessableContent,
+                    "invalid_phone"
+                ),
                 (.post, "/customers", #"{"name":5}"#, .badRequest, "invalid_field_type"),
                 (.post, "/customers", #"{"name":"  "}"#, .unprocessableContent, "invalid_name"),
                 (.post, "/customers", #"["not","an","object"]"#, .badRequest, "invalid_field_type"),
-                (.post, "/customers", #"{"name":"Dup","phones":[{"number":"512 555 0142"}]}"#, .conflict, "phone_taken"),
-                (.post, "/customers/\(id)/emails", #"{"address":"not-an-email"}"#, .unprocessableContent, "invalid_email"),
-                (.post, "/customers/\(id)/locations", #"{"street":"1 Main","city":"Austin","state":"TX","postalCode":"78701","latitude":91,"longitude":0}"#, .unprocessableContent, "invalid_latitude"),
+                (
+                    .post, "/customers", #"{"name":"Dup","phones":[{"number":"512 555 0142"}]}"#, .conflict,
+                    "phone_taken"
+                ),
+                (
+                    .post, "/customers/\(id)/emails", #"{"address":"not-an-email"}"#, .unprocessableContent,
+                    "invalid_email"
+                ),
+                (
+                    .post, "/customers/\(id)/locations",
+                    #"{"street":"1 Main","city":"Austin","state":"TX","postalCode":"78701","latitude":91,"longitude":0}"#,
+                    .unprocessableContent, "invalid_latitude"
+                ),
                 (.get, "/customers/does-not-exist", nil, .notFound, "customer_not_found"),
                 (.get, "/customers?limit=500", nil, .unprocessableContent, "invalid_limit"),
                 (.get, "/customers?offset=abc", nil, .unprocessableContent, "invalid_offset"),
@@ -98,18 +119,23 @@ struct APITests {
         }
     }
 
-    @Test("Jobs through the API: book, refuse impossible times, dispatch to completion", arguments: TestEngine.available)
+    @Test(
+        "Jobs through the API: book, refuse impossible times, dispatch to completion", arguments: TestEngine.available)
     func jobs(engine: TestEngine) async throws {
         try await withServer(engine) { _, world, client in
             let token = try await client.token(email: "dispatch@northside.test")
             let backwards = try await client.api(
                 .post, "/jobs", token: token,
-                json: #"{"customerId":"\#(world.customer.id)","locationId":"\#(world.location.id)","summary":"Leak","startsAt":"2026-12-01T10:00:00-06:00","endsAt":"2026-12-01T09:00:00-06:00"}"#)
+                json:
+                    #"{"customerId":"\#(world.customer.id)","locationId":"\#(world.location.id)","summary":"Leak","startsAt":"2026-12-01T10:00:00-06:00","endsAt":"2026-12-01T09:00:00-06:00"}"#
+            )
             #expect(backwards.status == .unprocessableContent)
             #expect(try backwards.errorCode() == "invalid_ends_at")
             let badDate = try await client.api(
                 .post, "/jobs", token: token,
-                json: #"{"customerId":"\#(world.customer.id)","locationId":"\#(world.location.id)","summary":"Leak","startsAt":"next tuesday","endsAt":"2026-12-01T09:00:00Z"}"#)
+                json:
+                    #"{"customerId":"\#(world.customer.id)","locationId":"\#(world.location.id)","summary":"Leak","startsAt":"next tuesday","endsAt":"2026-12-01T09:00:00Z"}"#
+            )
             #expect(badDate.status == .badRequest)
             #expect(try badDate.errorCode() == "invalid_field")
             let missing = try await client.api(.post, "/jobs", token: token, json: #"{"summary":"Leak"}"#)
@@ -117,14 +143,17 @@ struct APITests {
 
             let booked = try await client.api(
                 .post, "/jobs", token: token,
-                json: #"{"customerId":"\#(world.customer.id)","locationId":"\#(world.location.id)","summary":"Leak","startsAt":"2026-12-01T09:00:00.000-06:00","endsAt":"2026-12-01T11:00:00-06:00","technicianIds":["\#(world.technician.id)"]}"#)
+                json:
+                    #"{"customerId":"\#(world.customer.id)","locationId":"\#(world.location.id)","summary":"Leak","startsAt":"2026-12-01T09:00:00.000-06:00","endsAt":"2026-12-01T11:00:00-06:00","technicianIds":["\#(world.technician.id)"]}"#
+            )
             #expect(booked.status == .created, "\(booked.text)")
             let detail = try booked.json()
             let job = try #require(detail["job"] as? [String: Any])
             let jobID = try #require(job["id"] as? String)
             let appointments = try #require(detail["appointments"] as? [[String: Any]])
             #expect(appointments.first?["startsAt"] as? String == "2026-12-01T15:00:00Z")
-            let assignment = try #require((appointments.first?["assignments"] as? [[String: Any]])?.first?["id"] as? String)
+            let assignment = try #require(
+                (appointments.first?["assignments"] as? [[String: Any]])?.first?["id"] as? String)
             for step in ["dispatch", "arrive", "complete"] {
                 let response = try await client.api(.post, "/assignments/\(assignment)/\(step)", token: token)
                 #expect(response.status == .ok, "\(step): \(response.text)")
@@ -147,7 +176,10 @@ struct APITests {
             let technician = try await client.token(email: "luis@northside.test")
             let marketer = try await client.token(email: "marketing@northside.test")
             let cases: [(String, HTTPRequest.Method, String, String?)] = [
-                (dispatcher, .post, "/users", #"{"email":"x@y.test","name":"X","role":"admin","password":"0123456789"}"#),
+                (
+                    dispatcher, .post, "/users",
+                    #"{"email":"x@y.test","name":"X","role":"admin","password":"0123456789"}"#
+                ),
                 (dispatcher, .patch, "/account", #"{"name":"Mine now"}"#),
                 (technician, .get, "/customers", nil),
                 (technician, .post, "/jobs", #"{"customerId":"a","locationId":"b"}"#),
@@ -178,9 +210,15 @@ struct APITests {
                 (.get, "/technicians/\(rival.technician.id)", nil),
                 (.get, "/jobs/\(rivalJob.id)", nil),
                 (.post, "/jobs/\(rivalJob.id)/cancel", "{}"),
-                (.post, "/appointments/\(rivalDetail.appointments[0].id)/assignments", #"{"technicianId":"\#(world.technician.id)"}"#),
+                (
+                    .post, "/appointments/\(rivalDetail.appointments[0].id)/assignments",
+                    #"{"technicianId":"\#(world.technician.id)"}"#
+                ),
                 (.post, "/assignments/\(rivalDetail.assignments[0].id)/dispatch", nil),
-                (.post, "/jobs", #"{"customerId":"\#(rival.customer.id)","locationId":"\#(rival.location.id)","summary":"x","startsAt":"2026-12-01T09:00:00Z","endsAt":"2026-12-01T10:00:00Z"}"#),
+                (
+                    .post, "/jobs",
+                    #"{"customerId":"\#(rival.customer.id)","locationId":"\#(rival.location.id)","summary":"x","startsAt":"2026-12-01T09:00:00Z","endsAt":"2026-12-01T10:00:00Z"}"#
+                ),
             ]
             for (method, path, json) in cases {
                 let response = try await client.api(method, path, token: token, json: json)

@@ -16,7 +16,9 @@ struct WebTests {
         var csrf: String
     }
 
-    static func signIn(_ client: some TestClientProtocol, email: String = "admin@northside.test") async throws -> Session {
+    static func signIn(
+        _ client: some TestClientProtocol, email: String = "admin@northside.test"
+    ) async throws -> Session {
         let response = try await client.execute(
             uri: "/signin", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
             body: ByteBuffer(string: "email=\(email)&password=correct+horse+battery&next=%2Fcustomers"))
@@ -31,17 +33,23 @@ struct WebTests {
         return Session(cookie: cookie, csrf: csrf)
     }
 
-    static func post(_ client: some TestClientProtocol, _ path: String, _ session: Session, _ form: String) async throws
+    static func post(
+        _ client: some TestClientProtocol, _ path: String, _ session: Session, _ form: String
+    ) async throws
         -> TestResponse
     {
         try await client.execute(
             uri: path, method: .post,
-            headers: [.cookie: session.cookie, .contentType: "application/x-www-form-urlencoded", .referer: "http://localhost/customers"],
+            headers: [
+                .cookie: session.cookie, .contentType: "application/x-www-form-urlencoded",
+                .referer: "http://localhost/customers",
+            ],
             body: ByteBuffer(string: "_csrf=\(session.csrf)&" + form))
     }
 
-    @Test("Signed-out visitors are sent to sign in; a wrong password shows the form again with an error",
-          arguments: TestEngine.available)
+    @Test(
+        "Signed-out visitors are sent to sign in; a wrong password shows the form again with an error",
+        arguments: TestEngine.available)
     func signInFlow(engine: TestEngine) async throws {
         try await withServer(engine) { _, _, client in
             let redirect = try await client.execute(uri: "/customers?q=oak", method: .get)
@@ -57,7 +65,8 @@ struct WebTests {
             #expect(wrong.headers[.setCookie] == nil)
             let offsite = try await client.execute(
                 uri: "/signin", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-                body: ByteBuffer(string: "email=admin%40northside.test&password=correct+horse+battery&next=%2F%2Fevil.example"))
+                body: ByteBuffer(
+                    string: "email=admin%40northside.test&password=correct+horse+battery&next=%2F%2Fevil.example"))
             #expect(offsite.headers[.location] == "/today")
         }
     }
@@ -81,7 +90,8 @@ struct WebTests {
                 #expect(response.headers[.contentSecurityPolicy]?.contains("default-src 'self'") == true)
             }
             let rival = try await TestWorld.make(app, name: "Rival", emailDomain: "rival.test")
-            let hidden = try await client.execute(uri: "/customers/\(rival.customer.id)", method: .get, headers: [.cookie: session.cookie])
+            let hidden = try await client.execute(
+                uri: "/customers/\(rival.customer.id)", method: .get, headers: [.cookie: session.cookie])
             #expect(hidden.status == .notFound)
             #expect(!hidden.text.contains("Robert"))
         }
@@ -92,13 +102,17 @@ struct WebTests {
         try await withServer(engine) { app, world, client in
             let session = try await Self.signIn(client)
             let forged = try await client.execute(
-                uri: "/customers", method: .post, headers: [.cookie: session.cookie, .contentType: "application/x-www-form-urlencoded"],
+                uri: "/customers", method: .post,
+                headers: [.cookie: session.cookie, .contentType: "application/x-www-form-urlencoded"],
                 body: ByteBuffer(string: "name=Forged"))
             #expect(forged.status == .forbidden)
             #expect(try await app.customers.search("forged", by: world.admin).isEmpty)
-            let created = try await Self.post(client, "/customers", session, "name=Grace+Liu&phone=512-555-0199&phoneKind=mobile")
+            let created = try await Self.post(
+                client, "/customers", session, "name=Grace+Liu&phone=512-555-0199&phoneKind=mobile")
             #expect(created.status == .seeOther)
-            #expect(try await app.customers.search("grace", by: world.admin).first?.phones.first?.number.e164 == "+15125550199")
+            #expect(
+                try await app.customers.search("grace", by: world.admin).first?.phones.first?.number.e164
+                    == "+15125550199")
         }
     }
 
@@ -110,7 +124,8 @@ struct WebTests {
             #expect(badPhone.status == .unprocessableContent)
             #expect(badPhone.text.contains("is not a valid phone number"))
             #expect(badPhone.text.contains(#"value="Grace""#))
-            let duplicate = try await Self.post(client, "/customers/\(world.customer.id)/phones", session, "number=512-555-0142")
+            let duplicate = try await Self.post(
+                client, "/customers/\(world.customer.id)/phones", session, "number=512-555-0142")
             #expect(duplicate.status == .seeOther)
             let flash = try #require(duplicate.headers[.setCookie])
             #expect(flash.hasPrefix("fieldline_flash="))

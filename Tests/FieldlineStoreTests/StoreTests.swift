@@ -30,7 +30,9 @@ struct StoreTests {
             let second = try await app.accounts.create(.init(name: "Second", timeZone: "UTC"))
             let numbers = try await withThrowingTaskGroup(of: Int.self) { group in
                 for _ in 0..<20 {
-                    group.addTask { try await database.write { sql in try await AccountStore(sql).allocateJobNumber(first.id) } }
+                    group.addTask {
+                        try await database.write { sql in try await AccountStore(sql).allocateJobNumber(first.id) }
+                    }
                 }
                 return try await group.reduce(into: [Int]()) { $0.append($1) }
             }
@@ -49,11 +51,15 @@ struct StoreTests {
             await #expect(throws: Boom.self) {
                 try await database.write { sql in
                     try await CustomerStore(sql).insert(
-                        Customer(id: .generate(), accountID: account.id, name: "Ghost", notes: nil, createdAt: Date(), updatedAt: Date()))
+                        Customer(
+                            id: .generate(), accountID: account.id, name: "Ghost", notes: nil, createdAt: Date(),
+                            updatedAt: Date()))
                     throw Boom()
                 }
             }
-            let found = try await database.read { sql in try await CustomerStore(sql).search("", in: account.id, limit: 10, offset: 0) }
+            let found = try await database.read { sql in
+                try await CustomerStore(sql).search("", in: account.id, limit: 10, offset: 0)
+            }
             #expect(found.isEmpty)
         }
     }
@@ -65,28 +71,39 @@ struct StoreTests {
             let world = try await TestWorld.make(app)
             let location = try await app.customers.updateLocation(
                 world.location.id,
-                with: .init(street: "1 Main St", unit: "Apt 2", city: "Austin", state: "TX", postalCode: "78701", verified: true,
-                            latitude: 30.2672123, longitude: -97.7431456), by: world.admin)
-            let stored = try await database.read { sql in try await CustomerStore(sql).location(location.id, in: world.account.id) }
+                with: .init(
+                    street: "1 Main St", unit: "Apt 2", city: "Austin", state: "TX", postalCode: "78701",
+                    verified: true,
+                    latitude: 30.2672123, longitude: -97.7431456), by: world.admin)
+            let stored = try await database.read { sql in
+                try await CustomerStore(sql).location(location.id, in: world.account.id)
+            }
             #expect(stored == location)
             #expect(stored?.coordinates?.latitude == 30.2672123)
             let job = try await world.bookJob()
-            let updated = try await app.jobs.update(job.id, .init(customFields: ["PO number": "HV-2231", "Gate": "4411"]), by: world.admin)
+            let updated = try await app.jobs.update(
+                job.id, .init(customFields: ["PO number": "HV-2231", "Gate": "4411"]), by: world.admin)
             let reread = try await app.jobs.detail(job.id, by: world.admin)
             #expect(reread.job.customFields == updated.customFields)
-            #expect(abs(reread.appointments[0].startsAt.timeIntervalSince(app.clock.now().addingTimeInterval(86_400))) < 0.001)
+            #expect(
+                abs(reread.appointments[0].startsAt.timeIntervalSince(app.clock.now().addingTimeInterval(86_400)))
+                    < 0.001)
         }
     }
 
-    @Test("Customer search matches name, phone digits in any format, and address — within one account only",
-          arguments: TestEngine.available)
+    @Test(
+        "Customer search matches name, phone digits in any format, and address — within one account only",
+        arguments: TestEngine.available)
     func customerSearch(engine: TestEngine) async throws {
         try await engine.withDatabase { database in
             let app = Fieldline.forTesting(database: database)
             let world = try await TestWorld.make(app)
             let other = try await TestWorld.make(app, name: "Other Co", emailDomain: "other.test")
-            _ = try await app.customers.create(.init(name: "Harbor View Dental", location: .init(
-                street: "22 Harbor St", city: "Austin", state: "TX", postalCode: "78701")), by: world.admin)
+            _ = try await app.customers.create(
+                .init(
+                    name: "Harbor View Dental",
+                    location: .init(
+                        street: "22 Harbor St", city: "Austin", state: "TX", postalCode: "78701")), by: world.admin)
             func names(_ query: String, _ actor: Actor) async throws -> [String] {
                 try await app.customers.search(query, by: actor).map(\.customer.name)
             }

@@ -62,7 +62,9 @@ public struct TestWorld: Sendable {
 
     public static let password = "correct horse battery"
 
-    public static func make(_ app: Fieldline, name: String = "Northside Plumbing", emailDomain: String = "northside.test")
+    public static func make(
+        _ app: Fieldline, name: String = "Northside Plumbing", emailDomain: String = "northside.test"
+    )
         async throws -> TestWorld
     {
         let account = try await app.accounts.create(.init(name: name, timeZone: "America/Chicago"))

@@ -37,12 +37,14 @@ public enum TestEngine: String, CaseIterable, Sendable, CustomStringConvertible 
         case .postgres:
             guard let adminURL = ProcessInfo.processInfo.environment["FIELDLINE_TEST_POSTGRES_URL"] else {
                 throw TestSetupError(
-                    "FIELDLINE_REQUIRE_POSTGRES_TESTS is set but FIELDLINE_TEST_POSTGRES_URL is not: the Postgres suite cannot run.")
+                    "FIELDLINE_REQUIRE_POSTGRES_TESTS is set but FIELDLINE_TEST_POSTGRES_URL is not: the Postgres suite cannot run."
+                )
             }
             let name = "fieldline_t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
             let admin = try await DatabaseOpener.open(url: adminURL, logger: logger)
             try await admin.read { sql in try await sql.raw("CREATE DATABASE \(ident: name)").run() }
-            let database = try await DatabaseOpener.open(url: Self.replacingDatabase(in: adminURL, with: name), logger: logger)
+            let database = try await DatabaseOpener.open(
+                url: Self.replacingDatabase(in: adminURL, with: name), logger: logger)
             do {
                 let result = try await Self.run(body, on: database, logger: logger)
                 try await admin.read { sql in try await sql.raw("DROP DATABASE IF EXISTS \(ident: name)").run() }

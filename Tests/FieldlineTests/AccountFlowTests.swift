@@ -7,26 +7,42 @@ import Testing
 
 @Suite("Accounts, people and customers")
 struct AccountFlowTests {
-    @Test("Sign-in checks the password; sessions authenticate until they expire or are revoked", arguments: TestEngine.available)
+    @Test(
+        "Sign-in checks the password; sessions authenticate until they expire or are revoked",
+        arguments: TestEngine.available)
     func signIn(engine: TestEngine) async throws {
         try await engine.withDatabase { database in
             let clock = TestClock()
             let app = Fieldline.forTesting(database: database, clock: clock)
             let world = try await TestWorld.make(app)
             let wrong = FieldlineError.unauthenticated(message: "The email or password is incorrect.")
-            await #expect(throws: wrong) { try await app.accounts.signIn(email: "admin@northside.test", password: "nope nope nope", kind: .api) }
-            await #expect(throws: wrong) { try await app.accounts.signIn(email: "nobody@northside.test", password: TestWorld.password, kind: .api) }
-            await #expect(throws: wrong) { try await app.accounts.signIn(email: "not an email", password: TestWorld.password, kind: .api) }
-            let session = try await app.accounts.signIn(email: "ADMIN@Northside.test", password: TestWorld.password, kind: .api)
+            await #expect(throws: wrong) {
+                try await app.accounts.signIn(email: "admin@northside.test", password: "nope nope nope", kind: .api)
+            }
+            await #expect(throws: wrong) {
+                try await app.accounts.signIn(email: "nobody@northside.test", password: TestWorld.password, kind: .api)
+            }
+            await #expect(throws: wrong) {
+                try await app.accounts.signIn(email: "not an email", password: TestWorld.password, kind: .api)
+            }
+            let session = try await app.accounts.signIn(
+                email: "ADMIN@Northside.test", password: TestWorld.password, kind: .api)
             #expect(session.user.id == world.admin.userID)
             let auth = try await app.accounts.authenticate(token: session.token, kind: .api)
             #expect(auth.actor == world.admin)
-            await #expect(throws: FieldlineError.self) { try await app.accounts.authenticate(token: session.token, kind: .web) }
+            await #expect(throws: FieldlineError.self) {
+                try await app.accounts.authenticate(token: session.token, kind: .web)
+            }
             clock.advance(by: Accounts.apiTokenLifetime + 1)
-            await #expect(throws: FieldlineError.self) { try await app.accounts.authenticate(token: session.token, kind: .api) }
-            let fresh = try await app.accounts.signIn(email: "admin@northside.test", password: TestWorld.password, kind: .web)
+            await #expect(throws: FieldlineError.self) {
+                try await app.accounts.authenticate(token: session.token, kind: .api)
+            }
+            let fresh = try await app.accounts.signIn(
+                email: "admin@northside.test", password: TestWorld.password, kind: .web)
             try await app.accounts.signOut(token: fresh.token)
-            await #expect(throws: FieldlineError.self) { try await app.accounts.authenticate(token: fresh.token, kind: .web) }
+            await #expect(throws: FieldlineError.self) {
+                try await app.accounts.authenticate(token: fresh.token, kind: .web)
+            }
         }
     }
 
@@ -69,15 +85,33 @@ struct AccountFlowTests {
             let theirDetail = try await app.jobs.detail(theirJob.id, by: theirs.admin)
             let attempts: [(String, @Sendable () async throws -> Void)] = [
                 ("customer", { _ = try await app.customers.detail(theirs.customer.id, by: mine.admin) }),
-                ("customer", { _ = try await app.customers.update(theirs.customer.id, name: "Hacked", notes: nil, by: mine.admin) }),
+                (
+                    "customer",
+                    {
+                        _ = try await app.customers.update(
+                            theirs.customer.id, name: "Hacked", notes: nil, by: mine.admin)
+                    }
+                ),
                 ("location", { _ = try await app.customers.location(theirs.location.id, by: mine.admin) }),
-                ("phone", { _ = try await app.customers.updatePhone(theirs.phone.id, .init(marketingUpdates: true), by: mine.admin) }),
+                (
+                    "phone",
+                    {
+                        _ = try await app.customers.updatePhone(
+                            theirs.phone.id, .init(marketingUpdates: true), by: mine.admin)
+                    }
+                ),
                 ("phone", { try await app.customers.removePhone(theirs.phone.id, by: mine.admin) }),
                 ("technician", { _ = try await app.technicians.find(theirs.technician.id, by: mine.admin) }),
                 ("job", { _ = try await app.jobs.detail(theirJob.id, by: mine.admin) }),
                 ("job", { _ = try await app.jobs.cancel(theirJob.id, reason: nil, by: mine.admin) }),
                 ("assignment", { _ = try await app.jobs.dispatch(theirDetail.assignments[0].id, by: mine.admin) }),
-                ("appointment", { _ = try await app.jobs.assign(mine.technician.id, to: theirDetail.appointments[0].id, by: mine.admin) }),
+                (
+                    "appointment",
+                    {
+                        _ = try await app.jobs.assign(
+                            mine.technician.id, to: theirDetail.appointments[0].id, by: mine.admin)
+                    }
+                ),
             ]
             for (entity, attempt) in attempts {
                 await #expect { try await attempt() } throws: { error in
@@ -91,21 +125,28 @@ struct AccountFlowTests {
         }
     }
 
-    @Test("A phone number belongs to one customer per account; the same number may exist in another account",
-          arguments: TestEngine.available)
+    @Test(
+        "A phone number belongs to one customer per account; the same number may exist in another account",
+        arguments: TestEngine.available)
     func phoneOwnership(engine: TestEngine) async throws {
         try await engine.withDatabase { database in
             let app = Fieldline.forTesting(database: database)
             let world = try await TestWorld.make(app)
             let other = try await TestWorld.make(app, name: "Other", emailDomain: "other.test")
             let newcomer = try await app.customers.create(.init(name: "Newcomer"), by: world.admin)
-            await #expect(throws: FieldlineError.conflict(code: "phone_taken", message: "(512) 555-0142 already belongs to Robert Castellanos.")) {
+            await #expect(
+                throws: FieldlineError.conflict(
+                    code: "phone_taken", message: "(512) 555-0142 already belongs to Robert Castellanos.")
+            ) {
                 try await app.customers.addPhone(.init(number: "512.555.0142"), to: newcomer.id, by: world.admin)
             }
             #expect(other.phone.number == world.phone.number)
-            let phone = try await app.customers.addPhone(.init(number: "+1 (737) 555-0119", kind: "landline"), to: newcomer.id, by: world.admin)
-            #expect(phone.number.e164 == "+17375550119" && phone.kind == .landline && phone.preferences.jobNotifications)
-            let updated = try await app.customers.updatePhone(phone.id, .init(jobNotifications: false, marketingUpdates: true), by: world.admin)
+            let phone = try await app.customers.addPhone(
+                .init(number: "+1 (737) 555-0119", kind: "landline"), to: newcomer.id, by: world.admin)
+            #expect(
+                phone.number.e164 == "+17375550119" && phone.kind == .landline && phone.preferences.jobNotifications)
+            let updated = try await app.customers.updatePhone(
+                phone.id, .init(jobNotifications: false, marketingUpdates: true), by: world.admin)
             #expect(updated.preferences == NotificationPreferences(jobNotifications: false, marketingUpdates: true))
         }
     }
@@ -117,7 +158,9 @@ struct AccountFlowTests {
             let world = try await TestWorld.make(app)
             await #expect(throws: FieldlineError.self) {
                 try await app.customers.create(
-                    .init(name: "Half Made", phones: [.init(number: "(512) 555-0100"), .init(number: "(512) 555-0142")]), by: world.admin)
+                    .init(
+                        name: "Half Made", phones: [.init(number: "(512) 555-0100"), .init(number: "(512) 555-0142")]),
+                    by: world.admin)
             }
             #expect(try await app.customers.search("half", by: world.admin).isEmpty)
             await #expect(throws: FieldlineError.forbidden(permission: "edit_customers")) {
@@ -131,9 +174,11 @@ struct AccountFlowTests {
         try await engine.withDatabase { database in
             let app = Fieldline.forTesting(database: database)
             let world = try await TestWorld.make(app)
-            let both = try await app.technicians.update(world.technician.id, .init(canViewChats: true, canReplyChats: true), by: world.admin)
+            let both = try await app.technicians.update(
+                world.technician.id, .init(canViewChats: true, canReplyChats: true), by: world.admin)
             #expect(both.chat == TechnicianChatPermissions(canViewChats: true, canReplyChats: true))
-            let session = try await app.accounts.signIn(email: "luis@northside.test", password: TestWorld.password, kind: .api)
+            let session = try await app.accounts.signIn(
+                email: "luis@northside.test", password: TestWorld.password, kind: .api)
             #expect(try await app.accounts.authenticate(token: session.token, kind: .api).actor.can(.fullCustomerChats))
             let off = try await app.technicians.update(world.technician.id, .init(canViewChats: false), by: world.admin)
             #expect(off.chat == TechnicianChatPermissions(canViewChats: false, canReplyChats: false))
@@ -143,7 +188,9 @@ struct AccountFlowTests {
         }
     }
 
-    @Test("Bookings convert into a job atomically; refused job input leaves the booking new", arguments: TestEngine.available)
+    @Test(
+        "Bookings convert into a job atomically; refused job input leaves the booking new",
+        arguments: TestEngine.available)
     func bookings(engine: TestEngine) async throws {
         try await engine.withDatabase { database in
             let app = Fieldline.forTesting(database: database)
@@ -156,14 +203,18 @@ struct AccountFlowTests {
             let start = app.clock.now().addingTimeInterval(7200)
             await #expect(throws: FieldlineError.self) {
                 try await app.bookings.convert(
-                    booking.id, into: .init(customerID: world.customer.id, locationID: world.location.id, summary: "Leak",
-                                            startsAt: start, endsAt: start - 60), by: world.dispatcher)
+                    booking.id,
+                    into: .init(
+                        customerID: world.customer.id, locationID: world.location.id, summary: "Leak",
+                        startsAt: start, endsAt: start - 60), by: world.dispatcher)
             }
             #expect(try await app.bookings.find(booking.id, by: world.admin).status == .new)
             #expect(try await app.jobs.list(status: nil, by: world.admin).isEmpty)
             let (converted, job) = try await app.bookings.convert(
-                booking.id, into: .init(customerID: world.customer.id, locationID: world.location.id, summary: "Leak",
-                                        startsAt: start, endsAt: start + 3600), by: world.dispatcher)
+                booking.id,
+                into: .init(
+                    customerID: world.customer.id, locationID: world.location.id, summary: "Leak",
+                    startsAt: start, endsAt: start + 3600), by: world.dispatcher)
             #expect(converted.status == .converted && converted.jobID == job.id)
             await #expect(throws: FieldlineError.self) { try await app.bookings.accept(booking.id, by: world.admin) }
             await #expect(throws: FieldlineError.self) {

@@ -7,7 +7,9 @@ import Testing
 
 @Suite("Booking, rescheduling, canceling and dispatching jobs")
 struct JobFlowTests {
-    @Test("Booking a job numbers it, writes the trail, assigns technicians and emits events", arguments: TestEngine.available)
+    @Test(
+        "Booking a job numbers it, writes the trail, assigns technicians and emits events",
+        arguments: TestEngine.available)
     func book(engine: TestEngine) async throws {
         try await engine.withDatabase { database in
             let app = Fieldline.forTesting(database: database)
@@ -51,7 +53,10 @@ struct JobFlowTests {
             }
             let detail = try await app.jobs.detail(job.id, by: world.admin)
             #expect(detail.job.status == .completed)
-            #expect(recorder.kinds.suffix(2) == [.assignmentCompleted(job.id, priya.id, world.secondTechnician.id), .jobCompleted(job.id)])
+            #expect(
+                recorder.kinds.suffix(2) == [
+                    .assignmentCompleted(job.id, priya.id, world.secondTechnician.id), .jobCompleted(job.id),
+                ])
             #expect(detail.events.first?.text == "Job is now completed")
         }
     }
@@ -63,16 +68,21 @@ struct JobFlowTests {
             let world = try await TestWorld.make(app)
             let job = try await world.bookJob(technicians: [world.technician.id])
             let assignment = try await app.jobs.detail(job.id, by: world.admin).assignments[0]
-            await #expect(throws: FieldlineError.self) { try await app.jobs.complete(assignment.id, by: world.dispatcher) }
+            await #expect(throws: FieldlineError.self) {
+                try await app.jobs.complete(assignment.id, by: world.dispatcher)
+            }
             _ = try await app.jobs.dispatch(assignment.id, by: world.dispatcher)
-            await #expect(throws: FieldlineError.self) { try await app.jobs.dispatch(assignment.id, by: world.dispatcher) }
+            await #expect(throws: FieldlineError.self) {
+                try await app.jobs.dispatch(assignment.id, by: world.dispatcher)
+            }
             let trail = try await app.jobs.detail(job.id, by: world.admin).events.map(\.kind)
             #expect(trail.filter { $0 == "dispatched" }.count == 1)
         }
     }
 
-    @Test("A technician may report their own arrival but not dispatch, nor touch another's visit",
-          arguments: TestEngine.available)
+    @Test(
+        "A technician may report their own arrival but not dispatch, nor touch another's visit",
+        arguments: TestEngine.available)
     func technicianLimits(engine: TestEngine) async throws {
         try await engine.withDatabase { database in
             let app = Fieldline.forTesting(database: database)
@@ -104,13 +114,17 @@ struct JobFlowTests {
             await #expect(throws: FieldlineError.notFound(entity: "job", id: notMine.id.rawValue)) {
                 try await app.jobs.detail(notMine.id, by: world.technicianActor)
             }
-            await #expect(throws: FieldlineError.self) { try await app.jobs.list(status: nil, by: world.technicianActor) }
+            await #expect(throws: FieldlineError.self) {
+                try await app.jobs.list(status: nil, by: world.technicianActor)
+            }
             let schedule = try await app.jobs.schedule(day: nil, by: world.technicianActor)
             #expect(schedule.visits.map(\.job.id).allSatisfy { $0 == mine.id })
         }
     }
 
-    @Test("Rescheduling moves the visit and says from when to when; bad times are refused", arguments: TestEngine.available)
+    @Test(
+        "Rescheduling moves the visit and says from when to when; bad times are refused",
+        arguments: TestEngine.available)
     func reschedule(engine: TestEngine) async throws {
         try await engine.withDatabase { database in
             let app = Fieldline.forTesting(database: database)
@@ -126,8 +140,11 @@ struct JobFlowTests {
             #expect(recorder.kinds.last == .jobRescheduled(job.id, appointment.id))
             let trail = try await app.jobs.detail(job.id, by: world.admin).events
             #expect(trail.first?.text.hasPrefix("Rescheduled from ") == true)
-            await #expect(throws: FieldlineError.invalid(field: "endsAt", message: "The appointment must end after it starts.")) {
-                try await app.jobs.reschedule(appointment.id, startsAt: newStart, endsAt: newStart.addingTimeInterval(-60), by: world.dispatcher)
+            await #expect(
+                throws: FieldlineError.invalid(field: "endsAt", message: "The appointment must end after it starts.")
+            ) {
+                try await app.jobs.reschedule(
+                    appointment.id, startsAt: newStart, endsAt: newStart.addingTimeInterval(-60), by: world.dispatcher)
             }
         }
     }
@@ -143,30 +160,41 @@ struct JobFlowTests {
             #expect(canceled.status == .canceled)
             let appointment = detail.appointments[0]
             await #expect(throws: FieldlineError.self) {
-                try await app.jobs.reschedule(appointment.id, startsAt: appointment.startsAt, endsAt: appointment.endsAt, by: world.admin)
+                try await app.jobs.reschedule(
+                    appointment.id, startsAt: appointment.startsAt, endsAt: appointment.endsAt, by: world.admin)
             }
-            await #expect(throws: FieldlineError.self) { try await app.jobs.assign(world.secondTechnician.id, to: appointment.id, by: world.admin) }
-            await #expect(throws: FieldlineError.self) { try await app.jobs.dispatch(detail.assignments[0].id, by: world.admin) }
-            await #expect(throws: FieldlineError.self) { try await app.jobs.cancel(job.id, reason: nil, by: world.admin) }
+            await #expect(throws: FieldlineError.self) {
+                try await app.jobs.assign(world.secondTechnician.id, to: appointment.id, by: world.admin)
+            }
+            await #expect(throws: FieldlineError.self) {
+                try await app.jobs.dispatch(detail.assignments[0].id, by: world.admin)
+            }
+            await #expect(throws: FieldlineError.self) {
+                try await app.jobs.cancel(job.id, reason: nil, by: world.admin)
+            }
             let trail = try await app.jobs.detail(job.id, by: world.admin).events
             #expect(trail.first?.text == "Canceled the job: Customer fixed it")
         }
     }
 
-    @Test("Booking refuses a location of another customer, an inactive technician, and a missing summary",
-          arguments: TestEngine.available)
+    @Test(
+        "Booking refuses a location of another customer, an inactive technician, and a missing summary",
+        arguments: TestEngine.available)
     func bookingValidation(engine: TestEngine) async throws {
         try await engine.withDatabase { database in
             let app = Fieldline.forTesting(database: database)
             let world = try await TestWorld.make(app)
             let someoneElse = try await app.customers.create(
-                .init(name: "Other", location: .init(street: "1 A St", city: "Austin", state: "TX", postalCode: "78701")), by: world.admin)
+                .init(
+                    name: "Other", location: .init(street: "1 A St", city: "Austin", state: "TX", postalCode: "78701")),
+                by: world.admin)
             let otherLocation = try await app.customers.detail(someoneElse.id, by: world.admin).locations[0]
             let start = app.clock.now().addingTimeInterval(3600)
             await #expect(throws: FieldlineError.self) {
                 try await app.jobs.book(
-                    .init(customerID: world.customer.id, locationID: otherLocation.id, summary: "x", startsAt: start,
-                          endsAt: start + 3600), by: world.admin)
+                    .init(
+                        customerID: world.customer.id, locationID: otherLocation.id, summary: "x", startsAt: start,
+                        endsAt: start + 3600), by: world.admin)
             }
             _ = try await app.technicians.update(world.secondTechnician.id, .init(active: false), by: world.admin)
             await #expect(throws: FieldlineError.self) {
@@ -188,14 +216,44 @@ struct JobFlowTests {
             var calendar = Calendar(identifier: .gregorian)
             calendar.timeZone = try #require(TimeZone(identifier: "America/Chicago"))
             // 23:30 in Chicago on Nov 22 is already Nov 23 in UTC: it must count as Nov 22.
-            let lateEvening = try #require(calendar.date(from: DateComponents(year: 2026, month: 11, day: 22, hour: 23, minute: 30)))
+            let lateEvening = try #require(
+                calendar.date(from: DateComponents(year: 2026, month: 11, day: 22, hour: 23, minute: 30)))
             clock.set(lateEvening.addingTimeInterval(-86_400))
             _ = try await app.jobs.book(
-                .init(customerID: world.customer.id, locationID: world.location.id, summary: "Late call", startsAt: lateEvening,
-                      endsAt: lateEvening + 1200), by: world.admin)
+                .init(
+                    customerID: world.customer.id, locationID: world.location.id, summary: "Late call",
+                    startsAt: lateEvening,
+                    endsAt: lateEvening + 1200), by: world.admin)
             #expect(try await app.jobs.schedule(day: "2026-11-22", by: world.admin).visits.count == 1)
             #expect(try await app.jobs.schedule(day: "2026-11-23", by: world.admin).visits.isEmpty)
             await #expect(throws: FieldlineError.self) { try await app.jobs.schedule(day: "tomorrow", by: world.admin) }
+        }
+    }
+
+    @Test(
+        "On hold, a job's visits do not move; resumed, its status follows the visits again",
+        arguments: TestEngine.available)
+    func holdAndResume(engine: TestEngine) async throws {
+        try await engine.withDatabase { database in
+            let app = Fieldline.forTesting(database: database)
+            let recorder = EventRecorder()
+            app.events.subscribe(recorder)
+            let world = try await TestWorld.make(app)
+            let job = try await world.bookJob(technicians: [world.technician.id])
+            let assignment = try await app.jobs.detail(job.id, by: world.admin).assignments[0]
+            _ = try await app.jobs.dispatch(assignment.id, by: world.dispatcher)
+            #expect(try await app.jobs.hold(job.id, reason: "Waiting on parts", by: world.dispatcher).status == .hold)
+            await #expect(throws: FieldlineError.self) {
+                try await app.jobs.arrive(assignment.id, by: world.dispatcher)
+            }
+            await #expect(throws: FieldlineError.self) {
+                try await app.jobs.hold(job.id, reason: nil, by: world.dispatcher)
+            }
+            #expect(try await app.jobs.resume(job.id, by: world.dispatcher).status == .inProgress)
+            #expect(recorder.kinds.suffix(2) == [.jobPutOnHold(job.id), .jobResumed(job.id)])
+            #expect(try await app.jobs.arrive(assignment.id, by: world.dispatcher).status == .working)
+            let trail = try await app.jobs.detail(job.id, by: world.admin).events.map(\.text)
+            #expect(trail.contains("Put the job on hold: Waiting on parts"))
         }
     }
 }

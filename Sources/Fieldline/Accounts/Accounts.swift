@@ -116,7 +116,7 @@ public struct Accounts: Sendable {
         let user = User(
             id: .generate(), accountID: accountID, email: email, name: name, role: role, phone: phone,
             technicianID: input.technicianID, createdAt: app.clock.now())
-        let hash = app.passwords.hash(password)
+        let hash = try await app.passwords.hash(password)
         try await app.database.write { sql in
             guard try await AccountStore(sql).find(accountID) != nil else {
                 throw FieldlineError.notFound(entity: "account", id: accountID.rawValue)
@@ -157,7 +157,7 @@ public struct Accounts: Sendable {
             throw failure
         }
         let found = try await app.database.read { sql in try await AccountStore(sql).userForSignIn(email: email) }
-        guard let (user, hash) = found, app.passwords.verify(password, against: hash) else { throw failure }
+        guard let (user, hash) = found, try await app.passwords.verify(password, against: hash) else { throw failure }
         let token = app.tokens.token(bytes: 32)
         let csrf = app.tokens.token(bytes: 24)
         let now = app.clock.now()
@@ -184,20 +184,14 @@ public struct Accounts: Sendable {
     /// The person behind a session or bearer token, with their current permissions.
     public func authenticate(token: String, kind: SessionKind) async throws -> Authenticated {
         let now = app.clock.now()
-        let result = try await app.database.read { sql -> Authenticated? in
-            let store = AccountStore(sql)
-            guard let session = try await store.session(tokenDigest: SecureTokens.digest(token), at: now),
-                session.kind == kind.rawValue,
-                let user = try await store.user(session.userID, in: session.accountID),
-                let account = try await store.find(session.accountID)
-            else { return nil }
-            var chat: TechnicianChatPermissions?
-            if let technicianID = user.technicianID {
-                chat = try await TechnicianStore(sql).find(technicianID, in: account.id)?.chat
-            }
+        let found = try await app.database.read { sql in
+            try await AccountStore(sql).signedIn(tokenDigest: SecureTokens.digest(token), at: now)
+        }
+        let result = found.flatMap { signedIn -> Authenticated? in
+            guard signedIn.session.kind == kind.rawValue else { return nil }
             return Authenticated(
-                actor: Actor(user: user, technicianChat: chat), user: user, account: account,
-                csrfToken: session.csrfToken, kind: kind)
+                actor: Actor(user: signedIn.user, technicianChat: signedIn.technicianChat), user: signedIn.user,
+                account: signedIn.account, csrfToken: signedIn.session.csrfToken, kind: kind)
         }
         guard let result else {
             throw FieldlineError.unauthenticated(

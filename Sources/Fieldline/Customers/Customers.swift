@@ -129,15 +129,15 @@ public struct Customers: Sendable {
             let store = CustomerStore(sql)
             let customers = try await store.search(
                 text, in: actor.accountID, limit: paging.limit, offset: paging.offset)
-            let phones = try await store.phones(ofCustomers: customers.map(\.id), in: actor.accountID)
-            let byCustomer = Dictionary(grouping: phones, by: \.customerID)
-            var summaries: [CustomerSummary] = []
-            for customer in customers {
-                let locations = try await store.locations(of: customer.id, in: actor.accountID)
-                summaries.append(
-                    CustomerSummary(
-                        customer: customer, phones: byCustomer[customer.id] ?? [], firstLocation: locations.first,
-                        locationCount: locations.count))
+            let ids = customers.map(\.id)
+            let phones = Dictionary(
+                grouping: try await store.phones(ofCustomers: ids, in: actor.accountID), by: \.customerID)
+            let locations = Dictionary(
+                grouping: try await store.locations(ofCustomers: ids, in: actor.accountID), by: \.customerID)
+            let summaries = customers.map { customer in
+                CustomerSummary(
+                    customer: customer, phones: phones[customer.id] ?? [], firstLocation: locations[customer.id]?.first,
+                    locationCount: locations[customer.id]?.count ?? 0)
             }
             return summaries
         }

@@ -161,6 +161,44 @@ public struct Jobs: Sendable {
         }
     }
 
+    public func hold(_ id: JobID, reason: String?, by actor: Actor) async throws -> Job {
+        try actor.require(.manageJobs)
+        let reason = try Text.optional(reason, field: "reason", label: "Reason", maxLength: 500)
+        return try await app.database.write { sql in
+            guard var job = try await JobStore(sql).find(id, in: actor.accountID) else {
+                throw FieldlineError.notFound(entity: "job", id: id.rawValue)
+            }
+            job.status = try JobRules.hold(job.status)
+            job.updatedAt = app.clock.now()
+            try await JobStore(sql).update(job)
+            try await record(
+                job: job, actor: actor, kind: "hold",
+                text: reason.map { "Put the job on hold: \($0)" } ?? "Put the job on hold",
+                event: .jobPutOnHold(job.id),
+                sql: sql)
+            return job
+        }
+    }
+
+    public func resume(_ id: JobID, by actor: Actor) async throws -> Job {
+        try actor.require(.manageJobs)
+        return try await app.database.write { sql in
+            let store = JobStore(sql)
+            guard var job = try await store.find(id, in: actor.accountID) else {
+                throw FieldlineError.notFound(entity: "job", id: id.rawValue)
+            }
+            let visits = try await store.assignments(ofJobs: [id], in: actor.accountID).map(\.status)
+            job.status = try JobRules.resume(job.status, assignments: visits)
+            job.updatedAt = app.clock.now()
+            try await store.update(job)
+            try await record(
+                job: job, actor: actor, kind: "resumed",
+                text: "Took the job off hold (\(job.status.label.lowercased()))",
+                event: .jobResumed(job.id), sql: sql)
+            return job
+        }
+    }
+
     public func assign(
         _ technicianID: TechnicianID, to appointmentID: AppointmentID, by actor: Actor
     ) async throws -> Assignment {

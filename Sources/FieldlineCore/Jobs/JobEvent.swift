@@ -53,6 +53,8 @@ public struct DomainEvent: Sendable, Equatable {
         case jobBooked(JobID)
         case jobRescheduled(JobID, AppointmentID)
         case jobCanceled(JobID)
+        case jobPutOnHold(JobID)
+        case jobResumed(JobID)
         case technicianAssigned(JobID, AssignmentID, TechnicianID)
         case technicianDispatched(JobID, AssignmentID, TechnicianID)
         case technicianArrived(JobID, AssignmentID, TechnicianID)

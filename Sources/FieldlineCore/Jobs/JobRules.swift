@@ -23,6 +23,9 @@ public enum JobRules {
             throw .conflict(
                 code: "job_closed", message: "This job is \(jobStatus.label.lowercased()); its visits cannot change.")
         }
+        guard jobStatus != .hold else {
+            throw .conflict(code: "job_on_hold", message: "This job is on hold; take it off hold first.")
+        }
         switch (action, status) {
         case (.dispatch, .scheduled): return .dispatched
         case (.arrive, .dispatched): return .working
@@ -50,5 +53,23 @@ public enum JobRules {
             throw .conflict(
                 code: "job_closed", message: "This job is \(status.label.lowercased()); you cannot \(action).")
         }
+    }
+
+    /// Putting a job on hold pauses it (parts on order, customer away); only open jobs can be held,
+    /// and only held jobs resumed.
+    public static func hold(_ status: JobStatus) throws(FieldlineError) -> JobStatus {
+        try requireOpen(status, toDo: "put it on hold")
+        guard status != .hold else {
+            throw .conflict(code: "job_on_hold", message: "This job is already on hold.")
+        }
+        return .hold
+    }
+
+    public static func resume(_ status: JobStatus, assignments: [AssignmentStatus]) throws(FieldlineError) -> JobStatus
+    {
+        guard status == .hold else {
+            throw .conflict(code: "job_not_on_hold", message: "Only a job on hold can be resumed.")
+        }
+        return jobStatus(current: .scheduled, assignments: assignments)
     }
 }

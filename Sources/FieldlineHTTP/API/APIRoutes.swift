@@ -223,6 +223,19 @@ enum APIRoutes {
                 _ = try await app.jobs.cancel(id, reason: body.reason, by: actor)
                 return try APIResponse.json(JobDetailJSON(try await app.jobs.detail(id, by: actor)))
             },
+            APIRoute(.post, "/jobs/{jobId}/hold") { request, context in
+                let id = try context.parameters.id("jobId", as: JobID.self)
+                let body = try await request.decodeJSON(CancelRequest.self, context: context)
+                let actor = try context.actor()
+                _ = try await app.jobs.hold(id, reason: body.reason, by: actor)
+                return try APIResponse.json(JobDetailJSON(try await app.jobs.detail(id, by: actor)))
+            },
+            APIRoute(.post, "/jobs/{jobId}/resume") { _, context in
+                let id = try context.parameters.id("jobId", as: JobID.self)
+                let actor = try context.actor()
+                _ = try await app.jobs.resume(id, by: actor)
+                return try APIResponse.json(JobDetailJSON(try await app.jobs.detail(id, by: actor)))
+            },
             APIRoute(.get, "/schedule") { request, context in
                 let schedule = try await app.jobs.schedule(
                     day: request.uri.queryParameters.get("date"), by: try context.actor())

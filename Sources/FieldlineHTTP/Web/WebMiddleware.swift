@@ -17,9 +17,14 @@ struct WebSessionMiddleware: RouterMiddleware {
         next: (Request, AppRequestContext) async throws -> Response
     ) async throws -> Response {
         var context = context
-        guard let token = request.cookies[WebCookies.session]?.value, !token.isEmpty,
-            let auth = try? await app.accounts.authenticate(token: token, kind: .web)
-        else {
+        let auth: Accounts.Authenticated
+        do {
+            guard let token = request.cookies[WebCookies.session]?.value, !token.isEmpty else {
+                throw FieldlineError.unauthenticated(message: "Sign in first.")
+            }
+            auth = try await app.accounts.authenticate(token: token, kind: .web)
+            context.sessionToken = token
+        } catch FieldlineError.unauthenticated {
             let target = request.method == .get ? request.uri.description : "/"
             let next =
                 target == "/"
@@ -27,7 +32,6 @@ struct WebSessionMiddleware: RouterMiddleware {
             return renderer.redirect(to: "/signin" + next)
         }
         context.auth = auth
-        context.sessionToken = token
         return try await next(request, context)
     }
 }

@@ -123,22 +123,10 @@ public struct AccountStore: Sendable {
         return (try row.user(), row.passwordHash)
     }
 
-    public func user(_ id: UserID, in accountID: AccountID) async throws -> User? {
-        try await sql.select().columns(Self.userColumns).from("users")
-            .where("id", .equal, id.rawValue).where("account_id", .equal, accountID.rawValue)
-            .first()?.record(UserRow.self).user()
-    }
-
     public func users(in accountID: AccountID) async throws -> [User] {
         try await sql.select().columns(Self.userColumns).from("users")
             .where("account_id", .equal, accountID.rawValue).orderBy("name")
             .all().map { try $0.record(UserRow.self).user() }
-    }
-
-    public func userForTechnician(_ technicianID: TechnicianID, in accountID: AccountID) async throws -> User? {
-        try await sql.select().columns(Self.userColumns).from("users")
-            .where("technician_id", .equal, technicianID.rawValue).where("account_id", .equal, accountID.rawValue)
-            .first()?.record(UserRow.self).user()
     }
 
     // MARK: Sessions
@@ -171,16 +159,67 @@ public struct AccountStore: Sendable {
         try await sql.insert(into: "sessions").record(row).run()
     }
 
-    public func session(tokenDigest: String, at now: Date) async throws -> Session? {
-        guard
-            let row = try await sql.select()
-                .columns("token_digest", "account_id", "user_id", "kind", "csrf_token", "created_at", "expires_at")
-                .from("sessions").where("token_digest", .equal, tokenDigest).where("expires_at", .greaterThan, now)
-                .first()?.record(SessionRow.self)
-        else { return nil }
-        return Session(
-            accountID: AccountID(row.accountId), userID: UserID(row.userId), kind: row.kind, csrfToken: row.csrfToken,
-            expiresAt: row.expiresAt)
+    /// Everything a request needs to know about who is calling, in one round trip: the live
+    /// session, its user and account, and the technician's chat switches when the user is one.
+    public struct SignedIn: Sendable {
+        public var session: Session
+        public var user: User
+        public var account: Account
+        public var technicianChat: TechnicianChatPermissions?
+    }
+
+    struct SignedInRow: Decodable {
+        var kind: String
+        var csrfToken: String
+        var expiresAt: Date
+        var userId: String
+        var accountId: String
+        var email: String
+        var userName: String
+        var role: String
+        var phone: String?
+        var technicianId: String?
+        var userCreatedAt: Date
+        var accountName: String
+        var timeZone: String
+        var businessHours: String
+        var isDemo: Bool
+        var accountCreatedAt: Date
+        var canViewChats: Bool?
+        var canReplyChats: Bool?
+    }
+
+    public func signedIn(tokenDigest: String, at now: Date) async throws -> SignedIn? {
+        let query: SQLQueryString = """
+            SELECT s.kind, s.csrf_token, s.expires_at,
+                   u.id AS user_id, u.account_id, u.email, u.name AS user_name, u.role, u.phone, u.technician_id,
+                   u.created_at AS user_created_at,
+                   a.name AS account_name, a.time_zone, a.business_hours, a.is_demo, a.created_at AS account_created_at,
+                   t.can_view_chats, t.can_reply_chats
+            FROM sessions s
+            JOIN users u ON u.id = s.user_id AND u.account_id = s.account_id
+            JOIN accounts a ON a.id = s.account_id
+            LEFT JOIN technicians t ON t.id = u.technician_id AND t.account_id = u.account_id
+            WHERE s.token_digest = \(bind: tokenDigest) AND s.expires_at > \(bind: now)
+            """
+        guard let row = try await sql.raw(query).first()?.record(SignedInRow.self) else { return nil }
+        let user = try UserRow(
+            id: row.userId, accountId: row.accountId, email: row.email, name: row.userName, role: row.role,
+            phone: row.phone,
+            technicianId: row.technicianId, passwordHash: "", createdAt: row.userCreatedAt
+        ).user()
+        let account = try AccountRow(
+            id: row.accountId, name: row.accountName, timeZone: row.timeZone, businessHours: row.businessHours,
+            isDemo: row.isDemo, createdAt: row.accountCreatedAt
+        ).account()
+        let chat = row.canViewChats.map {
+            TechnicianChatPermissions(canViewChats: $0, canReplyChats: row.canReplyChats ?? false)
+        }
+        return SignedIn(
+            session: Session(
+                accountID: account.id, userID: user.id, kind: row.kind, csrfToken: row.csrfToken,
+                expiresAt: row.expiresAt),
+            user: user, account: account, technicianChat: chat)
     }
 
     public func deleteSession(tokenDigest: String) async throws {

@@ -162,6 +162,15 @@ public struct CustomerStore: Sendable {
             .all().map { try $0.record(LocationRow.self).location }
     }
 
+    public func locations(ofCustomers ids: [CustomerID], in accountID: AccountID) async throws -> [ServiceLocation] {
+        guard !ids.isEmpty else { return [] }
+        return try await sql.select().columns(Self.locationColumns).from("locations")
+            .where("account_id", .equal, accountID.rawValue)
+            .where("customer_id", .in, Set(ids.map(\.rawValue)).sorted())
+            .orderBy("created_at").orderBy("id")
+            .all().map { try $0.record(LocationRow.self).location }
+    }
+
     public func locations(_ ids: [LocationID], in accountID: AccountID) async throws -> [LocationID: ServiceLocation] {
         guard !ids.isEmpty else { return [:] }
         let rows = try await sql.select().columns(Self.locationColumns).from("locations")

@@ -1,6 +1,7 @@
 import FieldlineCore
 import Foundation
 import Logging
+import NIOPosix
 import SQLKit
 import SQLiteKit
 import Synchronization
@@ -14,11 +15,13 @@ final class SQLiteDatabase: Database {
     private let readers: [SQLiteConnection]
     private let nextReader = Atomic<Int>(0)
     private let writeLock = AsyncLock()
+    private let threadPool: NIOThreadPool
     private let logger: Logger
 
-    private init(writer: SQLiteConnection, readers: [SQLiteConnection], logger: Logger) {
+    private init(writer: SQLiteConnection, readers: [SQLiteConnection], threadPool: NIOThreadPool, logger: Logger) {
         self.writer = writer
         self.readers = readers
+        self.threadPool = threadPool
         self.logger = logger
     }
 
@@ -27,7 +30,13 @@ final class SQLiteDatabase: Database {
         if !FileManager.default.fileExists(atPath: directory) {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
-        let writer = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        // SQLite calls block, so they run on threads of their own: one per connection, and not
+        // NIO's shared pool, where a slow bcrypt would hold up queries.
+        let threadPool = NIOThreadPool(numberOfThreads: readerCount + 1)
+        threadPool.start()
+        let writer = try await SQLiteConnection.open(
+            storage: .file(path: path), threadPool: threadPool, logger: logger,
+            on: MultiThreadedEventLoopGroup.singleton.any())
         for pragma in [
             "PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=10000",
             "PRAGMA synchronous=NORMAL",
@@ -36,12 +45,14 @@ final class SQLiteDatabase: Database {
         }
         var readers: [SQLiteConnection] = []
         for _ in 0..<readerCount {
-            let reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+            let reader = try await SQLiteConnection.open(
+                storage: .file(path: path), threadPool: threadPool, logger: logger,
+                on: MultiThreadedEventLoopGroup.singleton.any())
             _ = try await reader.query("PRAGMA busy_timeout=10000")
             _ = try await reader.query("PRAGMA foreign_keys=ON")
             readers.append(reader)
         }
-        return SQLiteDatabase(writer: writer, readers: readers, logger: logger)
+        return SQLiteDatabase(writer: writer, readers: readers, threadPool: threadPool, logger: logger)
     }
 
     func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
@@ -73,6 +84,11 @@ final class SQLiteDatabase: Database {
             } catch {
                 logger.warning("Closing an SQLite connection failed: \(error)")
             }
+        }
+        do {
+            try await threadPool.shutdownGracefully()
+        } catch {
+            logger.warning("Stopping the SQLite thread pool failed: \(error)")
         }
     }
 }

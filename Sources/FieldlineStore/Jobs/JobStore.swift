@@ -247,8 +247,13 @@ public struct JobStore: Sendable {
     }
 
     public func append(_ event: JobEvent) async throws {
-        let last = try await sql.select()
-            .column(SQLFunction("COALESCE", args: SQLFunction("MAX", args: SQLIdentifier("sequence")), SQLLiteral.numeric("0")), as: "last")
+        let last =
+            try await sql.select()
+            .column(
+                SQLFunction(
+                    "COALESCE", args: SQLFunction("MAX", args: SQLIdentifier("sequence")), SQLLiteral.numeric("0")),
+                as: "last"
+            )
             .from("job_events").where("job_id", .equal, event.jobID.rawValue)
             .first()?.decode(column: "last", as: Int.self) ?? 0
         let row = EventRow(
@@ -265,7 +270,8 @@ public struct JobStore: Sendable {
         try await sql.select()
             .columns(
                 "id", "account_id", "job_id", "sequence", "occurred_at", "actor_kind", "actor_id", "actor_name", "kind",
-                "text")
+                "text"
+            )
             .from("job_events")
             .where("job_id", .equal, jobID.rawValue).where("account_id", .equal, accountID.rawValue)
             .orderBy("sequence", .descending)

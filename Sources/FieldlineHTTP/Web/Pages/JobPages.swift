@@ -61,6 +61,7 @@ struct JobPages {
         var summary: String
         var status: StatusView
         var isOpen: Bool
+        var isOnHold: Bool
         var canManage: Bool
         var customer: CustomerCard
         var location: LocationView
@@ -200,7 +201,7 @@ struct JobPages {
             let model = DetailModel(
                 shell: try renderer.shell(context, request: request, active: "jobs"), id: id.rawValue,
                 number: detail.job.number, summary: detail.job.summary, status: StatusView(detail.job.status),
-                isOpen: !detail.job.status.isClosed, canManage: canManage,
+                isOpen: !detail.job.status.isClosed, isOnHold: detail.job.status == .hold, canManage: canManage,
                 customer: CustomerCard(
                     id: detail.customer.id.rawValue, name: detail.customer.name,
                     phones: detail.phones.map(PhoneView.init)),
@@ -229,6 +230,20 @@ struct JobPages {
             let id = try context.parameters.id("id", as: JobID.self)
             let job = try await app.jobs.cancel(id, reason: form["reason"], by: try context.actor())
             return renderer.redirect(to: "/jobs/\(id)", flash: Flash(.info, "Job #\(job.number) was canceled."))
+        }
+
+        router.post("/jobs/:id/hold") { request, context in
+            let form = try await verifiedForm(request, context)
+            let id = try context.parameters.id("id", as: JobID.self)
+            let job = try await app.jobs.hold(id, reason: form["reason"], by: try context.actor())
+            return renderer.redirect(to: "/jobs/\(id)", flash: Flash(.info, "Job #\(job.number) is on hold."))
+        }
+
+        router.post("/jobs/:id/resume") { request, context in
+            _ = try await verifiedForm(request, context)
+            let id = try context.parameters.id("id", as: JobID.self)
+            let job = try await app.jobs.resume(id, by: try context.actor())
+            return renderer.redirect(to: "/jobs/\(id)", flash: Flash(.success, "Job #\(job.number) is back on."))
         }
 
         router.post("/appointments/:id/reschedule") { request, context in
@@ -311,7 +326,7 @@ struct JobPages {
         case "completed", "arrived": "success"
         case "dispatched": "info"
         case "booked": "brand"
-        case "rescheduled": "warning"
+        case "rescheduled", "hold": "warning"
         default: nil
         }
     }
