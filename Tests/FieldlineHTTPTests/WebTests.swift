@@ -17,18 +17,20 @@ struct WebTests {
     }
 
     static func signIn(
-        _ client: some TestClientProtocol, email: String = "admin@northside.test"
+        _ client: some TestClientProtocol, email: String = "admin@northside.test",
+        expecting landing: String = "/customers"
     ) async throws -> Session {
+        let next = landing.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
         let response = try await client.execute(
             uri: "/signin", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-            body: ByteBuffer(string: "email=\(email)&password=correct+horse+battery&next=%2Fcustomers"))
+            body: ByteBuffer(string: "email=\(email)&password=correct+horse+battery&next=\(next)"))
         #expect(response.status == .seeOther)
-        #expect(response.headers[.location] == "/customers")
+        #expect(response.headers[.location] == landing)
         let setCookie = try #require(response.headers[.setCookie])
         #expect(setCookie.contains("HttpOnly"))
         #expect(setCookie.contains("SameSite=Lax"))
         let cookie = try #require(setCookie.split(separator: ";").first.map(String.init))
-        let page = try await client.execute(uri: "/customers", method: .get, headers: [.cookie: cookie])
+        let page = try await client.execute(uri: landing, method: .get, headers: [.cookie: cookie])
         let csrf = try #require(firstMatch(#"name="_csrf" value="([^"]+)""#, in: page.text))
         return Session(cookie: cookie, csrf: csrf)
     }
@@ -152,6 +154,31 @@ struct WebTests {
             #expect(svg.text.contains(">LR</text>"))
             #expect(try await client.execute(uri: "/avatars/technicians/nobody.svg", method: .get).status == .notFound)
             #expect(try await client.execute(uri: "/static/app.css", method: .get).status == .ok)
+        }
+    }
+}
+
+@Suite("The web app for technicians")
+struct TechnicianWebTests {
+    @Test("A technician sees only their own visits and none of the office's pages", arguments: TestEngine.available)
+    func technicianView(engine: TestEngine) async throws {
+        try await withServer(engine) { _, world, client in
+            let mine = try await world.bookJob(
+                summary: "Mine to fix", hoursFromNow: 0.5, technicians: [world.technician.id])
+            _ = try await world.bookJob(
+                summary: "Someone else's", hoursFromNow: 0.6, technicians: [world.secondTechnician.id])
+            let session = try await WebTests.signIn(client, email: "luis@northside.test", expecting: "/today")
+            let today = try await client.execute(uri: "/today", method: .get, headers: [.cookie: session.cookie])
+            #expect(today.status == .ok)
+            #expect(today.text.contains("Mine to fix"))
+            #expect(!today.text.contains("Someone else&#39;s") && !today.text.contains("Someone else's"))
+            #expect(!today.text.contains(#"href="/customers""#))
+            let job = try await client.execute(
+                uri: "/jobs/\(mine.id)", method: .get, headers: [.cookie: session.cookie])
+            #expect(job.status == .ok)
+            let customers = try await client.execute(
+                uri: "/customers", method: .get, headers: [.cookie: session.cookie])
+            #expect(customers.status == .forbidden)
         }
     }
 }

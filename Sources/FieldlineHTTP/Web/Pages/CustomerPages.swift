@@ -12,6 +12,8 @@ struct CustomerPages {
     struct ListModel {
         var shell: Shell
         var query: String
+        /// The query as it goes into a link (percent-encoded).
+        var queryParameter: String
         var customers: [Row]
         var hasCustomers: Bool
         var canEdit: Bool
@@ -81,6 +83,7 @@ struct CustomerPages {
             }
             let model = ListModel(
                 shell: try renderer.shell(context, request: request, active: "customers"), query: query,
+                queryParameter: query.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "",
                 customers: rows,
                 hasCustomers: !rows.isEmpty, canEdit: actor.can(.editCustomers),
                 nextOffset: rows.count == paging.limit ? paging.offset + paging.limit : nil,

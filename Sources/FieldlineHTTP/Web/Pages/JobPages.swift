@@ -69,7 +69,6 @@ struct JobPages {
         var customFields: [Field]
         var hasCustomFields: Bool
         var events: [EventRow]
-        var technicianChoices: [Choice]
     }
 
     struct CustomerCard {
@@ -214,7 +213,7 @@ struct JobPages {
                     EventRow(
                         time: text.dateTime(event.occurredAt), actor: event.actor.name, text: event.text,
                         tone: Self.tone(of: event.kind))
-                }, technicianChoices: [])
+                })
             return try renderer.page("job", model, request: request)
         }
 

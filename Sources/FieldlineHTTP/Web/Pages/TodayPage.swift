@@ -19,6 +19,7 @@ struct TodayPage {
         var visits: [Visit]
         var visitCount: Int
         var hasVisits: Bool
+        var canBook: Bool
         var hasUnassigned: Bool
         var dispatchedCount: Int
         var workingCount: Int
@@ -83,7 +84,8 @@ struct TodayPage {
                 title: schedule.day == today ? "Today" : text.day(schedule.interval.start),
                 dayLabel: text.longDay(schedule.interval.start), isToday: schedule.day == today,
                 previousDay: shift(-1), nextDay: shift(1), visits: visits, visitCount: visits.count,
-                hasVisits: !visits.isEmpty, hasUnassigned: visits.contains { !$0.hasCrew },
+                hasVisits: !visits.isEmpty, canBook: actor.can(.manageJobs),
+                hasUnassigned: visits.contains { !$0.hasCrew },
                 dispatchedCount: statuses.filter { $0 == .dispatched }.count,
                 workingCount: statuses.filter { $0 == .working }.count,
                 doneCount: statuses.filter { $0 == .done }.count,
