@@ -66,16 +66,14 @@ struct StoreTests {
 
     @Test("Dates, booleans, optionals and JSON columns round-trip", arguments: TestEngine.available)
     func roundTrip(engine: TestEngine) async throws {
-        try await engine.withDatabase { database in
-            let app = Fieldline.forTesting(database: database)
-            let world = try await TestWorld.make(app)
+        try await engine.withWorld { app, world, _ in
             let location = try await app.customers.updateLocation(
                 world.location.id,
                 with: .init(
                     street: "1 Main St", unit: "Apt 2", city: "Austin", state: "TX", postalCode: "78701",
                     verified: true,
                     latitude: 30.2672123, longitude: -97.7431456), by: world.admin)
-            let stored = try await database.read { sql in
+            let stored = try await app.database.read { sql in
                 try await CustomerStore(sql).location(location.id, in: world.account.id)
             }
             #expect(stored == location)
@@ -95,9 +93,7 @@ struct StoreTests {
         "Customer search matches name, phone digits in any format, and address — within one account only",
         arguments: TestEngine.available)
     func customerSearch(engine: TestEngine) async throws {
-        try await engine.withDatabase { database in
-            let app = Fieldline.forTesting(database: database)
-            let world = try await TestWorld.make(app)
+        try await engine.withWorld { app, world, _ in
             let other = try await TestWorld.make(app, name: "Other Co", emailDomain: "other.test")
             _ = try await app.customers.create(
                 .init(

@@ -112,3 +112,19 @@ public struct TestWorld: Sendable {
                 endsAt: start.addingTimeInterval(7200), technicianIDs: technicians), by: dispatcher)
     }
 }
+
+extension TestEngine {
+    /// The usual test setup in one call: a fresh database, the application over it with a test
+    /// clock, an event recorder subscribed, and a `TestWorld` to act in.
+    public func withWorld(
+        clock: TestClock = TestClock(), _ body: (Fieldline, TestWorld, EventRecorder) async throws -> Void
+    ) async throws {
+        try await withDatabase { database in
+            let app = Fieldline.forTesting(database: database, clock: clock)
+            let recorder = EventRecorder()
+            app.events.subscribe(recorder)
+            let world = try await TestWorld.make(app)
+            try await body(app, world, recorder)
+        }
+    }
+}

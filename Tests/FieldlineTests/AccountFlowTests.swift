@@ -48,9 +48,7 @@ struct AccountFlowTests {
 
     @Test("Emails are unique across the server; only admins add users", arguments: TestEngine.available)
     func users(engine: TestEngine) async throws {
-        try await engine.withDatabase { database in
-            let app = Fieldline.forTesting(database: database)
-            let world = try await TestWorld.make(app)
+        try await engine.withWorld { app, world, _ in
             await #expect(throws: FieldlineError.self) {
                 try await app.accounts.createUser(
                     .init(email: "admin@northside.test", name: "Again", role: "admin", password: TestWorld.password),
@@ -71,7 +69,8 @@ struct AccountFlowTests {
                     .init(email: "x@northside.test", name: "X", role: "owner", password: TestWorld.password),
                     in: world.account.id, by: world.admin)
             }
-            #expect(try await app.accounts.users(by: world.admin).count == 4)
+            let users = try await app.accounts.users(by: world.admin)
+            #expect(users.count == 4)
         }
     }
 
@@ -129,9 +128,7 @@ struct AccountFlowTests {
         "A phone number belongs to one customer per account; the same number may exist in another account",
         arguments: TestEngine.available)
     func phoneOwnership(engine: TestEngine) async throws {
-        try await engine.withDatabase { database in
-            let app = Fieldline.forTesting(database: database)
-            let world = try await TestWorld.make(app)
+        try await engine.withWorld { app, world, _ in
             let other = try await TestWorld.make(app, name: "Other", emailDomain: "other.test")
             let newcomer = try await app.customers.create(.init(name: "Newcomer"), by: world.admin)
             await #expect(
@@ -153,16 +150,15 @@ struct AccountFlowTests {
 
     @Test("Creating a customer is all or nothing", arguments: TestEngine.available)
     func customerAtomic(engine: TestEngine) async throws {
-        try await engine.withDatabase { database in
-            let app = Fieldline.forTesting(database: database)
-            let world = try await TestWorld.make(app)
+        try await engine.withWorld { app, world, _ in
             await #expect(throws: FieldlineError.self) {
                 try await app.customers.create(
                     .init(
                         name: "Half Made", phones: [.init(number: "(512) 555-0100"), .init(number: "(512) 555-0142")]),
                     by: world.admin)
             }
-            #expect(try await app.customers.search("half", by: world.admin).isEmpty)
+            let halfMade = try await app.customers.search("half", by: world.admin)
+            #expect(halfMade.isEmpty)
             await #expect(throws: FieldlineError.forbidden(permission: "edit_customers")) {
                 try await app.customers.create(.init(name: "Marketing Lead"), by: world.marketer)
             }
@@ -171,9 +167,7 @@ struct AccountFlowTests {
 
     @Test("Technician chat switches: replying is off whenever viewing is off", arguments: TestEngine.available)
     func technicianPermissions(engine: TestEngine) async throws {
-        try await engine.withDatabase { database in
-            let app = Fieldline.forTesting(database: database)
-            let world = try await TestWorld.make(app)
+        try await engine.withWorld { app, world, _ in
             let both = try await app.technicians.update(
                 world.technician.id, .init(canViewChats: true, canReplyChats: true), by: world.admin)
             #expect(both.chat == TechnicianChatPermissions(canViewChats: true, canReplyChats: true))
@@ -192,11 +186,7 @@ struct AccountFlowTests {
         "Bookings convert into a job atomically; refused job input leaves the booking new",
         arguments: TestEngine.available)
     func bookings(engine: TestEngine) async throws {
-        try await engine.withDatabase { database in
-            let app = Fieldline.forTesting(database: database)
-            let recorder = EventRecorder()
-            app.events.subscribe(recorder)
-            let world = try await TestWorld.make(app)
+        try await engine.withWorld { app, world, recorder in
             let booking = try await app.bookings.create(
                 .init(source: "web", customerID: world.customer.id, summary: "Leak under sink"), by: world.dispatcher)
             #expect(recorder.kinds.last == .bookingCreated(booking.id))

@@ -11,11 +11,7 @@ struct JobFlowTests {
         "Booking a job numbers it, writes the trail, assigns technicians and emits events",
         arguments: TestEngine.available)
     func book(engine: TestEngine) async throws {
-        try await engine.withDatabase { database in
-            let app = Fieldline.forTesting(database: database)
-            let recorder = EventRecorder()
-            app.events.subscribe(recorder)
-            let world = try await TestWorld.make(app)
+        try await engine.withWorld { app, world, recorder in
             let job = try await world.bookJob(technicians: [world.technician.id])
             let second = try await world.bookJob(summary: "Second visit")
             #expect(job.number == 1000 && second.number == 1001)
@@ -32,11 +28,7 @@ struct JobFlowTests {
 
     @Test("Dispatch, arrive and complete move the visit and complete the job", arguments: TestEngine.available)
     func fullVisit(engine: TestEngine) async throws {
-        try await engine.withDatabase { database in
-            let app = Fieldline.forTesting(database: database)
-            let recorder = EventRecorder()
-            app.events.subscribe(recorder)
-            let world = try await TestWorld.make(app)
+        try await engine.withWorld { app, world, recorder in
             let job = try await world.bookJob(technicians: [world.technician.id, world.secondTechnician.id])
             let assignments = try await app.jobs.detail(job.id, by: world.admin).assignments
             let luis = try #require(assignments.first { $0.technicianID == world.technician.id })
@@ -63,9 +55,7 @@ struct JobFlowTests {
 
     @Test("Steps out of order are refused and change nothing", arguments: TestEngine.available)
     func outOfOrder(engine: TestEngine) async throws {
-        try await engine.withDatabase { database in
-            let app = Fieldline.forTesting(database: database)
-            let world = try await TestWorld.make(app)
+        try await engine.withWorld { app, world, _ in
             let job = try await world.bookJob(technicians: [world.technician.id])
             let assignment = try await app.jobs.detail(job.id, by: world.admin).assignments[0]
             await #expect(throws: FieldlineError.self) {
@@ -84,9 +74,7 @@ struct JobFlowTests {
         "A technician may report their own arrival but not dispatch, nor touch another's visit",
         arguments: TestEngine.available)
     func technicianLimits(engine: TestEngine) async throws {
-        try await engine.withDatabase { database in
-            let app = Fieldline.forTesting(database: database)
-            let world = try await TestWorld.make(app)
+        try await engine.withWorld { app, world, _ in
             let job = try await world.bookJob(technicians: [world.technician.id, world.secondTechnician.id])
             let assignments = try await app.jobs.detail(job.id, by: world.admin).assignments
             let own = try #require(assignments.first { $0.technicianID == world.technician.id })
@@ -105,9 +93,7 @@ struct JobFlowTests {
 
     @Test("A technician sees only jobs they are assigned to", arguments: TestEngine.available)
     func technicianVisibility(engine: TestEngine) async throws {
-        try await engine.withDatabase { database in
-            let app = Fieldline.forTesting(database: database)
-            let world = try await TestWorld.make(app)
+        try await engine.withWorld { app, world, _ in
             let mine = try await world.bookJob(hoursFromNow: 1, technicians: [world.technician.id])
             let notMine = try await world.bookJob(hoursFromNow: 2, technicians: [world.secondTechnician.id])
             #expect(try await app.jobs.detail(mine.id, by: world.technicianActor).job.id == mine.id)
@@ -126,11 +112,7 @@ struct JobFlowTests {
         "Rescheduling moves the visit and says from when to when; bad times are refused",
         arguments: TestEngine.available)
     func reschedule(engine: TestEngine) async throws {
-        try await engine.withDatabase { database in
-            let app = Fieldline.forTesting(database: database)
-            let recorder = EventRecorder()
-            app.events.subscribe(recorder)
-            let world = try await TestWorld.make(app)
+        try await engine.withWorld { app, world, recorder in
             let job = try await world.bookJob()
             let appointment = try await app.jobs.detail(job.id, by: world.admin).appointments[0]
             let newStart = appointment.startsAt.addingTimeInterval(86_400)
@@ -151,9 +133,7 @@ struct JobFlowTests {
 
     @Test("A canceled job cannot be rescheduled, assigned or dispatched", arguments: TestEngine.available)
     func canceledIsFinal(engine: TestEngine) async throws {
-        try await engine.withDatabase { database in
-            let app = Fieldline.forTesting(database: database)
-            let world = try await TestWorld.make(app)
+        try await engine.withWorld { app, world, _ in
             let job = try await world.bookJob(technicians: [world.technician.id])
             let detail = try await app.jobs.detail(job.id, by: world.admin)
             let canceled = try await app.jobs.cancel(job.id, reason: "Customer fixed it", by: world.dispatcher)
@@ -181,9 +161,7 @@ struct JobFlowTests {
         "Booking refuses a location of another customer, an inactive technician, and a missing summary",
         arguments: TestEngine.available)
     func bookingValidation(engine: TestEngine) async throws {
-        try await engine.withDatabase { database in
-            let app = Fieldline.forTesting(database: database)
-            let world = try await TestWorld.make(app)
+        try await engine.withWorld { app, world, _ in
             let someoneElse = try await app.customers.create(
                 .init(
                     name: "Other", location: .init(street: "1 A St", city: "Austin", state: "TX", postalCode: "78701")),
@@ -234,11 +212,7 @@ struct JobFlowTests {
         "On hold, a job's visits do not move; resumed, its status follows the visits again",
         arguments: TestEngine.available)
     func holdAndResume(engine: TestEngine) async throws {
-        try await engine.withDatabase { database in
-            let app = Fieldline.forTesting(database: database)
-            let recorder = EventRecorder()
-            app.events.subscribe(recorder)
-            let world = try await TestWorld.make(app)
+        try await engine.withWorld { app, world, recorder in
             let job = try await world.bookJob(technicians: [world.technician.id])
             let assignment = try await app.jobs.detail(job.id, by: world.admin).assignments[0]
             _ = try await app.jobs.dispatch(assignment.id, by: world.dispatcher)
