@@ -1,6 +1,6 @@
 """Fixtures for the browser suite: a real headless Chromium against a running Fieldline server.
 
-The server is started by scripts/browser-tests (FIELDLINE_BROWSER_BASE_URL points at it)."""
+The server is started by scripts/browser-tests (FIELDLINE_BASE_URL points at it)."""
 import os
 
 import pytest
@@ -9,9 +9,9 @@ from selenium import webdriver
 
 @pytest.fixture(scope="session")
 def base_url():
-    url = os.environ.get("FIELDLINE_BROWSER_BASE_URL")
+    url = os.environ.get("FIELDLINE_BASE_URL")
     if not url:
-        pytest.fail("FIELDLINE_BROWSER_BASE_URL is not set; run scripts/browser-tests")
+        pytest.fail("FIELDLINE_BASE_URL is not set; run scripts/browser-tests")
     return url.rstrip("/")
 
 
