@@ -182,3 +182,43 @@ struct TechnicianWebTests {
         }
     }
 }
+
+@Suite("Account settings in the web app")
+struct SettingsWebTests {
+    @Test("Admins change hours and time zone and add people; dispatchers cannot", arguments: TestEngine.available)
+    func settings(engine: TestEngine) async throws {
+        try await withServer(engine) { app, world, client in
+            let admin = try await WebTests.signIn(client)
+            let page = try await client.execute(uri: "/settings", method: .get, headers: [.cookie: admin.cookie])
+            #expect(page.status == .ok && page.text.contains("Opening hours"))
+            let saved = try await WebTests.post(
+                client, "/settings", admin,
+                "name=Northside+Plumbing+%26+Air&timeZone=America%2FDenver&open2=1&opens2=07%3A30&closes2=18%3A00"
+                    + "&open7=1&opens7=09%3A00&closes7=12%3A00&holidays=2026-12-25%0A2027-01-01")
+            #expect(saved.status == .seeOther)
+            let account = try await app.accounts.find(world.account.id)
+            #expect(account.name == "Northside Plumbing & Air" && account.timeZone == "America/Denver")
+            #expect(
+                account.businessHours.days == [2: .init(opens: 450, closes: 1080), 7: .init(opens: 540, closes: 720)])
+            #expect(account.businessHours.holidays == ["2026-12-25", "2027-01-01"])
+
+            let refused = try await WebTests.post(client, "/settings", admin, "name=X&timeZone=Mars%2FBase")
+            #expect(refused.status == .seeOther)
+            #expect(try await app.accounts.find(world.account.id).timeZone == "America/Denver")
+
+            let added = try await WebTests.post(
+                client, "/settings/users", admin,
+                "name=Sam+Office&email=sam%40northside.test&role=dispatcher&password=long+enough+pass")
+            #expect(added.status == .seeOther)
+            _ = try await app.accounts.signIn(email: "sam@northside.test", password: "long enough pass", kind: .web)
+
+            let dispatcher = try await WebTests.signIn(client, email: "dispatch@northside.test")
+            let forbidden = try await client.execute(
+                uri: "/settings", method: .get, headers: [.cookie: dispatcher.cookie])
+            #expect(forbidden.status == .forbidden)
+            let sneaky = try await WebTests.post(client, "/settings", dispatcher, "name=Mine&timeZone=UTC")
+            #expect(sneaky.status == .forbidden)
+            #expect(try await app.accounts.find(world.account.id).name == "Northside Plumbing & Air")
+        }
+    }
+}

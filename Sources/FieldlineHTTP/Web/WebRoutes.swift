@@ -15,6 +15,7 @@ enum WebRoutes {
         JobPages(app: app, renderer: renderer).register(on: signedIn)
         BookingPages(app: app, renderer: renderer).register(on: signedIn)
         TechnicianPages(app: app, renderer: renderer).register(on: signedIn)
+        SettingsPages(app: app, renderer: renderer).register(on: signedIn)
     }
 }
 

@@ -54,6 +54,7 @@ struct Shell: Sendable {
     var canSeeTechnicians: Bool
     var canSeeCustomers: Bool
     var canSeeJobs: Bool
+    var canSeeSettings = false
 
     struct FlashView: Sendable {
         var kind: String
@@ -66,6 +67,7 @@ struct Shell: Sendable {
     var navJobs = false
     var navBookings = false
     var navTechnicians = false
+    var navSettings = false
 }
 
 struct WebRenderer: Sendable {
@@ -89,6 +91,8 @@ struct WebRenderer: Sendable {
         shell.navJobs = active == "jobs"
         shell.navBookings = active == "bookings"
         shell.navTechnicians = active == "technicians"
+        shell.navSettings = active == "settings"
+        shell.canSeeSettings = auth.actor.can(.manageAccount)
         return shell
     }
 

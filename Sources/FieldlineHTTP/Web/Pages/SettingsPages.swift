@@ -1,0 +1,123 @@
+import Fieldline
+import FieldlineCore
+import Foundation
+import Hummingbird
+
+/// Account settings for admins: the business's name, time zone, opening hours and holidays, and
+/// the people who can sign in.
+struct SettingsPages {
+    let app: Fieldline
+    let renderer: WebRenderer
+
+    struct Model {
+        var shell: Shell
+        var name: String
+        var timeZone: String
+        var timeZones: [String]
+        var days: [Day]
+        var holidays: String
+        var users: [UserRow]
+        var roles: [RoleChoice]
+        var technicians: [JobPages.Choice]
+    }
+
+    struct Day {
+        var weekday: Int
+        var label: String
+        var open: Bool
+        var opens: String
+        var closes: String
+    }
+
+    struct UserRow {
+        var name: String
+        var email: String
+        var role: String
+        var roleLabel: String
+    }
+
+    struct RoleChoice {
+        var value: String
+        var label: String
+    }
+
+    /// Monday first, as people read a week; values are Calendar's weekday numbers.
+    static let week: [(Int, String)] = [
+        (2, "Monday"), (3, "Tuesday"), (4, "Wednesday"), (5, "Thursday"), (6, "Friday"), (7, "Saturday"), (1, "Sunday"),
+    ]
+
+    func register(on router: RouterGroup<AppRequestContext>) {
+        router.get("/settings") { request, context in
+            let actor = try context.actor()
+            try actor.require(.manageAccount)
+            let account = try await app.accounts.find(actor.accountID)
+            let users = try await app.accounts.users(by: actor)
+            let technicians = try await app.technicians.all(by: actor, includeInactive: false)
+            let model = Model(
+                shell: try renderer.shell(context, request: request, active: "settings"), name: account.name,
+                timeZone: account.timeZone,
+                timeZones: TimeZone.knownTimeZoneIdentifiers.filter {
+                    $0.hasPrefix("America/") || $0.hasPrefix("Pacific/Honolulu") || $0 == "UTC"
+                },
+                days: Self.week.map { weekday, label in
+                    let period = account.businessHours.days[weekday]
+                    return Day(
+                        weekday: weekday, label: label, open: period != nil,
+                        opens: Self.clock(period?.opens ?? 8 * 60), closes: Self.clock(period?.closes ?? 17 * 60))
+                },
+                holidays: account.businessHours.holidays.sorted().joined(separator: "\n"),
+                users: users.map {
+                    UserRow(name: $0.name, email: $0.email.value, role: $0.role.rawValue, roleLabel: $0.role.label)
+                },
+                roles: Role.allCases.map { RoleChoice(value: $0.rawValue, label: $0.label) },
+                technicians: technicians.map { JobPages.Choice(id: $0.id.rawValue, label: $0.name, selected: false) })
+            return try renderer.page("settings", model, request: request)
+        }
+
+        router.post("/settings") { request, context in
+            let form = try await verifiedForm(request, context)
+            var days: [Int: BusinessHours.Period] = [:]
+            for (weekday, label) in Self.week where form.checked("open\(weekday)") {
+                guard let opens = Self.minutes(form["opens\(weekday)"]),
+                    let closes = Self.minutes(form["closes\(weekday)"])
+                else {
+                    throw FieldlineError.invalid(
+                        field: "businessHours", message: "Give \(label)'s opening and closing times.")
+                }
+                days[weekday] = BusinessHours.Period(opens: opens, closes: closes)
+            }
+            let holidays = (form["holidays"] ?? "").split(whereSeparator: \.isNewline)
+                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            _ = try await app.accounts.update(
+                .init(
+                    name: form["name"], timeZone: form["timeZone"],
+                    businessHours: BusinessHours(days: days, holidays: holidays)), by: try context.actor())
+            return renderer.redirect(to: "/settings", flash: Flash(.success, "Settings saved."))
+        }
+
+        router.post("/settings/users") { request, context in
+            let form = try await verifiedForm(request, context)
+            let actor = try context.actor()
+            let technician = form["technicianId"].flatMap { $0.isEmpty ? nil : TechnicianID($0) }
+            let user = try await app.accounts.createUser(
+                .init(
+                    email: form["email"], name: form["name"], role: form["role"], password: form["password"],
+                    phone: form["phone"], technicianID: form["role"] == Role.technician.rawValue ? technician : nil),
+                in: actor.accountID, by: actor)
+            return renderer.redirect(to: "/settings", flash: Flash(.success, "\(user.name) can sign in now."))
+        }
+    }
+
+    static func clock(_ minutes: Int) -> String {
+        String(format: "%02d:%02d", minutes / 60, minutes % 60)
+    }
+
+    /// Reads an `<input type="time">` value (`HH:mm`); `24:00` is allowed as the end of the day.
+    static func minutes(_ text: String?) -> Int? {
+        guard let parts = text?.split(separator: ":"), parts.count >= 2, let hours = Int(parts[0]),
+            let minutes = Int(parts[1]), (0...24).contains(hours), (0..<60).contains(minutes),
+            hours * 60 + minutes <= 1440
+        else { return nil }
+        return hours * 60 + minutes
+    }
+}
