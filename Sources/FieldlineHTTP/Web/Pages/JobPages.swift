@@ -63,6 +63,7 @@ struct JobPages {
         var isOpen: Bool
         var isOnHold: Bool
         var canManage: Bool
+        var canOpenCustomers: Bool
         var customer: CustomerCard
         var location: LocationView
         var appointments: [AppointmentCard]
@@ -183,8 +184,7 @@ struct JobPages {
                     return TodayPage.CrewMember(
                         assignmentID: assignment.id.rawValue, technician: TechnicianView(technician),
                         status: StatusView(assignment.status),
-                        next: actor.can(.dispatchJobs) || actor.technicianID == assignment.technicianID
-                            ? NextStepView(assignment.status, jobStatus: detail.job.status) : nil)
+                        next: NextStepView.available(to: actor, for: assignment, jobStatus: detail.job.status))
                 }
                 let assigned = Set(crew.map(\.technician.id))
                 let assignable = technicians.filter { !assigned.contains($0.id.rawValue) }
@@ -201,6 +201,7 @@ struct JobPages {
                 shell: try renderer.shell(context, request: request, active: "jobs"), id: id.rawValue,
                 number: detail.job.number, summary: detail.job.summary, status: StatusView(detail.job.status),
                 isOpen: !detail.job.status.isClosed, isOnHold: detail.job.status == .hold, canManage: canManage,
+                canOpenCustomers: actor.can(.viewCustomers),
                 customer: CustomerCard(
                     id: detail.customer.id.rawValue, name: detail.customer.name,
                     phones: detail.phones.map(PhoneView.init)),

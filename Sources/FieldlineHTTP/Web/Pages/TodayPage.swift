@@ -20,6 +20,7 @@ struct TodayPage {
         var visitCount: Int
         var hasVisits: Bool
         var canBook: Bool
+        var canOpenCustomers: Bool
         var hasUnassigned: Bool
         var dispatchedCount: Int
         var workingCount: Int
@@ -74,8 +75,7 @@ struct TodayPage {
                         CrewMember(
                             assignmentID: crew.assignment.id.rawValue, technician: TechnicianView(crew.technician),
                             status: StatusView(crew.assignment.status),
-                            next: actor.can(.dispatchJobs)
-                                ? NextStepView(crew.assignment.status, jobStatus: visit.job.status) : nil)
+                            next: NextStepView.available(to: actor, for: crew.assignment, jobStatus: visit.job.status))
                     }, hasCrew: !visit.assignments.isEmpty)
             }
             let statuses = schedule.visits.flatMap { $0.assignments.map(\.assignment.status) }
@@ -85,6 +85,7 @@ struct TodayPage {
                 dayLabel: text.longDay(schedule.interval.start), isToday: schedule.day == today,
                 previousDay: shift(-1), nextDay: shift(1), visits: visits, visitCount: visits.count,
                 hasVisits: !visits.isEmpty, canBook: actor.can(.manageJobs),
+                canOpenCustomers: actor.can(.viewCustomers),
                 hasUnassigned: visits.contains { !$0.hasCrew },
                 dispatchedCount: statuses.filter { $0 == .dispatched }.count,
                 workingCount: statuses.filter { $0 == .working }.count,

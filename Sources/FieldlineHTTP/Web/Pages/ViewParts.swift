@@ -122,4 +122,13 @@ struct NextStepView {
         case .done: return nil
         }
     }
+
+    /// The step `actor` may take: office staff any, a technician only arriving or finishing their
+    /// own visit (the same rule the use case enforces).
+    static func available(to actor: Actor, for assignment: Assignment, jobStatus: JobStatus) -> NextStepView? {
+        guard let step = NextStepView(assignment.status, jobStatus: jobStatus) else { return nil }
+        if actor.can(.dispatchJobs) { return step }
+        let ownVisit = actor.technicianID == assignment.technicianID && actor.can(.reportArrival)
+        return ownVisit && step.action != AssignmentAction.dispatch.rawValue ? step : nil
+    }
 }
