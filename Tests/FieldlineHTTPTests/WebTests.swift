@@ -222,3 +222,39 @@ struct SettingsWebTests {
         }
     }
 }
+
+@Suite("Bookings in the web app")
+struct BookingWebTests {
+    @Test("A phone request becomes a booking, then a customer, then a job", arguments: TestEngine.available)
+    func phoneRequestToJob(engine: TestEngine) async throws {
+        try await withServer(engine) { app, world, client in
+            let session = try await WebTests.signIn(client, email: "dispatch@northside.test")
+            let saved = try await WebTests.post(
+                client, "/bookings", session,
+                "summary=Leak+under+sink&contactName=Grace+Liu&contactPhone=512-555-0199&source=phone&requestedFor=2026-12-01T09%3A00"
+            )
+            #expect(saved.status == .seeOther)
+            let booking = try #require(try await app.bookings.list(status: .new, by: world.admin).first)
+            #expect(booking.contactPhone?.e164 == "+15125550199" && booking.requestedFor != nil)
+            let list = try await client.execute(uri: "/bookings", method: .get, headers: [.cookie: session.cookie])
+            let link = try #require(firstMatch(#"href="(/customers/new\?booking=[^"]+)""#, in: list.text))
+            let form = try await client.execute(
+                uri: link.replacingOccurrences(of: "&amp;", with: "&"), method: .get, headers: [.cookie: session.cookie]
+            )
+            #expect(form.text.contains(#"value="Grace Liu""#) && form.text.contains(#"value="(512) 555-0199""#))
+            let created = try await WebTests.post(
+                client, "/customers", session,
+                "booking=\(booking.id)&name=Grace+Liu&phone=512-555-0199&street=1+Main+St&city=Austin&state=TX&postalCode=78701"
+            )
+            #expect(created.headers[.location] == "/bookings")
+            let attached = try await app.bookings.find(booking.id, by: world.admin)
+            let customer = try #require(attached.customerID)
+            #expect(attached.locationID != nil)
+            let refused = try await WebTests.post(client, "/bookings", session, "summary=&contactName=Nobody")
+            #expect(refused.status == .seeOther)
+            #expect(try await app.bookings.list(status: nil, by: world.admin).count == 1)
+            let tied = try await app.customers.find(customer, by: world.admin)
+            #expect(tied.name == "Grace Liu")
+        }
+    }
+}

@@ -81,6 +81,32 @@ public struct Bookings: Sendable {
         }
     }
 
+    /// Ties a booking to a customer (and optionally one of their locations), e.g. after creating the
+    /// customer from a phone request. Only open bookings change.
+    public func attach(
+        _ id: BookingID, to customerID: CustomerID, location: LocationID?, by actor: Actor
+    ) async throws
+        -> Booking
+    {
+        try actor.require(.manageJobs)
+        return try await app.database.write { sql in
+            let store = BookingStore(sql)
+            guard var booking = try await store.find(id, in: actor.accountID) else {
+                throw FieldlineError.notFound(entity: "booking", id: id.rawValue)
+            }
+            guard booking.status == .new || booking.status == .accepted else {
+                throw FieldlineError.conflict(
+                    code: "invalid_booking_transition", message: "A \(booking.status.rawValue) booking cannot change.")
+            }
+            try await checkReferences(customer: customerID, location: location, actor: actor, sql: sql)
+            booking.customerID = customerID
+            booking.locationID = location
+            booking.updatedAt = app.clock.now()
+            try await store.update(booking)
+            return booking
+        }
+    }
+
     public func accept(_ id: BookingID, by actor: Actor) async throws -> Booking {
         try await change(id, .accept, by: actor)
     }

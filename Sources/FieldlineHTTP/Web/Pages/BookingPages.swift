@@ -30,6 +30,8 @@ struct BookingPages {
         var canAccept: Bool
         var canDismiss: Bool
         var canConvert: Bool
+        var needsCustomer: Bool
+        var newCustomerLink: String
         var jobID: String?
     }
 
@@ -40,8 +42,10 @@ struct BookingPages {
             let selected = BookingStatus(rawValue: rawStatus)
             var bookings = try await app.bookings.list(status: selected, paging: try Paging(limit: 100), by: actor)
             if rawStatus == "open" { bookings = bookings.filter { $0.status == .new || $0.status == .accepted } }
+
             let text = TimeText(timeZoneIdentifier: try await app.accounts.find(actor.accountID).timeZone)
             let canManage = actor.can(.manageJobs)
+            let isOpen = { (booking: Booking) in booking.status == .new || booking.status == .accepted }
             let rows = bookings.map { booking in
                 Row(
                     id: booking.id.rawValue, summary: booking.summary, details: booking.details,
@@ -51,10 +55,10 @@ struct BookingPages {
                     customerID: booking.customerID?.rawValue, requestedFor: booking.requestedFor.map(text.dateTime),
                     created: text.dateTime(booking.createdAt), status: StatusView(booking.status),
                     canAccept: canManage && booking.status == .new,
-                    canDismiss: canManage && (booking.status == .new || booking.status == .accepted),
-                    canConvert: canManage && booking.customerID != nil
-                        && (booking.status == .new || booking.status == .accepted),
-                    jobID: booking.jobID?.rawValue)
+                    canDismiss: canManage && isOpen(booking),
+                    canConvert: canManage && booking.customerID != nil && isOpen(booking),
+                    needsCustomer: canManage && booking.customerID == nil && isOpen(booking),
+                    newCustomerLink: Self.newCustomerLink(for: booking), jobID: booking.jobID?.rawValue)
             }
             let filters =
                 [JobPages.Filter(label: "Open", value: "open", selected: rawStatus == "open")]
@@ -66,6 +70,24 @@ struct BookingPages {
                 Model(
                     shell: try renderer.shell(context, request: request, active: "bookings"), bookings: rows,
                     hasBookings: !rows.isEmpty, filters: filters, canManage: canManage), request: request)
+        }
+
+        router.post("/bookings") { request, context in
+            let form = try await verifiedForm(request, context)
+            let actor = try context.actor()
+            let text = TimeText(timeZoneIdentifier: try await app.accounts.find(actor.accountID).timeZone)
+            var requestedFor: Date?
+            if let raw = form["requestedFor"], !raw.isEmpty {
+                guard let date = text.parseInput(raw) else {
+                    throw FieldlineError.invalid(field: "requestedFor", message: "\"\(raw)\" is not a date and time.")
+                }
+                requestedFor = date
+            }
+            _ = try await app.bookings.create(
+                .init(
+                    source: form["source"], contactName: form["contactName"], contactPhone: form["contactPhone"],
+                    summary: form["summary"], details: form["details"], requestedFor: requestedFor), by: actor)
+            return renderer.redirect(to: "/bookings", flash: Flash(.success, "Booking saved."))
         }
 
         router.post("/bookings/:id/:action") { request, context in
@@ -83,5 +105,17 @@ struct BookingPages {
                 throw HTTPFailure(status: .notFound, code: "not_found", message: "Unknown booking action.")
             }
         }
+    }
+
+    /// The new-customer form, prefilled from the booking's contact, coming back to the booking.
+    static func newCustomerLink(for booking: Booking) -> String {
+        var components = URLComponents()
+        components.path = "/customers/new"
+        components.queryItems = [
+            URLQueryItem(name: "booking", value: booking.id.rawValue),
+            URLQueryItem(name: "name", value: booking.contactName ?? ""),
+            URLQueryItem(name: "phone", value: booking.contactPhone?.displayed ?? ""),
+        ]
+        return components.string ?? "/customers/new"
     }
 }

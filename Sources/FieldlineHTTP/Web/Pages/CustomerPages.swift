@@ -93,10 +93,18 @@ struct CustomerPages {
 
         router.get("/customers/new") { request, context in
             try context.actor().require(.editCustomers)
+            // Prefilled when coming from a booking: the caller's name and number are already known.
+            var values: [String: String] = [:]
+            for key in ["name", "phone", "booking"] {
+                if let value = request.uri.queryParameters.get(key), !value.isEmpty {
+                    values[key] = String(value.prefix(200))
+                }
+            }
             return try renderer.page(
                 "customer_new",
                 NewModel(
-                    shell: try renderer.shell(context, request: request, active: "customers"), error: nil, values: [:]),
+                    shell: try renderer.shell(context, request: request, active: "customers"), error: nil,
+                    values: values),
                 request: request)
         }
 
@@ -114,16 +122,15 @@ struct CustomerPages {
                 phones: (form["phone"] ?? "").isEmpty
                     ? [] : [.init(number: form["phone"], kind: form["phoneKind"], jobNotifications: true)],
                 emails: (form["email"] ?? "").isEmpty ? [] : [form["email"] ?? ""])
+            let customer: Customer
             do {
-                let customer = try await app.customers.create(input, by: actor)
-                return renderer.redirect(
-                    to: "/customers/\(customer.id)", flash: Flash(.success, "\(customer.name) was added."))
+                customer = try await app.customers.create(input, by: actor)
             } catch let error as FieldlineError {
                 guard case .forbidden = error else {
                     var values: [String: String] = [:]
                     for key in [
                         "name", "notes", "locationName", "street", "unit", "city", "state", "postalCode", "phone",
-                        "phoneKind", "email",
+                        "phoneKind", "email", "booking",
                     ] {
                         values[key] = form[key] ?? ""
                     }
@@ -135,6 +142,24 @@ struct CustomerPages {
                         request: request, status: .unprocessableContent)
                 }
                 throw error
+            }
+            guard let booking = form["booking"], !booking.isEmpty else {
+                return renderer.redirect(
+                    to: "/customers/\(customer.id)", flash: Flash(.success, "\(customer.name) was added."))
+            }
+            // The customer stands on its own; tying the booking to it is a second step that may fail
+            // (someone dismissed the booking meanwhile) without undoing the customer.
+            do {
+                let location = try await app.customers.detail(customer.id, by: actor).locations.first?.id
+                _ = try await app.bookings.attach(BookingID(booking), to: customer.id, location: location, by: actor)
+                return renderer.redirect(
+                    to: "/bookings",
+                    flash: Flash(.success, "\(customer.name) was added; the booking can now become a job."))
+            } catch let error as FieldlineError {
+                return renderer.redirect(
+                    to: "/customers/\(customer.id)",
+                    flash: Flash(.error, "\(customer.name) was added, but the booking was not linked: \(error.message)")
+                )
             }
         }
 
