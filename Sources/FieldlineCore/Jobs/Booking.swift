@@ -72,6 +72,14 @@ public enum BookingAction: String, Sendable {
 public enum BookingSource {
     public static let known: Set<String> = ["phone", "web", "email", "chat", "api", "servicechannel"]
 
+    public static func label(_ source: String) -> String {
+        switch source {
+        case "servicechannel": "ServiceChannel"
+        case "api": "API"
+        default: source.capitalized
+        }
+    }
+
     public static func validated(_ input: String?) throws(FieldlineError) -> String {
         let source = (input ?? "phone").trimmingWhitespace().lowercased()
         guard known.contains(source) else {

@@ -22,7 +22,7 @@ struct BookingPages {
         var summary: String
         var details: String?
         var source: String
-        var contact: String
+        var contact: String?
         var customerID: String?
         var requestedFor: String?
         var created: String
@@ -49,9 +49,8 @@ struct BookingPages {
             let rows = bookings.map { booking in
                 Row(
                     id: booking.id.rawValue, summary: booking.summary, details: booking.details,
-                    source: booking.source.capitalized,
-                    contact: [booking.contactName, booking.contactPhone?.displayed].compactMap { $0 }.joined(
-                        separator: " · "),
+                    source: BookingSource.label(booking.source),
+                    contact: Self.contact(of: booking),
                     customerID: booking.customerID?.rawValue, requestedFor: booking.requestedFor.map(text.dateTime),
                     created: text.dateTime(booking.createdAt), status: StatusView(booking.status),
                     canAccept: canManage && booking.status == .new,
@@ -117,5 +116,10 @@ struct BookingPages {
             URLQueryItem(name: "phone", value: booking.contactPhone?.displayed ?? ""),
         ]
         return components.string ?? "/customers/new"
+    }
+
+    static func contact(of booking: Booking) -> String? {
+        let parts = [booking.contactName, booking.contactPhone?.displayed].compactMap { $0 }
+        return parts.isEmpty ? nil : parts.joined(separator: " · ")
     }
 }
