@@ -208,6 +208,7 @@ struct APITests {
                 (.patch, "/phones/\(rival.phone.id)", #"{"marketingUpdates":true}"#),
                 (.delete, "/phones/\(rival.phone.id)", nil),
                 (.get, "/technicians/\(rival.technician.id)", nil),
+                (.patch, "/users/\(rival.admin.userID)", #"{"active":false}"#),
                 (.get, "/jobs/\(rivalJob.id)", nil),
                 (.post, "/jobs/\(rivalJob.id)/cancel", "{}"),
                 (

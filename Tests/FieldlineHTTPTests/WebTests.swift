@@ -211,6 +211,12 @@ struct SettingsWebTests {
                 "name=Sam+Office&email=sam%40northside.test&role=dispatcher&password=long+enough+pass")
             #expect(added.status == .seeOther)
             _ = try await app.accounts.signIn(email: "sam@northside.test", password: "long enough pass", kind: .web)
+            let sam = try #require(try await app.accounts.users(by: world.admin).first { $0.name == "Sam Office" })
+            let deactivated = try await WebTests.post(client, "/settings/users/\(sam.id)", admin, "role=marketer")
+            #expect(deactivated.status == .seeOther)
+            await #expect(throws: FieldlineError.self) {
+                try await app.accounts.signIn(email: "sam@northside.test", password: "long enough pass", kind: .web)
+            }
 
             let dispatcher = try await WebTests.signIn(client, email: "dispatch@northside.test")
             let forbidden = try await client.execute(

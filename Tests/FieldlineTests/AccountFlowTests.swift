@@ -229,4 +229,45 @@ struct AccountFlowTests {
             #expect(try await app.customers.search(nil, by: actor).count == 12)
         }
     }
+
+    @Test(
+        "Deactivating a user ends their sessions and refuses their sign-in; admins cannot lock themselves out",
+        arguments: TestEngine.available)
+    func deactivateUser(engine: TestEngine) async throws {
+        try await engine.withWorld { app, world, _ in
+            let session = try await app.accounts.signIn(
+                email: "dispatch@northside.test", password: TestWorld.password, kind: .web)
+            let off = try await app.accounts.updateUser(world.dispatcher.userID, .init(active: false), by: world.admin)
+            #expect(!off.active)
+            await #expect(throws: FieldlineError.self) {
+                try await app.accounts.authenticate(token: session.token, kind: .web)
+            }
+            await #expect(throws: FieldlineError.unauthenticated(message: "The email or password is incorrect.")) {
+                try await app.accounts.signIn(
+                    email: "dispatch@northside.test", password: TestWorld.password, kind: .web)
+            }
+            _ = try await app.accounts.updateUser(
+                world.dispatcher.userID, .init(role: "marketer", active: true), by: world.admin)
+            let back = try await app.accounts.signIn(
+                email: "dispatch@northside.test", password: TestWorld.password, kind: .api)
+            #expect(try await app.accounts.authenticate(token: back.token, kind: .api).actor.role == .marketer)
+
+            await #expect(throws: FieldlineError.self) {
+                try await app.accounts.updateUser(world.admin.userID, .init(active: false), by: world.admin)
+            }
+            await #expect(throws: FieldlineError.self) {
+                try await app.accounts.updateUser(world.admin.userID, .init(role: "dispatcher"), by: world.admin)
+            }
+            await #expect(throws: FieldlineError.self) {
+                try await app.accounts.updateUser(world.dispatcher.userID, .init(role: "technician"), by: world.admin)
+            }
+            await #expect(throws: FieldlineError.forbidden(permission: "manage_users")) {
+                try await app.accounts.updateUser(world.admin.userID, .init(name: "Mutiny"), by: world.dispatcher)
+            }
+            let rival = try await TestWorld.make(app, name: "Rival", emailDomain: "rival.test")
+            await #expect(throws: FieldlineError.notFound(entity: "user", id: rival.admin.userID.rawValue)) {
+                try await app.accounts.updateUser(rival.admin.userID, .init(active: false), by: world.admin)
+            }
+        }
+    }
 }

@@ -131,6 +131,59 @@ public struct Accounts: Sendable {
         return user
     }
 
+    public struct UserChanges: Sendable {
+        public var name: String?
+        public var role: String?
+        public var phone: String?
+        public var active: Bool?
+
+        public init(name: String? = nil, role: String? = nil, phone: String? = nil, active: Bool? = nil) {
+            self.name = name
+            self.role = role
+            self.phone = phone
+            self.active = active
+        }
+    }
+
+    /// Renames, changes the role or phone of, or deactivates a user. Deactivating ends their sessions
+    /// at once. Admins cannot lock themselves out by deactivating or demoting their own user.
+    public func updateUser(_ id: UserID, _ changes: UserChanges, by actor: Actor) async throws -> User {
+        try actor.require(.manageUsers)
+        return try await app.database.write { sql in
+            let store = AccountStore(sql)
+            guard var user = try await store.user(id, in: actor.accountID) else {
+                throw FieldlineError.notFound(entity: "user", id: id.rawValue)
+            }
+            if let name = changes.name {
+                user.name = try Text.required(name, field: "name", label: "Name", maxLength: 120)
+            }
+            if let raw = changes.role {
+                guard let role = Role(rawValue: raw.lowercased()) else {
+                    throw FieldlineError.invalid(
+                        field: "role",
+                        message: "Role must be one of \(Role.allCases.map(\.rawValue).joined(separator: ", ")).")
+                }
+                if role == .technician, user.technicianID == nil {
+                    throw FieldlineError.invalid(
+                        field: "role",
+                        message: "Only a user linked to a technician record can have the technician role.")
+                }
+                user.role = role
+            }
+            if let phone = changes.phone {
+                user.phone = phone.trimmingCharacters(in: .whitespaces).isEmpty ? nil : try PhoneNumber.parse(phone)
+            }
+            if let active = changes.active { user.active = active }
+            if user.id == actor.userID, !user.active || user.role != .admin {
+                throw FieldlineError.conflict(
+                    code: "self_lockout", message: "You cannot deactivate or demote yourself; ask another admin.")
+            }
+            try await store.update(user)
+            if !user.active { try await store.deleteSessions(of: user.id, in: user.accountID) }
+            return user
+        }
+    }
+
     public func users(by actor: Actor) async throws -> [User] {
         try actor.require(.manageUsers)
         return try await app.database.read { sql in try await AccountStore(sql).users(in: actor.accountID) }
@@ -157,7 +210,9 @@ public struct Accounts: Sendable {
             throw failure
         }
         let found = try await app.database.read { sql in try await AccountStore(sql).userForSignIn(email: email) }
-        guard let (user, hash) = found, try await app.passwords.verify(password, against: hash) else { throw failure }
+        guard let (user, hash) = found, user.active, try await app.passwords.verify(password, against: hash) else {
+            throw failure
+        }
         let token = app.tokens.token(bytes: 32)
         let csrf = app.tokens.token(bytes: 24)
         let now = app.clock.now()

@@ -10,11 +10,13 @@ public struct User: Sendable, Equatable, Codable {
     public var role: Role
     public var phone: PhoneNumber?
     public var technicianID: TechnicianID?
+    /// Inactive users cannot sign in and their sessions are gone; their history stays.
+    public var active: Bool
     public var createdAt: Date
 
     public init(
         id: UserID, accountID: AccountID, email: EmailAddress, name: String, role: Role, phone: PhoneNumber?,
-        technicianID: TechnicianID?, createdAt: Date
+        technicianID: TechnicianID?, active: Bool = true, createdAt: Date
     ) {
         self.id = id
         self.accountID = accountID
@@ -23,6 +25,7 @@ public struct User: Sendable, Equatable, Codable {
         self.role = role
         self.phone = phone
         self.technicianID = technicianID
+        self.active = active
         self.createdAt = createdAt
     }
 }

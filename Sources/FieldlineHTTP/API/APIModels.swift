@@ -32,6 +32,7 @@ struct UserJSON: Codable {
     var role: String
     var phone: String?
     var technicianId: String?
+    var active: Bool
 
     init(_ user: User) {
         id = user.id.rawValue
@@ -40,7 +41,15 @@ struct UserJSON: Codable {
         role = user.role.rawValue
         phone = user.phone?.e164
         technicianId = user.technicianID?.rawValue
+        active = user.active
     }
+}
+
+struct UserPatch: Decodable {
+    var name: String?
+    var role: String?
+    var phone: String?
+    var active: Bool?
 }
 
 struct MeJSON: Encodable {

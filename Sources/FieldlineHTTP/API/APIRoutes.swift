@@ -56,6 +56,14 @@ enum APIRoutes {
                     in: actor.accountID, by: actor)
                 return try APIResponse.json(UserJSON(user), status: .created)
             },
+            APIRoute(.patch, "/users/{userId}") { request, context in
+                let id = try context.parameters.id("userId", as: UserID.self)
+                let body = try await request.decodeJSON(UserPatch.self, context: context)
+                let user = try await app.accounts.updateUser(
+                    id, .init(name: body.name, role: body.role, phone: body.phone, active: body.active),
+                    by: try context.actor())
+                return try APIResponse.json(UserJSON(user))
+            },
         ]
     }
 

@@ -83,6 +83,7 @@ public struct AccountStore: Sendable {
         var phone: String?
         var technicianId: String?
         var passwordHash: String
+        var active: Bool
         var createdAt: Date
 
         func user() throws -> User {
@@ -92,20 +93,19 @@ public struct AccountStore: Sendable {
             return User(
                 id: UserID(id), accountID: AccountID(accountId), email: EmailAddress(storedValue: email), name: name,
                 role: role, phone: phone.map(PhoneNumber.init(storedE164:)),
-                technicianID: technicianId.map(TechnicianID.init),
-                createdAt: createdAt)
+                technicianID: technicianId.map(TechnicianID.init), active: active, createdAt: createdAt)
         }
     }
 
     static let userColumns = [
-        "id", "account_id", "email", "name", "role", "phone", "technician_id", "password_hash", "created_at",
+        "id", "account_id", "email", "name", "role", "phone", "technician_id", "password_hash", "active", "created_at",
     ]
 
     public func insert(_ user: User, passwordHash: String) async throws {
         let row = UserRow(
             id: user.id.rawValue, accountId: user.accountID.rawValue, email: user.email.value, name: user.name,
             role: user.role.rawValue, phone: user.phone?.e164, technicianId: user.technicianID?.rawValue,
-            passwordHash: passwordHash, createdAt: user.createdAt)
+            passwordHash: passwordHash, active: user.active, createdAt: user.createdAt)
         do {
             try await sql.insert(into: "users").record(row).run()
         } catch  where StoreErrors.isUniqueViolation(error) {
@@ -121,6 +121,25 @@ public struct AccountStore: Sendable {
                 .where("email", .equal, email.value).first()?.record(UserRow.self)
         else { return nil }
         return (try row.user(), row.passwordHash)
+    }
+
+    public func user(_ id: UserID, in accountID: AccountID) async throws -> User? {
+        try await sql.select().columns(Self.userColumns).from("users")
+            .where("id", .equal, id.rawValue).where("account_id", .equal, accountID.rawValue)
+            .first()?.record(UserRow.self).user()
+    }
+
+    public func update(_ user: User) async throws {
+        try await sql.update("users")
+            .set("name", to: user.name).set("role", to: user.role.rawValue).set("phone", to: user.phone?.e164)
+            .set("technician_id", to: user.technicianID?.rawValue).set("active", to: user.active)
+            .where("id", .equal, user.id.rawValue).where("account_id", .equal, user.accountID.rawValue)
+            .run()
+    }
+
+    public func deleteSessions(of userID: UserID, in accountID: AccountID) async throws {
+        try await sql.delete(from: "sessions")
+            .where("user_id", .equal, userID.rawValue).where("account_id", .equal, accountID.rawValue).run()
     }
 
     public func users(in accountID: AccountID) async throws -> [User] {
@@ -200,13 +219,13 @@ public struct AccountStore: Sendable {
             JOIN users u ON u.id = s.user_id AND u.account_id = s.account_id
             JOIN accounts a ON a.id = s.account_id
             LEFT JOIN technicians t ON t.id = u.technician_id AND t.account_id = u.account_id
-            WHERE s.token_digest = \(bind: tokenDigest) AND s.expires_at > \(bind: now)
+            WHERE s.token_digest = \(bind: tokenDigest) AND s.expires_at > \(bind: now) AND u.active = \(bind: true)
             """
         guard let row = try await sql.raw(query).first()?.record(SignedInRow.self) else { return nil }
         let user = try UserRow(
             id: row.userId, accountId: row.accountId, email: row.email, name: row.userName, role: row.role,
             phone: row.phone,
-            technicianId: row.technicianId, passwordHash: "", createdAt: row.userCreatedAt
+            technicianId: row.technicianId, passwordHash: "", active: true, createdAt: row.userCreatedAt
         ).user()
         let account = try AccountRow(
             id: row.accountId, name: row.accountName, timeZone: row.timeZone, businessHours: row.businessHours,

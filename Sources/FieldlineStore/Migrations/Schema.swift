@@ -52,6 +52,7 @@ public enum Schema {
                 phone TEXT,
                 technician_id TEXT REFERENCES technicians(id) ON DELETE SET NULL,
                 password_hash TEXT NOT NULL,
+                active BOOLEAN NOT NULL DEFAULT TRUE,
                 created_at \(ts) NOT NULL
             )
             """,

@@ -30,10 +30,13 @@ struct SettingsPages {
     }
 
     struct UserRow {
+        var id: String
         var name: String
         var email: String
-        var role: String
         var roleLabel: String
+        var active: Bool
+        var isSelf: Bool
+        var roles: [JobPages.Choice]
     }
 
     struct RoleChoice {
@@ -66,8 +69,13 @@ struct SettingsPages {
                         opens: Self.clock(period?.opens ?? 8 * 60), closes: Self.clock(period?.closes ?? 17 * 60))
                 },
                 holidays: account.businessHours.holidays.sorted().joined(separator: "\n"),
-                users: users.map {
-                    UserRow(name: $0.name, email: $0.email.value, role: $0.role.rawValue, roleLabel: $0.role.label)
+                users: users.map { user in
+                    UserRow(
+                        id: user.id.rawValue, name: user.name, email: user.email.value, roleLabel: user.role.label,
+                        active: user.active, isSelf: user.id == actor.userID,
+                        roles: Role.allCases.filter { $0 != .technician || user.technicianID != nil }.map {
+                            JobPages.Choice(id: $0.rawValue, label: $0.label, selected: $0 == user.role)
+                        })
                 },
                 roles: Role.allCases.map { RoleChoice(value: $0.rawValue, label: $0.label) },
                 technicians: technicians.map { JobPages.Choice(id: $0.id.rawValue, label: $0.name, selected: false) })
@@ -93,6 +101,16 @@ struct SettingsPages {
                     name: form["name"], timeZone: form["timeZone"],
                     businessHours: BusinessHours(days: days, holidays: holidays)), by: try context.actor())
             return renderer.redirect(to: "/settings", flash: Flash(.success, "Settings saved."))
+        }
+
+        router.post("/settings/users/:id") { request, context in
+            let form = try await verifiedForm(request, context)
+            let id = try context.parameters.id("id", as: UserID.self)
+            let user = try await app.accounts.updateUser(
+                id, .init(role: form["role"], active: form.checked("active")), by: try context.actor())
+            return renderer.redirect(
+                to: "/settings",
+                flash: Flash(.success, user.active ? "\(user.name) saved." : "\(user.name) can no longer sign in."))
         }
 
         router.post("/settings/users") { request, context in
