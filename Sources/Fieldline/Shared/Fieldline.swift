@@ -13,11 +13,23 @@ public struct Fieldline: Sendable {
     public let passwords: PasswordHasher
     public let events: DomainEvents
     public let logger: Logger
+    /// SMS providers by kind (Twilio, and the console provider of demo mode).
+    public let sms: SMSGateway
+    /// Seals provider credentials at rest; nil when `FIELDLINE_SECRET_KEY` is not set, in which
+    /// case credentials cannot be stored.
+    public let secrets: SecretBox?
+    /// How providers reach this server (status callbacks) and links point at it.
+    public let publicURL: String
+    public let live: LiveEvents
+    /// Wakes the outbox worker when a text was queued.
+    public let outboxSignal: WorkSignal
 
     public init(
         database: any Database, clock: any WallClock = SystemClock(), tokens: any TokenSource = SecureTokens(),
         passwords: PasswordHasher = PasswordHasher(), events: DomainEvents = DomainEvents(),
-        logger: Logger = Logger(label: "fieldline")
+        logger: Logger = Logger(label: "fieldline"), sms: SMSGateway? = nil, secrets: SecretBox? = nil,
+        publicURL: String = "http://127.0.0.1:8080", live: LiveEvents = LiveEvents(),
+        outboxSignal: WorkSignal = WorkSignal()
     ) {
         self.database = database
         self.clock = clock
@@ -25,6 +37,11 @@ public struct Fieldline: Sendable {
         self.passwords = passwords
         self.events = events
         self.logger = logger
+        self.sms = sms ?? SMSGateway(twilio: nil, console: ConsoleProvider(logger: logger))
+        self.secrets = secrets
+        self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
+        self.live = live
+        self.outboxSignal = outboxSignal
     }
 
     public var accounts: Accounts { Accounts(app: self) }
@@ -32,4 +49,10 @@ public struct Fieldline: Sendable {
     public var technicians: Technicians { Technicians(app: self) }
     public var jobs: Jobs { Jobs(app: self) }
     public var bookings: Bookings { Bookings(app: self) }
+    public var senderNumbers: SenderNumbers { SenderNumbers(app: self) }
+    public var messenger: Messenger { Messenger(app: self) }
+    public var inbound: InboundTexts { InboundTexts(app: self) }
+    public var deliveryReports: DeliveryReports { DeliveryReports(app: self) }
+    public var inbox: Inbox { Inbox(app: self) }
+    public var consent: ConsentBook { ConsentBook(app: self) }
 }

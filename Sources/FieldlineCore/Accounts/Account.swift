@@ -7,13 +7,19 @@ public struct Account: Sendable, Equatable, Codable {
     /// IANA identifier, e.g. `America/Chicago`; business hours and "today" are read in it.
     public var timeZone: String
     public var businessHours: BusinessHours
+    /// The after-hours answer to customer texts (CH17).
+    public var autoreply: Autoreply
     public var createdAt: Date
 
-    public init(id: AccountID, name: String, timeZone: String, businessHours: BusinessHours, createdAt: Date) {
+    public init(
+        id: AccountID, name: String, timeZone: String, businessHours: BusinessHours,
+        autoreply: Autoreply = Autoreply(), createdAt: Date
+    ) {
         self.id = id
         self.name = name
         self.timeZone = timeZone
         self.businessHours = businessHours
+        self.autoreply = autoreply
         self.createdAt = createdAt
     }
 
@@ -35,6 +41,26 @@ public struct Account: Sendable, Equatable, Codable {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: timeZone) ?? .gmt
         return calendar
+    }
+}
+
+/// The automatic reply to a customer text that arrives while the business is closed: at most one
+/// per conversation per closed period (CH17).
+public struct Autoreply: Sendable, Equatable, Codable {
+    public var enabled: Bool
+    public var text: String
+
+    public init(enabled: Bool = false, text: String = Autoreply.defaultText) {
+        self.enabled = enabled
+        self.text = text
+    }
+
+    public static let defaultText =
+        "Thanks for your message! Our office is closed right now; we'll text you back as soon as we open."
+
+    public func validated() throws(FieldlineError) -> Autoreply {
+        let text = try MessageText.validatedOutbound(self.text)
+        return Autoreply(enabled: enabled, text: text.body)
     }
 }
 
@@ -92,6 +118,25 @@ public struct BusinessHours: Sendable, Equatable, Codable {
         if holidays.contains(day) { return false }
         let minute = (components.hour ?? 0) * 60 + (components.minute ?? 0)
         return minute >= period.opens && minute < period.closes
+    }
+
+    /// Names the closed period `instant` falls in — the moment the business last closed — or nil
+    /// while it is open. Two instants in the same closed stretch (overnight, a weekend, a holiday)
+    /// get the same name, so the autoresponder answers once per stretch.
+    public func closedPeriod(containing instant: Date, calendar: Calendar) -> String? {
+        if isOpen(at: instant, calendar: calendar) { return nil }
+        let today = calendar.startOfDay(for: instant)
+        for back in 0...400 {
+            guard let day = calendar.date(byAdding: .day, value: -back, to: today) else { break }
+            let components = calendar.dateComponents([.year, .month, .day, .weekday], from: day)
+            guard let weekday = components.weekday, let period = days[weekday],
+                !holidays.contains(DayString.format(components)),
+                let closing = calendar.date(byAdding: .minute, value: period.closes, to: day),
+                closing <= instant
+            else { continue }
+            return "closed-since-\(Int(closing.timeIntervalSince1970))"
+        }
+        return "always-closed"
     }
 }
 

@@ -12,11 +12,13 @@ public struct User: Sendable, Equatable, Codable {
     public var technicianID: TechnicianID?
     /// Inactive users cannot sign in and their sessions are gone; their history stays.
     public var active: Bool
+    /// An admin's override of the customer-chat access the role gives (CH18); nil follows the role.
+    public var chatAccess: ChatAccess?
     public var createdAt: Date
 
     public init(
         id: UserID, accountID: AccountID, email: EmailAddress, name: String, role: Role, phone: PhoneNumber?,
-        technicianID: TechnicianID?, active: Bool = true, createdAt: Date
+        technicianID: TechnicianID?, active: Bool = true, chatAccess: ChatAccess? = nil, createdAt: Date
     ) {
         self.id = id
         self.accountID = accountID
@@ -26,7 +28,30 @@ public struct User: Sendable, Equatable, Codable {
         self.phone = phone
         self.technicianID = technicianID
         self.active = active
+        self.chatAccess = chatAccess
         self.createdAt = createdAt
+    }
+}
+
+/// Customer-chat access of an office user (CH18): none, read only ("view customer chats"), or
+/// "full access to customer chats" (reply, close, block, start).
+public enum ChatAccess: String, Sendable, Codable, CaseIterable {
+    case none
+    case view
+    case full
+
+    public var label: String {
+        switch self {
+        case .none: "No access"
+        case .view: "View only"
+        case .full: "Full access"
+        }
+    }
+
+    /// Admins always have full access and technicians have their own switches (TC5), so the
+    /// override applies to the other office roles.
+    public static func appliesTo(_ role: Role) -> Bool {
+        role == .dispatcher || role == .marketer
     }
 }
 
@@ -47,6 +72,11 @@ public struct Actor: Sendable, Equatable {
         self.role = user.role
         self.technicianID = user.technicianID
         var permissions = user.role.permissions
+        if let access = user.chatAccess, ChatAccess.appliesTo(user.role) {
+            permissions.subtract([.viewCustomerChats, .fullCustomerChats])
+            if access != .none { permissions.insert(.viewCustomerChats) }
+            if access == .full { permissions.insert(.fullCustomerChats) }
+        }
         if let technicianChat {
             if technicianChat.canViewChats { permissions.insert(.viewCustomerChats) }
             if technicianChat.canViewChats, technicianChat.canReplyChats { permissions.insert(.fullCustomerChats) }

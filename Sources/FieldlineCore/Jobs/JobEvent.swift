@@ -27,6 +27,8 @@ public struct JobEvent: Sendable, Equatable, Codable {
 public struct ActorRef: Sendable, Equatable, Codable {
     public enum Kind: String, Sendable, Codable {
         case user, technician, system, integration
+        /// The customer (or whoever holds the number) acting by text, e.g. texting STOP.
+        case contact
     }
 
     public var kind: Kind

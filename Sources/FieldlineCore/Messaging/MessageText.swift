@@ -2,7 +2,7 @@
 /// fits the product's one-message limit (CH10). Pure, so the composer's countdown, the API's refusal
 /// and the outbox all agree.
 public struct MessageText: Sendable, Equatable {
-    public enum Encoding: String, Sendable, Equatable {
+    public enum Encoding: String, Sendable, Equatable, Codable {
         /// The GSM 03.38 7-bit alphabet: 160 septets in one segment, 153 per segment when split.
         case gsm7
         /// Anything else (emoji, most accents outside the GSM table): UTF-16, 70 code units in one

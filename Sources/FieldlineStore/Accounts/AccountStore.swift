@@ -15,20 +15,29 @@ public struct AccountStore: Sendable {
         var name: String
         var timeZone: String
         var businessHours: String
+        var autoreplyEnabled: Bool
+        var autoreplyText: String?
         var isDemo: Bool
         var createdAt: Date
 
         func account() throws -> Account {
             Account(
                 id: AccountID(id), name: name, timeZone: timeZone,
-                businessHours: try JSONColumn.decode(BusinessHours.self, from: businessHours), createdAt: createdAt)
+                businessHours: try JSONColumn.decode(BusinessHours.self, from: businessHours),
+                autoreply: Autoreply(enabled: autoreplyEnabled, text: autoreplyText ?? Autoreply.defaultText),
+                createdAt: createdAt)
         }
     }
+
+    static let accountColumns = [
+        "id", "name", "time_zone", "business_hours", "autoreply_enabled", "autoreply_text", "is_demo", "created_at",
+    ]
 
     public func insert(_ account: Account, isDemo: Bool = false) async throws {
         let row = AccountRow(
             id: account.id.rawValue, name: account.name, timeZone: account.timeZone,
-            businessHours: try JSONColumn.encode(account.businessHours), isDemo: isDemo, createdAt: account.createdAt)
+            businessHours: try JSONColumn.encode(account.businessHours), autoreplyEnabled: account.autoreply.enabled,
+            autoreplyText: account.autoreply.text, isDemo: isDemo, createdAt: account.createdAt)
         try await sql.insert(into: "accounts").record(row).run()
     }
 
@@ -37,24 +46,26 @@ public struct AccountStore: Sendable {
             .set("name", to: account.name)
             .set("time_zone", to: account.timeZone)
             .set("business_hours", to: try JSONColumn.encode(account.businessHours))
+            .set("autoreply_enabled", to: account.autoreply.enabled)
+            .set("autoreply_text", to: account.autoreply.text)
             .where("id", .equal, account.id.rawValue)
             .run()
     }
 
     public func find(_ id: AccountID) async throws -> Account? {
-        try await sql.select().columns("id", "name", "time_zone", "business_hours", "is_demo", "created_at")
+        try await sql.select().columns(Self.accountColumns)
             .from("accounts").where("id", .equal, id.rawValue)
             .first()?.record(AccountRow.self).account()
     }
 
     public func demoAccount() async throws -> Account? {
-        try await sql.select().columns("id", "name", "time_zone", "business_hours", "is_demo", "created_at")
+        try await sql.select().columns(Self.accountColumns)
             .from("accounts").where("is_demo", .equal, true).orderBy("created_at")
             .first()?.record(AccountRow.self).account()
     }
 
     public func all() async throws -> [Account] {
-        try await sql.select().columns("id", "name", "time_zone", "business_hours", "is_demo", "created_at")
+        try await sql.select().columns(Self.accountColumns)
             .from("accounts").orderBy("name")
             .all().map { try $0.record(AccountRow.self).account() }
     }
@@ -84,6 +95,7 @@ public struct AccountStore: Sendable {
         var technicianId: String?
         var passwordHash: String
         var active: Bool
+        var chatAccess: String?
         var createdAt: Date
 
         func user() throws -> User {
@@ -93,19 +105,22 @@ public struct AccountStore: Sendable {
             return User(
                 id: UserID(id), accountID: AccountID(accountId), email: EmailAddress(storedValue: email), name: name,
                 role: role, phone: phone.map(PhoneNumber.init(storedE164:)),
-                technicianID: technicianId.map(TechnicianID.init), active: active, createdAt: createdAt)
+                technicianID: technicianId.map(TechnicianID.init), active: active,
+                chatAccess: chatAccess.flatMap(ChatAccess.init(rawValue:)), createdAt: createdAt)
         }
     }
 
     static let userColumns = [
-        "id", "account_id", "email", "name", "role", "phone", "technician_id", "password_hash", "active", "created_at",
+        "id", "account_id", "email", "name", "role", "phone", "technician_id", "password_hash", "active", "chat_access",
+        "created_at",
     ]
 
     public func insert(_ user: User, passwordHash: String) async throws {
         let row = UserRow(
             id: user.id.rawValue, accountId: user.accountID.rawValue, email: user.email.value, name: user.name,
             role: user.role.rawValue, phone: user.phone?.e164, technicianId: user.technicianID?.rawValue,
-            passwordHash: passwordHash, active: user.active, createdAt: user.createdAt)
+            passwordHash: passwordHash, active: user.active, chatAccess: user.chatAccess?.rawValue,
+            createdAt: user.createdAt)
         do {
             try await sql.insert(into: "users").record(row).run()
         } catch  where StoreErrors.isUniqueViolation(error) {
@@ -133,6 +148,7 @@ public struct AccountStore: Sendable {
         try await sql.update("users")
             .set("name", to: user.name).set("role", to: user.role.rawValue).set("phone", to: user.phone?.e164)
             .set("technician_id", to: user.technicianID?.rawValue).set("active", to: user.active)
+            .set("chat_access", to: user.chatAccess?.rawValue)
             .where("id", .equal, user.id.rawValue).where("account_id", .equal, user.accountID.rawValue)
             .run()
     }
@@ -198,10 +214,13 @@ public struct AccountStore: Sendable {
         var role: String
         var phone: String?
         var technicianId: String?
+        var chatAccess: String?
         var userCreatedAt: Date
         var accountName: String
         var timeZone: String
         var businessHours: String
+        var autoreplyEnabled: Bool
+        var autoreplyText: String?
         var isDemo: Bool
         var accountCreatedAt: Date
         var canViewChats: Bool?
@@ -212,8 +231,9 @@ public struct AccountStore: Sendable {
         let query: SQLQueryString = """
             SELECT s.kind, s.csrf_token, s.expires_at,
                    u.id AS user_id, u.account_id, u.email, u.name AS user_name, u.role, u.phone, u.technician_id,
-                   u.created_at AS user_created_at,
-                   a.name AS account_name, a.time_zone, a.business_hours, a.is_demo, a.created_at AS account_created_at,
+                   u.chat_access, u.created_at AS user_created_at,
+                   a.name AS account_name, a.time_zone, a.business_hours, a.autoreply_enabled, a.autoreply_text,
+                   a.is_demo, a.created_at AS account_created_at,
                    t.can_view_chats, t.can_reply_chats
             FROM sessions s
             JOIN users u ON u.id = s.user_id AND u.account_id = s.account_id
@@ -225,11 +245,13 @@ public struct AccountStore: Sendable {
         let user = try UserRow(
             id: row.userId, accountId: row.accountId, email: row.email, name: row.userName, role: row.role,
             phone: row.phone,
-            technicianId: row.technicianId, passwordHash: "", active: true, createdAt: row.userCreatedAt
+            technicianId: row.technicianId, passwordHash: "", active: true, chatAccess: row.chatAccess,
+            createdAt: row.userCreatedAt
         ).user()
         let account = try AccountRow(
             id: row.accountId, name: row.accountName, timeZone: row.timeZone, businessHours: row.businessHours,
-            isDemo: row.isDemo, createdAt: row.accountCreatedAt
+            autoreplyEnabled: row.autoreplyEnabled, autoreplyText: row.autoreplyText, isDemo: row.isDemo,
+            createdAt: row.accountCreatedAt
         ).account()
         let chat = row.canViewChats.map {
             TechnicianChatPermissions(canViewChats: $0, canReplyChats: row.canReplyChats ?? false)

@@ -246,6 +246,18 @@ public struct CustomerStore: Sendable {
             .run()
     }
 
+    /// Records what the carrier proved about a number: a landline (30006) or, by a delivered
+    /// text, a mobile. Only `replacing` kinds are changed, so a person's choice is not overwritten
+    /// by a weaker signal.
+    public func setKind(
+        of number: PhoneNumber, to kind: PhoneKind, replacing: [PhoneKind], in accountID: AccountID
+    ) async throws {
+        try await sql.update("phone_contacts").set("kind", to: kind.rawValue)
+            .where("account_id", .equal, accountID.rawValue).where("e164", .equal, number.e164)
+            .where("kind", .in, replacing.map(\.rawValue))
+            .run()
+    }
+
     public func deletePhone(_ id: PhoneContactID, in accountID: AccountID) async throws {
         try await sql.delete(from: "phone_contacts")
             .where("id", .equal, id.rawValue).where("account_id", .equal, accountID.rawValue).run()

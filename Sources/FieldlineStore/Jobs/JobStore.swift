@@ -91,6 +91,43 @@ public struct JobStore: Sendable {
             .all().map { try $0.record(JobRow.self).job() }
     }
 
+    /// A customer's jobs that are still ahead (an appointment that has not ended, job not closed),
+    /// soonest first, optionally at one location.
+    public func upcomingJobs(
+        ofCustomer customerID: CustomerID, at locationID: LocationID? = nil, after instant: Date,
+        in accountID: AccountID, limit: Int
+    ) async throws -> [Job] {
+        let select = sql.select().columns(Self.jobColumns.map { SQLColumn($0, table: "j") })
+            .from(SQLAlias(SQLIdentifier("jobs"), as: SQLIdentifier("j")))
+            .where(SQLColumn("account_id", table: "j"), .equal, SQLBind(accountID.rawValue))
+            .where(SQLColumn("customer_id", table: "j"), .equal, SQLBind(customerID.rawValue))
+            .where(
+                SQLColumn("status", table: "j"), .in,
+                SQLBind.group([JobStatus.scheduled, .inProgress, .hold].map(\.rawValue)))
+        if let locationID {
+            select.where(SQLColumn("location_id", table: "j"), .equal, SQLBind(locationID.rawValue))
+        }
+        select.where(
+            SQLQueryString(
+                """
+                EXISTS (SELECT 1 FROM appointments a WHERE a.job_id = j.id AND a.account_id = j.account_id
+                        AND a.ends_at >= \(bind: instant))
+                """))
+        let jobs = try await select.all().map { try $0.record(JobRow.self).job() }
+        let starts = try await nextStarts(of: jobs.map(\.id), after: instant, in: accountID)
+        return jobs.sorted { (starts[$0.id] ?? .distantFuture, $0.number) < (starts[$1.id] ?? .distantFuture, $1.number) }
+            .prefix(limit).map { $0 }
+    }
+
+    /// The earliest appointment start of each job that ends after `instant`.
+    func nextStarts(of jobIDs: [JobID], after instant: Date, in accountID: AccountID) async throws -> [JobID: Date] {
+        var starts: [JobID: Date] = [:]
+        for appointment in try await appointments(ofJobs: jobIDs, in: accountID) where appointment.endsAt >= instant {
+            starts[appointment.jobID] = min(starts[appointment.jobID] ?? .distantFuture, appointment.startsAt)
+        }
+        return starts
+    }
+
     // MARK: Appointments
 
     struct AppointmentRow: Codable {

@@ -101,4 +101,26 @@ public struct TechnicianStore: Sendable {
         try await sql.select().column("name").from("technicians").where("id", .equal, id.rawValue)
             .first()?.decode(column: "name", as: String.self)
     }
+
+    /// Who, among the account's active technicians and office users, texts from `phone` (FS7):
+    /// their texts belong on the dispatch board, not in the customer inbox.
+    public func employee(withPhone phone: PhoneNumber, in accountID: AccountID) async throws -> MessageAuthor? {
+        if let row = try await sql.select().columns("id", "name").from("technicians")
+            .where("account_id", .equal, accountID.rawValue).where("phone", .equal, phone.e164)
+            .where("active", .equal, true).first()
+        {
+            return MessageAuthor(
+                kind: .employee, id: try row.decode(column: "id", as: String.self),
+                name: try row.decode(column: "name", as: String.self))
+        }
+        if let row = try await sql.select().columns("id", "name").from("users")
+            .where("account_id", .equal, accountID.rawValue).where("phone", .equal, phone.e164)
+            .where("active", .equal, true).first()
+        {
+            return MessageAuthor(
+                kind: .employee, id: try row.decode(column: "id", as: String.self),
+                name: try row.decode(column: "name", as: String.self))
+        }
+        return nil
+    }
 }

@@ -1,0 +1,235 @@
+import FieldlineCore
+import FieldlineStore
+import Foundation
+import Logging
+import SQLKit
+
+/// A text as the provider delivered it, after its signature was checked and the number it was
+/// sent to was found.
+public struct InboundText: Sendable {
+    public struct Media: Sendable, Equatable {
+        public var url: String
+        public var contentType: String
+
+        public init(url: String, contentType: String) {
+            self.url = url
+            self.contentType = contentType
+        }
+    }
+
+    public var providerMessageID: String
+    public var from: PhoneNumber
+    /// The account's number it was sent to.
+    public var to: SenderNumber
+    public var body: String
+    public var media: [Media]
+
+    public init(providerMessageID: String, from: PhoneNumber, to: SenderNumber, body: String, media: [Media] = []) {
+        self.providerMessageID = providerMessageID
+        self.from = from
+        self.to = to
+        self.body = body
+        self.media = media
+    }
+}
+
+public enum InboundOutcome: Sendable, Equatable {
+    /// The provider sent this text before; nothing new was stored.
+    case duplicate
+    /// From a blocked number: kept in the audit log only (CH15).
+    case blocked(MessageID)
+    /// From an employee or technician number: on the dispatch board (FS7).
+    case dispatchBoard(MessageID)
+    /// In the shared inbox (CH1), with the keyword it carried, if any (CH13).
+    case inbox(MessageID, ConversationID, keyword: Keyword?)
+}
+
+/// The inbound pipeline, in DESIGN's order: dedupe on the provider id → blocked? → employee or
+/// technician number? → keyword → find or open the conversation, store the text, mark unread →
+/// autoresponder → live events. One transaction; the provider is answered after it committed.
+public struct InboundTexts: Sendable {
+    let app: Fieldline
+
+    /// The longest inbound body kept (Twilio concatenates up to 1,600 characters).
+    public static let maximumBodyLength = 1600
+
+    public func receive(_ text: InboundText) async throws -> InboundOutcome {
+        try await app.transaction { sql, effects in try await receive(text, in: sql, effects: effects) }
+    }
+
+    func receive(_ text: InboundText, in sql: any SQLDatabase, effects: AfterCommit) async throws -> InboundOutcome {
+        let messages = MessageStore(sql)
+        if try await messages.exists(providerMessageID: text.providerMessageID) { return .duplicate }
+        let accountID = text.to.accountID
+        let now = app.clock.now()
+        let body = String(text.body.prefix(Self.maximumBodyLength))
+        let conversations = ConversationStore(sql)
+
+        if try await conversations.isBlocked(text.from, in: accountID) {
+            let message = inboundMessage(
+                text, body: body, disposition: .blocked, conversation: nil, jobID: nil,
+                author: MessageAuthor(kind: .contact, id: nil, name: text.from.displayed), now: now)
+            guard try await messages.insert(message) else { return .duplicate }
+            // Blocking hides a number's texts; it does not make its STOP meaningless.
+            if Keyword.classify(body) == .optOut {
+                try await applyKeyword(.optOut, text: text, message: message, reply: false, sql: sql, effects: effects)
+            }
+            return .blocked(message.id)
+        }
+
+        if let employee = try await TechnicianStore(sql).employee(withPhone: text.from, in: accountID) {
+            let message = inboundMessage(
+                text, body: body, disposition: .dispatchBoard, conversation: nil, jobID: nil, author: employee, now: now)
+            guard try await messages.insert(message) else { return .duplicate }
+            try await storeMedia(of: text, message: message, sql: sql)
+            effects.publish(.dispatchBoardMessage(message.id), to: accountID)
+            return .dispatchBoard(message.id)
+        }
+
+        let consent = try await ConsentStore(sql).consent(of: text.from, in: accountID)
+        let keyword = Keyword.classify(body, doubleOptInPending: consent.doubleOptInPending(at: now))
+
+        let contact = try await CustomerStore(sql).phone(number: text.from, in: accountID)
+        let customer = try await contact.asyncMap { try await CustomerStore(sql).find($0.customerID, in: accountID) }
+        var conversation: Conversation
+        let isNew: Bool
+        if let existing = try await conversations.find(phone: text.from, in: accountID) {
+            conversation = existing
+            isNew = false
+            if conversation.status == .closed {
+                conversation.status = .open
+                conversation.closedAt = nil
+            }
+        } else {
+            isNew = true
+            conversation = Conversation(
+                id: .generate(), accountID: accountID, phone: text.from, senderNumberID: text.to.id, jobID: nil,
+                status: .open, unread: true, awaitingReply: true, lastMessageAt: now, lastMessagePreview: "",
+                lastMessageDirection: .inbound, autoreplyPeriod: nil, createdAt: now, closedAt: nil)
+        }
+        if conversation.jobID == nil || isNew, let customer {
+            conversation.jobID =
+                try await JobStore(sql).upcomingJobs(ofCustomer: customer.id, after: now, in: accountID, limit: 1)
+                .first?.id ?? conversation.jobID
+        }
+        conversation.unread = true
+        conversation.awaitingReply = true
+        conversation.senderNumberID = text.to.id
+        conversation.lastMessageAt = now
+        conversation.lastMessagePreview = Conversation.preview(of: body.isEmpty && !text.media.isEmpty ? "📎 Media" : body)
+        conversation.lastMessageDirection = .inbound
+        if isNew {
+            try await conversations.insert(conversation)
+        } else {
+            try await conversations.update(conversation)
+        }
+        let author = MessageAuthor(
+            kind: .contact, id: customer?.id.rawValue, name: customer?.name ?? text.from.displayed)
+        let message = inboundMessage(
+            text, body: body, disposition: .inbox, conversation: conversation.id, jobID: conversation.jobID,
+            author: author, now: now)
+        guard try await messages.insert(message) else { return .duplicate }
+        try await storeMedia(of: text, message: message, sql: sql)
+        effects.publish(.messageCreated(conversationID: conversation.id, messageID: message.id), to: accountID)
+        effects.publish(.conversationChanged(conversation.id), to: accountID)
+        effects.publish(.unreadChanged, to: accountID)
+
+        if let keyword {
+            try await applyKeyword(keyword, text: text, message: message, reply: true, sql: sql, effects: effects)
+        } else {
+            try await autorespond(to: conversation, text: text, now: now, sql: sql, effects: effects)
+        }
+        return .inbox(message.id, conversation.id, keyword: keyword)
+    }
+
+    private func inboundMessage(
+        _ text: InboundText, body: String, disposition: InboundDisposition, conversation: ConversationID?,
+        jobID: JobID?, author: MessageAuthor, now: Date
+    ) -> Message {
+        let measured = MessageText(body)
+        return Message(
+            id: .generate(), accountID: text.to.accountID, conversationID: conversation, direction: .inbound,
+            disposition: disposition, phone: text.from, ourNumber: text.to.number, body: body, purpose: nil,
+            author: author, jobID: jobID, status: .received, errorCode: nil, errorMessage: nil,
+            provider: text.to.provider.rawValue, providerMessageID: text.providerMessageID,
+            segments: measured.segments, encoding: measured.encoding, mediaCount: text.media.count, resendOf: nil,
+            createdAt: now, statusAt: now)
+    }
+
+    /// Media is fetched after the webhook answered (MediaFetcher); a number that cannot receive
+    /// media keeps the record of what was sent (CH14).
+    private func storeMedia(of text: InboundText, message: Message, sql: any SQLDatabase) async throws {
+        let store = MessageStore(sql)
+        for (position, media) in text.media.enumerated() {
+            try await store.insert(
+                MessageMedia(
+                    id: .generate(), accountID: message.accountID, messageID: message.id, position: position,
+                    contentType: media.contentType, sourceURL: media.url, state: text.to.mms ? .pending : .notSupported,
+                    byteCount: nil, createdAt: message.createdAt))
+        }
+    }
+
+    /// CH13: the consent change a keyword makes, and its one automatic answer.
+    private func applyKeyword(
+        _ keyword: Keyword, text: InboundText, message: Message, reply: Bool, sql: any SQLDatabase,
+        effects: AfterCommit
+    ) async throws {
+        let accountID = text.to.accountID
+        let scope = text.to.keywordScope
+        let current = try await ConsentStore(sql).consent(of: text.from, in: accountID)
+        var outcome = ConsentRules.apply(keyword, scope: scope, to: current, at: app.clock.now())
+        if !reply { outcome.consent.confirmationOwed = false }
+        if outcome.consent != current {
+            try await app.consent.apply(
+                outcome.consent, changes: outcome.changes, method: "keyword",
+                actor: ActorRef(kind: .contact, id: nil, name: text.from.displayed), messageID: message.id,
+                accountID: accountID, in: sql)
+        }
+        guard reply, let automation = outcome.reply,
+            let account = try await AccountStore(sql).find(accountID),
+            let body = ComplianceReplies.text(
+                for: automation, scope: scope, company: account.name, contactNumber: text.to.number)
+        else { return }
+        try await sendAutomatic(
+            OutboundText(
+                accountID: accountID, to: text.from, body: body, purpose: .compliance,
+                author: .automated(automation), sender: text.to.id, thread: .joinIfExists),
+            sql: sql, effects: effects)
+    }
+
+    /// CH17: outside business hours, one automatic answer per conversation per closed period.
+    private func autorespond(
+        to conversation: Conversation, text: InboundText, now: Date, sql: any SQLDatabase, effects: AfterCommit
+    ) async throws {
+        guard let account = try await AccountStore(sql).find(text.to.accountID), account.autoreply.enabled,
+            let period = account.businessHours.closedPeriod(containing: now, calendar: account.calendar),
+            conversation.autoreplyPeriod != period
+        else { return }
+        let sent = try await sendAutomatic(
+            OutboundText(
+                accountID: account.id, to: text.from, body: account.autoreply.text, purpose: .conversational,
+                author: .automated(.autoresponder), sender: text.to.id, thread: .joinIfExists),
+            sql: sql, effects: effects)
+        if sent { try await ConversationStore(sql).setAutoreplyPeriod(period, of: conversation.id) }
+    }
+
+    /// An automatic answer the Messenger may refuse (the number opted out, the sender cannot send):
+    /// a refused answer is simply not sent, and the inbound text is still stored.
+    @discardableResult
+    private func sendAutomatic(_ text: OutboundText, sql: any SQLDatabase, effects: AfterCommit) async throws -> Bool {
+        do {
+            try await app.messenger.send(text, in: sql, effects: effects)
+            return true
+        } catch let error as FieldlineError {
+            app.logger.info("Automatic \(text.author.automation?.rawValue ?? "reply") not sent: \(error.message)")
+            return false
+        }
+    }
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T?) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
+    }
+}

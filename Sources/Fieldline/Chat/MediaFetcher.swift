@@ -1,0 +1,85 @@
+import FieldlineCore
+import FieldlineProviders
+import FieldlineStore
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Downloads the pictures and videos customers send (CH14) after their webhook was answered, with
+/// the provider's credentials, and keeps them so they outlive the provider's copy.
+public final class MediaFetcher: Service, Sendable {
+    let app: Fieldline
+    let pollInterval: TimeInterval
+    private let stopping = Atomic<Bool>(false)
+    private let signal = WorkSignal()
+
+    public static let maximumAttempts = 5
+
+    public init(app: Fieldline, pollInterval: TimeInterval = 2) {
+        self.app = app
+        self.pollInterval = pollInterval
+    }
+
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            while !self.stopping.load(ordering: .relaxed) && !Task.isCancelled {
+                do {
+                    if try await self.fetchDue() == 0 { await self.signal.wait(timeout: self.pollInterval) }
+                } catch {
+                    self.app.logger.error("Media fetcher: \(error)")
+                    await self.signal.wait(timeout: self.pollInterval)
+                }
+            }
+        } onGracefulShutdown: {
+            self.stopping.store(true, ordering: .relaxed)
+            self.signal.signal()
+        }
+    }
+
+    /// Fetches the media that is due; returns how many files it settled.
+    @discardableResult
+    public func fetchDue(limit: Int = 10) async throws -> Int {
+        let now = app.clock.now()
+        let due = try await app.database.read { sql in try await MessageStore(sql).pendingMedia(dueBy: now, limit: limit) }
+        for media in due { try await fetch(media) }
+        return due.count
+    }
+
+    private func fetch(_ media: MessageMedia) async throws {
+        let found = try await app.database.read { sql -> (Message, SenderNumberStore.Stored?)? in
+            guard let message = try await MessageStore(sql).find(media.messageID, in: media.accountID) else { return nil }
+            guard let number = try await SenderNumberStore(sql).number(message.ourNumber, in: media.accountID) else {
+                return (message, nil)
+            }
+            return (message, try await SenderNumberStore(sql).find(number.id, in: media.accountID))
+        }
+        do {
+            guard let (message, sender) = found else {
+                throw MediaFetchError.permanent("The message it came with no longer exists.")
+            }
+            guard let sender else { throw MediaFetchError.permanent("The number it was sent to was removed.") }
+            let provider = try app.sms.provider(for: sender.number.provider)
+            let fetched = try await provider.fetchMedia(
+                url: media.sourceURL, credentials: try app.senderNumbers.credentials(for: sender))
+            try await app.database.write { sql in
+                try await MessageStore(sql).storeMedia(media.id, contentType: fetched.contentType, data: fetched.data)
+            }
+            app.live.publish(
+                .mediaReady(conversationID: message.conversationID, messageID: message.id), to: media.accountID)
+        } catch let error as MediaFetchError {
+            try await app.database.write { sql in
+                let store = MessageStore(sql)
+                let attempts = try await store.mediaAttempts(media.id) + 1
+                switch error {
+                case .permanent(let reason):
+                    try await store.failMedia(media.id, error: reason, retryAt: nil)
+                case .transient(let reason):
+                    let retry = attempts < Self.maximumAttempts
+                        ? app.clock.now().addingTimeInterval(RetryPolicy.delay(afterAttempt: attempts)) : nil
+                    try await store.failMedia(media.id, error: reason, retryAt: retry)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,218 @@
+import FieldlineCore
+import FieldlineStore
+import Foundation
+import SQLKit
+
+/// A text to send, as every sender builds it: a person's reply, a technician's reply, the
+/// autoresponder, a keyword confirmation, a dispatch notice, a campaign.
+public struct OutboundText: Sendable {
+    /// How an outbound text relates to the chat thread with its recipient (CH11).
+    public enum Thread: Sendable, Equatable {
+        /// A person writing: the thread is used, opened or reopened, and counts as answered.
+        case converse
+        /// Automatic: joins the thread only if one already exists, and changes none of its state.
+        case joinIfExists
+    }
+
+    public var accountID: AccountID
+    public var to: PhoneNumber
+    public var body: String?
+    public var purpose: MessagePurpose
+    public var author: MessageAuthor
+    /// The number to send from; nil picks the thread's number, then the account's default (or
+    /// its marketing number for marketing).
+    public var sender: SenderNumberID?
+    public var jobID: JobID?
+    public var attachmentCount: Int
+    public var thread: Thread
+    /// Time-sensitive texts (replies, "on the way") go at once; others wait for quiet hours to end.
+    public var timeSensitive: Bool
+    public var resendOf: MessageID?
+
+    public init(
+        accountID: AccountID, to: PhoneNumber, body: String?, purpose: MessagePurpose, author: MessageAuthor,
+        sender: SenderNumberID? = nil, jobID: JobID? = nil, attachmentCount: Int = 0, thread: Thread,
+        timeSensitive: Bool = true, resendOf: MessageID? = nil
+    ) {
+        self.accountID = accountID
+        self.to = to
+        self.body = body
+        self.purpose = purpose
+        self.author = author
+        self.sender = sender
+        self.jobID = jobID
+        self.attachmentCount = attachmentCount
+        self.thread = thread
+        self.timeSensitive = timeSensitive
+        self.resendOf = resendOf
+    }
+}
+
+public struct QueuedText: Sendable, Equatable {
+    public var message: Message
+    public var conversation: Conversation?
+    public var sendAt: Date
+}
+
+/// The only way a text leaves Fieldline. It checks, in this order: the recipient is not blocked,
+/// the recipient's consent for this purpose, the sender number, length and attachments, quiet
+/// hours, and the thread-joining rule; then it writes the message and its outbox row in the
+/// caller's transaction. The outbox worker does the sending.
+public struct Messenger: Sendable {
+    let app: Fieldline
+
+    /// Sends in a transaction of its own.
+    @discardableResult
+    public func send(_ text: OutboundText) async throws -> QueuedText {
+        try await app.transaction { sql, effects in try await send(text, in: sql, effects: effects) }
+    }
+
+    /// Sends inside the caller's transaction: the text exists exactly when the caller's change does.
+    @discardableResult
+    public func send(_ text: OutboundText, in sql: any SQLDatabase, effects: AfterCommit) async throws -> QueuedText {
+        let now = app.clock.now()
+        let conversations = ConversationStore(sql)
+
+        // 1. Blocked numbers get nothing (CH15).
+        if try await conversations.isBlocked(text.to, in: text.accountID) {
+            throw FieldlineError.conflict(
+                code: "number_blocked",
+                message: "\(text.to.displayed) is blocked as spam. An admin can unblock it in Settings.")
+        }
+
+        // 2. Consent for this purpose (SC2–SC4, CH13).
+        let consentStore = ConsentStore(sql)
+        var consent = try await consentStore.consent(of: text.to, in: text.accountID)
+        let contact = try await CustomerStore(sql).phone(number: text.to, in: text.accountID)
+        if let refusal = ConsentRules.check(
+            text.purpose, automation: text.author.automation, consent: consent, preferences: contact?.preferences)
+        {
+            throw FieldlineError.conflict(code: refusal.code, message: refusal.message(for: text.to))
+        }
+
+        // 3. A number that may send this kind of text.
+        let existing = try await conversations.find(phone: text.to, in: text.accountID)
+        let sender = try await senderNumber(for: text, thread: existing, sql: sql)
+
+        // 4. One message of at most 160 characters, no attachments (CH10, CH14).
+        guard text.attachmentCount == 0 else {
+            throw FieldlineError.invalid(
+                field: "attachments", message: "Texts cannot carry attachments; send files by email instead.")
+        }
+        let body = try MessageText.validatedOutbound(text.body)
+
+        // 5. Quiet hours hold what is not time-sensitive (SC8).
+        let sendAt: Date
+        if text.timeSensitive && text.purpose != .marketing {
+            sendAt = now
+        } else {
+            sendAt = try await quietHoursEnd(for: text, contact: contact, sql: sql, now: now)
+        }
+
+        // 6. The thread (CH11): a person's text opens or reuses it; an automatic one only joins.
+        var conversation = existing
+        var isNewThread = false
+        switch text.thread {
+        case .converse:
+            var thread =
+                existing
+                ?? Conversation(
+                    id: .generate(), accountID: text.accountID, phone: text.to, senderNumberID: sender.id,
+                    jobID: text.jobID, status: .open, unread: false, awaitingReply: false, lastMessageAt: now,
+                    lastMessagePreview: "", lastMessageDirection: .outbound, autoreplyPeriod: nil, createdAt: now,
+                    closedAt: nil)
+            isNewThread = existing == nil
+            thread.status = .open
+            thread.closedAt = nil
+            thread.unread = false
+            if text.author.isPerson { thread.awaitingReply = false }
+            thread.senderNumberID = sender.id
+            if thread.jobID == nil { thread.jobID = text.jobID }
+            conversation = thread
+        case .joinIfExists:
+            break
+        }
+        if var thread = conversation {
+            thread.lastMessageAt = now
+            thread.lastMessagePreview = Conversation.preview(of: body.body)
+            thread.lastMessageDirection = .outbound
+            if isNewThread {
+                try await conversations.insert(thread)
+            } else {
+                try await conversations.update(thread)
+            }
+            conversation = thread
+            effects.publish(.conversationChanged(thread.id), to: text.accountID)
+            effects.publish(.unreadChanged, to: text.accountID)
+        }
+
+        let message = Message(
+            id: .generate(), accountID: text.accountID, conversationID: conversation?.id, direction: .outbound,
+            disposition: nil, phone: text.to, ourNumber: sender.number, body: body.body, purpose: text.purpose,
+            author: text.author, jobID: text.jobID ?? conversation?.jobID, status: .queued, errorCode: nil,
+            errorMessage: nil, provider: sender.provider.rawValue, providerMessageID: nil, segments: body.segments,
+            encoding: body.encoding, mediaCount: 0, resendOf: text.resendOf, createdAt: now, statusAt: now)
+        try await MessageStore(sql).insert(message)
+        try await OutboxStore(sql).insert(
+            OutboxStore.Entry(
+                id: UUID().uuidString.lowercased(), accountID: text.accountID, messageID: message.id,
+                senderNumberID: sender.id, state: .pending, notBefore: sendAt, attempts: 0, claimedBy: nil,
+                claimedAt: nil, createdAt: now))
+        if text.author.automation == .optOutConfirmation {
+            // The one confirmation an opt-out allows is now spent.
+            consent.confirmationOwed = false
+            try await consentStore.save(consent, in: text.accountID, at: now)
+        }
+        effects.publish(.messageCreated(conversationID: conversation?.id, messageID: message.id), to: text.accountID)
+        effects.wakeOutbox()
+        return QueuedText(message: message, conversation: conversation, sendAt: sendAt)
+    }
+
+    private func senderNumber(
+        for text: OutboundText, thread: Conversation?, sql: any SQLDatabase
+    ) async throws -> SenderNumber {
+        let store = SenderNumberStore(sql)
+        if let id = text.sender {
+            guard let stored = try await store.find(id, in: text.accountID) else {
+                throw FieldlineError.notFound(entity: "phone number", id: id.rawValue)
+            }
+            guard stored.number.sends(text.purpose) else {
+                throw FieldlineError.conflict(
+                    code: "wrong_sender",
+                    message: "\(stored.number.number.displayed) is not set up to send \(text.purpose.rawValue) texts.")
+            }
+            return stored.number
+        }
+        if text.purpose != .marketing, let id = thread?.senderNumberID,
+            let stored = try await store.find(id, in: text.accountID), stored.number.sends(text.purpose)
+        {
+            return stored.number
+        }
+        if text.purpose == .marketing {
+            guard let number = try await store.all(in: text.accountID).first(where: \.marketing) else {
+                throw FieldlineError.conflict(
+                    code: "no_marketing_number", message: "Set up a marketing number in Settings before sending promotions.")
+            }
+            return number
+        }
+        guard let number = try await store.defaultNumber(in: text.accountID) else {
+            throw FieldlineError.conflict(
+                code: "no_sender_number", message: "Set up a texting number in Settings → Texting numbers first.")
+        }
+        return number
+    }
+
+    /// The end of the recipient's quiet hours: their service location's state decides the window,
+    /// the account's time zone the clock.
+    private func quietHoursEnd(
+        for text: OutboundText, contact: PhoneContact?, sql: any SQLDatabase, now: Date
+    ) async throws -> Date {
+        guard let account = try await AccountStore(sql).find(text.accountID) else { return now }
+        var state: String?
+        if let contact {
+            state = try await CustomerStore(sql).locations(of: contact.customerID, in: text.accountID).first?
+                .address.state
+        }
+        return QuietHours.window(forState: state).nextAllowed(from: now, calendar: account.calendar)
+    }
+}

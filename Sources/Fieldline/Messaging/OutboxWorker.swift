@@ -1,0 +1,387 @@
+import FieldlineCore
+import FieldlineProviders
+import FieldlineStore
+import Foundation
+import Logging
+import SQLKit
+import ServiceLifecycle
+import Synchronization
+
+/// Drains the outbox: per sender number at that number's rate, sending concurrently across
+/// numbers, retrying passing failures with backoff, and never handing one row to the provider
+/// twice. A row whose send may or may not have reached the provider (a crash, a timeout) is
+/// reconciled with the provider's own list of sent texts before anything is retried.
+public final class OutboxWorker: Service, Sendable {
+    let app: Fieldline
+    public let workerID: String
+    let maximumConcurrentSends: Int
+    /// How often the worker says it is alive; a worker silent for `deadAfter` is presumed dead.
+    let heartbeatInterval: TimeInterval
+    let deadAfter: TimeInterval
+    /// How long a send of unknown outcome waits before the provider is asked about it.
+    let reconcileInterval: TimeInterval
+
+    private let inFlight = Atomic<Int>(0)
+    private let stopping = Atomic<Bool>(false)
+
+    /// The claimed_by mark of a row whose provider call ended without a clear answer.
+    static let unsure = "unsure"
+
+    public init(
+        app: Fieldline, workerID: String = "outbox-" + UUID().uuidString.lowercased(), maximumConcurrentSends: Int = 32,
+        heartbeatInterval: TimeInterval = 5, deadAfter: TimeInterval = 15, reconcileInterval: TimeInterval = 5
+    ) {
+        self.app = app
+        self.workerID = workerID
+        self.maximumConcurrentSends = maximumConcurrentSends
+        self.heartbeatInterval = heartbeatInterval
+        self.deadAfter = deadAfter
+        self.reconcileInterval = reconcileInterval
+    }
+
+    var logger: Logger { app.logger }
+
+    // MARK: The service
+
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            await loop()
+        } onGracefulShutdown: {
+            self.stopping.store(true, ordering: .relaxed)
+            self.app.outboxSignal.signal()
+        }
+    }
+
+    private func loop() async {
+        await withTaskGroup(of: Void.self) { group in
+            // The earliest due row per sender, as last read, and each sender's next pacing slot.
+            var pending: [SenderNumberID: Date] = [:]
+            var slots: [SenderNumberID: Date] = [:]
+            var lastRefresh = Date.distantPast
+            var lastHeartbeat = Date.distantPast
+            var lastReconcile = Date.distantPast
+            var lastPrune = Date.distantPast
+            while !stopping.load(ordering: .relaxed) && !Task.isCancelled {
+                do {
+                    let now = app.clock.now()
+                    if now.timeIntervalSince(lastHeartbeat) >= heartbeatInterval {
+                        try await heartbeat(at: now)
+                        lastHeartbeat = now
+                    }
+                    if now.timeIntervalSince(lastReconcile) >= reconcileInterval {
+                        lastReconcile = now
+                        try await reconcileAbandoned()
+                    }
+                    if now.timeIntervalSince(lastPrune) >= 3600 {
+                        lastPrune = now
+                        try await prune(before: now.addingTimeInterval(-86400))
+                    }
+                    if pending.isEmpty || now.timeIntervalSince(lastRefresh) >= 0.25 {
+                        lastRefresh = now
+                        pending = Dictionary(
+                            try await app.database.read { sql in try await OutboxStore(sql).pendingSenders() },
+                            uniquingKeysWith: min)
+                        slots = slots.filter { pending[$0.key] != nil }
+                    }
+                    func due(_ sender: SenderNumberID) -> Date {
+                        max(pending[sender] ?? .distantFuture, slots[sender] ?? .distantPast)
+                    }
+                    // Every sender whose time has come gets one claim per turn, earliest first.
+                    for sender in pending.keys.sorted(by: { due($0) < due($1) }) {
+                        let current = app.clock.now()
+                        guard due(sender) <= current else { break }
+                        guard inFlight.load(ordering: .relaxed) < maximumConcurrentSends else { break }
+                        switch try await claim(from: sender, at: current, respectPacing: true) {
+                        case .claimed(let job, let next):
+                            slots[sender] = next
+                            inFlight.add(1, ordering: .relaxed)
+                            group.addTask {
+                                await self.send(job)
+                                self.inFlight.subtract(1, ordering: .relaxed)
+                                self.app.outboxSignal.signal()
+                            }
+                        case .notUntil(let next):
+                            slots[sender] = next
+                        case .skipped:
+                            break
+                        case .empty:
+                            pending.removeValue(forKey: sender)
+                        }
+                    }
+                    let after = app.clock.now()
+                    let next = pending.keys.map(due).min() ?? after.addingTimeInterval(1)
+                    let wait = min(1, next.timeIntervalSince(after))
+                    if wait > 0 || inFlight.load(ordering: .relaxed) >= maximumConcurrentSends {
+                        await app.outboxSignal.wait(timeout: max(wait, 0.001))
+                    }
+                } catch {
+                    logger.error("Outbox worker: \(error)")
+                    await app.outboxSignal.wait(timeout: 1)
+                }
+            }
+            await group.waitForAll()
+        }
+        try? await app.database.write { sql in try await OutboxStore(sql).removeWorker(self.workerID) }
+    }
+
+    // MARK: Draining by hand (tests, the CLI)
+
+    /// Sends everything due now, one after another, ignoring pacing; returns how many texts were
+    /// handed to the provider or settled. Abandoned rows are reconciled first.
+    @discardableResult
+    public func drain() async throws -> Int {
+        try await heartbeat(at: app.clock.now())
+        try await reconcileAbandoned()
+        var handled = 0
+        while true {
+            let senders = try await app.database.read { sql in try await OutboxStore(sql).pendingSenders() }
+            var progressed = false
+            for (sender, earliest) in senders where earliest <= app.clock.now() {
+                switch try await claim(from: sender, at: app.clock.now(), respectPacing: false) {
+                case .claimed(let job, _):
+                    await send(job)
+                    handled += 1
+                    progressed = true
+                case .skipped:
+                    handled += 1
+                    progressed = true
+                case .notUntil, .empty:
+                    break
+                }
+            }
+            if !progressed { return handled }
+        }
+    }
+
+    // MARK: Claiming
+
+    struct Job: Sendable {
+        var entry: OutboxStore.Entry
+        var message: Message
+        var sender: SenderNumberStore.Stored
+    }
+
+    enum Claim: Sendable {
+        case claimed(Job, nextSlot: Date)
+        /// The sender's next slot is later.
+        case notUntil(Date)
+        /// A row was settled without sending (canceled on re-check); try the sender again.
+        case skipped
+        case empty
+    }
+
+    func claim(from sender: SenderNumberID, at now: Date, respectPacing: Bool) async throws -> Claim {
+        try await app.transaction { sql, effects in
+            let numbers = SenderNumberStore(sql)
+            guard let slot = try await numbers.lockedSlot(of: sender) else { return .empty }
+            if respectPacing, slot.nextSendAt > now { return .notUntil(slot.nextSendAt) }
+            let outbox = OutboxStore(sql)
+            guard let entry = try await outbox.claimNext(for: sender, at: now, worker: workerID) else { return .empty }
+            guard let message = try await MessageStore(sql).find(entry.messageID, in: entry.accountID),
+                let stored = try await numbers.find(sender, in: entry.accountID)
+            else {
+                try await outbox.remove(entry.id)
+                return .skipped
+            }
+            // Consent may have changed while the text waited: check again at the last moment.
+            if let reason = try await refusal(of: message, sql: sql) {
+                try await MessageStore(sql).advance(message.id, to: .canceled, errorMessage: reason, at: now)
+                try await outbox.remove(entry.id)
+                effects.publish(
+                    .messageStatusChanged(conversationID: message.conversationID, messageID: message.id, status: .canceled),
+                    to: message.accountID)
+                return .skipped
+            }
+            let next = SendPacing.slotAfter(nextSlot: slot.nextSendAt, now: now, ratePerSecond: slot.ratePerSecond)
+            try await numbers.setNextSendAt(next, of: sender)
+            return .claimed(Job(entry: entry, message: message, sender: stored), nextSlot: next)
+        }
+    }
+
+    /// Why a queued text must not go out after all, if it must not.
+    private func refusal(of message: Message, sql: any SQLDatabase) async throws -> String? {
+        if try await ConversationStore(sql).isBlocked(message.phone, in: message.accountID) {
+            return "The number was blocked before the text went out."
+        }
+        let consent = try await ConsentStore(sql).consent(of: message.phone, in: message.accountID)
+        let contact = try await CustomerStore(sql).phone(number: message.phone, in: message.accountID)
+        guard let purpose = message.purpose else { return nil }
+        return ConsentRules.check(
+            purpose, automation: message.author.automation, consent: consent, preferences: contact?.preferences,
+            admitted: true
+        ).map { $0.message(for: message.phone) }
+    }
+
+    // MARK: Sending
+
+    func send(_ job: Job) async {
+        do {
+            let provider = try app.sms.provider(for: job.sender.number.provider)
+            let credentials = try app.senderNumbers.credentials(for: job.sender)
+            let sms = OutgoingSMS(
+                from: job.sender.number.number, to: job.message.phone, body: job.message.body,
+                statusCallbackURL: job.sender.number.provider == .twilio
+                    ? app.publicURL + "/webhooks/twilio/status" : nil)
+            let outcome: Result<AcceptedSMS, SMSSendError>
+            do {
+                outcome = .success(try await provider.send(sms, credentials: credentials))
+            } catch {
+                outcome = .failure(error)
+            }
+            switch outcome {
+            case .success(let accepted):
+                try await recordAccepted(job, providerID: accepted.providerID, providerStatus: accepted.status)
+            case .failure(.rejected(let code, let text)):
+                try await recordRejected(job, code: code, text: text)
+            case .failure(.transient(let text, let retryAfter)):
+                try await retryLater(job, error: text, retryAfter: retryAfter)
+            case .failure(.uncertain(let text)):
+                logger.warning("Send of \(job.message.id) ended unclear (\(text)); it will be reconciled.")
+                try await app.database.write { sql in
+                    try await OutboxStore(sql).adopt(job.entry.id, worker: Self.unsure)
+                }
+            }
+        } catch {
+            // Credentials that cannot be opened, or the database failing mid-way: the row stays
+            // claimed and is reconciled, so the text is neither lost nor sent twice.
+            logger.error("Sending \(job.message.id) failed: \(error)")
+            try? await app.database.write { sql in
+                try await OutboxStore(sql).adopt(job.entry.id, worker: Self.unsure)
+            }
+        }
+    }
+
+    private func recordAccepted(_ job: Job, providerID: String, providerStatus: String) async throws {
+        try await app.transaction { sql, effects in
+            let messages = MessageStore(sql)
+            try await messages.recordProviderID(providerID, of: job.message.id)
+            let status = DeliveryStatus.fromProvider(providerStatus) ?? .sending
+            // A provider that reports the final state at once (the console) skips straight there.
+            try await messages.advance(job.message.id, to: .sending, at: app.clock.now())
+            try await OutboxStore(sql).remove(job.entry.id)
+            effects.publish(
+                .messageStatusChanged(conversationID: job.message.conversationID, messageID: job.message.id, status: .sending),
+                to: job.message.accountID)
+            var updated = job.message
+            updated.providerMessageID = providerID
+            updated.status = .sending
+            if status != .sending {
+                try await app.deliveryReports.apply(
+                    .init(providerMessageID: providerID, status: providerStatus, errorCode: nil, errorMessage: nil),
+                    to: updated, sql: sql, effects: effects)
+            }
+            if let held = try await messages.takeHeldReport(providerMessageID: providerID) {
+                try await app.deliveryReports.apply(held, to: updated, sql: sql, effects: effects)
+            }
+        }
+    }
+
+    private func recordRejected(_ job: Job, code: String?, text: String) async throws {
+        try await app.transaction { sql, effects in
+            try await OutboxStore(sql).remove(job.entry.id)
+            try await app.deliveryReports.apply(
+                .init(providerMessageID: job.message.providerMessageID ?? "", status: "failed", errorCode: code ?? "",
+                    errorMessage: text),
+                to: job.message, sql: sql, effects: effects)
+            if code == nil {
+                // No provider code: keep the provider's own words.
+                try await MessageStore(sql).setError(message: text, of: job.message.id)
+            }
+        }
+    }
+
+    private func retryLater(_ job: Job, error: String, retryAfter: TimeInterval?) async throws {
+        try await app.transaction { sql, effects in
+            if job.entry.attempts >= RetryPolicy.maximumAttempts {
+                try await OutboxStore(sql).remove(job.entry.id)
+                try await MessageStore(sql).advance(
+                    job.message.id, to: .failed, errorMessage: "Gave up after \(job.entry.attempts) attempts: \(error)",
+                    at: app.clock.now())
+                effects.publish(
+                    .messageStatusChanged(
+                        conversationID: job.message.conversationID, messageID: job.message.id, status: .failed),
+                    to: job.message.accountID)
+                return
+            }
+            let delay = max(retryAfter ?? 0, RetryPolicy.delay(afterAttempt: job.entry.attempts))
+            try await OutboxStore(sql).release(
+                job.entry.id, notBefore: app.clock.now().addingTimeInterval(delay), error: error)
+        }
+    }
+
+    // MARK: Reconciling
+
+    /// Rows claimed by a worker that died, or whose send ended unclear, are matched against the
+    /// provider's list of texts sent from that number to that recipient since the claim: found,
+    /// the text is recorded as sent; not found, it goes back to the queue.
+    func reconcileAbandoned() async throws {
+        let now = app.clock.now()
+        let adopted: [OutboxStore.Entry] = try await app.database.write { sql in
+            let outbox = OutboxStore(sql)
+            let live: [String]
+            if app.database.engine == .sqlite {
+                // One process owns an SQLite file: any other worker's claim is from before a restart.
+                live = [workerID]
+            } else {
+                live = Array(Set(try await outbox.liveWorkers(since: now.addingTimeInterval(-deadAfter)) + [workerID]))
+            }
+            let rows = try await outbox.abandoned(liveWorkers: live, limit: 100)
+            for row in rows { try await outbox.adopt(row.id, worker: workerID) }
+            return rows
+        }
+        for entry in adopted {
+            do {
+                try await reconcile(entry)
+            } catch {
+                logger.warning("Could not reconcile \(entry.messageID) yet: \(error)")
+                try await app.database.write { sql in try await OutboxStore(sql).adopt(entry.id, worker: Self.unsure) }
+            }
+        }
+    }
+
+    private func reconcile(_ entry: OutboxStore.Entry) async throws {
+        let found = try await app.database.read { sql -> (Message, SenderNumberStore.Stored)? in
+            guard let message = try await MessageStore(sql).find(entry.messageID, in: entry.accountID),
+                let sender = try await SenderNumberStore(sql).find(entry.senderNumberID, in: entry.accountID)
+            else { return nil }
+            return (message, sender)
+        }
+        guard let (message, sender) = found else {
+            try await app.database.write { sql in try await OutboxStore(sql).remove(entry.id) }
+            return
+        }
+        let job = Job(entry: entry, message: message, sender: sender)
+        let provider = try app.sms.provider(for: sender.number.provider)
+        let since = (entry.claimedAt ?? entry.createdAt).addingTimeInterval(-120)
+        let sent = try await provider.sentMessages(
+            from: sender.number.number, to: message.phone, since: since,
+            credentials: try app.senderNumbers.credentials(for: sender))
+        let candidates = sent.filter { $0.body == message.body && !$0.providerID.isEmpty }
+        let known = try await app.database.read { sql in
+            try await MessageStore(sql).knownProviderIDs(candidates.map(\.providerID))
+        }
+        // The provider lists newest first; the oldest unclaimed match is the one this row sent.
+        if let match = candidates.reversed().first(where: { !known.contains($0.providerID) }) {
+            logger.info("Reconciled \(message.id): the provider has it as \(match.providerID).")
+            try await recordAccepted(job, providerID: match.providerID, providerStatus: match.status)
+        } else {
+            try await app.database.write { sql in
+                try await OutboxStore(sql).release(
+                    entry.id, notBefore: app.clock.now(), error: "Not found at the provider after an interrupted send.")
+            }
+        }
+    }
+
+    // MARK: Upkeep
+
+    private func heartbeat(at instant: Date) async throws {
+        try await app.database.write { sql in try await OutboxStore(sql).heartbeat(worker: self.workerID, at: instant) }
+    }
+
+    private func prune(before instant: Date) async throws {
+        try await app.database.write { sql in
+            try await OutboxStore(sql).pruneWorkers(before: instant)
+            try await MessageStore(sql).pruneHeldReports(before: instant)
+        }
+    }
+}

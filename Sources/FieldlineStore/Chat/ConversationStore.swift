@@ -1,0 +1,224 @@
+import FieldlineCore
+import Foundation
+import SQLKit
+
+/// Chat threads, one per phone number per account, with the shared inbox state.
+public struct ConversationStore: Sendable {
+    let sql: any SQLDatabase
+
+    public init(_ sql: any SQLDatabase) {
+        self.sql = sql
+    }
+
+    struct Row: Codable {
+        var id: String
+        var accountId: String
+        var phone: String
+        var senderNumberId: String?
+        var jobId: String?
+        var status: String
+        var unread: Bool
+        var awaitingReply: Bool
+        var lastMessageAt: Date
+        var lastMessagePreview: String
+        var lastMessageDirection: String
+        var autoreplyPeriod: String?
+        var createdAt: Date
+        var closedAt: Date?
+
+        init(_ conversation: Conversation) {
+            id = conversation.id.rawValue
+            accountId = conversation.accountID.rawValue
+            phone = conversation.phone.e164
+            senderNumberId = conversation.senderNumberID?.rawValue
+            jobId = conversation.jobID?.rawValue
+            status = conversation.status.rawValue
+            unread = conversation.unread
+            awaitingReply = conversation.awaitingReply
+            lastMessageAt = conversation.lastMessageAt
+            lastMessagePreview = conversation.lastMessagePreview
+            lastMessageDirection = conversation.lastMessageDirection.rawValue
+            autoreplyPeriod = conversation.autoreplyPeriod
+            createdAt = conversation.createdAt
+            closedAt = conversation.closedAt
+        }
+
+        var conversation: Conversation {
+            Conversation(
+                id: ConversationID(id), accountID: AccountID(accountId), phone: PhoneNumber(storedE164: phone),
+                senderNumberID: senderNumberId.map(SenderNumberID.init), jobID: jobId.map(JobID.init),
+                status: ConversationStatus(rawValue: status) ?? .open, unread: unread, awaitingReply: awaitingReply,
+                lastMessageAt: lastMessageAt, lastMessagePreview: lastMessagePreview,
+                lastMessageDirection: MessageDirection(rawValue: lastMessageDirection) ?? .inbound,
+                autoreplyPeriod: autoreplyPeriod, createdAt: createdAt, closedAt: closedAt)
+        }
+    }
+
+    static let columns = [
+        "id", "account_id", "phone", "sender_number_id", "job_id", "status", "unread", "awaiting_reply",
+        "last_message_at", "last_message_preview", "last_message_direction", "autoreply_period", "created_at",
+        "closed_at",
+    ]
+
+    public func insert(_ conversation: Conversation) async throws {
+        do {
+            try await sql.insert(into: "conversations").record(Row(conversation)).run()
+        } catch where StoreErrors.isUniqueViolation(error) {
+            throw FieldlineError.conflict(
+                code: "conversation_changed",
+                message: "A conversation with \(conversation.phone.displayed) was just started; try again.")
+        }
+    }
+
+    public func update(_ conversation: Conversation) async throws {
+        let row = Row(conversation)
+        try await sql.update("conversations")
+            .set("sender_number_id", to: row.senderNumberId).set("job_id", to: row.jobId)
+            .set("status", to: row.status).set("unread", to: row.unread).set("awaiting_reply", to: row.awaitingReply)
+            .set("last_message_at", to: row.lastMessageAt).set("last_message_preview", to: row.lastMessagePreview)
+            .set("last_message_direction", to: row.lastMessageDirection)
+            .set("autoreply_period", to: row.autoreplyPeriod).set("closed_at", to: row.closedAt)
+            .where("id", .equal, row.id).where("account_id", .equal, row.accountId)
+            .run()
+    }
+
+    public func setAutoreplyPeriod(_ period: String, of id: ConversationID) async throws {
+        try await sql.update("conversations").set("autoreply_period", to: period).where("id", .equal, id.rawValue).run()
+    }
+
+    public func find(_ id: ConversationID, in accountID: AccountID) async throws -> Conversation? {
+        try await sql.select().columns(Self.columns).from("conversations")
+            .where("id", .equal, id.rawValue).where("account_id", .equal, accountID.rawValue)
+            .first()?.record(Row.self).conversation
+    }
+
+    public func find(phone: PhoneNumber, in accountID: AccountID) async throws -> Conversation? {
+        try await sql.select().columns(Self.columns).from("conversations")
+            .where("phone", .equal, phone.e164).where("account_id", .equal, accountID.rawValue)
+            .first()?.record(Row.self).conversation
+    }
+
+    /// A thread in a list, with the customer the number belongs to (if any).
+    public struct Listed: Sendable, Equatable {
+        public var conversation: Conversation
+        public var customerID: CustomerID?
+        public var customerName: String?
+    }
+
+    /// The Open or Closed tab (CH2, CH9): Open by state and then newest first, Closed newest first;
+    /// `query` matches the number in any format, the customer's name, or a location's name or
+    /// address.
+    public func list(
+        status: ConversationStatus, query: String?, in accountID: AccountID, limit: Int, offset: Int
+    ) async throws -> [Listed] {
+        let select = sql.select()
+            .columns(Self.columns.map { SQLColumn($0, table: "cv") })
+            .column(SQLAlias(SQLColumn("id", table: "cu"), as: SQLIdentifier("customer_id")))
+            .column(SQLAlias(SQLColumn("name", table: "cu"), as: SQLIdentifier("customer_name")))
+            .from(SQLAlias(SQLIdentifier("conversations"), as: SQLIdentifier("cv")))
+            .join(
+                SQLAlias(SQLIdentifier("phone_contacts"), as: SQLIdentifier("pc")), method: SQLJoinMethod.left,
+                on: SQLQueryString("pc.account_id = cv.account_id AND pc.e164 = cv.phone"))
+            .join(
+                SQLAlias(SQLIdentifier("customers"), as: SQLIdentifier("cu")), method: SQLJoinMethod.left,
+                on: SQLQueryString("cu.id = pc.customer_id AND cu.account_id = pc.account_id"))
+            .where(SQLColumn("account_id", table: "cv"), .equal, SQLBind(accountID.rawValue))
+            .where(SQLColumn("status", table: "cv"), .equal, SQLBind(status.rawValue))
+        let trimmed = (query ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        if !trimmed.isEmpty {
+            let text = SearchPattern.contains(trimmed)
+            let digits = trimmed.filter(\.isNumber)
+            select.where(
+                SQLQueryString(
+                    """
+                    (cu.search_name LIKE \(bind: text) ESCAPE '\\'
+                     OR (\(bind: digits.count) >= 3 AND cv.phone LIKE \(bind: "%" + digits + "%"))
+                     OR EXISTS (SELECT 1 FROM locations l WHERE l.customer_id = cu.id AND l.account_id = cv.account_id
+                                AND l.search_text LIKE \(bind: text) ESCAPE '\\'))
+                    """))
+        }
+        if status == .open {
+            select.orderBy(
+                SQLOrderBy(
+                    expression: SQLRaw("CASE WHEN cv.unread THEN 0 WHEN cv.awaiting_reply THEN 1 ELSE 2 END"),
+                    direction: SQLDirection.ascending))
+        }
+        return try await select
+            .orderBy(SQLOrderBy(expression: SQLColumn("last_message_at", table: "cv"), direction: SQLDirection.descending))
+            .orderBy(SQLOrderBy(expression: SQLColumn("id", table: "cv"), direction: SQLDirection.ascending))
+            .limit(limit).offset(offset)
+            .all().map { row in
+                let customerID = try row.decodeNil(column: "customer_id")
+                    ? nil : try row.decode(column: "customer_id", as: String.self)
+                let customerName = try row.decodeNil(column: "customer_name")
+                    ? nil : try row.decode(column: "customer_name", as: String.self)
+                return Listed(
+                    conversation: try row.record(Row.self).conversation, customerID: customerID.map(CustomerID.init),
+                    customerName: customerName)
+            }
+    }
+
+    /// Open threads nobody has read (CH3).
+    public func unreadCount(in accountID: AccountID) async throws -> Int {
+        let row = try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
+            .from("conversations")
+            .where("account_id", .equal, accountID.rawValue).where("status", .equal, ConversationStatus.open.rawValue)
+            .where("unread", .equal, true)
+            .first()
+        return try row?.decode(column: "n", as: Int.self) ?? 0
+    }
+
+    /// Whether `phone` has ever had a conversation with the account (CH12: a proven texting number).
+    public func exists(phone: PhoneNumber, in accountID: AccountID) async throws -> Bool {
+        try await sql.select().column("id").from("conversations")
+            .where("account_id", .equal, accountID.rawValue).where("phone", .equal, phone.e164).first() != nil
+    }
+
+    /// The numbers among `phones` that have had a conversation.
+    public func numbersWithConversations(_ phones: [PhoneNumber], in accountID: AccountID) async throws -> Set<String> {
+        guard !phones.isEmpty else { return [] }
+        let rows = try await sql.select().column("phone").from("conversations")
+            .where("account_id", .equal, accountID.rawValue).where("phone", .in, Set(phones.map(\.e164)).sorted())
+            .all()
+        return Set(try rows.map { try $0.decode(column: "phone", as: String.self) })
+    }
+
+    // MARK: Blocked numbers (CH15)
+
+    public struct Blocked: Sendable, Equatable {
+        public var phone: PhoneNumber
+        public var blockedBy: String
+        public var blockedAt: Date
+    }
+
+    public func block(_ phone: PhoneNumber, by name: String, at instant: Date, in accountID: AccountID) async throws {
+        guard try await isBlocked(phone, in: accountID) == false else { return }
+        try await sql.insert(into: "blocked_numbers").columns("account_id", "phone", "blocked_by", "blocked_at")
+            .values(SQLBind(accountID.rawValue), SQLBind(phone.e164), SQLBind(name), SQLBind(instant))
+            .run()
+    }
+
+    /// Returns whether the number was blocked.
+    public func unblock(_ phone: PhoneNumber, in accountID: AccountID) async throws -> Bool {
+        let rows = try await sql.delete(from: "blocked_numbers")
+            .where("account_id", .equal, accountID.rawValue).where("phone", .equal, phone.e164)
+            .returning("phone").all()
+        return !rows.isEmpty
+    }
+
+    public func isBlocked(_ phone: PhoneNumber, in accountID: AccountID) async throws -> Bool {
+        try await sql.select().column("phone").from("blocked_numbers")
+            .where("account_id", .equal, accountID.rawValue).where("phone", .equal, phone.e164).first() != nil
+    }
+
+    public func blocked(in accountID: AccountID) async throws -> [Blocked] {
+        try await sql.select().columns("phone", "blocked_by", "blocked_at").from("blocked_numbers")
+            .where("account_id", .equal, accountID.rawValue).orderBy("blocked_at", .descending)
+            .all().map { row in
+                Blocked(
+                    phone: PhoneNumber(storedE164: try row.decode(column: "phone", as: String.self)),
+                    blockedBy: try row.decode(column: "blocked_by", as: String.self),
+                    blockedAt: try row.decode(column: "blocked_at", as: Date.self))
+            }
+    }
+}

@@ -1,0 +1,329 @@
+import FieldlineCore
+import Foundation
+import SQLKit
+
+/// Texts in and out, and the media customers sent with them.
+public struct MessageStore: Sendable {
+    let sql: any SQLDatabase
+
+    public init(_ sql: any SQLDatabase) {
+        self.sql = sql
+    }
+
+    struct Row: Codable {
+        var id: String
+        var accountId: String
+        var conversationId: String?
+        var direction: String
+        var disposition: String?
+        var phone: String
+        var ourNumber: String
+        var body: String
+        var purpose: String?
+        var authorKind: String
+        var authorId: String?
+        var authorName: String
+        var automation: String?
+        var jobId: String?
+        var status: String
+        var errorCode: String?
+        var errorMessage: String?
+        var provider: String
+        var providerMessageId: String?
+        var segments: Int
+        var encoding: String
+        var mediaCount: Int
+        var resendOf: String?
+        var createdAt: Date
+        var statusAt: Date
+
+        init(_ message: Message) {
+            id = message.id.rawValue
+            accountId = message.accountID.rawValue
+            conversationId = message.conversationID?.rawValue
+            direction = message.direction.rawValue
+            disposition = message.disposition?.rawValue
+            phone = message.phone.e164
+            ourNumber = message.ourNumber.e164
+            body = message.body
+            purpose = message.purpose?.rawValue
+            authorKind = message.author.kind.rawValue
+            authorId = message.author.id
+            authorName = message.author.name
+            automation = message.author.automation?.rawValue
+            jobId = message.jobID?.rawValue
+            status = message.status.rawValue
+            errorCode = message.errorCode
+            errorMessage = message.errorMessage
+            provider = message.provider
+            providerMessageId = message.providerMessageID
+            segments = message.segments
+            encoding = message.encoding.rawValue
+            mediaCount = message.mediaCount
+            resendOf = message.resendOf?.rawValue
+            createdAt = message.createdAt
+            statusAt = message.statusAt
+        }
+
+        var message: Message {
+            Message(
+                id: MessageID(id), accountID: AccountID(accountId), conversationID: conversationId.map(ConversationID.init),
+                direction: MessageDirection(rawValue: direction) ?? .inbound,
+                disposition: disposition.flatMap(InboundDisposition.init(rawValue:)),
+                phone: PhoneNumber(storedE164: phone), ourNumber: PhoneNumber(storedE164: ourNumber), body: body,
+                purpose: purpose.flatMap(MessagePurpose.init(rawValue:)),
+                author: MessageAuthor(
+                    kind: AuthorKind(rawValue: authorKind) ?? .automation, id: authorId, name: authorName,
+                    automation: automation.flatMap(Automation.init(rawValue:))),
+                jobID: jobId.map(JobID.init), status: DeliveryStatus(rawValue: status) ?? .failed, errorCode: errorCode,
+                errorMessage: errorMessage, provider: provider, providerMessageID: providerMessageId,
+                segments: segments, encoding: MessageText.Encoding(rawValue: encoding) ?? .gsm7, mediaCount: mediaCount,
+                resendOf: resendOf.map(MessageID.init), createdAt: createdAt, statusAt: statusAt)
+        }
+    }
+
+    static let columns = [
+        "id", "account_id", "conversation_id", "direction", "disposition", "phone", "our_number", "body", "purpose",
+        "author_kind", "author_id", "author_name", "automation", "job_id", "status", "error_code", "error_message",
+        "provider", "provider_message_id", "segments", "encoding", "media_count", "resend_of", "created_at",
+        "status_at",
+    ]
+
+    /// Inserts a message; false when a message with the same provider id exists (a retried webhook).
+    @discardableResult
+    public func insert(_ message: Message) async throws -> Bool {
+        do {
+            try await sql.insert(into: "messages").record(Row(message)).run()
+            return true
+        } catch where StoreErrors.isUniqueViolation(error) && message.providerMessageID != nil {
+            return false
+        }
+    }
+
+    public func find(_ id: MessageID, in accountID: AccountID) async throws -> Message? {
+        try await sql.select().columns(Self.columns).from("messages")
+            .where("id", .equal, id.rawValue).where("account_id", .equal, accountID.rawValue)
+            .first()?.record(Row.self).message
+    }
+
+    /// A message by its provider id, in any account: status callbacks name only the provider's id.
+    public func find(providerMessageID: String) async throws -> Message? {
+        try await sql.select().columns(Self.columns).from("messages")
+            .where("provider_message_id", .equal, providerMessageID)
+            .first()?.record(Row.self).message
+    }
+
+    public func exists(providerMessageID: String) async throws -> Bool {
+        try await sql.select().column("id").from("messages")
+            .where("provider_message_id", .equal, providerMessageID).first() != nil
+    }
+
+    /// A thread's messages, newest first, before `before` when paging back.
+    public func messages(
+        ofConversation id: ConversationID, in accountID: AccountID, before: Date? = nil, limit: Int
+    ) async throws -> [Message] {
+        let query = sql.select().columns(Self.columns).from("messages")
+            .where("account_id", .equal, accountID.rawValue).where("conversation_id", .equal, id.rawValue)
+        if let before { query.where("created_at", .lessThan, before) }
+        return try await query.orderBy("created_at", .descending).orderBy("id", .descending).limit(limit)
+            .all().map { try $0.record(Row.self).message }
+    }
+
+    /// Every text tied to a job (CH19), oldest first.
+    public func messages(ofJob id: JobID, in accountID: AccountID, limit: Int = 500) async throws -> [Message] {
+        try await sql.select().columns(Self.columns).from("messages")
+            .where("account_id", .equal, accountID.rawValue).where("job_id", .equal, id.rawValue)
+            .orderBy("created_at").orderBy("id").limit(limit)
+            .all().map { try $0.record(Row.self).message }
+    }
+
+    /// Inbound texts that went somewhere other than the inbox, newest first.
+    public func messages(
+        disposition: InboundDisposition, in accountID: AccountID, limit: Int, offset: Int
+    ) async throws -> [Message] {
+        try await sql.select().columns(Self.columns).from("messages")
+            .where("account_id", .equal, accountID.rawValue).where("disposition", .equal, disposition.rawValue)
+            .orderBy("created_at", .descending).orderBy("id", .descending).limit(limit).offset(offset)
+            .all().map { try $0.record(Row.self).message }
+    }
+
+    /// Which of these provider ids Fieldline already recorded, for reconciling a lost send.
+    public func knownProviderIDs(_ ids: [String]) async throws -> Set<String> {
+        guard !ids.isEmpty else { return [] }
+        let rows = try await sql.select().column("provider_message_id").from("messages")
+            .where("provider_message_id", .in, ids).all()
+        return Set(try rows.map { try $0.decode(column: "provider_message_id", as: String.self) })
+    }
+
+    /// The provider's id for a text it accepted.
+    public func recordProviderID(_ providerID: String, of id: MessageID) async throws {
+        try await sql.update("messages").set("provider_message_id", to: providerID).where("id", .equal, id.rawValue)
+            .run()
+    }
+
+    public func setError(message text: String, of id: MessageID) async throws {
+        try await sql.update("messages").set("error_message", to: text).where("id", .equal, id.rawValue).run()
+    }
+
+    /// Moves a message to `status` unless it already reached that stage or a later one (callbacks
+    /// come out of order). Returns whether it changed.
+    @discardableResult
+    public func advance(
+        _ id: MessageID, to status: DeliveryStatus, errorCode: String? = nil, errorMessage: String? = nil,
+        providerMessageID: String? = nil, at instant: Date
+    ) async throws -> Bool {
+        let earlier = DeliveryStatus.allCases.filter { $0.canAdvance(to: status) }.map(\.rawValue)
+        guard !earlier.isEmpty else { return false }
+        let update = sql.update("messages").set("status", to: status.rawValue).set("status_at", to: instant)
+        if let errorCode { update.set("error_code", to: errorCode) }
+        if let errorMessage { update.set("error_message", to: errorMessage) }
+        if let providerMessageID { update.set("provider_message_id", to: providerMessageID) }
+        let rows = try await update.where("id", .equal, id.rawValue).where("status", .in, earlier)
+            .returning("id").all()
+        return !rows.isEmpty
+    }
+
+    // MARK: Delivery reports that arrived before their message's provider id was recorded
+
+    public struct DeliveryReport: Sendable, Equatable {
+        public var providerMessageID: String
+        public var status: String
+        public var errorCode: String?
+        public var errorMessage: String?
+
+        public init(providerMessageID: String, status: String, errorCode: String?, errorMessage: String?) {
+            self.providerMessageID = providerMessageID
+            self.status = status
+            self.errorCode = errorCode
+            self.errorMessage = errorMessage
+        }
+    }
+
+    public func holdReport(_ report: DeliveryReport, at instant: Date) async throws {
+        try await sql.insert(into: "unmatched_delivery_reports")
+            .columns("provider_message_id", "status", "error_code", "error_message", "received_at")
+            .values(
+                SQLBind(report.providerMessageID), SQLBind(report.status), SQLBind(report.errorCode),
+                SQLBind(report.errorMessage), SQLBind(instant)
+            )
+            .onConflict(with: ["provider_message_id"]) { conflict in
+                conflict.set(excludedValueOf: "status").set(excludedValueOf: "error_code")
+                    .set(excludedValueOf: "error_message").set(excludedValueOf: "received_at")
+            }
+            .run()
+    }
+
+    public func pruneHeldReports(before instant: Date) async throws {
+        try await sql.delete(from: "unmatched_delivery_reports").where("received_at", .lessThan, instant).run()
+    }
+
+    /// Takes the held report for a provider id, if one came early.
+    public func takeHeldReport(providerMessageID: String) async throws -> DeliveryReport? {
+        guard
+            let row = try await sql.select().columns("status", "error_code", "error_message")
+                .from("unmatched_delivery_reports").where("provider_message_id", .equal, providerMessageID).first()
+        else { return nil }
+        try await sql.delete(from: "unmatched_delivery_reports")
+            .where("provider_message_id", .equal, providerMessageID).run()
+        return DeliveryReport(
+            providerMessageID: providerMessageID, status: try row.decode(column: "status", as: String.self),
+            errorCode: try row.decode(column: "error_code", as: String?.self),
+            errorMessage: try row.decode(column: "error_message", as: String?.self))
+    }
+
+    // MARK: Media
+
+    struct MediaRow: Codable {
+        var id: String
+        var accountId: String
+        var messageId: String
+        var position: Int
+        var contentType: String
+        var sourceUrl: String
+        var state: String
+        var byteCount: Int?
+        var createdAt: Date
+
+        var media: MessageMedia {
+            MessageMedia(
+                id: MediaID(id), accountID: AccountID(accountId), messageID: MessageID(messageId), position: position,
+                contentType: contentType, sourceURL: sourceUrl, state: MessageMedia.State(rawValue: state) ?? .failed,
+                byteCount: byteCount, createdAt: createdAt)
+        }
+    }
+
+    static let mediaColumns = [
+        "id", "account_id", "message_id", "position", "content_type", "source_url", "state", "byte_count", "created_at",
+    ]
+
+    public func insert(_ media: MessageMedia) async throws {
+        try await sql.insert(into: "message_media")
+            .columns(
+                "id", "account_id", "message_id", "position", "content_type", "source_url", "state", "attempts",
+                "next_attempt_at", "created_at"
+            )
+            .values(
+                SQLBind(media.id.rawValue), SQLBind(media.accountID.rawValue), SQLBind(media.messageID.rawValue),
+                SQLBind(media.position), SQLBind(media.contentType), SQLBind(media.sourceURL),
+                SQLBind(media.state.rawValue), SQLBind(0), SQLBind(media.createdAt), SQLBind(media.createdAt)
+            )
+            .run()
+    }
+
+    public func media(ofMessages ids: [MessageID], in accountID: AccountID) async throws -> [MessageMedia] {
+        guard !ids.isEmpty else { return [] }
+        return try await sql.select().columns(Self.mediaColumns).from("message_media")
+            .where("account_id", .equal, accountID.rawValue).where("message_id", .in, ids.map(\.rawValue))
+            .orderBy("message_id").orderBy("position")
+            .all().map { try $0.record(MediaRow.self).media }
+    }
+
+    public func media(_ id: MediaID, in accountID: AccountID) async throws -> MessageMedia? {
+        try await sql.select().columns(Self.mediaColumns).from("message_media")
+            .where("id", .equal, id.rawValue).where("account_id", .equal, accountID.rawValue)
+            .first()?.record(MediaRow.self).media
+    }
+
+    public func mediaData(_ id: MediaID, in accountID: AccountID) async throws -> (MessageMedia, Data)? {
+        let columns = Self.mediaColumns + ["data"]
+        guard
+            let row = try await sql.select().columns(columns).from("message_media")
+                .where("id", .equal, id.rawValue).where("account_id", .equal, accountID.rawValue)
+                .where("state", .equal, MessageMedia.State.stored.rawValue).first()
+        else { return nil }
+        let media = try row.record(MediaRow.self).media
+        return (media, try row.decode(column: "data", as: Data.self))
+    }
+
+    /// Media waiting to be downloaded, oldest first.
+    public func pendingMedia(dueBy instant: Date, limit: Int) async throws -> [MessageMedia] {
+        try await sql.select().columns(Self.mediaColumns).from("message_media")
+            .where("state", .equal, MessageMedia.State.pending.rawValue).where("next_attempt_at", .lessThanOrEqual, instant)
+            .orderBy("created_at").limit(limit)
+            .all().map { try $0.record(MediaRow.self).media }
+    }
+
+    public func storeMedia(_ id: MediaID, contentType: String, data: Data) async throws {
+        try await sql.update("message_media")
+            .set("state", to: MessageMedia.State.stored.rawValue).set("content_type", to: contentType)
+            .set("data", to: data).set("byte_count", to: data.count).set("last_error", to: String?.none)
+            .where("id", .equal, id.rawValue).where("state", .equal, MessageMedia.State.pending.rawValue)
+            .run()
+    }
+
+    public func failMedia(_ id: MediaID, error: String, retryAt: Date?) async throws {
+        let update = sql.update("message_media").set("last_error", to: error)
+            .set(SQLIdentifier("attempts"), to: SQLRaw("attempts + 1"))
+        if let retryAt {
+            update.set("next_attempt_at", to: retryAt)
+        } else {
+            update.set("state", to: MessageMedia.State.failed.rawValue)
+        }
+        try await update.where("id", .equal, id.rawValue).run()
+    }
+
+    public func mediaAttempts(_ id: MediaID) async throws -> Int {
+        try await sql.select().column("attempts").from("message_media").where("id", .equal, id.rawValue)
+            .first()?.decode(column: "attempts", as: Int.self) ?? 0
+    }
+}

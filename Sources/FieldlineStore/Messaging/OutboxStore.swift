@@ -1,0 +1,192 @@
+import FieldlineCore
+import Foundation
+import SQLKit
+
+/// Texts waiting to be handed to their provider. A row is `pending` until a worker claims it
+/// (`in_flight`, with the worker's id), and deleted once the provider has it; a row claimed by a
+/// worker that stopped beating is reconciled with the provider before it is tried again.
+public struct OutboxStore: Sendable {
+    let sql: any SQLDatabase
+
+    public init(_ sql: any SQLDatabase) {
+        self.sql = sql
+    }
+
+    public enum State: String, Sendable {
+        case pending
+        case inFlight = "in_flight"
+    }
+
+    public struct Entry: Sendable, Equatable {
+        public var id: String
+        public var accountID: AccountID
+        public var messageID: MessageID
+        public var senderNumberID: SenderNumberID
+        public var state: State
+        public var notBefore: Date
+        public var attempts: Int
+        public var claimedBy: String?
+        public var claimedAt: Date?
+        public var createdAt: Date
+
+        public init(
+            id: String, accountID: AccountID, messageID: MessageID, senderNumberID: SenderNumberID, state: State,
+            notBefore: Date, attempts: Int, claimedBy: String?, claimedAt: Date?, createdAt: Date
+        ) {
+            self.id = id
+            self.accountID = accountID
+            self.messageID = messageID
+            self.senderNumberID = senderNumberID
+            self.state = state
+            self.notBefore = notBefore
+            self.attempts = attempts
+            self.claimedBy = claimedBy
+            self.claimedAt = claimedAt
+            self.createdAt = createdAt
+        }
+    }
+
+    struct Row: Codable {
+        var id: String
+        var accountId: String
+        var messageId: String
+        var senderNumberId: String
+        var state: String
+        var notBefore: Date
+        var attempts: Int
+        var claimedBy: String?
+        var claimedAt: Date?
+        var createdAt: Date
+
+        var entry: Entry {
+            Entry(
+                id: id, accountID: AccountID(accountId), messageID: MessageID(messageId),
+                senderNumberID: SenderNumberID(senderNumberId), state: State(rawValue: state) ?? .pending,
+                notBefore: notBefore, attempts: attempts, claimedBy: claimedBy, claimedAt: claimedAt,
+                createdAt: createdAt)
+        }
+    }
+
+    static let columns = [
+        "id", "account_id", "message_id", "sender_number_id", "state", "not_before", "attempts", "claimed_by",
+        "claimed_at", "created_at",
+    ]
+
+    var isPostgres: Bool { sql.dialect.name == "postgresql" }
+
+    public func insert(_ entry: Entry) async throws {
+        try await sql.insert(into: "outbox")
+            .columns(
+                "id", "account_id", "message_id", "sender_number_id", "state", "not_before", "attempts", "created_at"
+            )
+            .values(
+                SQLBind(entry.id), SQLBind(entry.accountID.rawValue), SQLBind(entry.messageID.rawValue),
+                SQLBind(entry.senderNumberID.rawValue), SQLBind(entry.state.rawValue), SQLBind(entry.notBefore),
+                SQLBind(entry.attempts), SQLBind(entry.createdAt)
+            )
+            .run()
+    }
+
+    /// Each sender number with pending texts, and when its earliest one is due.
+    public func pendingSenders() async throws -> [(SenderNumberID, Date)] {
+        try await sql.select().column("sender_number_id")
+            .column(SQLFunction("MIN", args: SQLColumn("not_before")), as: "due")
+            .from("outbox").where("state", .equal, State.pending.rawValue)
+            .groupBy("sender_number_id")
+            .all().map { row in
+                (
+                    SenderNumberID(try row.decode(column: "sender_number_id", as: String.self)),
+                    try row.decode(column: "due", as: Date.self)
+                )
+            }
+    }
+
+    /// The oldest due text of a sender, claimed for `worker`.
+    public func claimNext(for sender: SenderNumberID, at instant: Date, worker: String) async throws -> Entry? {
+        let query = sql.select().columns(Self.columns).from("outbox")
+            .where("sender_number_id", .equal, sender.rawValue).where("state", .equal, State.pending.rawValue)
+            .where("not_before", .lessThanOrEqual, instant)
+            .orderBy("not_before").orderBy("created_at").orderBy("id").limit(1)
+        if isPostgres { query.lockingClause(SQLRaw("FOR UPDATE SKIP LOCKED")) }
+        guard var entry = try await query.first()?.record(Row.self).entry else { return nil }
+        try await sql.update("outbox")
+            .set("state", to: State.inFlight.rawValue).set("claimed_by", to: worker).set("claimed_at", to: instant)
+            .set(SQLIdentifier("attempts"), to: SQLRaw("attempts + 1"))
+            .where("id", .equal, entry.id).run()
+        entry.state = .inFlight
+        entry.claimedBy = worker
+        entry.claimedAt = instant
+        entry.attempts += 1
+        return entry
+    }
+
+    /// The texts waiting to go out from a sender number.
+    public func messages(of sender: SenderNumberID) async throws -> [MessageID] {
+        try await sql.select().column("message_id").from("outbox").where("sender_number_id", .equal, sender.rawValue)
+            .all().map { MessageID(try $0.decode(column: "message_id", as: String.self)) }
+    }
+
+    public func find(message id: MessageID) async throws -> Entry? {
+        try await sql.select().columns(Self.columns).from("outbox").where("message_id", .equal, id.rawValue)
+            .first()?.record(Row.self).entry
+    }
+
+    /// The text reached the provider (or was given up on): the row is done.
+    public func remove(_ id: String) async throws {
+        try await sql.delete(from: "outbox").where("id", .equal, id).run()
+    }
+
+    /// Back to the queue, to be tried at `notBefore`.
+    public func release(_ id: String, notBefore: Date, error: String?) async throws {
+        try await sql.update("outbox")
+            .set("state", to: State.pending.rawValue).set("not_before", to: notBefore)
+            .set("claimed_by", to: String?.none).set("claimed_at", to: Date?.none).set("last_error", to: error)
+            .where("id", .equal, id).run()
+    }
+
+    /// Claimed rows whose worker is not among `liveWorkers`: the process died mid-send. Locked
+    /// (PostgreSQL) so only one surviving worker reconciles each.
+    public func abandoned(liveWorkers: [String], limit: Int) async throws -> [Entry] {
+        let query = sql.select().columns(Self.columns).from("outbox")
+            .where("state", .equal, State.inFlight.rawValue)
+        if !liveWorkers.isEmpty { query.where("claimed_by", .notIn, liveWorkers) }
+        query.orderBy("claimed_at").limit(limit)
+        if isPostgres { query.lockingClause(SQLRaw("FOR UPDATE SKIP LOCKED")) }
+        return try await query.all().map { try $0.record(Row.self).entry }
+    }
+
+    /// Hands a claimed row over to `worker` (for reconciling). The claim time stays: it bounds
+    /// the window in which the provider may have created the text.
+    public func adopt(_ id: String, worker: String) async throws {
+        try await sql.update("outbox").set("claimed_by", to: worker).where("id", .equal, id).run()
+    }
+
+    public func count(state: State? = nil) async throws -> Int {
+        let query = sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("outbox")
+        if let state { query.where("state", .equal, state.rawValue) }
+        return try await query.first()?.decode(column: "n", as: Int.self) ?? 0
+    }
+
+    // MARK: Worker liveness
+
+    public func heartbeat(worker: String, at instant: Date) async throws {
+        try await sql.insert(into: "outbox_workers").columns("id", "heartbeat_at")
+            .values(SQLBind(worker), SQLBind(instant))
+            .onConflict(with: ["id"]) { $0.set(excludedValueOf: "heartbeat_at") }
+            .run()
+    }
+
+    public func liveWorkers(since instant: Date) async throws -> [String] {
+        try await sql.select().column("id").from("outbox_workers").where("heartbeat_at", .greaterThanOrEqual, instant)
+            .all().map { try $0.decode(column: "id", as: String.self) }
+    }
+
+    public func removeWorker(_ worker: String) async throws {
+        try await sql.delete(from: "outbox_workers").where("id", .equal, worker).run()
+    }
+
+    /// Forgets workers that stopped beating long ago.
+    public func pruneWorkers(before instant: Date) async throws {
+        try await sql.delete(from: "outbox_workers").where("heartbeat_at", .lessThan, instant).run()
+    }
+}
