@@ -117,13 +117,14 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Tests/FieldlineTestSupport",
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "FieldlineCoreTests",
-            dependencies: ["FieldlineCore"],
+            dependencies: ["FieldlineCore", "FieldlineTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -136,7 +137,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FieldlineTests",
-            dependencies: ["Fieldline", "FieldlineCore", "FieldlineStore", "FieldlineTestSupport"],
+            dependencies: ["Fieldline", "FieldlineCore", "FieldlineStore", "FieldlineProviders", "FieldlineTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

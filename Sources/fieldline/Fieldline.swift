@@ -1,4 +1,5 @@
 import ArgumentParser
+import AsyncHTTPClient
 import Fieldline
 import FieldlineCore
 import FieldlineHTTP
@@ -13,7 +14,7 @@ struct FieldlineCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fieldline",
         abstract: "Fieldline: customer communications for field-service businesses.",
-        subcommands: [Serve.self, Migrate.self, AccountCommand.self, UserCommand.self],
+        subcommands: [Serve.self, Migrate.self, AccountCommand.self, UserCommand.self, NumberCommand.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -112,7 +113,14 @@ struct Serve: AsyncParsableCommand {
     }
 
     private func serve(configuration: ServerConfiguration, database db: any Database, logger: Logger) async throws {
-        let app = Fieldline(database: db, logger: logger)
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        defer { Task { try? await http.shutdown() } }
+        let app = try makeApplication(
+            database: db, logger: logger, http: http, secretKey: configuration.secretKey,
+            twilioAPIBase: configuration.twilioAPIBase, publicURL: configuration.publicURL)
+        if configuration.secretKey == nil {
+            logger.notice("FIELDLINE_SECRET_KEY is not set: Twilio credentials cannot be stored or used.")
+        }
         var demoSignIn: (email: String, password: String)?
         if demo {
             let signIn = try await DemoSeed(app: app).ensure()
@@ -135,6 +143,26 @@ struct Serve: AsyncParsableCommand {
             "Serving on \(configuration.host):\(configuration.port) with \(redacted(configuration.databaseURL))")
         try await server.runService()
     }
+}
+
+/// The application with its providers, as the server and the CLI use it.
+func makeApplication(
+    database: any Database, logger: Logger, http: HTTPClient?, secretKey: String?, twilioAPIBase: String,
+    publicURL: String
+) throws -> Fieldline {
+    var secrets: SecretBox?
+    if let secretKey {
+        do {
+            secrets = try SecretBox(keyText: secretKey)
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+    return Fieldline(
+        database: database, logger: logger,
+        sms: SMSGateway(
+            twilio: http.map { TwilioProvider(http: $0, baseURL: twilioAPIBase) }, console: ConsoleProvider(logger: logger)),
+        secrets: secrets, publicURL: publicURL)
 }
 
 struct Migrate: AsyncParsableCommand {

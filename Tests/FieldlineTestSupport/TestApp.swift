@@ -4,6 +4,7 @@ import FieldlineProviders
 import FieldlineStore
 import Foundation
 import Logging
+import NIOCore
 import SQLKit
 import Synchronization
 
@@ -125,6 +126,86 @@ extension TestEngine {
             app.events.subscribe(recorder)
             let world = try await TestWorld.make(app)
             try await body(app, world, recorder)
+        }
+    }
+}
+
+// MARK: Texting
+
+extension Fieldline {
+    /// The sealing key tests store provider credentials with.
+    public static let testSecretKey = "fieldline-test-secret-key-not-for-production"
+
+    /// The application over a test database with Twilio pointed at `twilio` (a fake on loopback),
+    /// a secret key, and a public URL the fake signs callbacks for.
+    public static func forTesting(
+        database: any Database, clock: TestClock = TestClock(), twilio: FakeTwilio?,
+        publicURL: String = "http://fieldline.test", timeout: TimeInterval = 2
+    ) throws -> Fieldline {
+        var logger = Logger(label: "fieldline.test")
+        logger.logLevel = .critical
+        return Fieldline(
+            database: database, clock: clock, passwords: PasswordHasher(cost: 4), logger: logger,
+            sms: SMSGateway(
+                twilio: twilio.map {
+                    TwilioProvider(http: $0.http, baseURL: $0.baseURL, timeout: .milliseconds(Int64(timeout * 1000)))
+                },
+                console: ConsoleProvider(logger: logger)),
+            secrets: try SecretBox(keyText: testSecretKey), publicURL: publicURL)
+    }
+}
+
+extension TestWorld {
+    /// The number customers text in the tests.
+    public static let mainNumber = "+15125550300"
+    public static let marketingNumber = "+15125550301"
+
+    /// Adds the account's main chat number, carried by `twilio` (or the console provider).
+    @discardableResult
+    public func addMainNumber(twilio: FakeTwilio?, mms: Bool = true, rate: Double = 50) async throws -> SenderNumber {
+        try await app.senderNumbers.add(
+            .init(
+                number: Self.mainNumber, label: "Main line", provider: twilio == nil ? "console" : "twilio", chat: true,
+                mms: mms, isDefault: true, ratePerSecond: rate, providerAccountID: twilio?.accountSID,
+                authToken: twilio?.authToken),
+            by: admin)
+    }
+
+    @discardableResult
+    public func addMarketingNumber(twilio: FakeTwilio?) async throws -> SenderNumber {
+        try await app.senderNumbers.add(
+            .init(
+                number: Self.marketingNumber, label: "Promotions", provider: twilio == nil ? "console" : "twilio",
+                chat: false, marketing: true, ratePerSecond: 50, providerAccountID: twilio?.accountSID,
+                authToken: twilio?.authToken),
+            by: admin)
+    }
+
+    /// A text from `from` to one of the account's numbers, straight into the inbound pipeline.
+    @discardableResult
+    public func textIn(
+        from: String, body: String, to number: SenderNumber, sid: String = "SM" + FakeTwilio.hex(32),
+        media: [InboundText.Media] = []
+    ) async throws -> InboundOutcome {
+        try await app.inbound.receive(
+            InboundText(
+                providerMessageID: sid, from: try PhoneNumber.parse(from), to: number, body: body, media: media))
+    }
+}
+
+extension TestEngine {
+    /// `withWorld` with Twilio faked on loopback and the main number set up on it.
+    public func withChatWorld(
+        clock: TestClock = TestClock(), callbacks: Bool = false,
+        _ body: (Fieldline, TestWorld, FakeTwilio, SenderNumber) async throws -> Void
+    ) async throws {
+        try await FakeTwilio.running(sendsCallbacks: callbacks) { fake in
+            try await withDatabase { database in
+                let app = try Fieldline.forTesting(database: database, clock: clock, twilio: fake)
+                let world = try await TestWorld.make(app)
+                let number = try await world.addMainNumber(twilio: fake)
+                try await body(app, world, fake, number)
+            }
         }
     }
 }

@@ -50,11 +50,18 @@ public struct Accounts: Sendable {
         public var name: String?
         public var timeZone: String?
         public var businessHours: BusinessHours?
+        public var autoreplyEnabled: Bool?
+        public var autoreplyText: String?
 
-        public init(name: String? = nil, timeZone: String? = nil, businessHours: BusinessHours? = nil) {
+        public init(
+            name: String? = nil, timeZone: String? = nil, businessHours: BusinessHours? = nil,
+            autoreplyEnabled: Bool? = nil, autoreplyText: String? = nil
+        ) {
             self.name = name
             self.timeZone = timeZone
             self.businessHours = businessHours
+            self.autoreplyEnabled = autoreplyEnabled
+            self.autoreplyText = autoreplyText
         }
     }
 
@@ -64,6 +71,16 @@ public struct Accounts: Sendable {
         if let name = changes.name { account.name = try Account.validatedName(name) }
         if let timeZone = changes.timeZone { account.timeZone = try Account.validatedTimeZone(timeZone) }
         if let hours = changes.businessHours { account.businessHours = try hours.validated() }
+        if let enabled = changes.autoreplyEnabled { account.autoreply.enabled = enabled }
+        if let text = changes.autoreplyText {
+            do {
+                account.autoreply.text = try MessageText.validatedOutbound(text).body
+            } catch {
+                throw FieldlineError.invalid(
+                    field: "autoreplyText",
+                    message: "The after-hours reply is one text of 1 to 160 characters (\(error.message))")
+            }
+        }
         let updated = account
         try await app.database.write { sql in try await AccountStore(sql).update(updated) }
         return updated
@@ -136,12 +153,18 @@ public struct Accounts: Sendable {
         public var role: String?
         public var phone: String?
         public var active: Bool?
+        /// `none`, `view`, `full`, or `role` to follow the role again (CH18).
+        public var chatAccess: String?
 
-        public init(name: String? = nil, role: String? = nil, phone: String? = nil, active: Bool? = nil) {
+        public init(
+            name: String? = nil, role: String? = nil, phone: String? = nil, active: Bool? = nil,
+            chatAccess: String? = nil
+        ) {
             self.name = name
             self.role = role
             self.phone = phone
             self.active = active
+            self.chatAccess = chatAccess
         }
     }
 
@@ -174,6 +197,22 @@ public struct Accounts: Sendable {
                 user.phone = phone.trimmingCharacters(in: .whitespaces).isEmpty ? nil : try PhoneNumber.parse(phone)
             }
             if let active = changes.active { user.active = active }
+            if let raw = changes.chatAccess {
+                if raw == "role" {
+                    user.chatAccess = nil
+                } else {
+                    guard let access = ChatAccess(rawValue: raw) else {
+                        throw FieldlineError.invalid(
+                            field: "chatAccess", message: "Chat access is none, view, full, or role (follow the role).")
+                    }
+                    guard ChatAccess.appliesTo(user.role) else {
+                        throw FieldlineError.invalid(
+                            field: "chatAccess",
+                            message: "Admins always have full chat access and technicians have their own chat switches.")
+                    }
+                    user.chatAccess = access
+                }
+            }
             if user.id == actor.userID, !user.active || user.role != .admin {
                 throw FieldlineError.conflict(
                     code: "self_lockout", message: "You cannot deactivate or demote yourself; ask another admin.")

@@ -1,4 +1,5 @@
 import FieldlineCore
+import FieldlineStore
 import Foundation
 
 /// A realistic demo business for `fieldline serve --demo`: customers around Austin, a crew of
@@ -21,8 +22,17 @@ public struct DemoSeed: Sendable {
     public static let dispatcherEmail = "dispatch@northside.example"
     public static let password = "fieldline-demo"
 
+    /// The demo's texting numbers: carried by the console provider, so the phone simulator can
+    /// play the customers.
+    public static let mainNumber = "(512) 555-0300"
+    public static let marketingNumber = "(512) 555-0301"
+
     public func ensure() async throws -> SignIn {
-        if try await app.accounts.demoAccount() != nil {
+        if let account = try await app.accounts.demoAccount() {
+            // A demo made before texting existed gets its numbers now.
+            if try await app.database.read({ sql in try await SenderNumberStore(sql).all(in: account.id) }).isEmpty {
+                try await addNumbers(to: account.id)
+            }
             return SignIn(email: Self.adminEmail, password: Self.password, created: false)
         }
         var hours: [Int: BusinessHours.Period] = [7: BusinessHours.Period(opens: 8 * 60, closes: 12 * 60)]
@@ -164,6 +174,53 @@ public struct DemoSeed: Sendable {
             .init(
                 source: "servicechannel", customerID: customers[1].0.id, locationID: customers[1].1,
                 summary: "WO 8841207 · Restroom faucet dripping", details: "Priority: Normal · NTE $450"), by: admin)
+        try await addNumbers(to: account.id)
+        try await seedConversations(account: account, admin: admin)
         return SignIn(email: Self.adminEmail, password: Self.password, created: true)
+    }
+
+    private func addNumbers(to accountID: AccountID) async throws {
+        _ = try await app.senderNumbers.add(
+            .init(
+                number: Self.mainNumber, label: "Main line", provider: "console", chat: true, mms: true,
+                isDefault: true, ratePerSecond: 1),
+            to: accountID)
+        _ = try await app.senderNumbers.add(
+            .init(
+                number: Self.marketingNumber, label: "Promotions", provider: "console", chat: false, marketing: true,
+                ratePerSecond: 1),
+            to: accountID)
+    }
+
+    /// A few threads in every state of the inbox: unread, read but unanswered, answered, closed,
+    /// and one from a number nobody knows yet.
+    private func seedConversations(account: Account, admin: Actor) async throws {
+        guard
+            let main = try await app.database.read({ sql in
+                try await SenderNumberStore(sql).defaultNumber(in: account.id)
+            })
+        else { return }
+        func text(_ from: String, _ body: String) async throws -> ConversationID? {
+            let outcome = try await app.inbound.receive(
+                InboundText(
+                    providerMessageID: "CO" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased(),
+                    from: try PhoneNumber.parse(from), to: main, body: body))
+            if case .inbox(_, let conversation, _) = outcome { return conversation }
+            return nil
+        }
+        if let answered = try await text("(512) 555-0142", "Hi, is the plumber still coming this morning?") {
+            _ = try await app.inbox.markRead(answered, by: admin)
+            _ = try await app.inbox.reply(
+                to: answered, body: "Good morning Robert! Luis is on his way and should be there by 9:30.", by: admin)
+        }
+        if let closed = try await text("(512) 555-0124", "Thanks again for the quick fix yesterday!") {
+            _ = try await app.inbox.reply(to: closed, body: "Happy to help, Samuel. Have a great week!", by: admin)
+            _ = try await app.inbox.close(closed, by: admin)
+        }
+        if let read = try await text("(737) 555-0171", "Can someone look at the garbage disposal next week?") {
+            _ = try await app.inbox.markRead(read, by: admin)
+        }
+        _ = try await text("(512) 555-0148", "The water heater is making a loud banging noise again 😟")
+        _ = try await text("(512) 555-0222", "Do you do drain cleaning on weekends? How much?")
     }
 }

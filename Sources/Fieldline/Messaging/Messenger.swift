@@ -155,7 +155,7 @@ public struct Messenger: Sendable {
         try await MessageStore(sql).insert(message)
         try await OutboxStore(sql).insert(
             OutboxStore.Entry(
-                id: UUID().uuidString.lowercased(), accountID: text.accountID, messageID: message.id,
+                id: 0, accountID: text.accountID, messageID: message.id,
                 senderNumberID: sender.id, state: .pending, notBefore: sendAt, attempts: 0, claimedBy: nil,
                 claimedAt: nil, createdAt: now))
         if text.author.automation == .optOutConfirmation {

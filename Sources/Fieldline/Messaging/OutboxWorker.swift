@@ -318,13 +318,8 @@ public final class OutboxWorker: Service, Sendable {
         let now = app.clock.now()
         let adopted: [OutboxStore.Entry] = try await app.database.write { sql in
             let outbox = OutboxStore(sql)
-            let live: [String]
-            if app.database.engine == .sqlite {
-                // One process owns an SQLite file: any other worker's claim is from before a restart.
-                live = [workerID]
-            } else {
-                live = Array(Set(try await outbox.liveWorkers(since: now.addingTimeInterval(-deadAfter)) + [workerID]))
-            }
+            let live = Array(
+                Set(try await outbox.liveWorkers(since: now.addingTimeInterval(-deadAfter)) + [workerID]))
             let rows = try await outbox.abandoned(liveWorkers: live, limit: 100)
             for row in rows { try await outbox.adopt(row.id, worker: workerID) }
             return rows

@@ -136,9 +136,14 @@ public struct SenderNumbers: Sendable {
     /// they show as "Not sent" with the reason.
     public func remove(_ id: SenderNumberID, by actor: Actor) async throws {
         try actor.require(.manageAccount)
+        try await remove(id, from: actor.accountID)
+    }
+
+    /// Removes a number of an account; the CLI (operator) calls this directly.
+    public func remove(_ id: SenderNumberID, from accountID: AccountID) async throws {
         try await app.transaction { sql, effects in
             let store = SenderNumberStore(sql)
-            guard let stored = try await store.find(id, in: actor.accountID) else {
+            guard let stored = try await store.find(id, in: accountID) else {
                 throw FieldlineError.notFound(entity: "phone number", id: id.rawValue)
             }
             let now = app.clock.now()
@@ -148,17 +153,17 @@ public struct SenderNumbers: Sendable {
                     messageID, to: .canceled, errorMessage: "The number it was to be sent from was removed.", at: now)
                 effects.publish(
                     .messageStatusChanged(conversationID: nil, messageID: messageID, status: .canceled),
-                    to: actor.accountID)
+                    to: accountID)
             }
-            try await store.delete(id, in: actor.accountID)
-            if stored.number.isDefault, let next = try await store.all(in: actor.accountID).first(where: \.chat) {
-                try await store.makeDefault(next.id, in: actor.accountID)
+            try await store.delete(id, in: accountID)
+            if stored.number.isDefault, let next = try await store.all(in: accountID).first(where: \.chat) {
+                try await store.makeDefault(next.id, in: accountID)
             }
         }
     }
 
     /// The provider credentials of a stored number, opened for one call.
-    func credentials(for stored: SenderNumberStore.Stored) throws -> SMSCredentials? {
+    public func credentials(for stored: SenderNumberStore.Stored) throws -> SMSCredentials? {
         guard stored.number.provider == .twilio else { return nil }
         guard let sealed = stored.sealedSecret, let accountID = stored.number.providerAccountID else { return nil }
         guard let secrets = app.secrets else { throw SecretBoxError.cannotOpen }

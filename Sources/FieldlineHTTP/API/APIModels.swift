@@ -16,12 +16,14 @@ struct AccountJSON: Codable {
     var name: String
     var timeZone: String
     var businessHours: BusinessHours
+    var autoreply: Autoreply
 
     init(_ account: Account) {
         id = account.id.rawValue
         name = account.name
         timeZone = account.timeZone
         businessHours = account.businessHours
+        autoreply = account.autoreply
     }
 }
 
@@ -33,6 +35,7 @@ struct UserJSON: Codable {
     var phone: String?
     var technicianId: String?
     var active: Bool
+    var chatAccess: String
 
     init(_ user: User) {
         id = user.id.rawValue
@@ -42,6 +45,7 @@ struct UserJSON: Codable {
         phone = user.phone?.e164
         technicianId = user.technicianID?.rawValue
         active = user.active
+        chatAccess = user.chatAccess?.rawValue ?? "role"
     }
 }
 
@@ -50,6 +54,7 @@ struct UserPatch: Decodable {
     var role: String?
     var phone: String?
     var active: Bool?
+    var chatAccess: String?
 }
 
 struct MeJSON: Encodable {
@@ -74,6 +79,12 @@ struct AccountPatch: Decodable {
     var name: String?
     var timeZone: String?
     var businessHours: BusinessHours?
+    var autoreply: AutoreplyPatch?
+}
+
+struct AutoreplyPatch: Decodable {
+    var enabled: Bool?
+    var text: String?
 }
 
 struct UserCreate: Decodable {

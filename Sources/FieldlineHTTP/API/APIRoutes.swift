@@ -8,7 +8,8 @@ import HummingbirdCore
 /// case with the signed-in actor, encode.
 enum APIRoutes {
     static func all(app: Fieldline) -> [APIRoute] {
-        accounts(app) + customers(app) + technicians(app) + jobs(app) + bookings(app)
+        accounts(app) + customers(app) + technicians(app) + jobs(app) + bookings(app) + conversations(app)
+            + messaging(app)
     }
 
     static func accounts(_ app: Fieldline) -> [APIRoute] {
@@ -38,7 +39,9 @@ enum APIRoutes {
             APIRoute(.patch, "/account") { request, context in
                 let body = try await request.decodeJSON(AccountPatch.self, context: context)
                 let account = try await app.accounts.update(
-                    .init(name: body.name, timeZone: body.timeZone, businessHours: body.businessHours),
+                    .init(
+                        name: body.name, timeZone: body.timeZone, businessHours: body.businessHours,
+                        autoreplyEnabled: body.autoreply?.enabled, autoreplyText: body.autoreply?.text),
                     by: try context.actor())
                 return try APIResponse.json(AccountJSON(account))
             },
@@ -60,7 +63,10 @@ enum APIRoutes {
                 let id = try context.parameters.id("userId", as: UserID.self)
                 let body = try await request.decodeJSON(UserPatch.self, context: context)
                 let user = try await app.accounts.updateUser(
-                    id, .init(name: body.name, role: body.role, phone: body.phone, active: body.active),
+                    id,
+                    .init(
+                        name: body.name, role: body.role, phone: body.phone, active: body.active,
+                        chatAccess: body.chatAccess),
                     by: try context.actor())
                 return try APIResponse.json(UserJSON(user))
             },

@@ -22,7 +22,10 @@ public enum FieldlineServer {
             router: router,
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "Fieldline"),
-            services: [DatabaseCloser(database: app.database, logger: app.logger)],
+            services: [
+                OutboxWorker(app: app), MediaFetcher(app: app),
+                DatabaseCloser(database: app.database, logger: app.logger),
+            ],
             logger: app.logger)
     }
 
@@ -54,6 +57,7 @@ public enum FieldlineServer {
                 body: .init(byteBuffer: ByteBuffer(string: svg)))
         }
         APIRouter.register(APIRoutes.all(app: app), on: router, app: app, openAPIDocument: resources.openAPIDocument)
+        TwilioWebhooks(app: app).register(on: router)
         WebRoutes.register(on: router, app: app, renderer: renderer)
         return router
     }

@@ -18,7 +18,8 @@ public struct OutboxStore: Sendable {
     }
 
     public struct Entry: Sendable, Equatable {
-        public var id: String
+        /// Increasing in the order texts were queued, which is the order they go out in.
+        public var id: Int64
         public var accountID: AccountID
         public var messageID: MessageID
         public var senderNumberID: SenderNumberID
@@ -30,7 +31,7 @@ public struct OutboxStore: Sendable {
         public var createdAt: Date
 
         public init(
-            id: String, accountID: AccountID, messageID: MessageID, senderNumberID: SenderNumberID, state: State,
+            id: Int64, accountID: AccountID, messageID: MessageID, senderNumberID: SenderNumberID, state: State,
             notBefore: Date, attempts: Int, claimedBy: String?, claimedAt: Date?, createdAt: Date
         ) {
             self.id = id
@@ -47,7 +48,7 @@ public struct OutboxStore: Sendable {
     }
 
     struct Row: Codable {
-        var id: String
+        var id: Int64
         var accountId: String
         var messageId: String
         var senderNumberId: String
@@ -74,17 +75,18 @@ public struct OutboxStore: Sendable {
 
     var isPostgres: Bool { sql.dialect.name == "postgresql" }
 
-    public func insert(_ entry: Entry) async throws {
-        try await sql.insert(into: "outbox")
-            .columns(
-                "id", "account_id", "message_id", "sender_number_id", "state", "not_before", "attempts", "created_at"
-            )
+    /// Queues a text; the entry's `id` is ignored and the assigned one returned.
+    @discardableResult
+    public func insert(_ entry: Entry) async throws -> Int64 {
+        let row = try await sql.insert(into: "outbox")
+            .columns("account_id", "message_id", "sender_number_id", "state", "not_before", "attempts", "created_at")
             .values(
-                SQLBind(entry.id), SQLBind(entry.accountID.rawValue), SQLBind(entry.messageID.rawValue),
+                SQLBind(entry.accountID.rawValue), SQLBind(entry.messageID.rawValue),
                 SQLBind(entry.senderNumberID.rawValue), SQLBind(entry.state.rawValue), SQLBind(entry.notBefore),
                 SQLBind(entry.attempts), SQLBind(entry.createdAt)
             )
-            .run()
+            .returning("id").first()
+        return try row?.decode(column: "id", as: Int64.self) ?? 0
     }
 
     /// Each sender number with pending texts, and when its earliest one is due.
@@ -106,7 +108,7 @@ public struct OutboxStore: Sendable {
         let query = sql.select().columns(Self.columns).from("outbox")
             .where("sender_number_id", .equal, sender.rawValue).where("state", .equal, State.pending.rawValue)
             .where("not_before", .lessThanOrEqual, instant)
-            .orderBy("not_before").orderBy("created_at").orderBy("id").limit(1)
+            .orderBy("not_before").orderBy("id").limit(1)
         if isPostgres { query.lockingClause(SQLRaw("FOR UPDATE SKIP LOCKED")) }
         guard var entry = try await query.first()?.record(Row.self).entry else { return nil }
         try await sql.update("outbox")
@@ -132,12 +134,12 @@ public struct OutboxStore: Sendable {
     }
 
     /// The text reached the provider (or was given up on): the row is done.
-    public func remove(_ id: String) async throws {
+    public func remove(_ id: Int64) async throws {
         try await sql.delete(from: "outbox").where("id", .equal, id).run()
     }
 
     /// Back to the queue, to be tried at `notBefore`.
-    public func release(_ id: String, notBefore: Date, error: String?) async throws {
+    public func release(_ id: Int64, notBefore: Date, error: String?) async throws {
         try await sql.update("outbox")
             .set("state", to: State.pending.rawValue).set("not_before", to: notBefore)
             .set("claimed_by", to: String?.none).set("claimed_at", to: Date?.none).set("last_error", to: error)
@@ -157,7 +159,7 @@ public struct OutboxStore: Sendable {
 
     /// Hands a claimed row over to `worker` (for reconciling). The claim time stays: it bounds
     /// the window in which the provider may have created the text.
-    public func adopt(_ id: String, worker: String) async throws {
+    public func adopt(_ id: Int64, worker: String) async throws {
         try await sql.update("outbox").set("claimed_by", to: worker).where("id", .equal, id).run()
     }
 

@@ -327,7 +327,7 @@ public enum Schema {
             "CREATE INDEX message_media_pending ON message_media (state, next_attempt_at)",
             """
             CREATE TABLE outbox (
-                id TEXT PRIMARY KEY,
+                id \(engine == .postgres ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT"),
                 account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
                 message_id TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
                 sender_number_id TEXT NOT NULL REFERENCES sender_numbers(id) ON DELETE CASCADE,
@@ -341,7 +341,7 @@ public enum Schema {
             )
             """,
             "CREATE UNIQUE INDEX outbox_message ON outbox (message_id)",
-            "CREATE INDEX outbox_due ON outbox (sender_number_id, state, not_before, created_at)",
+            "CREATE INDEX outbox_due ON outbox (sender_number_id, state, not_before, id)",
             "CREATE INDEX outbox_claims ON outbox (state, claimed_by)",
             // A status callback can beat the worker's own record of the provider id; it waits here.
             """

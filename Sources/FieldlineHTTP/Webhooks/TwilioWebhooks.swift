@@ -1,0 +1,151 @@
+import Fieldline
+import FieldlineCore
+import FieldlineProviders
+import FieldlineStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// Twilio's webhooks: inbound texts and delivery status callbacks. Each request is matched to the
+/// account number it concerns (by MessagingServiceSid, else AccountSid with our number), and its
+/// `X-Twilio-Signature` is checked with that number's auth token against FIELDLINE_PUBLIC_URL +
+/// the path. A forged or unsigned request answers 403 and stores nothing.
+struct TwilioWebhooks {
+    let app: Fieldline
+
+    static let inboundPath = "/webhooks/twilio/messages"
+    static let statusPath = "/webhooks/twilio/status"
+    /// The most media files Twilio attaches to one message.
+    static let maximumMedia = 10
+
+    func register(on router: Router<AppRequestContext>) {
+        let hooks = router.group().add(middleware: APIErrorMiddleware())
+        hooks.post(RouterPath(stringLiteral: Self.inboundPath)) { request, context in
+            let form = try await SignedForm.read(request, context: context)
+            let sender = try await verifiedSender(
+                form, request: request, ourNumberField: "To", logger: context.logger)
+            let text = try inboundText(form, sender: sender)
+            let outcome = try await app.inbound.receive(text)
+            if case .duplicate = outcome {
+                context.logger.info("Duplicate Twilio webhook for \(text.providerMessageID) ignored.")
+            }
+            return Self.emptyTwiML()
+        }
+        hooks.post(RouterPath(stringLiteral: Self.statusPath)) { request, context in
+            let form = try await SignedForm.read(request, context: context)
+            _ = try await verifiedSender(form, request: request, ourNumberField: "From", logger: context.logger)
+            guard let sid = form.value("MessageSid"), Self.isProviderID(sid) else {
+                throw HTTPFailure(status: .badRequest, code: "invalid_message_sid", message: "MessageSid is missing.")
+            }
+            guard let status = form.value("MessageStatus"), !status.isEmpty, status.count <= 40 else {
+                throw HTTPFailure(
+                    status: .badRequest, code: "invalid_message_status", message: "MessageStatus is missing.")
+            }
+            try await app.deliveryReports.record(
+                .init(
+                    providerMessageID: sid, status: status,
+                    errorCode: form.value("ErrorCode").map { String($0.prefix(16)) },
+                    errorMessage: form.value("ErrorMessage").map { String($0.prefix(500)) }))
+            return Response(status: .noContent)
+        }
+    }
+
+    /// The account number a webhook is about, once its signature proved it came from Twilio.
+    private func verifiedSender(
+        _ form: SignedForm, request: Request, ourNumberField: String, logger: Logger
+    ) async throws -> SenderNumber {
+        let forbidden = HTTPFailure(
+            status: .forbidden, code: "invalid_signature",
+            message: "The X-Twilio-Signature header is missing or does not match this request.")
+        guard let signature = request.headers[HTTPField.Name("X-Twilio-Signature")!], !signature.isEmpty else {
+            throw forbidden
+        }
+        let ourNumber = form.value(ourNumberField).flatMap { try? PhoneNumber.parse($0) }
+        let stored = try await app.database.read { sql -> SenderNumberStore.Stored? in
+            let numbers = SenderNumberStore(sql)
+            if let service = form.value("MessagingServiceSid"), !service.isEmpty,
+                let found = try await numbers.byMessagingService(service, to: ourNumber)
+            {
+                return found
+            }
+            if let accountSid = form.value("AccountSid"), !accountSid.isEmpty, let ourNumber {
+                return try await numbers.byProviderAccount(accountSid, number: ourNumber)
+            }
+            return nil
+        }
+        guard let stored, let credentials = try? app.senderNumbers.credentials(for: stored) else {
+            logger.warning(
+                "Twilio webhook for \(form.value(ourNumberField) ?? "?") (AccountSid \(form.value("AccountSid") ?? "?")) matches no number with credentials."
+            )
+            throw forbidden
+        }
+        let url = app.publicURL + request.uri.description
+        guard TwilioSignature.isValid(signature, url: url, parameters: form.pairs, authToken: credentials.authToken)
+        else {
+            logger.warning("Twilio webhook with a signature that does not match \(url).")
+            throw forbidden
+        }
+        return stored.number
+    }
+
+    private func inboundText(_ form: SignedForm, sender: SenderNumber) throws -> InboundText {
+        guard let sid = form.value("MessageSid") ?? form.value("SmsSid"), Self.isProviderID(sid) else {
+            throw HTTPFailure(status: .badRequest, code: "invalid_message_sid", message: "MessageSid is missing.")
+        }
+        let from: PhoneNumber
+        do {
+            from = try PhoneNumber.parse(form.value("From") ?? "")
+        } catch {
+            throw HTTPFailure(
+                status: .unprocessableContent, code: "invalid_from", message: "From is not a phone number: \(error.message)")
+        }
+        let declared = Int(form.value("NumMedia") ?? "0") ?? 0
+        var media: [InboundText.Media] = []
+        for index in 0..<min(max(declared, 0), Self.maximumMedia) {
+            guard let url = form.value("MediaUrl\(index)"), url.hasPrefix("https://") || url.hasPrefix("http://"),
+                url.count <= 2048
+            else { continue }
+            let type = form.value("MediaContentType\(index)") ?? "application/octet-stream"
+            media.append(InboundText.Media(url: url, contentType: String(type.prefix(100))))
+        }
+        return InboundText(
+            providerMessageID: sid, from: from, to: sender, body: form.value("Body") ?? "", media: media)
+    }
+
+    static func isProviderID(_ value: String) -> Bool {
+        (2...64).contains(value.count) && value.allSatisfy { $0.isLetter || $0.isNumber }
+    }
+
+    static func emptyTwiML() -> Response {
+        Response(
+            status: .ok, headers: [.contentType: "text/xml; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: #"<?xml version="1.0" encoding="UTF-8"?><Response></Response>"#)))
+    }
+}
+
+/// A webhook's form body, kept as ordered pairs because the signature covers every one of them.
+struct SignedForm {
+    let pairs: [(name: String, value: String)]
+
+    func value(_ name: String) -> String? {
+        pairs.last { $0.name == name }?.value
+    }
+
+    static func read(_ request: Request, context: AppRequestContext) async throws -> SignedForm {
+        if let type = request.headers[.contentType], !type.lowercased().hasPrefix("application/x-www-form-urlencoded") {
+            throw HTTPFailure(
+                status: .unsupportedMediaType, code: "unsupported_media_type",
+                message: "Webhooks are form-encoded (application/x-www-form-urlencoded).")
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        } catch {
+            throw HTTPFailure(
+                status: .contentTooLarge, code: "body_too_large", message: "The request body is larger than 1 MB.")
+        }
+        return SignedForm(pairs: FormEncoding.decode(String(buffer: buffer)))
+    }
+}
