@@ -147,6 +147,7 @@ let package = Package(
                 "Fieldline",
                 "FieldlineCore",
                 "FieldlineStore",
+                "FieldlineProviders",
                 "FieldlineTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -1,6 +1,7 @@
 import Fieldline
 import FieldlineCore
 import FieldlineHTTP
+import FieldlineProviders
 import FieldlineTestSupport
 import Foundation
 import HTTPTypes
@@ -18,14 +19,48 @@ func withServer(
         let app = Fieldline.forTesting(database: database)
         let world = try await TestWorld.make(app)
         let server = try await FieldlineServer.buildApplication(
-            configuration: ServerConfiguration(host: "127.0.0.1", port: 0), app: app)
+            configuration: ServerConfiguration(host: "127.0.0.1", port: 0), app: app, backgroundWorkers: false)
         try await server.test(.router) { client in
             try await body(app, world, client)
         }
     }
 }
 
+/// `withServer` with Twilio faked on loopback and the account's main number on it; the outbox is
+/// drained by hand (`OutboxWorker(app:).drain()`).
+func withChatServer(
+    _ engine: TestEngine,
+    _ body: @Sendable (Fieldline, TestWorld, FakeTwilio, SenderNumber, any TestClientProtocol) async throws -> Void
+) async throws {
+    try await FakeTwilio.running(sendsCallbacks: false) { fake in
+        try await engine.withDatabase { database in
+            let app = try Fieldline.forTesting(database: database, twilio: fake)
+            let world = try await TestWorld.make(app)
+            let number = try await world.addMainNumber(twilio: fake)
+            let server = try await FieldlineServer.buildApplication(
+                configuration: ServerConfiguration(host: "127.0.0.1", port: 0), app: app, backgroundWorkers: false)
+            try await server.test(.router) { client in
+                try await body(app, world, fake, number, client)
+            }
+        }
+    }
+}
+
 extension TestClientProtocol {
+    /// A Twilio webhook, signed as Twilio signs it for `http://fieldline.test` + `path` (or with
+    /// the `signature` given).
+    func twilioWebhook(
+        _ path: String, fields: [(name: String, value: String)], token: String, signature: String? = nil,
+        signedURL: String? = nil, contentType: String = "application/x-www-form-urlencoded"
+    ) async throws -> TestResponse {
+        var headers: HTTPFields = [.contentType: contentType]
+        headers[HTTPField.Name("X-Twilio-Signature")!] =
+            signature
+            ?? TwilioSignature.sign(url: signedURL ?? "http://fieldline.test" + path, parameters: fields, authToken: token)
+        return try await execute(
+            uri: path, method: .post, headers: headers, body: ByteBuffer(string: FormEncoding.encode(fields)))
+    }
+
     /// A JSON API call; `token` becomes the bearer header.
     func api(
         _ method: HTTPRequest.Method, _ path: String, token: String? = nil, json: String? = nil,

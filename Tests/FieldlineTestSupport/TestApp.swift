@@ -139,7 +139,7 @@ extension Fieldline {
     /// The application over a test database with Twilio pointed at `twilio` (a fake on loopback),
     /// a secret key, and a public URL the fake signs callbacks for.
     public static func forTesting(
-        database: any Database, clock: TestClock = TestClock(), twilio: FakeTwilio?,
+        database: any Database, clock: any WallClock = TestClock(), twilio: FakeTwilio?,
         publicURL: String = "http://fieldline.test", timeout: TimeInterval = 2
     ) throws -> Fieldline {
         var logger = Logger(label: "fieldline.test")

@@ -10,8 +10,11 @@ import ServiceLifecycle
 
 /// Builds the HTTP application: JSON API, web app, public assets, health check.
 public enum FieldlineServer {
+    /// `backgroundWorkers: false` leaves out the outbox worker and media fetcher, for tests that
+    /// drive them by hand.
     public static func buildApplication(
-        configuration: ServerConfiguration, app: Fieldline, demoSignIn: (email: String, password: String)? = nil
+        configuration: ServerConfiguration, app: Fieldline, demoSignIn: (email: String, password: String)? = nil,
+        backgroundWorkers: Bool = true
     ) async throws -> some ApplicationProtocol {
         let resources = try await ServerResources.load()
         let router = try buildRouter(
@@ -22,10 +25,8 @@ public enum FieldlineServer {
             router: router,
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "Fieldline"),
-            services: [
-                OutboxWorker(app: app), MediaFetcher(app: app),
-                DatabaseCloser(database: app.database, logger: app.logger),
-            ],
+            services: (backgroundWorkers ? [OutboxWorker(app: app), MediaFetcher(app: app)] : [])
+                + [DatabaseCloser(database: app.database, logger: app.logger)],
             logger: app.logger)
     }
 

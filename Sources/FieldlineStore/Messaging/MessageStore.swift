@@ -89,6 +89,12 @@ public struct MessageStore: Sendable {
         "status_at",
     ]
 
+    /// Messages written in the same instant (an inbound STOP and its confirmation share one
+    /// transaction) keep the order they were written in: SQLite's rowid, PostgreSQL's sequence.
+    var insertionOrder: SQLColumn {
+        SQLColumn(sql.dialect.name == "postgresql" ? "seq" : "rowid")
+    }
+
     /// Inserts a message; false when a message with the same provider id exists (a retried webhook).
     @discardableResult
     public func insert(_ message: Message) async throws -> Bool {
@@ -125,7 +131,8 @@ public struct MessageStore: Sendable {
         let query = sql.select().columns(Self.columns).from("messages")
             .where("account_id", .equal, accountID.rawValue).where("conversation_id", .equal, id.rawValue)
         if let before { query.where("created_at", .lessThan, before) }
-        return try await query.orderBy("created_at", .descending).orderBy("id", .descending).limit(limit)
+        return try await query.orderBy("created_at", .descending)
+            .orderBy(SQLOrderBy(expression: insertionOrder, direction: SQLDirection.descending)).limit(limit)
             .all().map { try $0.record(Row.self).message }
     }
 
@@ -133,7 +140,8 @@ public struct MessageStore: Sendable {
     public func messages(ofJob id: JobID, in accountID: AccountID, limit: Int = 500) async throws -> [Message] {
         try await sql.select().columns(Self.columns).from("messages")
             .where("account_id", .equal, accountID.rawValue).where("job_id", .equal, id.rawValue)
-            .orderBy("created_at").orderBy("id").limit(limit)
+            .orderBy("created_at").orderBy(SQLOrderBy(expression: insertionOrder, direction: SQLDirection.ascending))
+            .limit(limit)
             .all().map { try $0.record(Row.self).message }
     }
 
@@ -143,7 +151,9 @@ public struct MessageStore: Sendable {
     ) async throws -> [Message] {
         try await sql.select().columns(Self.columns).from("messages")
             .where("account_id", .equal, accountID.rawValue).where("disposition", .equal, disposition.rawValue)
-            .orderBy("created_at", .descending).orderBy("id", .descending).limit(limit).offset(offset)
+            .orderBy("created_at", .descending)
+            .orderBy(SQLOrderBy(expression: insertionOrder, direction: SQLDirection.descending))
+            .limit(limit).offset(offset)
             .all().map { try $0.record(Row.self).message }
     }
 

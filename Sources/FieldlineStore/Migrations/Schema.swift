@@ -297,7 +297,7 @@ public enum Schema {
                 media_count BIGINT NOT NULL,
                 resend_of TEXT,
                 created_at \(ts) NOT NULL,
-                status_at \(ts) NOT NULL
+                status_at \(ts) NOT NULL\(engine == .postgres ? ",\n    seq BIGSERIAL NOT NULL" : "")
             )
             """,
             // The provider's id is unique: a retried webhook finds its text already stored (DESIGN).
