@@ -137,7 +137,9 @@ let package = Package(
         ),
         .testTarget(
             name: "FieldlineTests",
-            dependencies: ["Fieldline", "FieldlineCore", "FieldlineStore", "FieldlineProviders", "FieldlineTestSupport"],
+            dependencies: [
+                "Fieldline", "FieldlineCore", "FieldlineStore", "FieldlineProviders", "FieldlineTestSupport",
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -161,7 +161,8 @@ func makeApplication(
     return Fieldline(
         database: database, logger: logger,
         sms: SMSGateway(
-            twilio: http.map { TwilioProvider(http: $0, baseURL: twilioAPIBase) }, console: ConsoleProvider(logger: logger)),
+            twilio: http.map { TwilioProvider(http: $0, baseURL: twilioAPIBase) },
+            console: ConsoleProvider(logger: logger)),
         secrets: secrets, publicURL: publicURL)
 }
 

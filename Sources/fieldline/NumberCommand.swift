@@ -33,7 +33,8 @@ struct NumberCommand: AsyncParsableCommand {
         @Flag(inversion: .prefixedNo, help: "Customers chat with it and job texts go out from it.") var chat = true
         @Flag(help: "It can receive pictures and videos.") var mms = false
         @Flag(help: "Marketing campaigns go out from it.") var marketing = false
-        @Flag(name: .customLong("default"), help: "Make it the account's default outbound number.") var isDefault = false
+        @Flag(name: .customLong("default"), help: "Make it the account's default outbound number.") var isDefault =
+            false
         @Option(help: "Messages per second it may send (a long code sends 1).") var rate: Double = 1
 
         func run() async throws {
@@ -77,7 +78,9 @@ struct NumberCommand: AsyncParsableCommand {
             let db = try await database.openMigrated(logger: logger)
             let numbers = try await db.read { sql in try await SenderNumberStore(sql).all(in: AccountID(account)) }
             await db.close()
-            if numbers.isEmpty { print("No texting numbers yet. Add one with: fieldline number add --account \(account) …") }
+            if numbers.isEmpty {
+                print("No texting numbers yet. Add one with: fieldline number add --account \(account) …")
+            }
             for number in numbers {
                 print("\(number.id)  \(number.number.e164)  \(number.label)  \(describe(number))")
             }

@@ -27,7 +27,8 @@ struct ConsentRulesTests {
 
     @Test("STOP to a chat number opts out of everything, with one confirmation")
     func stopToChatNumber() {
-        let outcome = ConsentRules.apply(.optOut, scope: .all, to: SMSConsent(phone: phone, marketing: .optedIn), at: now)
+        let outcome = ConsentRules.apply(
+            .optOut, scope: .all, to: SMSConsent(phone: phone, marketing: .optedIn), at: now)
         #expect(outcome.consent.optedOut)
         #expect(outcome.consent.marketing == .optedOut)
         #expect(outcome.reply == .optOutConfirmation)
@@ -52,11 +53,14 @@ struct ConsentRulesTests {
 
     @Test("STOP to the marketing number ends marketing only; job texts still go")
     func stopToMarketingNumber() {
-        let outcome = ConsentRules.apply(.optOut, scope: .marketing, to: SMSConsent(phone: phone, marketing: .optedIn), at: now)
+        let outcome = ConsentRules.apply(
+            .optOut, scope: .marketing, to: SMSConsent(phone: phone, marketing: .optedIn), at: now)
         #expect(!outcome.consent.optedOut)
         #expect(outcome.consent.marketing == .optedOut)
         #expect(outcome.reply == .optOutConfirmation)
-        #expect(ConsentRules.check(.transactional, automation: .dispatchNotice, consent: outcome.consent, preferences: nil) == nil)
+        #expect(
+            ConsentRules.check(.transactional, automation: .dispatchNotice, consent: outcome.consent, preferences: nil)
+                == nil)
         #expect(
             ConsentRules.check(.marketing, automation: .campaign, consent: outcome.consent, preferences: nil)
                 == .marketingNotConsented)
@@ -78,7 +82,9 @@ struct ConsentRulesTests {
     func doubleOptIn() {
         let pending = SMSConsent(phone: phone, doubleOptInPendingUntil: now.addingTimeInterval(60))
         #expect(Keyword.classify("Yes", doubleOptInPending: pending.doubleOptInPending(at: now)) == .optIn)
-        #expect(Keyword.classify("Yes", doubleOptInPending: pending.doubleOptInPending(at: now.addingTimeInterval(61))) == nil)
+        #expect(
+            Keyword.classify("Yes", doubleOptInPending: pending.doubleOptInPending(at: now.addingTimeInterval(61)))
+                == nil)
         let outcome = ConsentRules.apply(.optIn, scope: .all, to: pending, at: now)
         #expect(outcome.consent.marketing == .optedIn)
         #expect(outcome.consent.doubleOptInPendingUntil == nil)
@@ -132,8 +138,12 @@ struct ConsentRulesTests {
     func preferences() {
         let consenting = SMSConsent(phone: phone, marketing: .optedIn)
         let off = NotificationPreferences(jobNotifications: false, marketingUpdates: false)
-        #expect(ConsentRules.check(.transactional, automation: .dispatchNotice, consent: consenting, preferences: off) == .jobNotificationsOff)
-        #expect(ConsentRules.check(.marketing, automation: .campaign, consent: consenting, preferences: off) == .marketingUpdatesOff)
+        #expect(
+            ConsentRules.check(.transactional, automation: .dispatchNotice, consent: consenting, preferences: off)
+                == .jobNotificationsOff)
+        #expect(
+            ConsentRules.check(.marketing, automation: .campaign, consent: consenting, preferences: off)
+                == .marketingUpdatesOff)
         #expect(ConsentRules.check(.conversational, automation: nil, consent: consenting, preferences: off) == nil)
         #expect(
             ConsentRules.check(
@@ -144,11 +154,15 @@ struct ConsentRulesTests {
     @Test("The confirmation admitted to the outbox still goes after its allowance was spent")
     func admittedConfirmation() {
         let spent = SMSConsent(phone: phone, optedOut: true, confirmationOwed: false)
-        #expect(ConsentRules.check(.compliance, automation: .optOutConfirmation, consent: spent, preferences: nil) != nil)
         #expect(
-            ConsentRules.check(.compliance, automation: .optOutConfirmation, consent: spent, preferences: nil, admitted: true)
+            ConsentRules.check(.compliance, automation: .optOutConfirmation, consent: spent, preferences: nil) != nil)
+        #expect(
+            ConsentRules.check(
+                .compliance, automation: .optOutConfirmation, consent: spent, preferences: nil, admitted: true)
                 == nil)
-        #expect(ConsentRules.check(.conversational, automation: nil, consent: spent, preferences: nil, admitted: true) == .optedOut)
+        #expect(
+            ConsentRules.check(.conversational, automation: nil, consent: spent, preferences: nil, admitted: true)
+                == .optedOut)
     }
 
     @Test("Keyword replies fit one text whatever the company is called")
@@ -162,7 +176,8 @@ struct ConsentRulesTests {
                 }
             }
         }
-        let help = ComplianceReplies.text(for: .helpReply, scope: .all, company: "Northside", contactNumber: phone) ?? ""
+        let help =
+            ComplianceReplies.text(for: .helpReply, scope: .all, company: "Northside", contactNumber: phone) ?? ""
         #expect(help.contains("Northside") && help.contains("(512) 555-0142") && help.contains("STOP"))
         #expect(help.contains("rates may apply") && help.contains("frequency"))
     }

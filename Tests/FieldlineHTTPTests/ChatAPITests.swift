@@ -24,16 +24,19 @@ struct ChatAPITests {
             let item = try #require((try list.json()["items"] as? [[String: Any]])?.first)
             #expect(item["state"] as? String == "unread" && item["customerName"] as? String == "Robert Castellanos")
             let id = try #require(item["id"] as? String)
-            #expect(try await client.api(.get, "/conversations/unread-count", token: token).json()["unread"] as? Int == 1)
+            #expect(
+                try await client.api(.get, "/conversations/unread-count", token: token).json()["unread"] as? Int == 1)
 
             let detail = try await client.api(.get, "/conversations/\(id)", token: token).json()
             #expect((detail["customer"] as? [String: Any])?["name"] as? String == "Robert Castellanos")
             #expect(detail["optedOut"] as? Bool == false)
             _ = try await client.api(.post, "/conversations/\(id)/read", token: token)
-            #expect(try await client.api(.get, "/conversations/unread-count", token: token).json()["unread"] as? Int == 0)
+            #expect(
+                try await client.api(.get, "/conversations/unread-count", token: token).json()["unread"] as? Int == 0)
 
             let reply = try await client.api(
-                .post, "/conversations/\(id)/messages", token: token, json: #"{"body":"Yes — Luis is 10 minutes out 🚐"}"#)
+                .post, "/conversations/\(id)/messages", token: token,
+                json: #"{"body":"Yes — Luis is 10 minutes out 🚐"}"#)
             #expect(reply.status == .created)
             let sent = try reply.json()
             #expect(sent["encoding"] as? String == "ucs2" && sent["segments"] as? Int == 1)
@@ -48,7 +51,10 @@ struct ChatAPITests {
             let reopened = try await client.api(.post, "/conversations/\(id)/reopen", token: token)
             #expect(try reopened.json()["status"] as? String == "open")
             let messages = try await client.api(.get, "/conversations/\(id)/messages", token: token).json()
-            #expect((messages["items"] as? [[String: Any]])?.compactMap { $0["direction"] as? String } == ["inbound", "outbound"])
+            #expect(
+                (messages["items"] as? [[String: Any]])?.compactMap { $0["direction"] as? String } == [
+                    "inbound", "outbound",
+                ])
         }
     }
 
@@ -60,10 +66,14 @@ struct ChatAPITests {
             }
             let token = try await client.token(email: "dispatch@northside.test")
             let cases: [(HTTPRequest.Method, String, String?, HTTPResponse.Status, String)] = [
-                (.post, "/conversations/\(id)/messages", #"{"body":"\#(String(repeating: "a", count: 161))"}"#,
-                    .unprocessableContent, "invalid_body"),
-                (.post, "/conversations/\(id)/messages", #"{"body":"Photo","attachments":["https://x.test/a.png"]}"#,
-                    .unprocessableContent, "invalid_attachments"),
+                (
+                    .post, "/conversations/\(id)/messages", #"{"body":"\#(String(repeating: "a", count: 161))"}"#,
+                    .unprocessableContent, "invalid_body"
+                ),
+                (
+                    .post, "/conversations/\(id)/messages", #"{"body":"Photo","attachments":["https://x.test/a.png"]}"#,
+                    .unprocessableContent, "invalid_attachments"
+                ),
                 (.post, "/conversations/\(id)/messages", #"{"body":""}"#, .unprocessableContent, "invalid_body"),
                 (.post, "/conversations/\(id)/messages", #"{"body":12}"#, .badRequest, "invalid_field_type"),
                 (.post, "/conversations/\(id)/messages", "{nope", .badRequest, "invalid_json"),
@@ -71,7 +81,10 @@ struct ChatAPITests {
                 (.get, "/conversations?status=archived", nil, .unprocessableContent, "invalid_status"),
                 (.get, "/conversations/\(id)/messages?before=yesterday", nil, .unprocessableContent, "invalid_before"),
                 (.post, "/conversations", #"{"phone":"12","body":"Hi"}"#, .unprocessableContent, "invalid_phone"),
-                (.post, "/conversations", #"{"phone":"5125550177","body":"Hi"}"#, .unprocessableContent, "invalid_phone"),
+                (
+                    .post, "/conversations", #"{"phone":"5125550177","body":"Hi"}"#, .unprocessableContent,
+                    "invalid_phone"
+                ),
                 (.get, "/chat-history?phone=abc", nil, .unprocessableContent, "invalid_phone"),
                 (.post, "/messages/nope/resend", nil, .notFound, "message_not_found"),
                 (.get, "/phone-numbers", nil, .ok, ""),
@@ -119,7 +132,8 @@ struct ChatAPITests {
             let patched = try await client.api(
                 .patch, "/phone-numbers/\(id)", token: token, json: #"{"label":"Deals","ratePerSecond":10}"#)
             #expect(try patched.json()["label"] as? String == "Deals")
-            let noDefault = try await client.api(.patch, "/phone-numbers/\(id)", token: token, json: #"{"isDefault":true}"#)
+            let noDefault = try await client.api(
+                .patch, "/phone-numbers/\(id)", token: token, json: #"{"isDefault":true}"#)
             #expect(try noDefault.errorCode() == "invalid_is_default")
             #expect(try await client.api(.delete, "/phone-numbers/\(id)", token: token).status == .noContent)
             #expect(try await client.api(.get, "/phone-numbers/\(id)", token: token).status == .notFound)
@@ -129,7 +143,9 @@ struct ChatAPITests {
     @Test("Another account's token sees none of the inbox, whichever route it tries", arguments: TestEngine.available)
     func isolation(engine: TestEngine) async throws {
         try await withChatServer(engine) { app, world, _, number, client in
-            guard case .inbox(let messageID, let id, _) = try await world.textIn(from: "5125550142", body: "Hi", to: number)
+            guard
+                case .inbox(let messageID, let id, _) = try await world.textIn(
+                    from: "5125550142", body: "Hi", to: number)
             else { throw TestSetupError("not in inbox") }
             _ = try await TestWorld.make(app, name: "Rival Plumbing", emailDomain: "rival.test")
             let rival = try await client.token(email: "admin@rival.test")
@@ -156,7 +172,8 @@ struct ChatAPITests {
 
 @Suite("End to end over real HTTP: Twilio in, the office replies, Twilio reports delivery")
 struct ChatEndToEndTests {
-    @Test("A customer's text arrives by webhook; the reply is sent by the worker and reported delivered",
+    @Test(
+        "A customer's text arrives by webhook; the reply is sent by the worker and reported delivered",
         arguments: TestEngine.available)
     func loop(engine: TestEngine) async throws {
         try await FakeTwilio.running(sendsCallbacks: true) { fake in

@@ -56,7 +56,8 @@ extension TestClientProtocol {
         var headers: HTTPFields = [.contentType: contentType]
         headers[HTTPField.Name("X-Twilio-Signature")!] =
             signature
-            ?? TwilioSignature.sign(url: signedURL ?? "http://fieldline.test" + path, parameters: fields, authToken: token)
+            ?? TwilioSignature.sign(
+                url: signedURL ?? "http://fieldline.test" + path, parameters: fields, authToken: token)
         return try await execute(
             uri: path, method: .post, headers: headers, body: ByteBuffer(string: FormEncoding.encode(fields)))
     }

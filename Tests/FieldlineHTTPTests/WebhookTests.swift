@@ -54,7 +54,8 @@ struct WebhookTests {
             #expect(try forged.errorCode() == "invalid_signature")
             var headers: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
             let unsigned = try await client.execute(
-                uri: Self.inbound, method: .post, headers: headers, body: ByteBuffer(string: FormEncoding.encode(fields)))
+                uri: Self.inbound, method: .post, headers: headers,
+                body: ByteBuffer(string: FormEncoding.encode(fields)))
             #expect(unsigned.status == .forbidden)
             let elsewhere = try await client.twilioWebhook(
                 Self.inbound, fields: fields, token: fake.authToken,
@@ -67,7 +68,8 @@ struct WebhookTests {
             tampered[5] = ("Body", "Send money")
             headers[HTTPField.Name("X-Twilio-Signature")!] = signature
             let changed = try await client.execute(
-                uri: Self.inbound, method: .post, headers: headers, body: ByteBuffer(string: FormEncoding.encode(tampered)))
+                uri: Self.inbound, method: .post, headers: headers,
+                body: ByteBuffer(string: FormEncoding.encode(tampered)))
             #expect(changed.status == .forbidden)
             #expect(try await inboxCount(app, world) == 0)
         }
@@ -99,7 +101,9 @@ struct WebhookTests {
         }
     }
 
-    @Test("Bad bodies get their own 4xx: wrong type, too large, missing sid, garbage From", arguments: [TestEngine.sqlite])
+    @Test(
+        "Bad bodies get their own 4xx: wrong type, too large, missing sid, garbage From", arguments: [TestEngine.sqlite]
+    )
     func badInput(engine: TestEngine) async throws {
         try await withChatServer(engine) { app, world, fake, _, client in
             let json = try await client.twilioWebhook(
@@ -109,7 +113,9 @@ struct WebhookTests {
             let large = try await client.twilioWebhook(Self.inbound, fields: huge, token: fake.authToken)
             #expect(large.status == .contentTooLarge)
             let noSid = inboundFields(fake).filter { $0.name != "MessageSid" && $0.name != "SmsSid" }
-            #expect(try await client.twilioWebhook(Self.inbound, fields: noSid, token: fake.authToken).status == .badRequest)
+            #expect(
+                try await client.twilioWebhook(Self.inbound, fields: noSid, token: fake.authToken).status == .badRequest
+            )
             let garbage = inboundFields(fake, from: "not a phone")
             let refused = try await client.twilioWebhook(Self.inbound, fields: garbage, token: fake.authToken)
             #expect(refused.status == .unprocessableContent)
@@ -122,7 +128,8 @@ struct WebhookTests {
     func media(engine: TestEngine) async throws {
         try await withChatServer(engine) { app, world, fake, _, client in
             let url = fake.hostMedia(Data("GIF89a".utf8), contentType: "image/gif")
-            let fields = inboundFields(fake, body: "").map { $0.name == "NumMedia" ? ("NumMedia", "1") : $0 }
+            let fields =
+                inboundFields(fake, body: "").map { $0.name == "NumMedia" ? ("NumMedia", "1") : $0 }
                 + [("MediaUrl0", url), ("MediaContentType0", "image/gif")]
             #expect(try await client.twilioWebhook(Self.inbound, fields: fields, token: fake.authToken).status == .ok)
             try await MediaFetcher(app: app).fetchDue()
@@ -140,7 +147,9 @@ struct WebhookTests {
         }
     }
 
-    @Test("Signed status callbacks move a text along; a 30006 marks the number a landline", arguments: TestEngine.available)
+    @Test(
+        "Signed status callbacks move a text along; a 30006 marks the number a landline",
+        arguments: TestEngine.available)
     func statusCallbacks(engine: TestEngine) async throws {
         try await withChatServer(engine) { app, world, fake, _, client in
             let queued = try await app.messenger.send(

@@ -200,7 +200,9 @@ public final class FakeTwilio: Sendable {
         return String(decoding: decoded, as: UTF8.self) == "\(accountSID):\(authToken)"
     }
 
-    private func json(_ object: [String: Any], status: HTTPResponse.Status, headers: HTTPFields = [:]) throws
+    private func json(
+        _ object: [String: Any], status: HTTPResponse.Status, headers: HTTPFields = [:]
+    ) throws
         -> Response
     {
         var fields = headers
@@ -310,7 +312,8 @@ public final class FakeTwilio: Sendable {
     private func callBack(_ text: SentText, landline: Bool) {
         guard sendsCallbacks, let url = text.statusCallback else { return }
         let override = state.withLock { $0.callbackOverride }
-        let statuses: [(String, String?)] = landline ? [("sent", nil), ("undelivered", "30006")] : [("sent", nil), ("delivered", nil)]
+        let statuses: [(String, String?)] =
+            landline ? [("sent", nil), ("undelivered", "30006")] : [("sent", nil), ("delivered", nil)]
         Task {
             for (status, code) in statuses {
                 var fields: [(name: String, value: String)] = [

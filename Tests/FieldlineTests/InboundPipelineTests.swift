@@ -40,15 +40,19 @@ struct InboundPipelineTests {
         }
     }
 
-    @Test("A blocked number's text stays out of the inbox but is kept for the audit log", arguments: TestEngine.available)
+    @Test(
+        "A blocked number's text stays out of the inbox but is kept for the audit log", arguments: TestEngine.available)
     func blocked(engine: TestEngine) async throws {
         try await engine.withChatWorld { app, world, _, number in
-            guard case .inbox(_, let conversationID, _) = try await world.textIn(from: "5125550199", body: "Buy crypto", to: number)
+            guard
+                case .inbox(_, let conversationID, _) = try await world.textIn(
+                    from: "5125550199", body: "Buy crypto", to: number)
             else { throw TestSetupError("not in inbox") }
             _ = try await app.inbox.block(conversationID, by: world.dispatcher)
             let outcome = try await world.textIn(from: "5125550199", body: "Last chance!!", to: number)
             guard case .blocked(let id) = outcome else { throw TestSetupError("Expected blocked, got \(outcome)") }
-            let stored = try await app.database.read { sql in try await MessageStore(sql).find(id, in: world.account.id) }
+            let stored = try await app.database.read { sql in try await MessageStore(sql).find(id, in: world.account.id)
+            }
             #expect(stored?.disposition == .blocked && stored?.conversationID == nil)
             #expect(try await app.inbox.list(status: .open, by: world.dispatcher).isEmpty)
             #expect(try await app.inbox.unreadCount(by: world.dispatcher) == 0)
@@ -68,19 +72,25 @@ struct InboundPipelineTests {
         }
     }
 
-    @Test("STOP opts the number out with exactly one confirmation; replies are then refused", arguments: TestEngine.available)
+    @Test(
+        "STOP opts the number out with exactly one confirmation; replies are then refused",
+        arguments: TestEngine.available)
     func stop(engine: TestEngine) async throws {
         try await engine.withChatWorld { app, world, fake, number in
-            guard case .inbox(_, let conversationID, .optOut?) = try await world.textIn(from: "5125550142", body: " Stop ", to: number)
+            guard
+                case .inbox(_, let conversationID, .optOut?) = try await world.textIn(
+                    from: "5125550142", body: " Stop ", to: number)
             else { throw TestSetupError("STOP was not recognised") }
             _ = try await world.textIn(from: "5125550142", body: "STOP", to: number)
             try await OutboxWorker(app: app).drain()
             let sent = fake.sent(to: "+15125550142")
             #expect(sent.count == 1)
             #expect(sent.first?.body.contains("unsubscribed") == true)
-            await #expect(throws: FieldlineError.conflict(
-                code: "opted_out",
-                message: "(512) 555-0142 has opted out of texts (they texted STOP). They can text START to resume.")) {
+            await #expect(
+                throws: FieldlineError.conflict(
+                    code: "opted_out",
+                    message: "(512) 555-0142 has opted out of texts (they texted STOP). They can text START to resume.")
+            ) {
                 try await app.inbox.reply(to: conversationID, body: "Are you sure?", by: world.dispatcher)
             }
             let ledger = try await app.consent.ledger(of: world.phone.number, by: world.dispatcher)
@@ -95,7 +105,9 @@ struct InboundPipelineTests {
             _ = try await world.textIn(from: "5125550142", body: "stop", to: number)
             _ = try await world.textIn(from: "5125550142", body: "unstop", to: number)
             _ = try await world.textIn(from: "5125550142", body: "HELP", to: number)
-            guard case .inbox(_, let conversationID, nil) = try await world.textIn(from: "5125550142", body: "Thanks", to: number)
+            guard
+                case .inbox(_, let conversationID, nil) = try await world.textIn(
+                    from: "5125550142", body: "Thanks", to: number)
             else { throw TestSetupError("not in inbox") }
             _ = try await app.inbox.reply(to: conversationID, body: "You're welcome!", by: world.dispatcher)
             try await OutboxWorker(app: app).drain()
@@ -125,12 +137,15 @@ struct InboundPipelineTests {
             _ = try await world.textIn(from: "5125550142", body: "STOP", to: marketing)
             let consent = try await app.consent.consent(of: world.phone.number, by: world.dispatcher)
             #expect(!consent.optedOut && consent.marketing == .optedOut)
-            guard case .inbox(_, let conversationID, nil) = try await world.textIn(from: "5125550142", body: "Hi", to: number)
+            guard
+                case .inbox(_, let conversationID, nil) = try await world.textIn(
+                    from: "5125550142", body: "Hi", to: number)
             else { throw TestSetupError("not in inbox") }
             _ = try await app.inbox.reply(to: conversationID, body: "Hello Robert", by: world.dispatcher)
             try await OutboxWorker(app: app).drain()
             let sent = fake.sent(to: "+15125550142")
-            #expect(sent.filter { $0.from == TestWorld.marketingNumber }.map { $0.body.contains("promotional") } == [true])
+            #expect(
+                sent.filter { $0.from == TestWorld.marketingNumber }.map { $0.body.contains("promotional") } == [true])
             #expect(sent.filter { $0.from == TestWorld.mainNumber }.map(\.body) == ["Hello Robert"])
         }
     }
@@ -150,7 +165,9 @@ struct InboundPipelineTests {
         }
     }
 
-    @Test("Outside business hours: one automatic reply per conversation per closed period", arguments: TestEngine.available)
+    @Test(
+        "Outside business hours: one automatic reply per conversation per closed period",
+        arguments: TestEngine.available)
     func autoresponder(engine: TestEngine) async throws {
         // Monday 23 Nov 2026, 20:00 in Chicago: closed.
         let clock = TestClock(Date(timeIntervalSince1970: 1_795_485_600))
@@ -165,19 +182,22 @@ struct InboundPipelineTests {
             clock.advance(by: 8 * 3600)  // Tuesday 19:00: closed again, a new period
             _ = try await world.textIn(from: "5125550142", body: "Evening", to: number)
             try await OutboxWorker(app: app).drain()
-            #expect(fake.sent(to: "+15125550142").map(\.body) == ["We're closed; back at 8.", "We're closed; back at 8."])
+            #expect(
+                fake.sent(to: "+15125550142").map(\.body) == ["We're closed; back at 8.", "We're closed; back at 8."])
             let thread = try #require(try await app.inbox.list(status: .open, by: world.dispatcher).first)
             #expect(thread.state == .unread)
         }
     }
 
-    @Test("Media to an MMS number waits to be fetched; to another number it is recorded as not supported",
+    @Test(
+        "Media to an MMS number waits to be fetched; to another number it is recorded as not supported",
         arguments: TestEngine.available)
     func media(engine: TestEngine) async throws {
         try await engine.withChatWorld { app, world, fake, number in
             let url = fake.hostMedia(Data([0x89, 0x50, 0x4E, 0x47]), contentType: "image/png")
-            guard case .inbox(let messageID, let id, _) = try await world.textIn(
-                from: "5125550142", body: "", to: number, media: [.init(url: url, contentType: "image/png")])
+            guard
+                case .inbox(let messageID, let id, _) = try await world.textIn(
+                    from: "5125550142", body: "", to: number, media: [.init(url: url, contentType: "image/png")])
             else { throw TestSetupError("not in inbox") }
             #expect(try await MediaFetcher(app: app).fetchDue() == 1)
             let entry = try #require(try await app.inbox.messages(of: id, by: world.dispatcher).first)
@@ -190,7 +210,8 @@ struct InboundPipelineTests {
             _ = try await world.textIn(
                 from: "5125550177", body: "pic", to: plain, media: [.init(url: url, contentType: "image/jpeg")])
             let other = try #require(try await app.inbox.list(status: .open, query: "0177", by: world.dispatcher).first)
-            let otherEntry = try #require(try await app.inbox.messages(of: other.conversation.id, by: world.dispatcher).first)
+            let otherEntry = try #require(
+                try await app.inbox.messages(of: other.conversation.id, by: world.dispatcher).first)
             #expect(otherEntry.media.first?.state == .notSupported)
         }
     }

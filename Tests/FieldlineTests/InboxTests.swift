@@ -30,12 +30,15 @@ struct InboxTests {
             #expect(open.map(\.state) == [.unread, .unread, .awaitingReply, .answered])
             _ = try await app.inbox.markUnread(answered, by: world.dispatcher)
             #expect(try await app.inbox.list(status: .open, by: world.dispatcher).first?.conversation.id == answered)
-            let page = try await app.inbox.list(status: .open, paging: try Paging(limit: 2, offset: 2), by: world.dispatcher)
+            let page = try await app.inbox.list(
+                status: .open, paging: try Paging(limit: 2, offset: 2), by: world.dispatcher)
             #expect(page.count == 2)
         }
     }
 
-    @Test("CH9: search by any spelling of the number, the customer's name, or the address", arguments: TestEngine.available)
+    @Test(
+        "CH9: search by any spelling of the number, the customer's name, or the address",
+        arguments: TestEngine.available)
     func search(engine: TestEngine) async throws {
         try await engine.withChatWorld { app, world, _, number in
             _ = try await world.textIn(from: "5125550142", body: "Hi", to: number)
@@ -90,30 +93,39 @@ struct InboxTests {
             for write in writes {
                 await #expect(throws: FieldlineError.forbidden(permission: "full_customer_chats")) { try await write() }
             }
-            let none = Actor(user: try await app.accounts.updateUser(user.id, .init(chatAccess: "none"), by: world.admin))
+            let none = Actor(
+                user: try await app.accounts.updateUser(user.id, .init(chatAccess: "none"), by: world.admin))
             await #expect(throws: FieldlineError.self) { try await app.inbox.list(status: .open, by: none) }
-            await #expect(throws: FieldlineError.self) { try await app.inbox.list(status: .open, by: world.technicianActor) }
+            await #expect(throws: FieldlineError.self) {
+                try await app.inbox.list(status: .open, by: world.technicianActor)
+            }
         }
     }
 
     @Test("Another account's conversations do not exist for you", arguments: TestEngine.available)
     func isolation(engine: TestEngine) async throws {
         try await engine.withChatWorld { app, world, _, number in
-            guard case .inbox(let messageID, let id, _) = try await world.textIn(from: "5125550142", body: "Hi", to: number)
+            guard
+                case .inbox(let messageID, let id, _) = try await world.textIn(
+                    from: "5125550142", body: "Hi", to: number)
             else { throw TestSetupError("not in inbox") }
             let other = try await TestWorld.make(app, name: "Rival Plumbing", emailDomain: "rival.test")
             #expect(try await app.inbox.list(status: .open, by: other.admin).isEmpty)
             await #expect(throws: FieldlineError.notFound(entity: "conversation", id: id.rawValue)) {
                 try await app.inbox.detail(id, by: other.admin)
             }
-            await #expect(throws: FieldlineError.self) { try await app.inbox.reply(to: id, body: "Hi", by: other.admin) }
+            await #expect(throws: FieldlineError.self) {
+                try await app.inbox.reply(to: id, body: "Hi", by: other.admin)
+            }
             await #expect(throws: FieldlineError.self) { try await app.inbox.resend(messageID, by: other.admin) }
             await #expect(throws: FieldlineError.self) { try await app.inbox.close(id, by: other.admin) }
             #expect(try await app.inbox.unreadCount(by: other.admin) == 0)
         }
     }
 
-    @Test("CH8: start a chat from a stored number, tied to the next job at that location", arguments: TestEngine.available)
+    @Test(
+        "CH8: start a chat from a stored number, tied to the next job at that location", arguments: TestEngine.available
+    )
     func start(engine: TestEngine) async throws {
         try await engine.withChatWorld { app, world, fake, _ in
             let job = try await world.bookJob(hoursFromNow: 30)
@@ -155,10 +167,13 @@ struct InboxTests {
         }
     }
 
-    @Test("CH16: wrong number takes the number off the customer; the thread stays, Unknown", arguments: TestEngine.available)
+    @Test(
+        "CH16: wrong number takes the number off the customer; the thread stays, Unknown",
+        arguments: TestEngine.available)
     func wrongNumber(engine: TestEngine) async throws {
         try await engine.withChatWorld { app, world, _, number in
-            guard case .inbox(_, let id, _) = try await world.textIn(from: "5125550142", body: "Who is this?", to: number)
+            guard
+                case .inbox(_, let id, _) = try await world.textIn(from: "5125550142", body: "Who is this?", to: number)
             else { throw TestSetupError("not in inbox") }
             try await app.inbox.removeWrongNumber(id, by: world.dispatcher)
             #expect(try await app.inbox.detail(id, by: world.dispatcher).customer == nil)
@@ -169,27 +184,34 @@ struct InboxTests {
     @Test("CH15: admins list and unblock blocked numbers; texts reach the inbox again", arguments: TestEngine.available)
     func unblock(engine: TestEngine) async throws {
         try await engine.withChatWorld { app, world, _, number in
-            guard case .inbox(_, let id, _) = try await world.textIn(from: "5125550199", body: "spam", to: number) else {
+            guard case .inbox(_, let id, _) = try await world.textIn(from: "5125550199", body: "spam", to: number)
+            else {
                 throw TestSetupError("not in inbox")
             }
             let blocked = try await app.inbox.block(id, by: world.dispatcher)
             #expect(blocked.status == .closed)
             #expect(try await app.inbox.blockedNumbers(by: world.admin).map(\.phone.e164) == ["+15125550199"])
             await #expect(throws: FieldlineError.self) { try await app.inbox.blockedNumbers(by: world.dispatcher) }
-            await #expect(throws: FieldlineError.self) { try await app.inbox.reply(to: id, body: "Hi", by: world.dispatcher) }
+            await #expect(throws: FieldlineError.self) {
+                try await app.inbox.reply(to: id, body: "Hi", by: world.dispatcher)
+            }
             try await app.inbox.unblock("(512) 555-0199", by: world.admin)
             _ = try await world.textIn(from: "5125550199", body: "sorry, real question", to: number)
             #expect(try await app.inbox.list(status: .open, by: world.dispatcher).map(\.conversation.id) == [id])
         }
     }
 
-    @Test("Live events reach subscribers of the account only, after the change committed", arguments: TestEngine.available)
+    @Test(
+        "Live events reach subscribers of the account only, after the change committed", arguments: TestEngine.available
+    )
     func liveEvents(engine: TestEngine) async throws {
         try await engine.withChatWorld { app, world, _, number in
             let events = app.live.subscribe(to: world.account.id)
             let elsewhere = app.live.subscribe(to: AccountID("another"))
             _ = elsewhere
-            guard case .inbox(let messageID, let id, _) = try await world.textIn(from: "5125550142", body: "Hi", to: number)
+            guard
+                case .inbox(let messageID, let id, _) = try await world.textIn(
+                    from: "5125550142", body: "Hi", to: number)
             else { throw TestSetupError("not in inbox") }
             var seen: [LiveEvent] = []
             for await event in events {

@@ -55,7 +55,8 @@ struct OptOutPropertyTests {
                 seen = sent.count
                 for phone in phones {
                     let confirmations = sent.filter { $0.to == phone && $0.body.contains("unsubscribed") }.count
-                    #expect(confirmations <= optOuts[phone, default: 0], "seed \(seed): too many confirmations to \(phone)")
+                    #expect(
+                        confirmations <= optOuts[phone, default: 0], "seed \(seed): too many confirmations to \(phone)")
                 }
             }
 
@@ -78,13 +79,15 @@ struct OptOutPropertyTests {
                     // A marketing opt-out earns its own confirmation (it ends promotions only).
                     if Self.optOutWords.contains(word) { optOuts[phone, default: 0] += 1 }
                 case .chatter:
-                    _ = try await world.textIn(from: phone, body: "Question \(Int.random(in: 0..<999, using: &generator))", to: main)
+                    _ = try await world.textIn(
+                        from: phone, body: "Question \(Int.random(in: 0..<999, using: &generator))", to: main)
                 case .reply:
                     _ = try? await app.inbox.start(phone: phone, body: "Reply from the office", by: world.dispatcher)
                 case .jobNotice:
                     _ = try? await app.messenger.send(
                         OutboundText(
-                            accountID: world.account.id, to: try PhoneNumber.parse(phone), body: "Your tech is on the way",
+                            accountID: world.account.id, to: try PhoneNumber.parse(phone),
+                            body: "Your tech is on the way",
                             purpose: .transactional, author: .automated(.dispatchNotice), thread: .joinIfExists))
                 case .promotion:
                     _ = try? await app.messenger.send(

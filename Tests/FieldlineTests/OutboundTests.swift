@@ -1,10 +1,11 @@
-@testable import Fieldline
 import FieldlineCore
 import FieldlineProviders
 import FieldlineStore
 import FieldlineTestSupport
 import Foundation
 import Testing
+
+@testable import Fieldline
 
 @Suite("The outbound gate and the outbox: checks, sending, retries, reconciling")
 struct OutboundTests {
@@ -40,7 +41,10 @@ struct OutboundTests {
     func refusals(engine: TestEngine) async throws {
         try await engine.withChatWorld { app, world, _, _ in
             var long = dispatchNotice(world, body: String(repeating: "a", count: 161))
-            await #expect(throws: FieldlineError.invalid(field: "body", message: "Messages are at most 160 characters; this one has 161.")) {
+            await #expect(
+                throws: FieldlineError.invalid(
+                    field: "body", message: "Messages are at most 160 characters; this one has 161.")
+            ) {
                 try await app.messenger.send(long)
             }
             long.body = "A photo"
@@ -83,7 +87,8 @@ struct OutboundTests {
         try await engine.withChatWorld(clock: clock) { app, world, fake, _ in
             _ = try await world.addMarketingNumber(twilio: fake)
             _ = try await world.textIn(
-                from: "5125550142", body: "START", to: try #require(try await app.senderNumbers.all(by: world.admin).first { $0.marketing }))
+                from: "5125550142", body: "START",
+                to: try #require(try await app.senderNumbers.all(by: world.admin).first { $0.marketing }))
             _ = try await app.customers.updatePhone(world.phone.id, .init(marketingUpdates: true), by: world.admin)
             try await OutboxWorker(app: app).drain()
             let confirmations = fake.sent.count
@@ -109,8 +114,10 @@ struct OutboundTests {
             #expect(sent.statusCallback == "http://fieldline.test/webhooks/twilio/status")
             var stored = try #require(try await message(app, queued.message.id, world))
             #expect(stored.providerMessageID == sent.sid && stored.status == .sending)
-            try await app.deliveryReports.record(.init(providerMessageID: sent.sid, status: "delivered", errorCode: nil, errorMessage: nil))
-            try await app.deliveryReports.record(.init(providerMessageID: sent.sid, status: "sent", errorCode: nil, errorMessage: nil))
+            try await app.deliveryReports.record(
+                .init(providerMessageID: sent.sid, status: "delivered", errorCode: nil, errorMessage: nil))
+            try await app.deliveryReports.record(
+                .init(providerMessageID: sent.sid, status: "sent", errorCode: nil, errorMessage: nil))
             stored = try #require(try await message(app, queued.message.id, world))
             #expect(stored.status == .delivered)
         }
@@ -126,16 +133,22 @@ struct OutboundTests {
             let sid = try #require(fake.sent.first?.sid)
             try await app.database.write { sql in
                 try await MessageStore(sql).holdReport(
-                    .init(providerMessageID: "SMfuture", status: "delivered", errorCode: nil, errorMessage: nil), at: Date())
+                    .init(providerMessageID: "SMfuture", status: "delivered", errorCode: nil, errorMessage: nil),
+                    at: Date())
             }
-            try await app.deliveryReports.record(.init(providerMessageID: sid, status: "delivered", errorCode: nil, errorMessage: nil))
+            try await app.deliveryReports.record(
+                .init(providerMessageID: sid, status: "delivered", errorCode: nil, errorMessage: nil))
             #expect(try await message(app, queued.message.id, world)?.status == .delivered)
-            let held = try await app.database.write { sql in try await MessageStore(sql).takeHeldReport(providerMessageID: "SMfuture") }
+            let held = try await app.database.write { sql in
+                try await MessageStore(sql).takeHeldReport(providerMessageID: "SMfuture")
+            }
             #expect(held?.status == "delivered")
         }
     }
 
-    @Test("30006 marks the number a landline and the text cannot be resent; other failures can", arguments: TestEngine.available)
+    @Test(
+        "30006 marks the number a landline and the text cannot be resent; other failures can",
+        arguments: TestEngine.available)
     func landline(engine: TestEngine) async throws {
         try await engine.withChatWorld { app, world, fake, number in
             guard case .inbox(_, let id, _) = try await world.textIn(from: "5125550142", body: "Hi", to: number) else {
@@ -144,7 +157,8 @@ struct OutboundTests {
             let reply = try await app.inbox.reply(to: id, body: "Hello!", by: world.dispatcher)
             try await OutboxWorker(app: app).drain()
             let sid = try #require(fake.sent.first?.sid)
-            try await app.deliveryReports.record(.init(providerMessageID: sid, status: "undelivered", errorCode: "30006", errorMessage: "Landline"))
+            try await app.deliveryReports.record(
+                .init(providerMessageID: sid, status: "undelivered", errorCode: "30006", errorMessage: "Landline"))
             let stored = try #require(try await message(app, reply.id, world))
             #expect(stored.status == .undelivered && !stored.isResendable)
             #expect(try await app.customers.detail(world.customer.id, by: world.admin).phones.first?.kind == .landline)
@@ -153,7 +167,8 @@ struct OutboundTests {
             let second = try await app.inbox.reply(to: id, body: "Trying again", by: world.dispatcher)
             try await OutboxWorker(app: app).drain()
             let secondSid = try #require(fake.sent.last?.sid)
-            try await app.deliveryReports.record(.init(providerMessageID: secondSid, status: "undelivered", errorCode: "30003", errorMessage: nil))
+            try await app.deliveryReports.record(
+                .init(providerMessageID: secondSid, status: "undelivered", errorCode: "30003", errorMessage: nil))
             let again = try await app.inbox.resend(second.id, by: world.dispatcher)
             #expect(again.resendOf == second.id && again.body == "Trying again")
         }
@@ -236,7 +251,8 @@ struct OutboundTests {
         }
     }
 
-    @Test("A row claimed by a worker that died is reconciled by the next one, sent exactly once",
+    @Test(
+        "A row claimed by a worker that died is reconciled by the next one, sent exactly once",
         arguments: TestEngine.available)
     func crashMidSend(engine: TestEngine) async throws {
         try await engine.withChatWorld { app, world, fake, _ in
@@ -246,7 +262,8 @@ struct OutboundTests {
             let dead = OutboxWorker(app: app, workerID: "dead-worker")
             // The dead worker claimed both; it got "First" to Twilio and died before recording it.
             for _ in 0..<2 {
-                guard case .claimed = try await dead.claim(from: sender, at: app.clock.now(), respectPacing: false) else {
+                guard case .claimed = try await dead.claim(from: sender, at: app.clock.now(), respectPacing: false)
+                else {
                     throw TestSetupError("nothing to claim")
                 }
             }
@@ -291,7 +308,8 @@ struct OutboundTests {
         try await engine.withChatWorld { app, world, fake, number in
             for index in 0..<30 {
                 let phone = "+1512555\(String(format: "%04d", 2000 + index))"
-                _ = try await app.customers.create(.init(name: "Customer \(index)", phones: [.init(number: phone)]), by: world.admin)
+                _ = try await app.customers.create(
+                    .init(name: "Customer \(index)", phones: [.init(number: phone)]), by: world.admin)
                 try await app.messenger.send(
                     OutboundText(
                         accountID: world.account.id, to: try PhoneNumber.parse(phone), body: "Reminder \(index)",
@@ -306,7 +324,9 @@ struct OutboundTests {
         }
     }
 
-    @Test("The sender number's credentials are sealed at rest and never readable as stored", arguments: TestEngine.available)
+    @Test(
+        "The sender number's credentials are sealed at rest and never readable as stored",
+        arguments: TestEngine.available)
     func sealedCredentials(engine: TestEngine) async throws {
         try await engine.withChatWorld { app, world, fake, number in
             let sealed = try await app.database.read { sql in

@@ -208,7 +208,8 @@ public struct Accounts: Sendable {
                     guard ChatAccess.appliesTo(user.role) else {
                         throw FieldlineError.invalid(
                             field: "chatAccess",
-                            message: "Admins always have full chat access and technicians have their own chat switches.")
+                            message: "Admins always have full chat access and technicians have their own chat switches."
+                        )
                     }
                     user.chatAccess = access
                 }

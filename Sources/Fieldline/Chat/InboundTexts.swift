@@ -79,7 +79,8 @@ public struct InboundTexts: Sendable {
 
         if let employee = try await TechnicianStore(sql).employee(withPhone: text.from, in: accountID) {
             let message = inboundMessage(
-                text, body: body, disposition: .dispatchBoard, conversation: nil, jobID: nil, author: employee, now: now)
+                text, body: body, disposition: .dispatchBoard, conversation: nil, jobID: nil, author: employee, now: now
+            )
             guard try await messages.insert(message) else { return .duplicate }
             try await storeMedia(of: text, message: message, sql: sql)
             effects.publish(.dispatchBoardMessage(message.id), to: accountID)
@@ -116,7 +117,8 @@ public struct InboundTexts: Sendable {
         conversation.awaitingReply = true
         conversation.senderNumberID = text.to.id
         conversation.lastMessageAt = now
-        conversation.lastMessagePreview = Conversation.preview(of: body.isEmpty && !text.media.isEmpty ? "📎 Media" : body)
+        conversation.lastMessagePreview = Conversation.preview(
+            of: body.isEmpty && !text.media.isEmpty ? "📎 Media" : body)
         conversation.lastMessageDirection = .inbound
         if isNew {
             try await conversations.insert(conversation)

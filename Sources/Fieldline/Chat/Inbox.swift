@@ -84,8 +84,12 @@ public struct Inbox: Sendable {
             let customers = CustomerStore(sql)
             let contact = try await customers.phone(number: conversation.phone, in: actor.accountID)
             let customer = try await contact.asyncMap { try await customers.find($0.customerID, in: actor.accountID) }
-            let locations = try await customer.asyncMap { try await customers.locations(of: $0.id, in: actor.accountID) }
-            let jobs = try await customer.asyncMap { try await relevantJobs(of: $0, locations: locations ?? [], sql: sql) }
+            let locations = try await customer.asyncMap {
+                try await customers.locations(of: $0.id, in: actor.accountID)
+            }
+            let jobs = try await customer.asyncMap {
+                try await relevantJobs(of: $0, locations: locations ?? [], sql: sql)
+            }
             let sender = try await conversation.senderNumberID.asyncMap {
                 try await SenderNumberStore(sql).find($0, in: actor.accountID)?.number
             }
@@ -113,7 +117,8 @@ public struct Inbox: Sendable {
             by: \.jobID)
         let locationByID = Dictionary(uniqueKeysWithValues: locations.map { ($0.id, $0) })
         let recent = others.sorted {
-            (appointments[$0.id]?.last?.startsAt ?? $0.createdAt) > (appointments[$1.id]?.last?.startsAt ?? $1.createdAt)
+            (appointments[$0.id]?.last?.startsAt ?? $0.createdAt)
+                > (appointments[$1.id]?.last?.startsAt ?? $1.createdAt)
         }
         return upcoming.map { job in
             RelevantJob(
@@ -143,8 +148,10 @@ public struct Inbox: Sendable {
                 throw FieldlineError.notFound(entity: "conversation", id: id.rawValue)
             }
             let store = MessageStore(sql)
-            let messages = try await store.messages(ofConversation: id, in: actor.accountID, before: before, limit: limit)
-                .reversed()
+            let messages = try await store.messages(
+                ofConversation: id, in: actor.accountID, before: before, limit: limit
+            )
+            .reversed()
             return try await entries(Array(messages), store: store, accountID: actor.accountID)
         }
     }
@@ -241,7 +248,8 @@ public struct Inbox: Sendable {
                 }
                 throw FieldlineError.invalid(
                     field: "phone",
-                    message: "\(phone.displayed) is not on any customer. Add it to a customer first, then start the chat."
+                    message:
+                        "\(phone.displayed) is not on any customer. Add it to a customer first, then start the chat."
                 )
             }
             let jobs = JobStore(sql)
@@ -279,7 +287,8 @@ public struct Inbox: Sendable {
                     author: .person(actor), jobID: tiedJob, thread: .converse),
                 in: sql, effects: effects)
             guard let conversation = queued.conversation else {
-                throw FieldlineError.conflict(code: "conversation_missing", message: "The conversation could not be opened.")
+                throw FieldlineError.conflict(
+                    code: "conversation_missing", message: "The conversation could not be opened.")
             }
             return (conversation, queued.message)
         }
@@ -414,7 +423,8 @@ public struct Inbox: Sendable {
                 throw FieldlineError.notFound(entity: "job", id: jobID.rawValue)
             }
             let store = MessageStore(sql)
-            return try await entries(try await store.messages(ofJob: jobID, in: actor.accountID), store: store,
+            return try await entries(
+                try await store.messages(ofJob: jobID, in: actor.accountID), store: store,
                 accountID: actor.accountID)
         }
     }

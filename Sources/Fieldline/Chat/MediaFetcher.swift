@@ -41,14 +41,18 @@ public final class MediaFetcher: Service, Sendable {
     @discardableResult
     public func fetchDue(limit: Int = 10) async throws -> Int {
         let now = app.clock.now()
-        let due = try await app.database.read { sql in try await MessageStore(sql).pendingMedia(dueBy: now, limit: limit) }
+        let due = try await app.database.read { sql in
+            try await MessageStore(sql).pendingMedia(dueBy: now, limit: limit)
+        }
         for media in due { try await fetch(media) }
         return due.count
     }
 
     private func fetch(_ media: MessageMedia) async throws {
         let found = try await app.database.read { sql -> (Message, SenderNumberStore.Stored?)? in
-            guard let message = try await MessageStore(sql).find(media.messageID, in: media.accountID) else { return nil }
+            guard let message = try await MessageStore(sql).find(media.messageID, in: media.accountID) else {
+                return nil
+            }
             guard let number = try await SenderNumberStore(sql).number(message.ourNumber, in: media.accountID) else {
                 return (message, nil)
             }
@@ -75,7 +79,8 @@ public final class MediaFetcher: Service, Sendable {
                 case .permanent(let reason):
                     try await store.failMedia(media.id, error: reason, retryAt: nil)
                 case .transient(let reason):
-                    let retry = attempts < Self.maximumAttempts
+                    let retry =
+                        attempts < Self.maximumAttempts
                         ? app.clock.now().addingTimeInterval(RetryPolicy.delay(afterAttempt: attempts)) : nil
                     try await store.failMedia(media.id, error: reason, retryAt: retry)
                 }

@@ -191,7 +191,8 @@ public struct Messenger: Sendable {
         if text.purpose == .marketing {
             guard let number = try await store.all(in: text.accountID).first(where: \.marketing) else {
                 throw FieldlineError.conflict(
-                    code: "no_marketing_number", message: "Set up a marketing number in Settings before sending promotions.")
+                    code: "no_marketing_number",
+                    message: "Set up a marketing number in Settings before sending promotions.")
             }
             return number
         }

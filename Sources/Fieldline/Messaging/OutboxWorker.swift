@@ -188,7 +188,8 @@ public final class OutboxWorker: Service, Sendable {
                 try await MessageStore(sql).advance(message.id, to: .canceled, errorMessage: reason, at: now)
                 try await outbox.remove(entry.id)
                 effects.publish(
-                    .messageStatusChanged(conversationID: message.conversationID, messageID: message.id, status: .canceled),
+                    .messageStatusChanged(
+                        conversationID: message.conversationID, messageID: message.id, status: .canceled),
                     to: message.accountID)
                 return .skipped
             }
@@ -260,7 +261,8 @@ public final class OutboxWorker: Service, Sendable {
             try await messages.advance(job.message.id, to: .sending, at: app.clock.now())
             try await OutboxStore(sql).remove(job.entry.id)
             effects.publish(
-                .messageStatusChanged(conversationID: job.message.conversationID, messageID: job.message.id, status: .sending),
+                .messageStatusChanged(
+                    conversationID: job.message.conversationID, messageID: job.message.id, status: .sending),
                 to: job.message.accountID)
             var updated = job.message
             updated.providerMessageID = providerID
@@ -280,7 +282,8 @@ public final class OutboxWorker: Service, Sendable {
         try await app.transaction { sql, effects in
             try await OutboxStore(sql).remove(job.entry.id)
             try await app.deliveryReports.apply(
-                .init(providerMessageID: job.message.providerMessageID ?? "", status: "failed", errorCode: code ?? "",
+                .init(
+                    providerMessageID: job.message.providerMessageID ?? "", status: "failed", errorCode: code ?? "",
                     errorMessage: text),
                 to: job.message, sql: sql, effects: effects)
             if code == nil {

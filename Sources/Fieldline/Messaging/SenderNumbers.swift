@@ -127,7 +127,9 @@ public struct SenderNumbers: Sendable {
             }
             try Self.checkRoles(sender)
             try await store.update(sender.with(isDefault: stored.number.isDefault), sealedSecret: sealed)
-            if sender.isDefault, !stored.number.isDefault { try await store.makeDefault(sender.id, in: actor.accountID) }
+            if sender.isDefault, !stored.number.isDefault {
+                try await store.makeDefault(sender.id, in: actor.accountID)
+            }
             return sender
         }
     }
@@ -219,7 +221,8 @@ public struct SenderNumbers: Sendable {
         }
         if sender.isDefault, !sender.chat {
             throw FieldlineError.invalid(
-                field: "isDefault", message: "The default number sends chat and job texts, so it must be a chat number.")
+                field: "isDefault", message: "The default number sends chat and job texts, so it must be a chat number."
+            )
         }
     }
 

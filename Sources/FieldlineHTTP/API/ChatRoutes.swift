@@ -13,12 +13,13 @@ extension APIRoutes {
             APIRoute(.get, "/conversations") { request, context in
                 let paging = try Paging(
                     limit: try request.uri.intQuery("limit"), offset: try request.uri.intQuery("offset"))
-                let status: ConversationStatus = try request.uri.queryParameters.get("status").map { raw in
-                    guard let status = ConversationStatus(rawValue: String(raw)) else {
-                        throw FieldlineError.invalid(field: "status", message: "status must be open or closed.")
-                    }
-                    return status
-                } ?? .open
+                let status: ConversationStatus =
+                    try request.uri.queryParameters.get("status").map { raw in
+                        guard let status = ConversationStatus(rawValue: String(raw)) else {
+                            throw FieldlineError.invalid(field: "status", message: "status must be open or closed.")
+                        }
+                        return status
+                    } ?? .open
                 let items = try await app.inbox.list(
                     status: status, query: request.uri.queryParameters.get("q"), paging: paging,
                     by: try context.actor())
@@ -32,7 +33,8 @@ extension APIRoutes {
                     locationID: try body.locationId.map { try Self.id($0, LocationID.self, field: "locationId") },
                     body: body.body, by: try context.actor())
                 return try APIResponse.json(
-                    StartedConversationJSON(conversation: ConversationJSON(conversation), message: MessageJSON(message)),
+                    StartedConversationJSON(
+                        conversation: ConversationJSON(conversation), message: MessageJSON(message)),
                     status: .created)
             },
             APIRoute(.get, "/conversations/unread-count") { _, context in
@@ -56,7 +58,8 @@ extension APIRoutes {
                     }
                     return date
                 }
-                let entries = try await app.inbox.messages(of: id, before: before, limit: limit, by: try context.actor())
+                let entries = try await app.inbox.messages(
+                    of: id, before: before, limit: limit, by: try context.actor())
                 return try APIResponse.json(MessagePageJSON(items: entries.map(MessageJSON.init), limit: limit))
             },
             APIRoute(.post, "/conversations/{conversationId}/messages") { request, context in
@@ -173,7 +176,8 @@ extension APIRoutes {
             },
             APIRoute(.delete, "/blocked-numbers/{phone}") { _, context in
                 guard let phone = context.parameters.get("phone"), phone.count <= 40 else {
-                    throw HTTPFailure(status: .badRequest, code: "invalid_id", message: "The phone in the path is malformed.")
+                    throw HTTPFailure(
+                        status: .badRequest, code: "invalid_id", message: "The phone in the path is malformed.")
                 }
                 try await app.inbox.unblock(phone.removingPercentEncoding ?? phone, by: try context.actor())
                 return APIResponse.noContent()

@@ -45,7 +45,8 @@ public struct ServerConfiguration: Sendable {
         }
         let twilioBase = environment["FIELDLINE_TWILIO_API_BASE"] ?? "https://api.twilio.com"
         guard twilioBase.hasPrefix("https://") || twilioBase.hasPrefix("http://") else {
-            throw ConfigurationError(message: "FIELDLINE_TWILIO_API_BASE must be an http(s) URL, not \"\(twilioBase)\".")
+            throw ConfigurationError(
+                message: "FIELDLINE_TWILIO_API_BASE must be an http(s) URL, not \"\(twilioBase)\".")
         }
         return ServerConfiguration(
             host: host, port: port, databaseURL: environment["FIELDLINE_DATABASE_URL"] ?? "sqlite://./fieldline.sqlite",

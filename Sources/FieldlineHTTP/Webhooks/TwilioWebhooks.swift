@@ -99,7 +99,8 @@ struct TwilioWebhooks {
             from = try PhoneNumber.parse(form.value("From") ?? "")
         } catch {
             throw HTTPFailure(
-                status: .unprocessableContent, code: "invalid_from", message: "From is not a phone number: \(error.message)")
+                status: .unprocessableContent, code: "invalid_from",
+                message: "From is not a phone number: \(error.message)")
         }
         let declared = Int(form.value("NumMedia") ?? "0") ?? 0
         var media: [InboundText.Media] = []
@@ -121,7 +122,8 @@ struct TwilioWebhooks {
     static func emptyTwiML() -> Response {
         Response(
             status: .ok, headers: [.contentType: "text/xml; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: #"<?xml version="1.0" encoding="UTF-8"?><Response></Response>"#)))
+            body: .init(byteBuffer: ByteBuffer(string: #"<?xml version="1.0" encoding="UTF-8"?><Response></Response>"#))
+        )
     }
 }
 

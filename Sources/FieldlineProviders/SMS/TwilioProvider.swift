@@ -56,7 +56,8 @@ public struct TwilioProvider: SMSProvider {
             }
             return AcceptedSMS(providerID: sid, status: json?["status"] as? String ?? "queued")
         case 429:
-            throw .transient(message: "Twilio is rate limiting this number.", retryAfter: retryAfter.flatMap(Double.init))
+            throw .transient(
+                message: "Twilio is rate limiting this number.", retryAfter: retryAfter.flatMap(Double.init))
         case 400...499:
             let code = (json?["code"] as? Int).map(String.init) ?? (json?["code"] as? String)
             let message = json?["message"] as? String ?? "Twilio refused the message (\(status.code))."
@@ -118,7 +119,8 @@ public struct TwilioProvider: SMSProvider {
             throw MediaFetchError.transient("Could not reach the media URL: \(error)")
         }
         // Twilio answers a media URL with a redirect to its file store.
-        if [301, 302, 303, 307, 308].contains(response.status.code), let location = response.headers.first(name: "Location")
+        if [301, 302, 303, 307, 308].contains(response.status.code),
+            let location = response.headers.first(name: "Location")
         {
             return try await fetchMedia(url: location, credentials: nil)
         }

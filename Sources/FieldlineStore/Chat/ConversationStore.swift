@@ -63,7 +63,7 @@ public struct ConversationStore: Sendable {
     public func insert(_ conversation: Conversation) async throws {
         do {
             try await sql.insert(into: "conversations").record(Row(conversation)).run()
-        } catch where StoreErrors.isUniqueViolation(error) {
+        } catch  where StoreErrors.isUniqueViolation(error) {
             throw FieldlineError.conflict(
                 code: "conversation_changed",
                 message: "A conversation with \(conversation.phone.displayed) was just started; try again.")
@@ -118,10 +118,12 @@ public struct ConversationStore: Sendable {
             .from(SQLAlias(SQLIdentifier("conversations"), as: SQLIdentifier("cv")))
             .join(
                 SQLAlias(SQLIdentifier("phone_contacts"), as: SQLIdentifier("pc")), method: SQLJoinMethod.left,
-                on: SQLQueryString("pc.account_id = cv.account_id AND pc.e164 = cv.phone"))
+                on: SQLQueryString("pc.account_id = cv.account_id AND pc.e164 = cv.phone")
+            )
             .join(
                 SQLAlias(SQLIdentifier("customers"), as: SQLIdentifier("cu")), method: SQLJoinMethod.left,
-                on: SQLQueryString("cu.id = pc.customer_id AND cu.account_id = pc.account_id"))
+                on: SQLQueryString("cu.id = pc.customer_id AND cu.account_id = pc.account_id")
+            )
             .where(SQLColumn("account_id", table: "cv"), .equal, SQLBind(accountID.rawValue))
             .where(SQLColumn("status", table: "cv"), .equal, SQLBind(status.rawValue))
         let trimmed = (query ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
@@ -143,14 +145,19 @@ public struct ConversationStore: Sendable {
                     expression: SQLRaw("CASE WHEN cv.unread THEN 0 WHEN cv.awaiting_reply THEN 1 ELSE 2 END"),
                     direction: SQLDirection.ascending))
         }
-        return try await select
-            .orderBy(SQLOrderBy(expression: SQLColumn("last_message_at", table: "cv"), direction: SQLDirection.descending))
+        return
+            try await select
+            .orderBy(
+                SQLOrderBy(expression: SQLColumn("last_message_at", table: "cv"), direction: SQLDirection.descending)
+            )
             .orderBy(SQLOrderBy(expression: SQLColumn("id", table: "cv"), direction: SQLDirection.ascending))
             .limit(limit).offset(offset)
             .all().map { row in
-                let customerID = try row.decodeNil(column: "customer_id")
+                let customerID =
+                    try row.decodeNil(column: "customer_id")
                     ? nil : try row.decode(column: "customer_id", as: String.self)
-                let customerName = try row.decodeNil(column: "customer_name")
+                let customerName =
+                    try row.decodeNil(column: "customer_name")
                     ? nil : try row.decode(column: "customer_name", as: String.self)
                 return Listed(
                     conversation: try row.record(Row.self).conversation, customerID: customerID.map(CustomerID.init),

@@ -115,8 +115,10 @@ public struct JobStore: Sendable {
                 """))
         let jobs = try await select.all().map { try $0.record(JobRow.self).job() }
         let starts = try await nextStarts(of: jobs.map(\.id), after: instant, in: accountID)
-        return jobs.sorted { (starts[$0.id] ?? .distantFuture, $0.number) < (starts[$1.id] ?? .distantFuture, $1.number) }
-            .prefix(limit).map { $0 }
+        return jobs.sorted {
+            (starts[$0.id] ?? .distantFuture, $0.number) < (starts[$1.id] ?? .distantFuture, $1.number)
+        }
+        .prefix(limit).map { $0 }
     }
 
     /// The earliest appointment start of each job that ends after `instant`.

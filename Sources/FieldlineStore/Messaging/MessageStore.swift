@@ -67,7 +67,8 @@ public struct MessageStore: Sendable {
 
         var message: Message {
             Message(
-                id: MessageID(id), accountID: AccountID(accountId), conversationID: conversationId.map(ConversationID.init),
+                id: MessageID(id), accountID: AccountID(accountId),
+                conversationID: conversationId.map(ConversationID.init),
                 direction: MessageDirection(rawValue: direction) ?? .inbound,
                 disposition: disposition.flatMap(InboundDisposition.init(rawValue:)),
                 phone: PhoneNumber(storedE164: phone), ourNumber: PhoneNumber(storedE164: ourNumber), body: body,
@@ -101,7 +102,7 @@ public struct MessageStore: Sendable {
         do {
             try await sql.insert(into: "messages").record(Row(message)).run()
             return true
-        } catch where StoreErrors.isUniqueViolation(error) && message.providerMessageID != nil {
+        } catch  where StoreErrors.isUniqueViolation(error) && message.providerMessageID != nil {
             return false
         }
     }
@@ -308,7 +309,9 @@ public struct MessageStore: Sendable {
     /// Media waiting to be downloaded, oldest first.
     public func pendingMedia(dueBy instant: Date, limit: Int) async throws -> [MessageMedia] {
         try await sql.select().columns(Self.mediaColumns).from("message_media")
-            .where("state", .equal, MessageMedia.State.pending.rawValue).where("next_attempt_at", .lessThanOrEqual, instant)
+            .where("state", .equal, MessageMedia.State.pending.rawValue).where(
+                "next_attempt_at", .lessThanOrEqual, instant
+            )
             .orderBy("created_at").limit(limit)
             .all().map { try $0.record(MediaRow.self).media }
     }

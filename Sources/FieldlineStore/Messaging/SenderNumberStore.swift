@@ -72,7 +72,7 @@ public struct SenderNumberStore: Sendable {
         do {
             try await sql.insert(into: "sender_numbers")
                 .record(Row(number, sealedSecret: sealedSecret, nextSendAt: number.createdAt)).run()
-        } catch where StoreErrors.isUniqueViolation(error) {
+        } catch  where StoreErrors.isUniqueViolation(error) {
             throw FieldlineError.conflict(
                 code: "number_taken", message: "\(number.number.displayed) is already set up in Fieldline.")
         }
