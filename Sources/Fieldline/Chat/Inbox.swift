@@ -340,7 +340,7 @@ public struct Inbox: Sendable {
         }
     }
 
-    public func blockedNumbers(by actor: Actor) async throws -> [ConversationStore.Blocked] {
+    public func blockedNumbers(by actor: Actor) async throws -> [BlockedNumber] {
         try actor.require(.manageAccount)
         return try await app.database.read { sql in try await ConversationStore(sql).blocked(in: actor.accountID) }
     }

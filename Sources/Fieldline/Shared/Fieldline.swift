@@ -55,4 +55,5 @@ public struct Fieldline: Sendable {
     public var deliveryReports: DeliveryReports { DeliveryReports(app: self) }
     public var inbox: Inbox { Inbox(app: self) }
     public var consent: ConsentBook { ConsentBook(app: self) }
+    public var simulator: PhoneSimulator { PhoneSimulator(app: self) }
 }

@@ -94,3 +94,16 @@ public enum InboxOrder {
         return lhs.id.rawValue < rhs.id.rawValue
     }
 }
+
+/// A number blocked as spam (CH15): its texts are kept for the record but never reach the inbox.
+public struct BlockedNumber: Sendable, Equatable {
+    public var phone: PhoneNumber
+    public var blockedBy: String
+    public var blockedAt: Date
+
+    public init(phone: PhoneNumber, blockedBy: String, blockedAt: Date) {
+        self.phone = phone
+        self.blockedBy = blockedBy
+        self.blockedAt = blockedAt
+    }
+}

@@ -1,6 +1,5 @@
 import Fieldline
 import FieldlineCore
-import FieldlineStore
 import Foundation
 import Hummingbird
 import HummingbirdCore

@@ -16,6 +16,7 @@ enum WebRoutes {
         BookingPages(app: app, renderer: renderer).register(on: signedIn)
         TechnicianPages(app: app, renderer: renderer).register(on: signedIn)
         SettingsPages(app: app, renderer: renderer).register(on: signedIn)
+        SimulatorPage(app: app, renderer: renderer).register(on: signedIn)
     }
 }
 

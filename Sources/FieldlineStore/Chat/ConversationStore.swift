@@ -192,12 +192,6 @@ public struct ConversationStore: Sendable {
 
     // MARK: Blocked numbers (CH15)
 
-    public struct Blocked: Sendable, Equatable {
-        public var phone: PhoneNumber
-        public var blockedBy: String
-        public var blockedAt: Date
-    }
-
     public func block(_ phone: PhoneNumber, by name: String, at instant: Date, in accountID: AccountID) async throws {
         guard try await isBlocked(phone, in: accountID) == false else { return }
         try await sql.insert(into: "blocked_numbers").columns("account_id", "phone", "blocked_by", "blocked_at")
@@ -218,11 +212,11 @@ public struct ConversationStore: Sendable {
             .where("account_id", .equal, accountID.rawValue).where("phone", .equal, phone.e164).first() != nil
     }
 
-    public func blocked(in accountID: AccountID) async throws -> [Blocked] {
+    public func blocked(in accountID: AccountID) async throws -> [BlockedNumber] {
         try await sql.select().columns("phone", "blocked_by", "blocked_at").from("blocked_numbers")
             .where("account_id", .equal, accountID.rawValue).orderBy("blocked_at", .descending)
             .all().map { row in
-                Blocked(
+                BlockedNumber(
                     phone: PhoneNumber(storedE164: try row.decode(column: "phone", as: String.self)),
                     blockedBy: try row.decode(column: "blocked_by", as: String.self),
                     blockedAt: try row.decode(column: "blocked_at", as: Date.self))

@@ -146,6 +146,20 @@ public struct MessageStore: Sendable {
             .all().map { try $0.record(Row.self).message }
     }
 
+    /// Every text between one phone and one of the account's numbers, newest first: what that
+    /// phone itself would show.
+    public func messages(
+        between phone: PhoneNumber, and ourNumber: PhoneNumber, in accountID: AccountID, limit: Int
+    ) async throws -> [Message] {
+        try await sql.select().columns(Self.columns).from("messages")
+            .where("account_id", .equal, accountID.rawValue).where("phone", .equal, phone.e164)
+            .where("our_number", .equal, ourNumber.e164)
+            .orderBy("created_at", .descending)
+            .orderBy(SQLOrderBy(expression: insertionOrder, direction: SQLDirection.descending))
+            .limit(limit)
+            .all().map { try $0.record(Row.self).message }
+    }
+
     /// Inbound texts that went somewhere other than the inbox, newest first.
     public func messages(
         disposition: InboundDisposition, in accountID: AccountID, limit: Int, offset: Int

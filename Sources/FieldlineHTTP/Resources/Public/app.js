@@ -118,4 +118,89 @@
     if (input.value) apply();
   };
   document.querySelectorAll("input[data-filter-target]").forEach(setupFilter);
+
+  // (e) Live SMS counter: <textarea data-sms-counter="hint-id"> writes "N characters left · 1 text ·
+  //     GSM-7" into #hint-id as you type. Same rules as the server (CH10): 160 characters, GSM-7
+  //     or UCS-2, segments of 153/67 once split.
+  const gsmBasic = new Set(Array.from(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?" +
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"));
+  const gsmExtension = new Set(Array.from("\f^{}\\[~]|€"));
+  const measureSms = (text) => {
+    const characters = typeof Intl.Segmenter === "function"
+      ? Array.from(new Intl.Segmenter().segment(text)).length : Array.from(text).length;
+    let septets = 0;
+    let gsm = true;
+    for (const ch of Array.from(text)) {
+      if (gsmBasic.has(ch)) septets += 1;
+      else if (gsmExtension.has(ch)) septets += 2;
+      else { gsm = false; break; }
+    }
+    const units = gsm ? septets : Array.from(text).reduce((n, ch) => n + (ch.codePointAt(0) > 0xffff ? 2 : 1), 0);
+    const [single, split] = gsm ? [160, 153] : [70, 67];
+    const segments = units === 0 ? 0 : units <= single ? 1 : Math.ceil(units / split);
+    return { characters, segments, encoding: gsm ? "GSM-7" : "Unicode" };
+  };
+  const setupCounter = (input) => {
+    const hint = document.getElementById(input.dataset.smsCounter);
+    if (!hint) return;
+    const update = () => {
+      const m = measureSms(input.value.trim());
+      const left = 160 - m.characters;
+      hint.textContent = left >= 0
+        ? `${left} character${left === 1 ? "" : "s"} left · ${m.segments} text${m.segments === 1 ? "" : "s"} · ${m.encoding}`
+        : `${-left} character${left === -1 ? "" : "s"} over the 160 limit`;
+      hint.classList.toggle("sms-count-over", left < 0);
+    };
+    input.addEventListener("input", update);
+    update();
+  };
+  document.querySelectorAll("[data-sms-counter]").forEach(setupCounter);
+  window.FieldlineSms = { measure: measureSms };
+
+  // (f) The phone simulator: <form data-simulator> sends without a page load, and the thread
+  //     (#sim-thread[data-thread-url]) refreshes every 1.5 s while the tab is visible.
+  const simForm = document.querySelector("form[data-simulator]");
+  const simThread = document.getElementById("sim-thread");
+  if (simForm && simThread) {
+    const render = (messages) => {
+      const atBottom = simThread.scrollHeight - simThread.scrollTop - simThread.clientHeight < 40;
+      simThread.replaceChildren(...(messages.length ? messages.map((m) => {
+        const li = document.createElement("li");
+        li.className = `bubble bubble-${m.side}`;
+        li.dataset.id = m.id;
+        const body = document.createElement("p");
+        body.className = "bubble-body";
+        body.textContent = m.body;
+        const meta = document.createElement("span");
+        meta.className = "bubble-meta";
+        meta.textContent = [m.time, m.author, m.status].filter(Boolean).join(" · ");
+        li.append(body, meta);
+        return li;
+      }) : [Object.assign(document.createElement("li"), { className: "sim-empty", textContent: "No texts yet. Say hello to the business." })]));
+      if (atBottom) simThread.scrollTop = simThread.scrollHeight;
+    };
+    const refresh = async () => {
+      try {
+        const response = await fetch(simThread.dataset.threadUrl, { headers: { Accept: "application/json" } });
+        if (response.ok) render((await response.json()).messages);
+      } catch { /* offline for a moment: the next tick retries */ }
+    };
+    simThread.scrollTop = simThread.scrollHeight;
+    setInterval(() => { if (!document.hidden) refresh(); }, 1500);
+    const box = simForm.querySelector("textarea");
+    box?.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); simForm.requestSubmit(); }
+    });
+    simForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      if (!box.value.trim()) return;
+      const data = new URLSearchParams(new FormData(simForm));
+      box.value = "";
+      const response = await fetch(simForm.action, { method: "POST", body: data, headers: { Accept: "application/json" } });
+      if (!response.ok) { box.value = data.get("body"); alert("The text could not be sent. Reload the page and try again."); }
+      await refresh();
+      simThread.scrollTop = simThread.scrollHeight;
+    });
+  }
 })();

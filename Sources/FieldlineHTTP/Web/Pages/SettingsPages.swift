@@ -19,6 +19,57 @@ struct SettingsPages {
         var users: [UserRow]
         var roles: [RoleChoice]
         var technicians: [JobPages.Choice]
+        var autoreplyEnabled: Bool
+        var autoreplyText: String
+        var numbers: [NumberRow]
+        var hasNumbers: Bool
+        var canStoreCredentials: Bool
+        var inboundWebhookURL: String
+        var statusWebhookURL: String
+        var hasConsoleNumber: Bool
+        var blocked: [BlockedRow]
+        var hasBlocked: Bool
+    }
+
+    struct NumberRow {
+        var id: String
+        var display: String
+        var e164: String
+        var label: String
+        var providerLabel: String
+        var isTwilio: Bool
+        var chat: Bool
+        var mms: Bool
+        var marketing: Bool
+        var isDefault: Bool
+        var rate: String
+        var providerAccountID: String
+        var messagingServiceID: String
+        var hasCredentials: Bool
+
+        init(_ number: SenderNumber) {
+            id = number.id.rawValue
+            display = number.number.displayed
+            e164 = number.number.e164
+            label = number.label
+            providerLabel = number.provider == .twilio ? "Twilio" : "Demo phone (console)"
+            isTwilio = number.provider == .twilio
+            chat = number.chat
+            mms = number.mms
+            marketing = number.marketing
+            isDefault = number.isDefault
+            rate = number.ratePerSecond.formatted(.number.precision(.fractionLength(0...2)))
+            providerAccountID = number.providerAccountID ?? ""
+            messagingServiceID = number.messagingServiceID ?? ""
+            hasCredentials = number.hasCredentials
+        }
+    }
+
+    struct BlockedRow {
+        var phone: String
+        var display: String
+        var blockedBy: String
+        var blockedAt: String
     }
 
     struct Day {
@@ -37,6 +88,9 @@ struct SettingsPages {
         var active: Bool
         var isSelf: Bool
         var roles: [JobPages.Choice]
+        var chatAccessApplies: Bool
+        var chatAccess: [JobPages.Choice]
+        var chatAccessLabel: String
     }
 
     struct RoleChoice {
@@ -56,6 +110,9 @@ struct SettingsPages {
             let account = try await app.accounts.find(actor.accountID)
             let users = try await app.accounts.users(by: actor)
             let technicians = try await app.technicians.all(by: actor, includeInactive: false)
+            let numbers = try await app.senderNumbers.all(by: actor)
+            let blocked = try await app.inbox.blockedNumbers(by: actor)
+            let time = TimeText(timeZoneIdentifier: account.timeZone)
             let model = Model(
                 shell: try renderer.shell(context, request: request, active: "settings"), name: account.name,
                 timeZone: account.timeZone,
@@ -75,10 +132,30 @@ struct SettingsPages {
                         active: user.active, isSelf: user.id == actor.userID,
                         roles: Role.allCases.filter { $0 != .technician || user.technicianID != nil }.map {
                             JobPages.Choice(id: $0.rawValue, label: $0.label, selected: $0 == user.role)
-                        })
+                        },
+                        chatAccessApplies: ChatAccess.appliesTo(user.role),
+                        chatAccess: [
+                            JobPages.Choice(id: "role", label: "As the role allows", selected: user.chatAccess == nil)
+                        ]
+                            + ChatAccess.allCases.map {
+                                JobPages.Choice(id: $0.rawValue, label: $0.label, selected: user.chatAccess == $0)
+                            },
+                        chatAccessLabel: user.role == .technician
+                            ? "Chats: set per technician" : Self.chatAccessLabel(Actor(user: user)))
                 },
                 roles: Role.allCases.map { RoleChoice(value: $0.rawValue, label: $0.label) },
-                technicians: technicians.map { JobPages.Choice(id: $0.id.rawValue, label: $0.name, selected: false) })
+                technicians: technicians.map { JobPages.Choice(id: $0.id.rawValue, label: $0.name, selected: false) },
+                autoreplyEnabled: account.autoreply.enabled, autoreplyText: account.autoreply.text,
+                numbers: numbers.map(NumberRow.init), hasNumbers: !numbers.isEmpty,
+                canStoreCredentials: app.secrets != nil,
+                inboundWebhookURL: app.publicURL + TwilioWebhooks.inboundPath,
+                statusWebhookURL: app.publicURL + TwilioWebhooks.statusPath,
+                hasConsoleNumber: numbers.contains { $0.provider == .console },
+                blocked: blocked.map {
+                    BlockedRow(
+                        phone: $0.phone.e164, display: $0.phone.displayed, blockedBy: $0.blockedBy,
+                        blockedAt: time.dateTime($0.blockedAt))
+                }, hasBlocked: !blocked.isEmpty)
             return try renderer.page("settings", model, request: request)
         }
 
@@ -99,15 +176,48 @@ struct SettingsPages {
             _ = try await app.accounts.update(
                 .init(
                     name: form["name"], timeZone: form["timeZone"],
-                    businessHours: BusinessHours(days: days, holidays: holidays)), by: try context.actor())
+                    businessHours: BusinessHours(days: days, holidays: holidays),
+                    autoreplyEnabled: form.checked("autoreplyEnabled"), autoreplyText: form["autoreplyText"]),
+                by: try context.actor())
             return renderer.redirect(to: "/settings", flash: Flash(.success, "Settings saved."))
+        }
+
+        router.post("/settings/numbers") { request, context in
+            let form = try await verifiedForm(request, context)
+            let number = try await app.senderNumbers.add(Self.numberInput(form, adding: true), by: try context.actor())
+            return renderer.redirect(
+                to: "/settings#numbers", flash: Flash(.success, "\(number.number.displayed) is ready to text."))
+        }
+
+        router.post("/settings/numbers/:id") { request, context in
+            let form = try await verifiedForm(request, context)
+            let id = try context.parameters.id("id", as: SenderNumberID.self)
+            let number = try await app.senderNumbers.update(
+                id, Self.numberInput(form, adding: false), by: try context.actor())
+            return renderer.redirect(to: "/settings#numbers", flash: Flash(.success, "\(number.label) saved."))
+        }
+
+        router.post("/settings/numbers/:id/remove") { request, context in
+            _ = try await verifiedForm(request, context)
+            let id = try context.parameters.id("id", as: SenderNumberID.self)
+            try await app.senderNumbers.remove(id, by: try context.actor())
+            return renderer.redirect(to: "/settings#numbers", flash: Flash(.success, "The number was removed."))
+        }
+
+        router.post("/settings/blocked/:phone/unblock") { request, context in
+            _ = try await verifiedForm(request, context)
+            guard let phone = context.parameters.get("phone") else { throw HTTPError(.notFound) }
+            try await app.inbox.unblock(phone, by: try context.actor())
+            return renderer.redirect(
+                to: "/settings#blocked", flash: Flash(.success, "Texts from that number reach the inbox again."))
         }
 
         router.post("/settings/users/:id") { request, context in
             let form = try await verifiedForm(request, context)
             let id = try context.parameters.id("id", as: UserID.self)
             let user = try await app.accounts.updateUser(
-                id, .init(role: form["role"], active: form.checked("active")), by: try context.actor())
+                id, .init(role: form["role"], active: form.checked("active"), chatAccess: form["chatAccess"]),
+                by: try context.actor())
             return renderer.redirect(
                 to: "/settings",
                 flash: Flash(.success, user.active ? "\(user.name) saved." : "\(user.name) can no longer sign in."))
@@ -124,6 +234,26 @@ struct SettingsPages {
                 in: actor.accountID, by: actor)
             return renderer.redirect(to: "/settings", flash: Flash(.success, "\(user.name) can sign in now."))
         }
+    }
+
+    /// The number form: checkboxes absent from the post are off; empty credential fields keep
+    /// what is stored.
+    static func numberInput(_ form: FormData, adding: Bool) throws -> SenderNumbers.Input {
+        func text(_ name: String) -> String? {
+            guard let value = form[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+            return value
+        }
+        return SenderNumbers.Input(
+            number: adding ? form["number"] : nil, label: form["label"], provider: adding ? form["provider"] : nil,
+            chat: form.checked("chat"), mms: form.checked("mms"), marketing: form.checked("marketing"),
+            isDefault: form.checked("isDefault") ? true : nil, ratePerSecond: try form.double("ratePerSecond"),
+            providerAccountID: text("providerAccountId"), messagingServiceID: form["messagingServiceId"],
+            authToken: text("authToken"))
+    }
+
+    static func chatAccessLabel(_ actor: Actor) -> String {
+        actor.can(.fullCustomerChats)
+            ? "Chats: full access" : actor.can(.viewCustomerChats) ? "Chats: view only" : "Chats: no access"
     }
 
     static func clock(_ minutes: Int) -> String {

@@ -1,0 +1,134 @@
+import Fieldline
+import FieldlineCore
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// Demo mode's phone simulator: play a customer texting the inbox, in one tab, while the inbox is
+/// open in another.
+struct SimulatorPage {
+    let app: Fieldline
+    let renderer: WebRenderer
+
+    struct Model {
+        var shell: Shell
+        var numbers: [JobPages.Choice]
+        var hasNumbers: Bool
+        var contacts: [Contact]
+        var phone: String
+        var phoneDisplay: String
+        var numberID: String
+        var numberDisplay: String
+        var numberLine: String
+        var messages: [Bubble]
+        var hasMessages: Bool
+    }
+
+    struct Contact {
+        var phone: String
+        var label: String
+        var selected: Bool
+    }
+
+    struct Bubble: Encodable {
+        var id: String
+        /// From the phone's point of view: `sent` by this phone, or `received` from the business.
+        var side: String
+        var body: String
+        var time: String
+        var status: String
+        var author: String
+    }
+
+    struct ThreadJSON: Encodable {
+        var messages: [Bubble]
+    }
+
+    func register(on router: RouterGroup<AppRequestContext>) {
+        router.get("/simulator") { request, context in
+            let actor = try context.actor()
+            let numbers = try await app.simulator.numbers(by: actor)
+            let account = try await app.accounts.find(actor.accountID)
+            let customers = try await app.customers.search(nil, paging: try Paging(limit: 200), by: actor)
+            let chosenNumber =
+                numbers.first { $0.id.rawValue == request.uri.queryParameters.get("number").map { String($0) } }
+                ?? numbers.first
+            let phoneParameter = request.uri.queryParameters.get("phone").map { String($0) }
+            // By default, the customer who texted most recently, so the demo opens mid-conversation.
+            let recent = try await app.inbox.list(status: .open, paging: try Paging(limit: 20), by: actor)
+                .first { $0.customerID != nil }?.conversation.phone
+            let phone =
+                phoneParameter.flatMap { try? PhoneNumber.parse($0) } ?? recent
+                ?? customers.first { !$0.phones.isEmpty }?.phones.first?.number
+            var bubbles: [Bubble] = []
+            if let chosenNumber, let phone {
+                bubbles = try await app.simulator.thread(with: phone.e164, on: chosenNumber.id, by: actor).map {
+                    Self.bubble($0, zone: account.timeZone)
+                }
+            }
+            var contacts = customers.flatMap { summary in
+                summary.phones.map {
+                    Contact(
+                        phone: $0.number.e164, label: "\(summary.customer.name) · \($0.number.displayed)",
+                        selected: $0.number == phone)
+                }
+            }
+            if let phone, !contacts.contains(where: \.selected) {
+                contacts.insert(
+                    Contact(phone: phone.e164, label: "\(phone.displayed) (not a customer)", selected: true), at: 0)
+            }
+            let model = Model(
+                shell: try renderer.shell(context, request: request, active: "inbox"),
+                numbers: numbers.map {
+                    JobPages.Choice(
+                        id: $0.id.rawValue, label: "\($0.label) · \($0.number.displayed)",
+                        selected: $0.id == chosenNumber?.id)
+                }, hasNumbers: !numbers.isEmpty, contacts: contacts, phone: phone?.e164 ?? "",
+                phoneDisplay: phone?.displayed ?? "", numberID: chosenNumber?.id.rawValue ?? "",
+                numberDisplay: account.name, numberLine: chosenNumber?.number.displayed ?? "",
+                messages: bubbles, hasMessages: !bubbles.isEmpty)
+            return try renderer.page("simulator", model, request: request)
+        }
+
+        router.get("/simulator/thread") { request, context in
+            let actor = try context.actor()
+            let account = try await app.accounts.find(actor.accountID)
+            let number = try context.parameters.queryID(request, "number", as: SenderNumberID.self)
+            let messages = try await app.simulator.thread(
+                with: request.uri.queryParameters.get("phone").map { String($0) }, on: number, by: actor)
+            return try APIResponse.json(ThreadJSON(messages: messages.map { Self.bubble($0, zone: account.timeZone) }))
+        }
+
+        router.post("/simulator/messages") { request, context in
+            let form = try await verifiedForm(request, context)
+            let number = SenderNumberID(form["number"] ?? "")
+            _ = try await app.simulator.text(
+                from: form["phone"], to: number, body: form["body"], by: try context.actor())
+            if request.headers[.accept]?.contains("application/json") == true { return Response(status: .noContent) }
+            let phone = (try? PhoneNumber.parse(form["phone"] ?? ""))?.e164 ?? ""
+            return renderer.redirect(
+                to:
+                    "/simulator?number=\(number.rawValue)&phone=\(phone.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
+            )
+        }
+    }
+
+    static func bubble(_ message: Message, zone: String) -> Bubble {
+        Bubble(
+            id: message.id.rawValue, side: message.direction == .inbound ? "sent" : "received", body: message.body,
+            time: TimeText(timeZoneIdentifier: zone).time(message.createdAt),
+            status: message.direction == .inbound ? "" : message.status.label,
+            author: message.direction == .inbound ? "" : message.author.name)
+    }
+}
+
+extension Parameters {
+    /// An id given as a query parameter, checked like a path id.
+    func queryID<Entity>(_ request: Request, _ name: String, as _: Identifier<Entity>.Type) throws -> Identifier<Entity>
+    {
+        guard let raw = request.uri.queryParameters.get(name), !raw.isEmpty, raw.count <= 64 else {
+            throw HTTPFailure(status: .badRequest, code: "invalid_id", message: "The \(name) parameter is missing.")
+        }
+        return Identifier(String(raw))
+    }
+}
