@@ -97,6 +97,52 @@ struct ChatRulesTests {
         }
     }
 
+    @Test("The hand-off window never lets more than the rate through in any window, however late the wake-ups")
+    func sendWindow() {
+        for rate in [0.5, 1.0, 3.5, 100.0] {
+            var generator = SeededGenerator(seed: UInt64(rate * 13))
+            var window = SendWindow(ratePerSecond: rate)
+            var slot = Date(timeIntervalSince1970: 0)
+            var clock = slot
+            var handed: [Date] = []
+            for _ in 0..<600 {
+                // The worker wakes for the slot, up to half an interval late (or early for the window).
+                clock = max(clock, slot).addingTimeInterval(Double.random(in: 0...(0.5 / rate), using: &generator))
+                let allowed = window.earliest(at: clock)
+                clock = max(clock, allowed)
+                window.record(clock)
+                handed.append(clock)
+                slot = slot.addingTimeInterval(1 / rate)
+            }
+            for (index, start) in handed.enumerated() {
+                let inside = handed[index...].prefix { $0.timeIntervalSince(start) < window.window - 1e-6 }.count
+                #expect(inside <= window.capacity, "rate \(rate): \(inside) in one window")
+            }
+            let achieved = Double(handed.count - 1) / ((handed.last ?? start(handed)).timeIntervalSince(handed[0]))
+            #expect(achieved >= rate * 0.95, "rate \(rate) achieved \(achieved)")
+        }
+    }
+
+    func start(_ dates: [Date]) -> Date { dates.first ?? Date(timeIntervalSince1970: 0) }
+
+    @Test("Claiming ahead takes the slots up to the horizon on the number's grid")
+    func slotsAhead() {
+        let now = Date(timeIntervalSince1970: 100)
+        let onGrid = SendPacing.slots(
+            nextSlot: now.addingTimeInterval(0.005), now: now, ratePerSecond: 100,
+            horizon: now.addingTimeInterval(0.5), limit: 200)
+        #expect(onGrid.count == 50)
+        #expect(onGrid.first == now.addingTimeInterval(0.005))
+        let idle = SendPacing.slots(
+            nextSlot: now.addingTimeInterval(-60), now: now, ratePerSecond: 1, horizon: now.addingTimeInterval(0.5),
+            limit: 200)
+        #expect(idle == [now])
+        let later = SendPacing.slots(
+            nextSlot: now.addingTimeInterval(2), now: now, ratePerSecond: 1, horizon: now.addingTimeInterval(0.5),
+            limit: 200)
+        #expect(later.isEmpty)
+    }
+
     @Test("An idle number restarts its grid instead of bursting through missed slots")
     func idleNumber() {
         let long = Date(timeIntervalSince1970: 0)

@@ -42,6 +42,42 @@ struct StoreTests {
         }
     }
 
+    @Test(
+        "Concurrent writes commit together; one that throws fails alone and leaves nothing behind",
+        arguments: TestEngine.available)
+    func concurrentWritesWithAFailure(engine: TestEngine) async throws {
+        try await engine.withDatabase { database in
+            let app = Fieldline.forTesting(database: database)
+            let account = try await app.accounts.create(.init(name: "Batch", timeZone: "UTC"))
+            struct Boom: Error {}
+            let outcomes = await withTaskGroup(of: (Int, Bool).self) { group in
+                for index in 0..<40 {
+                    group.addTask {
+                        do {
+                            try await database.write { sql in
+                                try await CustomerStore(sql).insert(
+                                    Customer(
+                                        id: .generate(), accountID: account.id, name: "Customer \(index)", notes: nil,
+                                        createdAt: Date(), updatedAt: Date()))
+                                if index % 7 == 3 { throw Boom() }
+                            }
+                            return (index, true)
+                        } catch {
+                            return (index, false)
+                        }
+                    }
+                }
+                return await group.reduce(into: [Int: Bool]()) { $0[$1.0] = $1.1 }
+            }
+            #expect(outcomes.count == 40)
+            #expect(outcomes.filter { !$0.value }.keys.sorted() == (0..<40).filter { $0 % 7 == 3 })
+            let names = try await database.read { sql in
+                try await CustomerStore(sql).search("", in: account.id, limit: 200, offset: 0).map(\.name)
+            }
+            #expect(Set(names) == Set((0..<40).filter { $0 % 7 != 3 }.map { "Customer \($0)" }))
+        }
+    }
+
     @Test("A write that throws leaves nothing behind", arguments: TestEngine.available)
     func rollback(engine: TestEngine) async throws {
         try await engine.withDatabase { database in

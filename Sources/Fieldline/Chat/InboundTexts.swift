@@ -54,47 +54,58 @@ public struct InboundTexts: Sendable {
     public static let maximumBodyLength = 1600
 
     public func receive(_ text: InboundText) async throws -> InboundOutcome {
-        try await app.transaction { sql, effects in try await receive(text, in: sql, effects: effects) }
+        // Two texts from a new number arriving at once (PostgreSQL runs them side by side) race to
+        // open its conversation; the loser runs again and finds the winner's thread. A text is
+        // never refused for it: Twilio does not retry a 4xx, so the text would be lost.
+        var attempt = 1
+        while true {
+            do {
+                return try await app.transaction { sql, effects in try await receive(text, in: sql, effects: effects) }
+            } catch FieldlineError.conflict(let code, _) where code == ConversationStore.raceCode && attempt < 5 {
+                attempt += 1
+            }
+        }
     }
 
     func receive(_ text: InboundText, in sql: any SQLDatabase, effects: AfterCommit) async throws -> InboundOutcome {
-        let messages = MessageStore(sql)
-        if try await messages.exists(providerMessageID: text.providerMessageID) { return .duplicate }
         let accountID = text.to.accountID
+        // Everything the steps below ask about the number, read in one query.
+        let facts = try await InboundStore(sql).facts(
+            providerMessageID: text.providerMessageID, phone: text.from, in: accountID)
+        if facts.duplicate { return .duplicate }
+        let messages = MessageStore(sql)
         let now = app.clock.now()
         let body = String(text.body.prefix(Self.maximumBodyLength))
         let conversations = ConversationStore(sql)
 
-        if try await conversations.isBlocked(text.from, in: accountID) {
+        if facts.blocked {
             let message = inboundMessage(
                 text, body: body, disposition: .blocked, conversation: nil, jobID: nil,
                 author: MessageAuthor(kind: .contact, id: nil, name: text.from.displayed), now: now)
             guard try await messages.insert(message) else { return .duplicate }
             // Blocking hides a number's texts; it does not make its STOP meaningless.
             if Keyword.classify(body) == .optOut {
-                try await applyKeyword(.optOut, text: text, message: message, reply: false, sql: sql, effects: effects)
+                try await applyKeyword(
+                    .optOut, consent: facts.consent, company: facts.companyName, text: text, message: message,
+                    reply: false, sql: sql, effects: effects)
             }
             return .blocked(message.id)
         }
 
-        if let employee = try await TechnicianStore(sql).employee(withPhone: text.from, in: accountID) {
+        if let employee = facts.employee {
             let message = inboundMessage(
-                text, body: body, disposition: .dispatchBoard, conversation: nil, jobID: nil, author: employee, now: now
-            )
+                text, body: body, disposition: .dispatchBoard, conversation: nil, jobID: nil, author: employee, now: now)
             guard try await messages.insert(message) else { return .duplicate }
             try await storeMedia(of: text, message: message, sql: sql)
             effects.publish(.dispatchBoardMessage(message.id), to: accountID)
             return .dispatchBoard(message.id)
         }
 
-        let consent = try await ConsentStore(sql).consent(of: text.from, in: accountID)
-        let keyword = Keyword.classify(body, doubleOptInPending: consent.doubleOptInPending(at: now))
+        let keyword = Keyword.classify(body, doubleOptInPending: facts.consent.doubleOptInPending(at: now))
 
-        let contact = try await CustomerStore(sql).phone(number: text.from, in: accountID)
-        let customer = try await contact.asyncMap { try await CustomerStore(sql).find($0.customerID, in: accountID) }
         var conversation: Conversation
         let isNew: Bool
-        if let existing = try await conversations.find(phone: text.from, in: accountID) {
+        if let existing = facts.conversation {
             conversation = existing
             isNew = false
             if conversation.status == .closed {
@@ -108,10 +119,10 @@ public struct InboundTexts: Sendable {
                 status: .open, unread: true, awaitingReply: true, lastMessageAt: now, lastMessagePreview: "",
                 lastMessageDirection: .inbound, autoreplyPeriod: nil, createdAt: now, closedAt: nil)
         }
-        if conversation.jobID == nil || isNew, let customer {
-            conversation.jobID =
-                try await JobStore(sql).upcomingJobs(ofCustomer: customer.id, after: now, in: accountID, limit: 1)
-                .first?.id ?? conversation.jobID
+        if conversation.jobID == nil, let customerID = facts.contact?.customerID {
+            conversation.jobID = try await JobStore(sql).upcomingJobs(
+                ofCustomer: customerID, after: now, in: accountID, limit: 1
+            ).first?.id
         }
         conversation.unread = true
         conversation.awaitingReply = true
@@ -126,7 +137,7 @@ public struct InboundTexts: Sendable {
             try await conversations.update(conversation)
         }
         let author = MessageAuthor(
-            kind: .contact, id: customer?.id.rawValue, name: customer?.name ?? text.from.displayed)
+            kind: .contact, id: facts.contact?.customerID.rawValue, name: facts.customerName ?? text.from.displayed)
         let message = inboundMessage(
             text, body: body, disposition: .inbox, conversation: conversation.id, jobID: conversation.jobID,
             author: author, now: now)
@@ -137,9 +148,12 @@ public struct InboundTexts: Sendable {
         effects.publish(.unreadChanged, to: accountID)
 
         if let keyword {
-            try await applyKeyword(keyword, text: text, message: message, reply: true, sql: sql, effects: effects)
-        } else {
-            try await autorespond(to: conversation, text: text, now: now, sql: sql, effects: effects)
+            try await applyKeyword(
+                keyword, consent: facts.consent, company: facts.companyName, text: text, message: message,
+                reply: true, sql: sql, effects: effects)
+        } else if let afterHours = facts.afterHours {
+            try await autorespond(
+                to: conversation, afterHours: afterHours, text: text, now: now, sql: sql, effects: effects)
         }
         return .inbox(message.id, conversation.id, keyword: keyword)
     }
@@ -173,12 +187,11 @@ public struct InboundTexts: Sendable {
 
     /// CH13: the consent change a keyword makes, and its one automatic answer.
     private func applyKeyword(
-        _ keyword: Keyword, text: InboundText, message: Message, reply: Bool, sql: any SQLDatabase,
-        effects: AfterCommit
+        _ keyword: Keyword, consent current: SMSConsent, company: String, text: InboundText, message: Message,
+        reply: Bool, sql: any SQLDatabase, effects: AfterCommit
     ) async throws {
         let accountID = text.to.accountID
         let scope = text.to.keywordScope
-        let current = try await ConsentStore(sql).consent(of: text.from, in: accountID)
         var outcome = ConsentRules.apply(keyword, scope: scope, to: current, at: app.clock.now())
         if !reply { outcome.consent.confirmationOwed = false }
         if outcome.consent != current {
@@ -188,9 +201,8 @@ public struct InboundTexts: Sendable {
                 accountID: accountID, in: sql)
         }
         guard reply, let automation = outcome.reply,
-            let account = try await AccountStore(sql).find(accountID),
             let body = ComplianceReplies.text(
-                for: automation, scope: scope, company: account.name, contactNumber: text.to.number)
+                for: automation, scope: scope, company: company, contactNumber: text.to.number)
         else { return }
         try await sendAutomatic(
             OutboundText(
@@ -201,15 +213,15 @@ public struct InboundTexts: Sendable {
 
     /// CH17: outside business hours, one automatic answer per conversation per closed period.
     private func autorespond(
-        to conversation: Conversation, text: InboundText, now: Date, sql: any SQLDatabase, effects: AfterCommit
+        to conversation: Conversation, afterHours: InboundStore.AfterHours, text: InboundText, now: Date,
+        sql: any SQLDatabase, effects: AfterCommit
     ) async throws {
-        guard let account = try await AccountStore(sql).find(text.to.accountID), account.autoreply.enabled,
-            let period = account.businessHours.closedPeriod(containing: now, calendar: account.calendar),
+        guard let period = afterHours.businessHours.closedPeriod(containing: now, calendar: afterHours.calendar),
             conversation.autoreplyPeriod != period
         else { return }
         let sent = try await sendAutomatic(
             OutboundText(
-                accountID: account.id, to: text.from, body: account.autoreply.text, purpose: .conversational,
+                accountID: text.to.accountID, to: text.from, body: afterHours.text, purpose: .conversational,
                 author: .automated(.autoresponder), sender: text.to.id, thread: .joinIfExists),
             sql: sql, effects: effects)
         if sent { try await ConversationStore(sql).setAutoreplyPeriod(period, of: conversation.id) }

@@ -11,6 +11,11 @@ import Synchronization
 /// numbers, retrying passing failures with backoff, and never handing one row to the provider
 /// twice. A row whose send may or may not have reached the provider (a crash, a timeout) is
 /// reconciled with the provider's own list of sent texts before anything is retried.
+///
+/// Pacing has two gates. Claiming takes a number's texts with their slots on the number's grid
+/// (`next_send_at`, shared by every worker on the database), up to half a second ahead. Handing
+/// off waits for each slot, and `SendWindow` keeps a number within its rate over any window even
+/// when the worker wakes late, so the provider never sees more than the rate.
 public final class OutboxWorker: Service, Sendable {
     let app: Fieldline
     public let workerID: String
@@ -52,11 +57,23 @@ public final class OutboxWorker: Service, Sendable {
         }
     }
 
+    /// A claimed text waiting for its moment.
+    struct Scheduled: Sendable {
+        var job: Job
+        var at: Date
+    }
+
+    /// How far ahead texts are claimed; also how long a high-rate number's batch lasts.
+    static let lookahead: TimeInterval = 0.5
+
     private func loop() async {
         await withTaskGroup(of: Void.self) { group in
-            // The earliest due row per sender, as last read, and each sender's next pacing slot.
+            // The earliest due row per sender, as last read; each sender's next claimable slot;
+            // texts claimed but not yet handed off; and each sender's hand-off window.
             var pending: [SenderNumberID: Date] = [:]
             var slots: [SenderNumberID: Date] = [:]
+            var waiting: [Scheduled] = []
+            var windows: [SenderNumberID: SendWindow] = [:]
             var lastRefresh = Date.distantPast
             var lastHeartbeat = Date.distantPast
             var lastReconcile = Date.distantPast
@@ -86,31 +103,69 @@ public final class OutboxWorker: Service, Sendable {
                     func due(_ sender: SenderNumberID) -> Date {
                         max(pending[sender] ?? .distantFuture, slots[sender] ?? .distantPast)
                     }
-                    // Every sender whose time has come gets one claim per turn, earliest first.
+
+                    // Claim: every sender whose next slot is within the lookahead, and that has
+                    // less than a lookahead's worth waiting already.
+                    let horizon = app.clock.now().addingTimeInterval(Self.lookahead)
+                    var waitingBySender: [SenderNumberID: (count: Int, rate: Double)] = [:]
+                    for scheduled in waiting {
+                        waitingBySender[scheduled.job.sender.number.id, default: (0, scheduled.job.sender.number.ratePerSecond)]
+                            .count += 1
+                    }
                     for sender in pending.keys.sorted(by: { due($0) < due($1) }) {
-                        let current = app.clock.now()
-                        guard due(sender) <= current else { break }
-                        guard inFlight.load(ordering: .relaxed) < maximumConcurrentSends else { break }
-                        switch try await claim(from: sender, at: current, respectPacing: true) {
-                        case .claimed(let job, let next):
+                        guard due(sender) <= horizon else { break }
+                        guard waiting.count + inFlight.load(ordering: .relaxed) < maximumConcurrentSends * 4 else { break }
+                        // Claim again when less than half a batch is left, so the grid runs on.
+                        if let queued = waitingBySender[sender],
+                            Double(queued.count) >= max(1, queued.rate * Self.lookahead / 2)
+                        {
+                            continue
+                        }
+                        switch try await claimAhead(from: sender, at: app.clock.now()) {
+                        case .claimed(let scheduled, let next):
                             slots[sender] = next
-                            inFlight.add(1, ordering: .relaxed)
-                            group.addTask {
-                                await self.send(job)
-                                self.inFlight.subtract(1, ordering: .relaxed)
-                                self.app.outboxSignal.signal()
-                            }
+                            waiting.append(contentsOf: scheduled)
                         case .notUntil(let next):
                             slots[sender] = next
-                        case .skipped:
-                            break
                         case .empty:
                             pending.removeValue(forKey: sender)
                         }
                     }
+
+                    // Hand off: what is due, each sender within its window.
+                    waiting.sort { $0.at < $1.at }
+                    var index = 0
+                    while index < waiting.count, waiting[index].at <= app.clock.now(),
+                        inFlight.load(ordering: .relaxed) < maximumConcurrentSends
+                    {
+                        let current = app.clock.now()
+                        let sender = waiting[index].job.sender.number
+                        var window = windows[sender.id] ?? SendWindow(ratePerSecond: sender.ratePerSecond)
+                        let allowed = window.earliest(at: current)
+                        if allowed > current {
+                            waiting[index].at = allowed
+                            index += 1
+                            continue
+                        }
+                        window.record(current)
+                        windows[sender.id] = window
+                        let job = waiting.remove(at: index).job
+                        inFlight.add(1, ordering: .relaxed)
+                        group.addTask {
+                            await self.send(job)
+                            self.inFlight.subtract(1, ordering: .relaxed)
+                            self.app.outboxSignal.signal()
+                        }
+                    }
+                    if windows.count > 10_000 { windows.removeAll() }
+
                     let after = app.clock.now()
-                    let next = pending.keys.map(due).min() ?? after.addingTimeInterval(1)
-                    let wait = min(1, next.timeIntervalSince(after))
+                    let nextHandOff = waiting.map(\.at).min() ?? .distantFuture
+                    // Senders with texts still waiting are looked at again at their next hand-off.
+                    let busy = Set(waiting.map(\.job.sender.number.id))
+                    let nextClaim = (pending.keys.filter { !busy.contains($0) }.map(due).min() ?? .distantFuture)
+                        .addingTimeInterval(-Self.lookahead)
+                    let wait = min(1, min(nextHandOff, nextClaim).timeIntervalSince(after))
                     if wait > 0 || inFlight.load(ordering: .relaxed) >= maximumConcurrentSends {
                         await app.outboxSignal.wait(timeout: max(wait, 0.001))
                     }
@@ -119,6 +174,9 @@ public final class OutboxWorker: Service, Sendable {
                     await app.outboxSignal.wait(timeout: 1)
                 }
             }
+            // Stopping: texts claimed but never handed off go back to the queue for the next worker.
+            let unsent = waiting.map(\.job.entry.id)
+            try? await app.database.write { sql in try await OutboxStore(sql).unclaim(unsent) }
             await group.waitForAll()
         }
         try? await app.database.write { sql in try await OutboxStore(sql).removeWorker(self.workerID) }
@@ -196,6 +254,53 @@ public final class OutboxWorker: Service, Sendable {
             let next = SendPacing.slotAfter(nextSlot: slot.nextSendAt, now: now, ratePerSecond: slot.ratePerSecond)
             try await numbers.setNextSendAt(next, of: sender)
             return .claimed(Job(entry: entry, message: message, sender: stored), nextSlot: next)
+        }
+    }
+
+    enum Ahead: Sendable {
+        case claimed([Scheduled], nextSlot: Date)
+        case notUntil(Date)
+        case empty
+    }
+
+    /// Claims a sender's due texts for the slots of the next `lookahead` seconds (one at least),
+    /// and moves the sender's grid past them. Texts that may no longer go out are settled here and
+    /// take no slot.
+    func claimAhead(from sender: SenderNumberID, at now: Date) async throws -> Ahead {
+        try await app.transaction { sql, effects in
+            let numbers = SenderNumberStore(sql)
+            guard let slot = try await numbers.lockedSlot(of: sender) else { return .empty }
+            let interval = 1 / slot.ratePerSecond
+            let times = SendPacing.slots(
+                nextSlot: slot.nextSendAt, now: now, ratePerSecond: slot.ratePerSecond,
+                horizon: now.addingTimeInterval(Self.lookahead), limit: 200)
+            guard !times.isEmpty else { return .notUntil(slot.nextSendAt) }
+            let entries = try await OutboxStore(sql).claimBatch(
+                for: sender, limit: times.count, at: now, worker: workerID)
+            guard !entries.isEmpty else { return .empty }
+            guard let stored = try await numbers.find(sender, in: entries[0].accountID) else { return .empty }
+            var scheduled: [Scheduled] = []
+            for entry in entries {
+                guard let message = try await MessageStore(sql).find(entry.messageID, in: entry.accountID) else {
+                    try await OutboxStore(sql).remove(entry.id)
+                    continue
+                }
+                if let reason = try await refusal(of: message, sql: sql) {
+                    try await MessageStore(sql).advance(message.id, to: .canceled, errorMessage: reason, at: now)
+                    try await OutboxStore(sql).remove(entry.id)
+                    effects.publish(
+                        .messageStatusChanged(
+                            conversationID: message.conversationID, messageID: message.id, status: .canceled),
+                        to: message.accountID)
+                    continue
+                }
+                scheduled.append(
+                    Scheduled(job: Job(entry: entry, message: message, sender: stored), at: times[scheduled.count]))
+            }
+            guard let last = scheduled.last else { return .claimed([], nextSlot: slot.nextSendAt) }
+            let next = last.at.addingTimeInterval(interval)
+            try await numbers.setNextSendAt(next, of: sender)
+            return .claimed(scheduled, nextSlot: next)
         }
     }
 

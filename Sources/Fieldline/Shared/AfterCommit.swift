@@ -36,8 +36,11 @@ extension Fieldline {
     public func transaction<T: Sendable>(
         _ body: @Sendable (any SQLDatabase, AfterCommit) async throws -> T
     ) async throws -> T {
-        let effects = AfterCommit()
-        let result = try await database.write { sql in try await body(sql, effects) }
+        // The effects are collected per attempt: the database may run a body again (group commit).
+        let (result, effects) = try await database.write { sql in
+            let effects = AfterCommit()
+            return (try await body(sql, effects), effects)
+        }
         effects.run(self)
         return result
     }

@@ -7,6 +7,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import Synchronization
 
 /// Twilio's webhooks: inbound texts and delivery status callbacks. Each request is matched to the
 /// account number it concerns (by MessagingServiceSid, else AccountSid with our number), and its
@@ -14,6 +15,7 @@ import NIOCore
 /// the path. A forged or unsigned request answers 403 and stores nothing.
 struct TwilioWebhooks {
     let app: Fieldline
+    let numbers = WebhookNumberCache()
 
     static let inboundPath = "/webhooks/twilio/messages"
     static let statusPath = "/webhooks/twilio/status"
@@ -63,31 +65,43 @@ struct TwilioWebhooks {
             throw forbidden
         }
         let ourNumber = form.value(ourNumberField).flatMap { try? PhoneNumber.parse($0) }
-        let stored = try await app.database.read { sql -> SenderNumberStore.Stored? in
-            let numbers = SenderNumberStore(sql)
-            if let service = form.value("MessagingServiceSid"), !service.isEmpty,
-                let found = try await numbers.byMessagingService(service, to: ourNumber)
-            {
-                return found
+        let service = form.value("MessagingServiceSid").flatMap { $0.isEmpty ? nil : $0 }
+        let accountSid = form.value("AccountSid").flatMap { $0.isEmpty ? nil : $0 }
+        let key = WebhookNumberCache.Key(service: service, accountSid: accountSid, number: ourNumber?.e164)
+        let resolved: WebhookNumberCache.Entry?
+        if let cached = numbers.entry(for: key, at: app.clock.now()) {
+            resolved = cached
+        } else {
+            let stored = try await app.database.read { sql -> SenderNumberStore.Stored? in
+                let store = SenderNumberStore(sql)
+                if let service, let found = try await store.byMessagingService(service, to: ourNumber) {
+                    return found
+                }
+                if let accountSid, let ourNumber {
+                    return try await store.byProviderAccount(accountSid, number: ourNumber)
+                }
+                return nil
             }
-            if let accountSid = form.value("AccountSid"), !accountSid.isEmpty, let ourNumber {
-                return try await numbers.byProviderAccount(accountSid, number: ourNumber)
+            resolved = stored.flatMap { stored in
+                (try? app.senderNumbers.credentials(for: stored)).flatMap { credentials in
+                    credentials.map { WebhookNumberCache.Entry(number: stored.number, authToken: $0.authToken) }
+                }
             }
-            return nil
+            if let resolved { numbers.store(resolved, for: key, at: app.clock.now()) }
         }
-        guard let stored, let credentials = try? app.senderNumbers.credentials(for: stored) else {
+        guard let resolved else {
             logger.warning(
-                "Twilio webhook for \(form.value(ourNumberField) ?? "?") (AccountSid \(form.value("AccountSid") ?? "?")) matches no number with credentials."
+                "Twilio webhook for \(form.value(ourNumberField) ?? "?") (AccountSid \(accountSid ?? "?")) matches no number with credentials."
             )
             throw forbidden
         }
         let url = app.publicURL + request.uri.description
-        guard TwilioSignature.isValid(signature, url: url, parameters: form.pairs, authToken: credentials.authToken)
+        guard TwilioSignature.isValid(signature, url: url, parameters: form.pairs, authToken: resolved.authToken)
         else {
             logger.warning("Twilio webhook with a signature that does not match \(url).")
             throw forbidden
         }
-        return stored.number
+        return resolved.number
     }
 
     private func inboundText(_ form: SignedForm, sender: SenderNumber) throws -> InboundText {
@@ -149,5 +163,40 @@ struct SignedForm {
                 status: .contentTooLarge, code: "body_too_large", message: "The request body is larger than 1 MB.")
         }
         return SignedForm(pairs: FormEncoding.decode(String(buffer: buffer)))
+    }
+}
+
+/// Webhook lookups of the account number and its opened auth token, kept for a few seconds: a burst
+/// of texts to one number needs one lookup, and a changed token or removed number is seen within
+/// `lifetime` on every server process.
+final class WebhookNumberCache: Sendable {
+    struct Key: Hashable {
+        var service: String?
+        var accountSid: String?
+        var number: String?
+    }
+
+    struct Entry: Sendable {
+        var number: SenderNumber
+        var authToken: String
+    }
+
+    static let lifetime: TimeInterval = 10
+    static let capacity = 1000
+
+    private let entries = Mutex<[Key: (Entry, Date)]>([:])
+
+    func entry(for key: Key, at now: Date) -> Entry? {
+        entries.withLock { entries in
+            guard let (entry, stored) = entries[key], now.timeIntervalSince(stored) < Self.lifetime else { return nil }
+            return entry
+        }
+    }
+
+    func store(_ entry: Entry, for key: Key, at now: Date) {
+        entries.withLock { entries in
+            if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
+            entries[key] = (entry, now)
+        }
     }
 }

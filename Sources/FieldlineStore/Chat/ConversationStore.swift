@@ -60,26 +60,40 @@ public struct ConversationStore: Sendable {
         "closed_at",
     ]
 
+    /// The conflict code of two writers opening the same number's conversation at once.
+    public static let raceCode = "conversation_changed"
+
     public func insert(_ conversation: Conversation) async throws {
+        let row = Row(conversation)
+        let values: [any Encodable & Sendable] = [
+            row.id, row.accountId, row.phone, row.senderNumberId, row.jobId, row.status, row.unread, row.awaitingReply,
+            row.lastMessageAt, row.lastMessagePreview, row.lastMessageDirection, row.autoreplyPeriod, row.createdAt,
+            row.closedAt,
+        ]
         do {
-            try await sql.insert(into: "conversations").record(Row(conversation)).run()
+            try await sql.raw("\(unsafeRaw: Self.insertPrefix)\(binds: values))").run()
         } catch  where StoreErrors.isUniqueViolation(error) {
             throw FieldlineError.conflict(
-                code: "conversation_changed",
+                code: Self.raceCode,
                 message: "A conversation with \(conversation.phone.displayed) was just started; try again.")
         }
     }
 
+    /// Statement texts built once: every inbound text writes its conversation.
+    static let insertPrefix = "INSERT INTO conversations (\(columns.joined(separator: ", "))) VALUES ("
+
     public func update(_ conversation: Conversation) async throws {
         let row = Row(conversation)
-        try await sql.update("conversations")
-            .set("sender_number_id", to: row.senderNumberId).set("job_id", to: row.jobId)
-            .set("status", to: row.status).set("unread", to: row.unread).set("awaiting_reply", to: row.awaitingReply)
-            .set("last_message_at", to: row.lastMessageAt).set("last_message_preview", to: row.lastMessagePreview)
-            .set("last_message_direction", to: row.lastMessageDirection)
-            .set("autoreply_period", to: row.autoreplyPeriod).set("closed_at", to: row.closedAt)
-            .where("id", .equal, row.id).where("account_id", .equal, row.accountId)
-            .run()
+        try await sql.raw(
+            """
+            UPDATE conversations SET sender_number_id = \(bind: row.senderNumberId), job_id = \(bind: row.jobId),
+                status = \(bind: row.status), unread = \(bind: row.unread), awaiting_reply = \(bind: row.awaitingReply),
+                last_message_at = \(bind: row.lastMessageAt), last_message_preview = \(bind: row.lastMessagePreview),
+                last_message_direction = \(bind: row.lastMessageDirection),
+                autoreply_period = \(bind: row.autoreplyPeriod), closed_at = \(bind: row.closedAt)
+            WHERE id = \(bind: row.id) AND account_id = \(bind: row.accountId)
+            """
+        ).run()
     }
 
     public func setAutoreplyPeriod(_ period: String, of id: ConversationID) async throws {

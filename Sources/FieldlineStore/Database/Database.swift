@@ -16,7 +16,9 @@ public protocol Database: Sendable {
     func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
 
     /// Runs `body` in one transaction: committed if it returns, rolled back if it throws.
-    /// Errors thrown by `body` reach the caller unchanged.
+    /// Errors thrown by `body` reach the caller unchanged. On SQLite, concurrent writes share a
+    /// commit, and a body may run a second time (alone) when another in its batch failed: a body
+    /// does database work only, and returns whatever must happen after the commit.
     func write<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
 
     /// Closes every connection. Call once, at shutdown.

@@ -8,21 +8,27 @@ import Synchronization
 
 /// The embedded default: one file in WAL mode. One writer connection runs transactions one at a
 /// time (a shared connection would let one request's statements land inside another's
-/// transaction); a few reader connections serve queries concurrently with it.
+/// transaction), committing those that queue up together (`GroupCommitWriter`); a few reader
+/// connections serve queries concurrently with it.
 final class SQLiteDatabase: Database {
     let engine = DatabaseEngine.sqlite
     private let writer: SQLiteConnection
     private let readers: [SQLiteConnection]
     private let nextReader = Atomic<Int>(0)
-    private let writeLock = AsyncLock()
-    private let threadPool: NIOThreadPool
+    private let groupCommit: GroupCommitWriter
+    private let threadPools: [NIOThreadPool]
     private let logger: Logger
 
-    private init(writer: SQLiteConnection, readers: [SQLiteConnection], threadPool: NIOThreadPool, logger: Logger) {
+    private init(
+        writer: SQLiteConnection, writerPool: NIOThreadPool, readers: [SQLiteConnection], readerPool: NIOThreadPool,
+        logger: Logger
+    ) {
         self.writer = writer
         self.readers = readers
-        self.threadPool = threadPool
+        self.threadPools = [writerPool, readerPool]
         self.logger = logger
+        self.groupCommit = GroupCommitWriter(
+            connection: writer.sql(queryLogLevel: .trace), executor: ThreadPoolExecutor(pool: writerPool))
     }
 
     static func open(path: String, logger: Logger, readerCount: Int = 4) async throws -> SQLiteDatabase {
@@ -30,12 +36,15 @@ final class SQLiteDatabase: Database {
         if !FileManager.default.fileExists(atPath: directory) {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
-        // SQLite calls block, so they run on threads of their own: one per connection, and not
-        // NIO's shared pool, where a slow bcrypt would hold up queries.
-        let threadPool = NIOThreadPool(numberOfThreads: readerCount + 1)
+        // SQLite calls block, so they run on threads of their own, not NIO's shared pool where a
+        // slow bcrypt would hold up queries: the writer on a thread of its own (its transactions
+        // run there too, see ThreadPoolExecutor), the readers on a pool of theirs.
+        let writerPool = NIOThreadPool(numberOfThreads: 1)
+        writerPool.start()
+        let threadPool = NIOThreadPool(numberOfThreads: readerCount)
         threadPool.start()
         let writer = try await SQLiteConnection.open(
-            storage: .file(path: path), threadPool: threadPool, logger: logger,
+            storage: .file(path: path), threadPool: writerPool, logger: logger,
             on: MultiThreadedEventLoopGroup.singleton.any())
         for pragma in [
             "PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=10000",
@@ -52,7 +61,8 @@ final class SQLiteDatabase: Database {
             _ = try await reader.query("PRAGMA foreign_keys=ON")
             readers.append(reader)
         }
-        return SQLiteDatabase(writer: writer, readers: readers, threadPool: threadPool, logger: logger)
+        return SQLiteDatabase(
+            writer: writer, writerPool: writerPool, readers: readers, readerPool: threadPool, logger: logger)
     }
 
     func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
@@ -62,22 +72,11 @@ final class SQLiteDatabase: Database {
     }
 
     func write<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        let writer = self.writer
-        return try await writeLock.withLock {
-            let sql = writer.sql(queryLogLevel: .trace)
-            try await sql.raw("BEGIN IMMEDIATE").run()
-            do {
-                let result = try await body(sql)
-                try await sql.raw("COMMIT").run()
-                return result
-            } catch {
-                try? await sql.raw("ROLLBACK").run()
-                throw error
-            }
-        }
+        try await groupCommit.write(body)
     }
 
     func close() async {
+        await groupCommit.close()
         for connection in readers + [writer] {
             do {
                 try await connection.close()
@@ -85,10 +84,12 @@ final class SQLiteDatabase: Database {
                 logger.warning("Closing an SQLite connection failed: \(error)")
             }
         }
-        do {
-            try await threadPool.shutdownGracefully()
-        } catch {
-            logger.warning("Stopping the SQLite thread pool failed: \(error)")
+        for pool in threadPools {
+            do {
+                try await pool.shutdownGracefully()
+            } catch {
+                logger.warning("Stopping an SQLite thread pool failed: \(error)")
+            }
         }
     }
 }

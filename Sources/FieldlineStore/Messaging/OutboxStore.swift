@@ -128,6 +128,39 @@ public struct OutboxStore: Sendable {
             .all().map { MessageID(try $0.decode(column: "message_id", as: String.self)) }
     }
 
+    /// Up to `limit` of a sender's due texts, oldest first, claimed for `worker` at once.
+    public func claimBatch(for sender: SenderNumberID, limit: Int, at instant: Date, worker: String) async throws
+        -> [Entry]
+    {
+        let query = sql.select().columns(Self.columns).from("outbox")
+            .where("sender_number_id", .equal, sender.rawValue).where("state", .equal, State.pending.rawValue)
+            .where("not_before", .lessThanOrEqual, instant)
+            .orderBy("not_before").orderBy("id").limit(limit)
+        if isPostgres { query.lockingClause(SQLRaw("FOR UPDATE SKIP LOCKED")) }
+        var entries = try await query.all().map { try $0.record(Row.self).entry }
+        guard !entries.isEmpty else { return [] }
+        try await sql.update("outbox")
+            .set("state", to: State.inFlight.rawValue).set("claimed_by", to: worker).set("claimed_at", to: instant)
+            .set(SQLIdentifier("attempts"), to: SQLRaw("attempts + 1"))
+            .where("id", .in, entries.map(\.id)).run()
+        for index in entries.indices {
+            entries[index].state = .inFlight
+            entries[index].claimedBy = worker
+            entries[index].claimedAt = instant
+            entries[index].attempts += 1
+        }
+        return entries
+    }
+
+    /// Claimed rows a stopping worker never handed to the provider go back to the queue.
+    public func unclaim(_ ids: [Int64]) async throws {
+        guard !ids.isEmpty else { return }
+        try await sql.update("outbox")
+            .set("state", to: State.pending.rawValue).set("claimed_by", to: String?.none)
+            .set("claimed_at", to: Date?.none).set(SQLIdentifier("attempts"), to: SQLRaw("attempts - 1"))
+            .where("id", .in, ids).run()
+    }
+
     public func find(message id: MessageID) async throws -> Entry? {
         try await sql.select().columns(Self.columns).from("outbox").where("message_id", .equal, id.rawValue)
             .first()?.record(Row.self).entry
