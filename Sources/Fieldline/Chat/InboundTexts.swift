@@ -94,7 +94,8 @@ public struct InboundTexts: Sendable {
 
         if let employee = facts.employee {
             let message = inboundMessage(
-                text, body: body, disposition: .dispatchBoard, conversation: nil, jobID: nil, author: employee, now: now)
+                text, body: body, disposition: .dispatchBoard, conversation: nil, jobID: nil, author: employee, now: now
+            )
             guard try await messages.insert(message) else { return .duplicate }
             try await storeMedia(of: text, message: message, sql: sql)
             effects.publish(.dispatchBoardMessage(message.id), to: accountID)

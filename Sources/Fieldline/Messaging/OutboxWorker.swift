@@ -109,12 +109,16 @@ public final class OutboxWorker: Service, Sendable {
                     let horizon = app.clock.now().addingTimeInterval(Self.lookahead)
                     var waitingBySender: [SenderNumberID: (count: Int, rate: Double)] = [:]
                     for scheduled in waiting {
-                        waitingBySender[scheduled.job.sender.number.id, default: (0, scheduled.job.sender.number.ratePerSecond)]
-                            .count += 1
+                        waitingBySender[
+                            scheduled.job.sender.number.id, default: (0, scheduled.job.sender.number.ratePerSecond)
+                        ]
+                        .count += 1
                     }
                     for sender in pending.keys.sorted(by: { due($0) < due($1) }) {
                         guard due(sender) <= horizon else { break }
-                        guard waiting.count + inFlight.load(ordering: .relaxed) < maximumConcurrentSends * 4 else { break }
+                        guard waiting.count + inFlight.load(ordering: .relaxed) < maximumConcurrentSends * 4 else {
+                            break
+                        }
                         // Claim again when less than half a batch is left, so the grid runs on.
                         if let queued = waitingBySender[sender],
                             Double(queued.count) >= max(1, queued.rate * Self.lookahead / 2)

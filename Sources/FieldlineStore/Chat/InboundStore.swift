@@ -81,19 +81,23 @@ public struct InboundStore: Sendable {
         func date(_ column: String) throws -> Date? { try row.decode(column: column, as: Date?.self) }
         var employee: MessageAuthor?
         if let id = try text("technician_id") {
-            employee = try await name(of: id, in: "technicians").map { MessageAuthor(kind: .employee, id: id, name: $0) }
+            employee = try await name(of: id, in: "technicians").map {
+                MessageAuthor(kind: .employee, id: id, name: $0)
+            }
         } else if let id = try text("user_id") {
             employee = try await name(of: id, in: "users").map { MessageAuthor(kind: .employee, id: id, name: $0) }
         }
         let consent = SMSConsent(
             phone: phone, optedOut: try flag("opted_out") ?? false,
             marketing: try text("marketing").flatMap(MarketingConsent.init(rawValue:)) ?? .none,
-            confirmationOwed: try flag("confirmation_owed") ?? false, doubleOptInPendingUntil: try date("double_opt_in_until"))
+            confirmationOwed: try flag("confirmation_owed") ?? false,
+            doubleOptInPendingUntil: try date("double_opt_in_until"))
         var contact: PhoneContact?
         if let id = try text("contact_id"), let customerID = try text("contact_customer_id") {
             contact = PhoneContact(
                 id: PhoneContactID(id), accountID: accountID, customerID: CustomerID(customerID), number: phone,
-                kind: try text("contact_kind").flatMap(PhoneKind.init(rawValue:)) ?? .unknown, label: try text("contact_label"),
+                kind: try text("contact_kind").flatMap(PhoneKind.init(rawValue:)) ?? .unknown,
+                label: try text("contact_label"),
                 preferences: NotificationPreferences(
                     jobNotifications: try flag("contact_job_notifications") ?? true,
                     marketingUpdates: try flag("contact_marketing_updates") ?? false),
@@ -108,9 +112,11 @@ public struct InboundStore: Sendable {
                 senderNumberID: try text("conversation_sender_number_id").map(SenderNumberID.init),
                 jobID: try text("conversation_job_id").map(JobID.init),
                 status: try text("conversation_status").flatMap(ConversationStatus.init(rawValue:)) ?? .open,
-                unread: try flag("conversation_unread") ?? false, awaitingReply: try flag("conversation_awaiting_reply") ?? false,
+                unread: try flag("conversation_unread") ?? false,
+                awaitingReply: try flag("conversation_awaiting_reply") ?? false,
                 lastMessageAt: lastMessageAt, lastMessagePreview: try text("conversation_last_message_preview") ?? "",
-                lastMessageDirection: try text("conversation_last_message_direction").flatMap(MessageDirection.init(rawValue:))
+                lastMessageDirection: try text("conversation_last_message_direction").flatMap(
+                    MessageDirection.init(rawValue:))
                     ?? .inbound,
                 autoreplyPeriod: try text("conversation_autoreply_period"), createdAt: createdAt,
                 closedAt: try date("conversation_closed_at"))
@@ -124,7 +130,8 @@ public struct InboundStore: Sendable {
                 businessHours: try JSONColumn.decode(BusinessHours.self, from: hours), calendar: calendar)
         }
         return Facts(
-            duplicate: try text("duplicate") != nil, blocked: try text("blocked") != nil, employee: employee, consent: consent,
+            duplicate: try text("duplicate") != nil, blocked: try text("blocked") != nil, employee: employee,
+            consent: consent,
             contact: contact, customerName: try text("customer_name"), conversation: conversation,
             companyName: try text("account_name") ?? "", afterHours: afterHours)
     }

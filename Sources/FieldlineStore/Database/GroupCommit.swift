@@ -18,7 +18,8 @@ final class GroupCommitWriter: Sendable {
         let finish: @Sendable ((any Error)?) -> Void
 
         init(
-            body: @escaping @Sendable (any SQLDatabase) async -> Bool, finish: @escaping @Sendable ((any Error)?) -> Void
+            body: @escaping @Sendable (any SQLDatabase) async -> Bool,
+            finish: @escaping @Sendable ((any Error)?) -> Void
         ) {
             self.body = Mutex(body)
             self.finish = finish

@@ -129,7 +129,9 @@ public struct OutboxStore: Sendable {
     }
 
     /// Up to `limit` of a sender's due texts, oldest first, claimed for `worker` at once.
-    public func claimBatch(for sender: SenderNumberID, limit: Int, at instant: Date, worker: String) async throws
+    public func claimBatch(
+        for sender: SenderNumberID, limit: Int, at instant: Date, worker: String
+    ) async throws
         -> [Entry]
     {
         let query = sql.select().columns(Self.columns).from("outbox")
