@@ -211,4 +211,42 @@ struct ChatEndToEndTests {
             }
         }
     }
+    @Test(
+        "Twenty replies whose callbacks race the worker's own record all end delivered",
+        arguments: TestEngine.available)
+    func racingCallbacks(engine: TestEngine) async throws {
+        try await FakeTwilio.running(sendsCallbacks: true) { fake in
+            try await engine.withDatabase { database in
+                let app = try Fieldline.forTesting(database: database, clock: SystemClock(), twilio: fake)
+                let world = try await TestWorld.make(app)
+                let number = try await world.addMainNumber(twilio: fake, rate: 100)
+                let server = try await FieldlineServer.buildApplication(
+                    configuration: ServerConfiguration(host: "127.0.0.1", port: 0), app: app)
+                try await server.test(.live) { client in
+                    fake.deliverCallbacks(to: "127.0.0.1:\(try #require(client.port))")
+                    guard case .inbox(_, let conversationID, _) = try await world.textIn(
+                        from: "5125550142", body: "Send me the details", to: number)
+                    else { throw TestSetupError("not in inbox") }
+                    var ids: [MessageID] = []
+                    for index in 1...20 {
+                        ids.append(
+                            try await app.inbox.reply(
+                                to: conversationID, body: "Detail \(index)", by: world.dispatcher
+                            ).id)
+                    }
+                    var pending = Set(ids)
+                    for _ in 0..<150 where !pending.isEmpty {
+                        try await Task.sleep(for: .milliseconds(100))
+                        for id in pending {
+                            let stored = try await app.database.read { sql in
+                                try await MessageStore(sql).find(id, in: world.account.id)
+                            }
+                            if stored?.status == .delivered { pending.remove(id) }
+                        }
+                    }
+                    #expect(pending.isEmpty, "\(pending.count) of 20 texts never showed as delivered")
+                }
+            }
+        }
+    }
 }

@@ -14,9 +14,13 @@ public enum TestEngine: String, CaseIterable, Sendable, CustomStringConvertible 
 
     public var description: String { rawValue }
 
+    /// The admin URL for the Postgres cases; an empty variable counts as unset.
+    static var postgresURL: String? {
+        ProcessInfo.processInfo.environment["FIELDLINE_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
     public static var available: [TestEngine] {
-        let environment = ProcessInfo.processInfo.environment
-        if environment["FIELDLINE_TEST_POSTGRES_URL"] != nil || environment["FIELDLINE_REQUIRE_POSTGRES_TESTS"] == "1" {
+        if postgresURL != nil || ProcessInfo.processInfo.environment["FIELDLINE_REQUIRE_POSTGRES_TESTS"] == "1" {
             return [.sqlite, .postgres]
         }
         return [.sqlite]
@@ -35,7 +39,7 @@ public enum TestEngine: String, CaseIterable, Sendable, CustomStringConvertible 
                 url: "sqlite://" + directory.appendingPathComponent("test.sqlite").path, logger: logger)
             return try await Self.run(body, on: database, logger: logger)
         case .postgres:
-            guard let adminURL = ProcessInfo.processInfo.environment["FIELDLINE_TEST_POSTGRES_URL"] else {
+            guard let adminURL = Self.postgresURL else {
                 throw TestSetupError(
                     "FIELDLINE_REQUIRE_POSTGRES_TESTS is set but FIELDLINE_TEST_POSTGRES_URL is not: the Postgres suite cannot run."
                 )

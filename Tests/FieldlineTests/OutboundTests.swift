@@ -146,6 +146,28 @@ struct OutboundTests {
         }
     }
 
+    @Test("Early reports that arrive out of order keep the most advanced one", arguments: TestEngine.available)
+    func earlyReportsOutOfOrder(engine: TestEngine) async throws {
+        try await engine.withWorld { app, _, _ in
+            for status in ["delivered", "sent", "queued"] {
+                try await app.deliveryReports.record(
+                    .init(providerMessageID: "SMearly", status: status, errorCode: nil, errorMessage: nil))
+            }
+            try await app.deliveryReports.record(
+                .init(providerMessageID: "SMlate", status: "sent", errorCode: nil, errorMessage: nil))
+            try await app.deliveryReports.record(
+                .init(providerMessageID: "SMlate", status: "undelivered", errorCode: "30006", errorMessage: nil))
+            let (early, late) = try await app.database.write { sql in
+                (
+                    try await MessageStore(sql).heldReport(providerMessageID: "SMearly"),
+                    try await MessageStore(sql).heldReport(providerMessageID: "SMlate")
+                )
+            }
+            #expect(early?.status == "delivered")
+            #expect(late?.status == "undelivered" && late?.errorCode == "30006")
+        }
+    }
+
     @Test(
         "30006 marks the number a landline and the text cannot be resent; other failures can",
         arguments: TestEngine.available)

@@ -49,7 +49,12 @@ public struct Inbox: Sendable {
     /// Open threads nobody has read yet (CH3).
     public func unreadCount(by actor: Actor) async throws -> Int {
         try requireReader(actor)
-        return try await app.database.read { sql in try await ConversationStore(sql).unreadCount(in: actor.accountID) }
+        return try await unreadCount(in: actor.accountID)
+    }
+
+    /// The counter for the live sockets, which checked their users' permission when they connected.
+    public func unreadCount(in accountID: AccountID) async throws -> Int {
+        try await app.database.read { sql in try await ConversationStore(sql).unreadCount(in: accountID) }
     }
 
     // MARK: One conversation
@@ -437,6 +442,15 @@ public struct Inbox: Sendable {
         public var hasConversation: Bool { conversationID != nil }
     }
 
+    /// CH12 for a page of numbers: which of them have had a conversation. Empty for people who do not
+    /// read chats, so the mark is only shown to those who can open the thread.
+    public func texted(_ phones: [PhoneNumber], by actor: Actor) async throws -> Set<String> {
+        guard actor.role != .technician, actor.can(.viewCustomerChats) else { return [] }
+        return try await app.database.read { sql in
+            try await ConversationStore(sql).numbersWithConversations(phones, in: actor.accountID)
+        }
+    }
+
     public func history(of rawPhone: String?, by actor: Actor) async throws -> History {
         try requireReader(actor)
         let phone = try PhoneNumber.parse(rawPhone ?? "")
@@ -454,6 +468,43 @@ public struct Inbox: Sendable {
             let messages = try await store.messages(
                 disposition: .dispatchBoard, in: actor.accountID, limit: paging.limit, offset: paging.offset)
             return try await entries(messages, store: store, accountID: actor.accountID)
+        }
+    }
+
+    /// Keeps a picture or video from the chat with a job (CH14).
+    public func attach(_ mediaID: MediaID, toJob jobID: JobID, by actor: Actor) async throws {
+        try requireWriter(actor)
+        try await app.transaction { sql, effects in
+            let messages = MessageStore(sql)
+            guard let media = try await messages.media(mediaID, in: actor.accountID) else {
+                throw FieldlineError.notFound(entity: "media", id: mediaID.rawValue)
+            }
+            guard media.state == .stored else {
+                throw FieldlineError.conflict(
+                    code: "media_not_stored", message: "The file has not been downloaded yet; try again in a moment.")
+            }
+            guard let job = try await JobStore(sql).find(jobID, in: actor.accountID) else {
+                throw FieldlineError.notFound(entity: "job", id: jobID.rawValue)
+            }
+            guard
+                try await messages.attach(mediaID, to: job.id, by: actor.name, at: app.clock.now(), in: actor.accountID)
+            else { return }
+            try await JobStore(sql).append(
+                JobEvent(
+                    id: UUID().uuidString.lowercased(), accountID: actor.accountID, jobID: job.id,
+                    occurredAt: app.clock.now(), actor: .user(actor), kind: "attachment",
+                    text: "Added a \(media.contentType.hasPrefix("video/") ? "video" : "picture") from the customer's texts"))
+        }
+    }
+
+    /// The pictures and videos kept with a job.
+    public func attachments(ofJob jobID: JobID, by actor: Actor) async throws -> [JobAttachment] {
+        guard actor.can(.viewJobs) || actor.can(.viewAssignedJobs) else {
+            throw FieldlineError.forbidden(permission: Permission.viewJobs.rawValue)
+        }
+        _ = try await app.jobs.detail(jobID, by: actor)
+        return try await app.database.read { sql in
+            try await MessageStore(sql).attachments(ofJob: jobID, in: actor.accountID)
         }
     }
 

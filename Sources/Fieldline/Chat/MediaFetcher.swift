@@ -69,7 +69,7 @@ public final class MediaFetcher: Service, Sendable {
             try await app.database.write { sql in
                 try await MessageStore(sql).storeMedia(media.id, contentType: fetched.contentType, data: fetched.data)
             }
-            app.live.publish(
+            await app.broadcast(
                 .mediaReady(conversationID: message.conversationID, messageID: message.id), to: media.accountID)
         } catch let error as MediaFetchError {
             try await app.database.write { sql in

@@ -9,11 +9,19 @@ public struct DeliveryReports: Sendable {
     let app: Fieldline
 
     /// A status callback. A report for a text whose provider id is not recorded yet (the callback
-    /// beat the worker) is held and applied when the id is recorded.
+    /// beat the worker) is held and applied when the id is recorded; of several early reports the
+    /// most advanced is kept, as they may arrive out of order.
     public func record(_ report: MessageStore.DeliveryReport) async throws {
         try await app.transaction { sql, effects in
             let store = MessageStore(sql)
+            try await store.lockProviderID(report.providerMessageID)
             guard let message = try await store.find(providerMessageID: report.providerMessageID) else {
+                if let held = try await store.heldReport(providerMessageID: report.providerMessageID),
+                    let heldStatus = DeliveryStatus.fromProvider(held.status),
+                    !heldStatus.canAdvance(to: DeliveryStatus.fromProvider(report.status) ?? heldStatus)
+                {
+                    return
+                }
                 try await store.holdReport(report, at: app.clock.now())
                 return
             }

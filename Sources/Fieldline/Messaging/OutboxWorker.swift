@@ -364,6 +364,7 @@ public final class OutboxWorker: Service, Sendable {
     private func recordAccepted(_ job: Job, providerID: String, providerStatus: String) async throws {
         try await app.transaction { sql, effects in
             let messages = MessageStore(sql)
+            try await messages.lockProviderID(providerID)
             try await messages.recordProviderID(providerID, of: job.message.id)
             let status = DeliveryStatus.fromProvider(providerStatus) ?? .sending
             // A provider that reports the final state at once (the console) skips straight there.

@@ -19,14 +19,19 @@ public final class AfterCommit: Sendable {
         state.withLock { $0.wakeOutbox = true }
     }
 
-    func run(_ app: Fieldline) {
-        let (events, wake) = state.withLock { ($0.events, $0.wakeOutbox) }
+    /// The events to publish, each once.
+    var events: [(AccountID, LiveEvent)] {
+        let all = state.withLock { $0.events }
         var seen: [(AccountID, LiveEvent)] = []
-        for (account, event) in events where !seen.contains(where: { $0.0 == account && $0.1 == event }) {
+        for (account, event) in all where !seen.contains(where: { $0.0 == account && $0.1 == event }) {
             seen.append((account, event))
-            app.live.publish(event, to: account)
         }
-        if wake { app.outboxSignal.signal() }
+        return seen
+    }
+
+    func run(_ app: Fieldline) {
+        for (account, event) in events { app.live.publish(event, to: account) }
+        if state.withLock({ $0.wakeOutbox }) { app.outboxSignal.signal() }
     }
 }
 
@@ -39,7 +44,15 @@ extension Fieldline {
         // The effects are collected per attempt: the database may run a body again (group commit).
         let (result, effects) = try await database.write { sql in
             let effects = AfterCommit()
-            return (try await body(sql, effects), effects)
+            let result = try await body(sql, effects)
+            // Other server processes hear of the change when it commits, not before (NOTIFY is
+            // transactional).
+            if let notifications = database.notifications {
+                for payload in try live.payloads(effects.events) {
+                    try await notifications.notify(channel: LiveEvents.channel, payload: payload, in: sql)
+                }
+            }
+            return (result, effects)
         }
         effects.run(self)
         return result

@@ -260,3 +260,21 @@ public struct MessageMedia: Sendable, Equatable, Codable {
     /// The largest media file Fieldline keeps (the carriers' MMS limit).
     public static let maximumBytes = 5 * 1024 * 1024
 }
+
+/// A picture or video a customer sent, kept with a job (CH14); sent to ServiceChannel with the job's
+/// attachments on completion (SV9).
+public struct JobAttachment: Sendable, Equatable {
+    public var id: String
+    public var jobID: JobID
+    public var media: MessageMedia
+    public var addedBy: String
+    public var addedAt: Date
+
+    public init(id: String, jobID: JobID, media: MessageMedia, addedBy: String, addedAt: Date) {
+        self.id = id
+        self.jobID = jobID
+        self.media = media
+        self.addedBy = addedBy
+        self.addedAt = addedAt
+    }
+}

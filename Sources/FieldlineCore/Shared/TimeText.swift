@@ -20,6 +20,21 @@ public struct TimeText: Sendable {
     public func longDay(_ date: Date) -> String { format(date, "EEEE, MMMM d, yyyy") }
     public func time(_ date: Date) -> String { format(date, "h:mm a") }
     public func dateTime(_ date: Date) -> String { format(date, "MMM d, h:mm a") }
+
+    /// How a list shows when something happened: "9:41 AM" today, "Yesterday", "Mon" this week,
+    /// "Nov 12" before that, "Nov 12, 2025" in another year.
+    public func short(_ date: Date, now: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let today = calendar.startOfDay(for: now)
+        let day = calendar.startOfDay(for: date)
+        let days = calendar.dateComponents([.day], from: day, to: today).day ?? 0
+        if days <= 0 { return time(date) }
+        if days == 1 { return "Yesterday" }
+        if days < 7 { return format(date, "EEE") }
+        if calendar.component(.year, from: date) == calendar.component(.year, from: now) { return format(date, "MMM d") }
+        return format(date, "MMM d, yyyy")
+    }
     /// `yyyy-MM-dd'T'HH:mm`, what an `<input type="datetime-local">` holds.
     public func inputValue(_ date: Date) -> String { format(date, "yyyy-MM-dd'T'HH:mm") }
 

@@ -6,6 +6,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import HummingbirdWebSocket
 import ServiceLifecycle
 
 /// Builds the HTTP application: JSON API, web app, public assets, health check.
@@ -20,13 +21,20 @@ public enum FieldlineServer {
         let router = try buildRouter(
             app: app, resources: resources,
             renderer: WebRenderer(
-                templates: resources.templates, secureCookies: configuration.secureCookies, demoSignIn: demoSignIn))
+                app: app, templates: resources.templates, secureCookies: configuration.secureCookies, demoSignIn: demoSignIn))
+        let hub = LiveHub(app: app)
         return Application(
             router: router,
+            server: .http1WebSocketUpgrade { request, _, logger in
+                await LiveSocket.shouldUpgrade(request, app: app, hub: hub, logger: logger)
+            },
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "Fieldline"),
-            services: (backgroundWorkers ? [OutboxWorker(app: app), MediaFetcher(app: app)] : [])
-                + [DatabaseCloser(database: app.database, logger: app.logger)],
+            // Graceful shutdown runs last to first: the server stops taking requests, then the
+            // relay and the workers finish, and only then is the database closed.
+            services: [DatabaseCloser(database: app.database, logger: app.logger)]
+                + (backgroundWorkers ? [OutboxWorker(app: app), MediaFetcher(app: app)] : [])
+                + [LiveEventRelay(app: app)],
             logger: app.logger)
     }
 

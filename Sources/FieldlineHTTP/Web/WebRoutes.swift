@@ -11,6 +11,8 @@ enum WebRoutes {
         let signedIn = web.group().add(middleware: WebSessionMiddleware(app: app, renderer: renderer))
         signedIn.get("/") { _, _ in renderer.redirect(to: "/today") }
         TodayPage(app: app, renderer: renderer).register(on: signedIn)
+        InboxPages(app: app, renderer: renderer).register(on: signedIn)
+        DispatchBoardPage(app: app, renderer: renderer).register(on: signedIn)
         CustomerPages(app: app, renderer: renderer).register(on: signedIn)
         JobPages(app: app, renderer: renderer).register(on: signedIn)
         BookingPages(app: app, renderer: renderer).register(on: signedIn)

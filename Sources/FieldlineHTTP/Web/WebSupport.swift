@@ -55,6 +55,10 @@ struct Shell: Sendable {
     var canSeeCustomers: Bool
     var canSeeJobs: Bool
     var canSeeSettings = false
+    /// Office users who read the inbox see its link and the unread counter (CH3).
+    var canSeeInbox = false
+    var unread = 0
+    var hasUnread = false
 
     struct FlashView: Sendable {
         var kind: String
@@ -63,6 +67,7 @@ struct Shell: Sendable {
 
     // Stored, not computed: templates read values through reflection, which sees stored properties only.
     var navToday = false
+    var navInbox = false
     var navCustomers = false
     var navJobs = false
     var navBookings = false
@@ -71,12 +76,13 @@ struct Shell: Sendable {
 }
 
 struct WebRenderer: Sendable {
+    let app: Fieldline
     let templates: MustacheLibrary
     let secureCookies: Bool
     /// Shown on the sign-in page in demo mode only, so a new user can get in at once.
     let demoSignIn: (email: String, password: String)?
 
-    func shell(_ context: AppRequestContext, request: Request, active: String) throws -> Shell {
+    func shell(_ context: AppRequestContext, request: Request, active: String) async throws -> Shell {
         guard let auth = context.auth else { throw FieldlineError.unauthenticated(message: "Sign in first.") }
         let flash = request.cookies[WebCookies.flash].flatMap { Flash(cookieValue: $0.value) }
         var shell = Shell(
@@ -87,6 +93,12 @@ struct WebRenderer: Sendable {
             canSeeTechnicians: auth.actor.can(.viewTechnicians), canSeeCustomers: auth.actor.can(.viewCustomers),
             canSeeJobs: auth.actor.can(.viewJobs))
         shell.navToday = active == "today"
+        shell.navInbox = active == "inbox"
+        if auth.actor.role != .technician, auth.actor.can(.viewCustomerChats) {
+            shell.canSeeInbox = true
+            shell.unread = (try? await app.inbox.unreadCount(in: auth.account.id)) ?? 0
+            shell.hasUnread = shell.unread > 0
+        }
         shell.navCustomers = active == "customers"
         shell.navJobs = active == "jobs"
         shell.navBookings = active == "bookings"

@@ -19,6 +19,7 @@ public struct ConversationStore: Sendable {
         var status: String
         var unread: Bool
         var awaitingReply: Bool
+        var inboxRank: Int
         var lastMessageAt: Date
         var lastMessagePreview: String
         var lastMessageDirection: String
@@ -35,6 +36,7 @@ public struct ConversationStore: Sendable {
             status = conversation.status.rawValue
             unread = conversation.unread
             awaitingReply = conversation.awaitingReply
+            inboxRank = conversation.inboxState.rawValue
             lastMessageAt = conversation.lastMessageAt
             lastMessagePreview = conversation.lastMessagePreview
             lastMessageDirection = conversation.lastMessageDirection.rawValue
@@ -55,7 +57,7 @@ public struct ConversationStore: Sendable {
     }
 
     static let columns = [
-        "id", "account_id", "phone", "sender_number_id", "job_id", "status", "unread", "awaiting_reply",
+        "id", "account_id", "phone", "sender_number_id", "job_id", "status", "unread", "awaiting_reply", "inbox_rank",
         "last_message_at", "last_message_preview", "last_message_direction", "autoreply_period", "created_at",
         "closed_at",
     ]
@@ -67,7 +69,7 @@ public struct ConversationStore: Sendable {
         let row = Row(conversation)
         let values: [any Encodable & Sendable] = [
             row.id, row.accountId, row.phone, row.senderNumberId, row.jobId, row.status, row.unread, row.awaitingReply,
-            row.lastMessageAt, row.lastMessagePreview, row.lastMessageDirection, row.autoreplyPeriod, row.createdAt,
+            row.inboxRank, row.lastMessageAt, row.lastMessagePreview, row.lastMessageDirection, row.autoreplyPeriod, row.createdAt,
             row.closedAt,
         ]
         do {
@@ -88,6 +90,7 @@ public struct ConversationStore: Sendable {
             """
             UPDATE conversations SET sender_number_id = \(bind: row.senderNumberId), job_id = \(bind: row.jobId),
                 status = \(bind: row.status), unread = \(bind: row.unread), awaiting_reply = \(bind: row.awaitingReply),
+                inbox_rank = \(bind: row.inboxRank),
                 last_message_at = \(bind: row.lastMessageAt), last_message_preview = \(bind: row.lastMessagePreview),
                 last_message_direction = \(bind: row.lastMessageDirection),
                 autoreply_period = \(bind: row.autoreplyPeriod), closed_at = \(bind: row.closedAt)
@@ -154,10 +157,7 @@ public struct ConversationStore: Sendable {
                     """))
         }
         if status == .open {
-            select.orderBy(
-                SQLOrderBy(
-                    expression: SQLRaw("CASE WHEN cv.unread THEN 0 WHEN cv.awaiting_reply THEN 1 ELSE 2 END"),
-                    direction: SQLDirection.ascending))
+            select.orderBy(SQLOrderBy(expression: SQLColumn("inbox_rank", table: "cv"), direction: SQLDirection.ascending))
         }
         return
             try await select

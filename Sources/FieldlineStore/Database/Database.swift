@@ -23,6 +23,22 @@ public protocol Database: Sendable {
 
     /// Closes every connection. Call once, at shutdown.
     func close() async
+
+    /// Messages between server processes sharing this database (PostgreSQL's LISTEN/NOTIFY); nil
+    /// where one process owns the database (SQLite).
+    var notifications: (any DatabaseNotifications)? { get }
+}
+
+public protocol DatabaseNotifications: Sendable {
+    /// Notifies `channel` from the transaction (or statement) `sql` is part of: listeners hear it
+    /// when that commits.
+    func notify(channel: String, payload: String, in sql: any SQLDatabase) async throws
+
+    /// Listens to `channel` until cancelled or the connection is lost, calling `listening` once the
+    /// server has confirmed the subscription and `receive` per payload.
+    func listen(
+        channel: String, listening: @Sendable () -> Void, _ receive: @escaping @Sendable (String) -> Void
+    ) async throws
 }
 
 public enum DatabaseOpener {

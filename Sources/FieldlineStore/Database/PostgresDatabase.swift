@@ -8,8 +8,9 @@ import SQLKit
 
 /// PostgreSQL through PostgresNIO's pooled client. Each `read` or `write` leases one connection
 /// for its whole body, so a transaction's statements all run on the same connection.
-final class PostgresDatabase: Database {
+final class PostgresDatabase: Database, DatabaseNotifications {
     let engine = DatabaseEngine.postgres
+    var notifications: (any DatabaseNotifications)? { self }
     private let client: PostgresClient
     private let runner: Task<Void, Never>
     private let logger: Logger
@@ -77,5 +78,21 @@ final class PostgresDatabase: Database {
     func close() async {
         runner.cancel()
         await runner.value
+    }
+
+    func notify(channel: String, payload: String, in sql: any SQLDatabase) async throws {
+        try await sql.raw("SELECT pg_notify(\(bind: channel), \(bind: payload))").run()
+    }
+
+    func listen(
+        channel: String, listening: @Sendable () -> Void, _ receive: @escaping @Sendable (String) -> Void
+    ) async throws {
+        try await client.withConnection { connection in
+            // The closure runs once PostgreSQL has answered the LISTEN.
+            try await connection.listen(on: channel) { notifications in
+                listening()
+                for try await notification in notifications { receive(notification.payload) }
+            }
+        }
     }
 }

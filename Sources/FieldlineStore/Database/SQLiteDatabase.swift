@@ -12,9 +12,13 @@ import Synchronization
 /// connections serve queries concurrently with it.
 final class SQLiteDatabase: Database {
     let engine = DatabaseEngine.sqlite
+    /// One process owns an SQLite file, so there is no one else to notify.
+    let notifications: (any DatabaseNotifications)? = nil
     private let writer: SQLiteConnection
     private let readers: [SQLiteConnection]
     private let nextReader = Atomic<Int>(0)
+    /// Set by the first `close()`: a server closes its database at shutdown, and its owner may too.
+    private let closed = Atomic<Bool>(false)
     private let groupCommit: GroupCommitWriter
     private let threadPools: [NIOThreadPool]
     private let logger: Logger
@@ -76,6 +80,7 @@ final class SQLiteDatabase: Database {
     }
 
     func close() async {
+        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         await groupCommit.close()
         for connection in readers + [writer] {
             do {

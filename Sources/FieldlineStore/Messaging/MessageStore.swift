@@ -236,6 +236,27 @@ public struct MessageStore: Sendable {
         }
     }
 
+    /// Serializes, until the transaction ends, everything done about one provider message id: a
+    /// status callback racing the worker that records the id. Under PostgreSQL's read-committed
+    /// isolation each would otherwise miss the other's uncommitted row (the report held, the id
+    /// recorded) and the report would never be applied. SQLite runs one writer at a time already.
+    public func lockProviderID(_ providerMessageID: String) async throws {
+        guard sql.dialect.name == "postgresql" else { return }
+        try await sql.raw("SELECT pg_advisory_xact_lock(hashtextextended(\(bind: providerMessageID), 0))").run()
+    }
+
+    /// The report held for a provider id, if one came early.
+    public func heldReport(providerMessageID: String) async throws -> DeliveryReport? {
+        guard
+            let row = try await sql.select().columns("status", "error_code", "error_message")
+                .from("unmatched_delivery_reports").where("provider_message_id", .equal, providerMessageID).first()
+        else { return nil }
+        return DeliveryReport(
+            providerMessageID: providerMessageID, status: try row.decode(column: "status", as: String.self),
+            errorCode: try row.decode(column: "error_code", as: String?.self),
+            errorMessage: try row.decode(column: "error_message", as: String?.self))
+    }
+
     public func holdReport(_ report: DeliveryReport, at instant: Date) async throws {
         try await sql.insert(into: "unmatched_delivery_reports")
             .columns("provider_message_id", "status", "error_code", "error_message", "received_at")
@@ -256,16 +277,10 @@ public struct MessageStore: Sendable {
 
     /// Takes the held report for a provider id, if one came early.
     public func takeHeldReport(providerMessageID: String) async throws -> DeliveryReport? {
-        guard
-            let row = try await sql.select().columns("status", "error_code", "error_message")
-                .from("unmatched_delivery_reports").where("provider_message_id", .equal, providerMessageID).first()
-        else { return nil }
+        guard let report = try await heldReport(providerMessageID: providerMessageID) else { return nil }
         try await sql.delete(from: "unmatched_delivery_reports")
             .where("provider_message_id", .equal, providerMessageID).run()
-        return DeliveryReport(
-            providerMessageID: providerMessageID, status: try row.decode(column: "status", as: String.self),
-            errorCode: try row.decode(column: "error_code", as: String?.self),
-            errorMessage: try row.decode(column: "error_message", as: String?.self))
+        return report
     }
 
     // MARK: Media
@@ -330,6 +345,54 @@ public struct MessageStore: Sendable {
         else { return nil }
         let media = try row.record(MediaRow.self).media
         return (media, try row.decode(column: "data", as: Data.self))
+    }
+
+    /// Keeps a media file with a job; false when it already is.
+    @discardableResult
+    public func attach(
+        _ media: MediaID, to job: JobID, by name: String, at instant: Date, in accountID: AccountID
+    ) async throws -> Bool {
+        do {
+            try await sql.insert(into: "job_attachments")
+                .columns("id", "account_id", "job_id", "media_id", "added_by", "added_at")
+                .values(
+                    SQLBind(UUID().uuidString.lowercased()), SQLBind(accountID.rawValue), SQLBind(job.rawValue),
+                    SQLBind(media.rawValue), SQLBind(name), SQLBind(instant)
+                )
+                .run()
+            return true
+        } catch where StoreErrors.isUniqueViolation(error) {
+            return false
+        }
+    }
+
+    /// A job's attachments, oldest first.
+    public func attachments(ofJob job: JobID, in accountID: AccountID) async throws -> [JobAttachment] {
+        let query: SQLQueryString = """
+            SELECT m.id AS m_id, m.message_id AS m_message_id, m.position AS m_position,
+                   m.content_type AS m_content_type, m.source_url AS m_source_url, m.state AS m_state,
+                   m.byte_count AS m_byte_count, m.created_at AS m_created_at,
+                   a.id AS a_id, a.added_by AS a_added_by, a.added_at AS a_added_at
+            FROM job_attachments a JOIN message_media m ON m.id = a.media_id AND m.account_id = a.account_id
+            WHERE a.account_id = \(bind: accountID.rawValue) AND a.job_id = \(bind: job.rawValue)
+            ORDER BY a.added_at, a.id
+            """
+        return try await sql.raw(query)
+            .all().map { row in
+                JobAttachment(
+                    id: try row.decode(column: "a_id", as: String.self), jobID: job,
+                    media: MessageMedia(
+                        id: MediaID(try row.decode(column: "m_id", as: String.self)), accountID: accountID,
+                        messageID: MessageID(try row.decode(column: "m_message_id", as: String.self)),
+                        position: try row.decode(column: "m_position", as: Int.self),
+                        contentType: try row.decode(column: "m_content_type", as: String.self),
+                        sourceURL: try row.decode(column: "m_source_url", as: String.self),
+                        state: MessageMedia.State(rawValue: try row.decode(column: "m_state", as: String.self)) ?? .failed,
+                        byteCount: try row.decode(column: "m_byte_count", as: Int?.self),
+                        createdAt: try row.decode(column: "m_created_at", as: Date.self)),
+                    addedBy: try row.decode(column: "a_added_by", as: String.self),
+                    addedAt: try row.decode(column: "a_added_at", as: Date.self))
+            }
     }
 
     /// Media waiting to be downloaded, oldest first.

@@ -261,6 +261,7 @@ public enum Schema {
                 status TEXT NOT NULL,
                 unread BOOLEAN NOT NULL,
                 awaiting_reply BOOLEAN NOT NULL,
+                inbox_rank BIGINT NOT NULL,
                 last_message_at \(ts) NOT NULL,
                 last_message_preview TEXT NOT NULL,
                 last_message_direction TEXT NOT NULL,
@@ -270,7 +271,10 @@ public enum Schema {
             )
             """,
             "CREATE UNIQUE INDEX conversations_phone ON conversations (account_id, phone)",
-            "CREATE INDEX conversations_inbox ON conversations (account_id, status, last_message_at)",
+            // inbox_rank is InboxState (unread 0, awaiting a reply 1, answered 2), stored so the Open
+            // tab's first page is read in index order, not sorted from every open thread.
+            "CREATE INDEX conversations_inbox ON conversations (account_id, status, inbox_rank, last_message_at, id)",
+            "CREATE INDEX conversations_closed ON conversations (account_id, status, last_message_at, id)",
             """
             CREATE TABLE messages (
                 id TEXT PRIMARY KEY,
@@ -359,6 +363,19 @@ public enum Schema {
                 heartbeat_at \(ts) NOT NULL
             )
             """,
+            // CH14: a picture or video a customer sent, kept with a job.
+            """
+            CREATE TABLE job_attachments (
+                id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+                media_id TEXT NOT NULL REFERENCES message_media(id) ON DELETE CASCADE,
+                added_by TEXT NOT NULL,
+                added_at \(ts) NOT NULL
+            )
+            """,
+            "CREATE UNIQUE INDEX job_attachments_media ON job_attachments (job_id, media_id)",
+            "CREATE INDEX job_attachments_job ON job_attachments (account_id, job_id, added_at)",
             """
             CREATE TABLE blocked_numbers (
                 account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,

@@ -144,12 +144,27 @@
   const setupCounter = (input) => {
     const hint = document.getElementById(input.dataset.smsCounter);
     if (!hint) return;
+    // data-sms-limit: refuse what would go past the limit (counted as people count characters).
+    const limit = Number(input.dataset.smsLimit) || 0;
+    let lastValid = input.value;
+    if (limit) {
+      input.addEventListener("input", () => {
+        if (measureSms(input.value).characters > limit) {
+          const caret = Math.max(0, input.selectionStart - (input.value.length - lastValid.length));
+          input.value = lastValid;
+          input.setSelectionRange(caret, caret);
+        } else {
+          lastValid = input.value;
+        }
+      });
+    }
     const update = () => {
       const m = measureSms(input.value.trim());
       const left = 160 - m.characters;
-      hint.textContent = left >= 0
-        ? `${left} character${left === 1 ? "" : "s"} left · ${m.segments} text${m.segments === 1 ? "" : "s"} · ${m.encoding}`
-        : `${-left} character${left === -1 ? "" : "s"} over the 160 limit`;
+      hint.textContent = m.characters === 0 ? "160 characters left"
+        : left >= 0
+          ? `${left} character${left === 1 ? "" : "s"} left · ${m.segments} text${m.segments === 1 ? "" : "s"} · ${m.encoding}`
+          : `${-left} character${left === -1 ? "" : "s"} over the 160 limit`;
       hint.classList.toggle("sms-count-over", left < 0);
     };
     input.addEventListener("input", update);

@@ -67,7 +67,7 @@ struct BookingPages {
             return try renderer.page(
                 "bookings",
                 Model(
-                    shell: try renderer.shell(context, request: request, active: "bookings"), bookings: rows,
+                    shell: try await renderer.shell(context, request: request, active: "bookings"), bookings: rows,
                     hasBookings: !rows.isEmpty, filters: filters, canManage: canManage), request: request)
         }
 

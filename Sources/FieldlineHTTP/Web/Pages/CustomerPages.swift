@@ -82,7 +82,7 @@ struct CustomerPages {
                     moreLocations: summary.locationCount > 1 ? summary.locationCount - 1 : nil)
             }
             let model = ListModel(
-                shell: try renderer.shell(context, request: request, active: "customers"), query: query,
+                shell: try await renderer.shell(context, request: request, active: "customers"), query: query,
                 queryParameter: query.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "",
                 customers: rows,
                 hasCustomers: !rows.isEmpty, canEdit: actor.can(.editCustomers),
@@ -103,7 +103,7 @@ struct CustomerPages {
             return try renderer.page(
                 "customer_new",
                 NewModel(
-                    shell: try renderer.shell(context, request: request, active: "customers"), error: nil,
+                    shell: try await renderer.shell(context, request: request, active: "customers"), error: nil,
                     values: values),
                 request: request)
         }
@@ -137,7 +137,7 @@ struct CustomerPages {
                     return try renderer.page(
                         "customer_new",
                         NewModel(
-                            shell: try renderer.shell(context, request: request, active: "customers"),
+                            shell: try await renderer.shell(context, request: request, active: "customers"),
                             error: error.message, values: values),
                         request: request, status: .unprocessableContent)
                 }
@@ -169,12 +169,13 @@ struct CustomerPages {
             let detail = try await app.customers.detail(id, by: actor)
             let account = try await app.accounts.find(actor.accountID)
             let text = TimeText(timeZoneIdentifier: account.timeZone)
+            let texted = try await app.inbox.texted(detail.phones.map(\.number), by: actor)
             let model = DetailModel(
-                shell: try renderer.shell(context, request: request, active: "customers"), id: id.rawValue,
+                shell: try await renderer.shell(context, request: request, active: "customers"), id: id.rawValue,
                 name: detail.customer.name, notes: detail.customer.notes, since: text.day(detail.customer.createdAt),
                 canEdit: actor.can(.editCustomers), canBook: actor.can(.manageJobs) && !detail.locations.isEmpty,
                 locations: detail.locations.map(LocationView.init), hasLocations: !detail.locations.isEmpty,
-                phones: detail.phones.map(PhoneView.init),
+                phones: PhoneView.withChat(detail.phones, texted: texted, actor: actor),
                 emails: detail.emails.map {
                     EmailView(id: $0.id.rawValue, address: $0.address.value, jobNotifications: $0.jobNotifications)
                 },

@@ -70,6 +70,12 @@ struct JobPages {
         var customFields: [Field]
         var hasCustomFields: Bool
         var events: [EventRow]
+        var texts: [InboxPages.Bubble]
+        var hasTexts: Bool
+        var canReadTexts: Bool
+        var conversationURL: String?
+        var attachments: [InboxPages.MediaView]
+        var hasAttachments: Bool
     }
 
     struct CustomerCard {
@@ -115,7 +121,7 @@ struct JobPages {
                 [Filter(label: "All", value: "", selected: selected == nil)]
                 + JobStatus.allCases.map { Filter(label: $0.label, value: $0.rawValue, selected: $0 == selected) }
             let model = ListModel(
-                shell: try renderer.shell(context, request: request, active: "jobs"),
+                shell: try await renderer.shell(context, request: request, active: "jobs"),
                 jobs: jobs.map { item in
                     Row(
                         id: item.job.id.rawValue, number: item.job.number, summary: item.job.summary,
@@ -177,6 +183,11 @@ struct JobPages {
             let technicians =
                 actor.can(.viewTechnicians) ? try await app.technicians.all(by: actor, includeInactive: false) : []
             let byAppointment = Dictionary(grouping: detail.assignments, by: \.appointmentID)
+            let readsChats = actor.role != .technician && actor.can(.viewCustomerChats)
+            let texts = readsChats ? try await app.inbox.jobMessages(id, by: actor) : []
+            let texted = try await app.inbox.texted(detail.phones.map(\.number), by: actor)
+            let attachments = readsChats ? try await app.inbox.attachments(ofJob: id, by: actor) : []
+            let inbox = InboxPages(app: app, renderer: renderer)
             let canManage = actor.can(.manageJobs) && !detail.job.status.isClosed
             let appointments = detail.appointments.map { appointment in
                 let crew = (byAppointment[appointment.id] ?? []).compactMap { assignment -> TodayPage.CrewMember? in
@@ -198,13 +209,14 @@ struct JobPages {
                     assignable: assignable, canAssign: canManage && !assignable.isEmpty)
             }
             let model = DetailModel(
-                shell: try renderer.shell(context, request: request, active: "jobs"), id: id.rawValue,
+                shell: try await renderer.shell(context, request: request, active: "jobs"), id: id.rawValue,
                 number: detail.job.number, summary: detail.job.summary, status: StatusView(detail.job.status),
                 isOpen: !detail.job.status.isClosed, isOnHold: detail.job.status == .hold, canManage: canManage,
                 canOpenCustomers: actor.can(.viewCustomers),
                 customer: CustomerCard(
                     id: detail.customer.id.rawValue, name: detail.customer.name,
-                    phones: detail.phones.map(PhoneView.init)),
+                    phones: PhoneView.withChat(
+                        detail.phones, texted: texted, actor: actor, job: id, location: detail.location.id)),
                 location: LocationView(detail.location), appointments: appointments,
                 customFields: detail.job.customFields.sorted { $0.key < $1.key }.map {
                     Field(name: $0.key, value: $0.value)
@@ -214,7 +226,17 @@ struct JobPages {
                     EventRow(
                         time: text.dateTime(event.occurredAt), actor: event.actor.name, text: event.text,
                         tone: Self.tone(of: event.kind))
-                })
+                },
+                texts: texts.map { inbox.bubble($0, text: text, now: app.clock.now()) }, hasTexts: !texts.isEmpty,
+                canReadTexts: readsChats,
+                conversationURL: texts.last?.message.conversationID.map { "/inbox?c=\($0)" },
+                attachments: attachments.map { attachment in
+                    InboxPages.MediaView(
+                        id: attachment.media.id.rawValue, url: "/media/\(attachment.media.id)",
+                        isImage: attachment.media.contentType.hasPrefix("image/"),
+                        isVideo: attachment.media.contentType.hasPrefix("video/"), isStored: true,
+                        note: "Added by \(attachment.addedBy), \(text.dateTime(attachment.addedAt))")
+                }, hasAttachments: !attachments.isEmpty)
             return try renderer.page("job", model, request: request)
         }
 
@@ -307,7 +329,7 @@ struct JobPages {
         let end = start.addingTimeInterval(2 * 3600)
         let chosenTechnicians = Set(form?.all("technicianId") ?? [])
         return NewModel(
-            shell: try renderer.shell(context, request: request, active: "jobs"), error: error,
+            shell: try await renderer.shell(context, request: request, active: "jobs"), error: error,
             customerID: customerID.rawValue, customerName: detail.customer.name, bookingID: bookingID,
             locations: detail.locations.map {
                 Choice(id: $0.id.rawValue, label: $0.address.oneLine, selected: $0.id.rawValue == form?["locationId"])

@@ -114,7 +114,7 @@ struct SettingsPages {
             let blocked = try await app.inbox.blockedNumbers(by: actor)
             let time = TimeText(timeZoneIdentifier: account.timeZone)
             let model = Model(
-                shell: try renderer.shell(context, request: request, active: "settings"), name: account.name,
+                shell: try await renderer.shell(context, request: request, active: "settings"), name: account.name,
                 timeZone: account.timeZone,
                 timeZones: TimeZone.knownTimeZoneIdentifiers.filter {
                     $0.hasPrefix("America/") || $0.hasPrefix("Pacific/Honolulu") || $0 == "UTC"

@@ -78,7 +78,7 @@ struct SimulatorPage {
                     Contact(phone: phone.e164, label: "\(phone.displayed) (not a customer)", selected: true), at: 0)
             }
             let model = Model(
-                shell: try renderer.shell(context, request: request, active: "inbox"),
+                shell: try await renderer.shell(context, request: request, active: "inbox"),
                 numbers: numbers.map {
                     JobPages.Choice(
                         id: $0.id.rawValue, label: "\($0.label) · \($0.number.displayed)",

@@ -22,7 +22,7 @@ struct TechnicianPages {
             return try renderer.page(
                 "technicians",
                 Model(
-                    shell: try renderer.shell(context, request: request, active: "technicians"),
+                    shell: try await renderer.shell(context, request: request, active: "technicians"),
                     technicians: technicians.map(TechnicianView.init), hasTechnicians: !technicians.isEmpty,
                     canManage: actor.can(.manageTechnicians)), request: request)
         }

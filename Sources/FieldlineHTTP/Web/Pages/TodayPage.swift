@@ -26,6 +26,7 @@ struct TodayPage {
         var workingCount: Int
         var doneCount: Int
         var unassignedCount: Int
+        var board: DispatchBoardPage.Feed?
     }
 
     struct Visit {
@@ -80,7 +81,7 @@ struct TodayPage {
             }
             let statuses = schedule.visits.flatMap { $0.assignments.map(\.assignment.status) }
             let model = Model(
-                shell: try renderer.shell(context, request: request, active: "today"),
+                shell: try await renderer.shell(context, request: request, active: "today"),
                 title: schedule.day == today ? "Today" : text.day(schedule.interval.start),
                 dayLabel: text.longDay(schedule.interval.start), isToday: schedule.day == today,
                 previousDay: shift(-1), nextDay: shift(1), visits: visits, visitCount: visits.count,
@@ -90,7 +91,9 @@ struct TodayPage {
                 dispatchedCount: statuses.filter { $0 == .dispatched }.count,
                 workingCount: statuses.filter { $0 == .working }.count,
                 doneCount: statuses.filter { $0 == .done }.count,
-                unassignedCount: visits.filter { !$0.hasCrew }.count)
+                unassignedCount: visits.filter { !$0.hasCrew }.count,
+                board: actor.can(.viewJobs)
+                    ? try await DispatchBoardPage(app: app, renderer: renderer).feed(limit: 5, context: context) : nil)
             return try renderer.page("today", model, request: request)
         }
     }

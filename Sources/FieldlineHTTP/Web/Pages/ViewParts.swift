@@ -42,6 +42,10 @@ struct PhoneView {
     var isMobile: Bool
     var isLandline: Bool
     var isUnknown: Bool
+    /// CH12: the number has had a conversation, so it is proven to receive texts.
+    var texted = false
+    /// Where "Text" starts or continues a chat with the number (CH8); nil without chat access.
+    var chatURL: String?
 
     init(_ phone: PhoneContact) {
         id = phone.id.rawValue
@@ -55,6 +59,24 @@ struct PhoneView {
         isMobile = phone.kind == .mobile
         isLandline = phone.kind == .landline
         isUnknown = phone.kind == .unknown
+    }
+
+    /// The same phones with their chat marks and links, for a page the actor is looking at.
+    static func withChat(
+        _ phones: [PhoneContact], texted: Set<String>, actor: Actor, job: JobID? = nil, location: LocationID? = nil
+    ) -> [PhoneView] {
+        let canChat = actor.role != .technician && actor.can(.fullCustomerChats)
+        return phones.map { phone in
+            var view = PhoneView(phone)
+            view.texted = texted.contains(phone.number.e164)
+            if canChat, phone.kind != .landline {
+                var url = "/inbox/compose?phone=\(phone.number.e164.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
+                if let job { url += "&job=\(job)" }
+                if let location { url += "&location=\(location)" }
+                view.chatURL = url
+            }
+            return view
+        }
     }
 }
 

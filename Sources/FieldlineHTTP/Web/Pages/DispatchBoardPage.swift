@@ -1,0 +1,61 @@
+import Fieldline
+import FieldlineCore
+import Foundation
+import Hummingbird
+
+/// FS7: texts from employee and technician phones ("running late", "need a part"), which never
+/// belong in the customer inbox. A card on Today shows the latest; this page shows them all, and
+/// both refresh live.
+struct DispatchBoardPage {
+    let app: Fieldline
+    let renderer: WebRenderer
+
+    struct Feed {
+        var items: [Item]
+        var hasItems: Bool
+        var feedURL: String
+    }
+
+    struct Item {
+        var id: String
+        var author: String
+        var initials: String
+        var body: String
+        var time: String
+        var hasMedia: Bool
+    }
+
+    struct PageModel {
+        var shell: Shell
+        var feed: Feed
+    }
+
+    func register(on router: RouterGroup<AppRequestContext>) {
+        router.get("/dispatch-board") { request, context in
+            let feed = try await feed(limit: 100, context: context)
+            return try renderer.page(
+                "dispatch_board",
+                PageModel(shell: try await renderer.shell(context, request: request, active: "today"), feed: feed),
+                request: request)
+        }
+
+        router.get("/dispatch-board/feed") { request, context in
+            let limit = request.uri.queryParameters.get("limit").flatMap { Int($0) }.map { min(max($0, 1), 100) } ?? 100
+            return try renderer.page("dispatch_board_feed", try await feed(limit: limit, context: context), request: request)
+        }
+    }
+
+    func feed(limit: Int, context: AppRequestContext) async throws -> Feed {
+        let actor = try context.actor()
+        let entries = try await app.inbox.dispatchBoard(paging: try Paging(limit: limit), by: actor)
+        let account = try await app.accounts.find(actor.accountID)
+        let text = TimeText(timeZoneIdentifier: account.timeZone)
+        return Feed(
+            items: entries.map { entry in
+                Item(
+                    id: entry.message.id.rawValue, author: entry.message.author.name,
+                    initials: Technician.initials(of: entry.message.author.name), body: entry.message.body,
+                    time: text.short(entry.message.createdAt, now: app.clock.now()), hasMedia: !entry.media.isEmpty)
+            }, hasItems: !entries.isEmpty, feedURL: "/dispatch-board/feed?limit=\(limit)")
+    }
+}

@@ -1,0 +1,141 @@
+import Fieldline
+import FieldlineCore
+import FieldlineHTTP
+import FieldlineProviders
+import FieldlineStore
+import FieldlineTestSupport
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Synchronization
+import Testing
+
+extension TestClientProtocol {
+    /// Signs in through the web form and returns the session cookie.
+    func sessionCookie(email: String) async throws -> String {
+        let response = try await execute(
+            uri: "/signin", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+            body: ByteBuffer(string: "email=\(email)&password=correct+horse+battery"))
+        let setCookie = try #require(response.headers[.setCookie])
+        return try #require(setCookie.split(separator: ";").first.map(String.init))
+    }
+}
+
+@Suite("The live socket: pushes, the unread counter, presence, and several servers on one database")
+struct LiveSocketTests {
+    static func withLiveServer(
+        _ engine: TestEngine,
+        _ body: @Sendable (Fieldline, TestWorld, SenderNumber, any TestClientProtocol, Int) async throws -> Void
+    ) async throws {
+        try await engine.withDatabase { database in
+            let app = try Fieldline.forTesting(database: database, clock: SystemClock(), twilio: nil)
+            let world = try await TestWorld.make(app)
+            let number = try await world.addMainNumber(twilio: nil)
+            let server = try await FieldlineServer.buildApplication(
+                configuration: ServerConfiguration(host: "127.0.0.1", port: 0), app: app, backgroundWorkers: false)
+            try await server.test(.live) { client in
+                try await body(app, world, number, client, try #require(client.port))
+            }
+        }
+    }
+
+    @Test("A customer's text reaches a dispatcher's socket, with the new unread count", arguments: TestEngine.available)
+    func pushes(engine: TestEngine) async throws {
+        try await Self.withLiveServer(engine) { _, world, number, client, port in
+            let cookie = try await client.sessionCookie(email: "dispatch%40northside.test")
+            let socket = LiveTestClient()
+            socket.connect(port: port, cookie: cookie, origin: "http://127.0.0.1:\(port)")
+            defer { socket.close() }
+            let hello = try await socket.waitFor { $0["type"] as? String == "hello" }
+            #expect(hello?["count"] as? Int == 0)
+            guard case .inbox(let messageID, let conversationID, _) = try await world.textIn(
+                from: "5125550142", body: "Is Luis on his way?", to: number)
+            else { throw TestSetupError("not in inbox") }
+            let message = try await socket.waitFor { $0["type"] as? String == "message" }
+            #expect(message?["messageId"] as? String == messageID.rawValue)
+            #expect(message?["conversationId"] as? String == conversationID.rawValue)
+            let unread = try await socket.waitFor { $0["type"] as? String == "unread" }
+            #expect(unread?["count"] as? Int == 1)
+        }
+    }
+
+    @Test("A page on another site, or no session, cannot open a socket", arguments: [TestEngine.sqlite])
+    func refused(engine: TestEngine) async throws {
+        try await Self.withLiveServer(engine) { _, _, _, client, port in
+            let cookie = try await client.sessionCookie(email: "dispatch%40northside.test")
+            let foreign = LiveTestClient()
+            foreign.connect(port: port, cookie: cookie, origin: "https://evil.example")
+            let anonymous = LiveTestClient()
+            anonymous.connect(port: port, cookie: nil, origin: "http://127.0.0.1:\(port)")
+            #expect(try await foreign.waitFor(timeout: 3) { _ in true } == nil)
+            #expect(try await anonymous.waitFor(timeout: 3) { _ in true } == nil)
+            #expect(foreign.connected.withLock { $0 } != true)
+            #expect(anonymous.connected.withLock { $0 } != true)
+        }
+    }
+
+    @Test("Presence: one dispatcher typing shows on the other's socket, with who it is", arguments: [TestEngine.sqlite])
+    func presence(engine: TestEngine) async throws {
+        try await Self.withLiveServer(engine) { _, world, number, client, port in
+            guard case .inbox(_, let conversationID, _) = try await world.textIn(
+                from: "5125550142", body: "Hello", to: number)
+            else { throw TestSetupError("not in inbox") }
+            let marcus = LiveTestClient()
+            marcus.connect(
+                port: port, cookie: try await client.sessionCookie(email: "dispatch%40northside.test"),
+                origin: "http://127.0.0.1:\(port)")
+            let dana = LiveTestClient()
+            dana.connect(
+                port: port, cookie: try await client.sessionCookie(email: "admin%40northside.test"),
+                origin: "http://127.0.0.1:\(port)")
+            defer {
+                marcus.close()
+                dana.close()
+            }
+            _ = try await marcus.waitFor { $0["type"] as? String == "hello" }
+            _ = try await dana.waitFor { $0["type"] as? String == "hello" }
+            try marcus.send(["type": "presence", "conversationId": conversationID.rawValue, "state": "typing"])
+            let seen = try await dana.waitFor { $0["type"] as? String == "presence" }
+            #expect(seen?["name"] as? String == "Marcus Dispatch")
+            #expect(seen?["state"] as? String == "typing")
+            #expect(seen?["conversationId"] as? String == conversationID.rawValue)
+            #expect(seen?["since"] is String)
+        }
+    }
+
+    @Test("Two servers on one PostgreSQL: a text arriving at one reaches a socket on the other")
+    func twoServers() async throws {
+        guard TestEngine.available.contains(.postgres) else { return }
+        try await TestEngine.postgres.withDatabase { database in
+            let first = try Fieldline.forTesting(database: database, clock: SystemClock(), twilio: nil)
+            let world = try await TestWorld.make(first)
+            let number = try await world.addMainNumber(twilio: nil)
+            // The second server: its own process state (live events, node id) over the same database.
+            let second = try Fieldline.forTesting(database: database, clock: SystemClock(), twilio: nil)
+            let server = try await FieldlineServer.buildApplication(
+                configuration: ServerConfiguration(host: "127.0.0.1", port: 0), app: second, backgroundWorkers: false)
+            try await server.test(.live) { client in
+                let port = try #require(client.port)
+                let socket = LiveTestClient()
+                socket.connect(
+                    port: port, cookie: try await client.sessionCookie(email: "dispatch%40northside.test"),
+                    origin: "http://127.0.0.1:\(port)")
+                defer { socket.close() }
+                _ = try await socket.waitFor { $0["type"] as? String == "hello" }
+                // The second server's relay starts with the server; the text must come after it listens.
+                for _ in 0..<250 where !second.live.isRelaying { try await Task.sleep(for: .milliseconds(20)) }
+                #expect(second.live.isRelaying)
+                guard case .inbox(let messageID, _, _) = try await world.textIn(
+                    from: "5125550142", body: "Arrived at the first server", to: number)
+                else { throw TestSetupError("not in inbox") }
+                let pushed = try await socket.waitFor { $0["type"] as? String == "message" }
+                #expect(pushed?["messageId"] as? String == messageID.rawValue)
+                let unread = try await socket.waitFor { $0["type"] as? String == "unread" }
+                #expect(unread?["count"] as? Int == 1)
+            }
+        }
+    }
+}
