@@ -39,3 +39,18 @@ def phone():
     driver = make_driver(375, 812)
     yield driver
     driver.quit()
+
+
+@pytest.fixture
+def new_browser():
+    """Opens more browsers, each with its own profile (cookies, storage), all closed at the end."""
+    drivers = []
+
+    def open_browser(width=1280, height=900):
+        driver = make_driver(width, height)
+        drivers.append(driver)
+        return driver
+
+    yield open_browser
+    for driver in drivers:
+        driver.quit()

@@ -23,10 +23,14 @@
     if (thread) thread.scrollTop = thread.scrollHeight;
   };
 
+  let listHTML = list.innerHTML;
   const refreshList = debounce(async () => {
     try {
       const response = await fetch(list.dataset.listUrl, { headers: { Accept: "text/html" } });
-      if (response.ok) list.innerHTML = await response.text();
+      if (!response.ok) return;
+      const html = await response.text();
+      // Unchanged lists stay as they are, so nothing flickers or loses focus.
+      if (html !== listHTML) { list.innerHTML = html; listHTML = html; }
     } catch { /* the next event or reconnect refreshes again */ }
   }, 120);
 
@@ -45,7 +49,7 @@
         if (!current) continue;
         if (fresh.dataset.part === "panel" &&
             (current.contains(document.activeElement) || current.querySelector("details[open]"))) continue;
-        current.innerHTML = fresh.innerHTML;
+        if (current.innerHTML !== fresh.innerHTML) current.innerHTML = fresh.innerHTML;
       }
       if (stick) scrollThreadDown();
     } catch { /* as above */ }
@@ -98,9 +102,11 @@
           renderPresence();
           break;
         }
+        case "catch-up":
+          refreshList();
+          refreshParts(false);
+          break;
         case "hello":
-        case "reconnected":
-          if (message.type === "reconnected") { refreshList(); refreshParts(false); }
           announce("viewing");
           break;
       }

@@ -9,7 +9,6 @@
   const baseTitle = document.title;
   let socket = null;
   let retry = 1000;
-  let everOpened = false;
   let clockOffset = 0;
   let userId = null;
 
@@ -33,8 +32,9 @@
     socket = new WebSocket(`${scheme}://${location.host}/live`);
     socket.addEventListener("open", () => {
       retry = 1000;
-      if (everOpened) emit({ type: "reconnected" });
-      everOpened = true;
+      // Whatever changed while there was no socket (since the page was rendered, or while
+      // reconnecting) was not pushed: pages catch up on this.
+      emit({ type: "catch-up" });
       document.documentElement.dataset.live = "on";
     });
     socket.addEventListener("message", (event) => {
@@ -71,7 +71,7 @@
   const boards = document.querySelectorAll("[data-board-feed]");
   if (boards.length) {
     window.FieldlineLive.on(async (message) => {
-      if (message.type !== "board" && message.type !== "reconnected") return;
+      if (message.type !== "board" && message.type !== "catch-up") return;
       for (const board of boards) {
         try {
           const response = await fetch(board.dataset.feedUrl, { headers: { Accept: "text/html" } });
