@@ -196,6 +196,8 @@ struct InboxWebTests {
             let jobPage = try await Self.get(client, "/jobs/\(job.id)", session)
             #expect(jobPage.text.contains("/media/\(mediaID)"))
             #expect(jobPage.text.contains("The leak"))
+            // A customer's text has no delivery status; the job's own status must not stand in for it.
+            #expect(!jobPage.text.contains("StatusView"))
 
             _ = try await TestWorld.make(app, name: "Rival Plumbing", emailDomain: "rival.test")
             let rival = try await WebTests.signIn(client, email: "admin@rival.test", expecting: "/inbox")

@@ -222,5 +222,8 @@ public struct DemoSeed: Sendable {
         }
         _ = try await text("(512) 555-0148", "The water heater is making a loud banging noise again 😟")
         _ = try await text("(512) 555-0222", "Do you do drain cleaning on weekends? How much?")
+        // Technicians texting the business number from their own phones land on the dispatch board.
+        _ = try await text("(512) 555-0132", "Parts counter is slow today, running about 20 min behind for my 11:00.")
+        _ = try await text("(512) 555-0131", "Done at Birchwood. Can someone order a 3/4\" ball valve for Thursday?")
     }
 }

@@ -76,6 +76,9 @@ struct InboxPages {
         var hasJobChoices: Bool
     }
 
+    /// One message in a thread. The optional fields have names no page model around a thread
+    /// uses: a missing value in Mustache falls through to the enclosing context, where a job's
+    /// `status` would otherwise show up under a customer's text.
     struct Bubble {
         var id: String
         var side: String
@@ -84,14 +87,14 @@ struct InboxPages {
         var time: String
         var author: String
         var authorNote: String?
-        var photoURL: String?
-        var status: String?
+        var authorPhotoURL: String?
+        var deliveryStatus: String?
         var statusTone: String
-        var error: String?
+        var deliveryError: String?
         var resendable: Bool
         var media: [MediaView]
         var hasMedia: Bool
-        var segments: String?
+        var segmentNote: String?
     }
 
     struct MediaView {
@@ -507,8 +510,8 @@ struct InboxPages {
                 ? text.time(message.createdAt) : text.dateTime(message.createdAt),
             author: outbound ? (message.author.kind == .automation ? "Fieldline" : message.author.name)
                 : message.author.name,
-            authorNote: authorNote, photoURL: photoURL, status: status, statusTone: tone,
-            error: message.errorMessage.flatMap { message.status.isFinal ? $0 : nil },
+            authorNote: authorNote, authorPhotoURL: photoURL, deliveryStatus: status, statusTone: tone,
+            deliveryError: message.errorMessage.flatMap { message.status.isFinal ? $0 : nil },
             resendable: message.isResendable,
             media: entry.media.map { media in
                 MediaView(
@@ -517,7 +520,7 @@ struct InboxPages {
                     isVideo: media.state == .stored && media.contentType.hasPrefix("video/"),
                     isStored: media.state == .stored, note: Self.mediaNote(media))
             }, hasMedia: !entry.media.isEmpty,
-            segments: outbound && message.segments > 1 ? "\(message.segments) texts" : nil)
+            segmentNote: outbound && message.segments > 1 ? "\(message.segments) texts" : nil)
     }
 
     static func mediaNote(_ media: MessageMedia) -> String? {

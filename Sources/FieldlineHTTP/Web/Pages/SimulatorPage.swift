@@ -36,8 +36,11 @@ struct SimulatorPage {
         var side: String
         var body: String
         var time: String
-        var status: String
-        var author: String
+        /// Only on the business's texts.
+        var status: String?
+        var author: String?
+        /// Time, author and status in one line, for the page (the script builds its own).
+        var meta: String
     }
 
     struct ThreadJSON: Encodable {
@@ -114,11 +117,13 @@ struct SimulatorPage {
     }
 
     static func bubble(_ message: Message, zone: String) -> Bubble {
-        Bubble(
+        let time = TimeText(timeZoneIdentifier: zone).time(message.createdAt)
+        let status = message.direction == .inbound ? nil : message.status.label
+        let author = message.direction == .inbound ? nil : message.author.name
+        return Bubble(
             id: message.id.rawValue, side: message.direction == .inbound ? "sent" : "received", body: message.body,
-            time: TimeText(timeZoneIdentifier: zone).time(message.createdAt),
-            status: message.direction == .inbound ? "" : message.status.label,
-            author: message.direction == .inbound ? "" : message.author.name)
+            time: time, status: status, author: author,
+            meta: [time, author, status].compactMap { $0 }.joined(separator: " · "))
     }
 }
 

@@ -1,0 +1,78 @@
+"""Takes the screenshots in docs/screenshots/ from a running demo server (scripts/screenshots).
+
+Run it after UI changes and look at every picture before committing them."""
+import os
+import sys
+import time
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from conftest import make_driver
+from test_inbox_live import DISPATCHER, list_items, sign_in_as, text_in
+
+OUT = sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots"
+
+
+def shoot(driver, name, full_page=True):
+    if full_page:
+        height = driver.execute_script("return document.documentElement.scrollHeight")
+        driver.set_window_size(driver.get_window_size()["width"], min(max(height, 700), 2400))
+    time.sleep(0.4)
+    driver.save_screenshot(os.path.join(OUT, name + ".png"))
+    print("saved", name)
+
+
+def main():
+    base = os.environ["FIELDLINE_BASE_URL"].rstrip("/")
+    os.makedirs(OUT, exist_ok=True)
+    dana, marcus = make_driver(1360, 860), make_driver(1360, 860)
+    try:
+        sign_in_as(dana, base)
+        sign_in_as(marcus, base, DISPATCHER)
+        text_in(dana, "+15125558810", "Hi, the kitchen sink is backing up again. Can someone come today?")
+
+        dana.get(base + "/inbox")
+        time.sleep(1)
+        shoot(dana, "inbox", full_page=False)
+
+        robert = next(item["id"] for item in list_items(dana) if "Robert" in item["text"])
+        marcus.get(f"{base}/inbox?c={robert}")
+        dana.get(f"{base}/inbox?c={robert}")
+        time.sleep(1)
+        dana.find_element(By.ID, "composer-body").send_keys("Luis is finishing up a job nearby and")
+        time.sleep(3.2)
+        shoot(marcus, "inbox-conversation-typing", full_page=False)
+        dana.find_element(By.ID, "composer-body").send_keys(Keys.CONTROL, "a", Keys.DELETE)
+
+        unknown = next(item["id"] for item in list_items(dana) if "Unknown" in item["text"])
+        dana.get(f"{base}/inbox?c={unknown}")
+        time.sleep(1)
+        shoot(dana, "inbox-unknown-number", full_page=False)
+
+        dana.set_window_size(820, 1100)
+        dana.get(f"{base}/inbox?c={robert}")
+        time.sleep(1)
+        shoot(dana, "inbox-tablet", full_page=False)
+
+        dana.set_window_size(1360, 860)
+        for path, name in [("/dispatch-board", "dispatch-board"), ("/simulator", "phone-simulator"), ("/today", "today")]:
+            dana.get(base + path)
+            time.sleep(1)
+            shoot(dana, name)
+            dana.set_window_size(1360, 860)
+        # Linda's next job: her conversation is tied to it (CH19).
+        dana.get(base + "/inbox")
+        linda = next(item["id"] for item in list_items(dana) if "Linda" in item["text"])
+        dana.get(f"{base}/inbox?c={linda}")
+        job = dana.find_element(By.CSS_SELECTOR, ".inbox-panel-pane a[href^='/jobs/']").get_attribute("href")
+        dana.get(job)
+        time.sleep(1)
+        shoot(dana, "job-with-texts")
+    finally:
+        dana.quit()
+        marcus.quit()
+
+
+if __name__ == "__main__":
+    main()
