@@ -3,6 +3,8 @@
 -- URL + sorted name+value pairs)). Environment: BENCH_PUBLIC_URL (what the server believes its
 -- public URL is), BENCH_AUTH_TOKEN, BENCH_ACCOUNT_SID, BENCH_TO (the account's number),
 -- BENCH_SENDERS (how many distinct customer numbers, default 5000).
+-- Fill mode: with BENCH_FILL=N (and BENCH_THREADS, wrk's -t), the threads text from N distinct
+-- numbers in turn, one text each, then stop: N new conversations.
 local bit = require("bit")
 local band, bor, bxor, bnot, lshift, rshift, rol, tobit =
   bit.band, bit.bor, bit.bxor, bit.bnot, bit.lshift, bit.rshift, bit.rol, bit.tobit
@@ -82,24 +84,28 @@ local token = os.getenv("BENCH_AUTH_TOKEN")
 local account = os.getenv("BENCH_ACCOUNT_SID")
 local to = os.getenv("BENCH_TO")
 local senders = tonumber(os.getenv("BENCH_SENDERS") or "5000")
+local fill = tonumber(os.getenv("BENCH_FILL") or "0")
+local threads = tonumber(os.getenv("BENCH_THREADS") or "1")
 local bodies = { "Is the tech still coming today?", "Thanks!", "Can we move it to Friday?", "Water is leaking again",
   "What time will you arrive?", "Do you take cards?" }
 
 local counter = 0
-local thread_id = 0
+-- setup() runs in wrk's main Lua state; thread:set() gives each thread's state its own global.
+local threads_made = 0
 function setup(thread)
-  thread_id = thread_id + 1
-  thread:set("thread_id", thread_id)
+  threads_made = threads_made + 1
+  thread:set("thread_index", threads_made)
 end
 
 function init(args)
-  math.randomseed(os.time() + (thread_id or 0) * 7919)
+  math.randomseed(os.time() + thread_index * 7919)
 end
 
 function request()
   counter = counter + 1
   local sid = string.format("SMbench%08x%08x%010d", math.random(0, 0x7fffffff), os.time(), counter)
   local n = math.random(0, senders - 1)
+  if fill > 0 then n = (thread_index - 1) + threads * (counter - 1) end
   -- NANP numbers: area 512, exchange 200–999, line 0000–9999.
   local from = string.format("+1512%03d%04d", 200 + n % 800, math.floor(n / 800) % 10000)
   local params = {
@@ -122,6 +128,7 @@ end
 
 local failures = 0
 function response(status, headers, body)
+  if fill > 0 and (thread_index - 1) + threads * counter >= fill then wrk.thread:stop() end
   if status ~= 200 then
     failures = failures + 1
     if failures <= 3 then io.stderr:write("inbound webhook answered " .. status .. ": " .. body .. "\n") end

@@ -224,8 +224,9 @@ struct ChatEndToEndTests {
                     configuration: ServerConfiguration(host: "127.0.0.1", port: 0), app: app)
                 try await server.test(.live) { client in
                     fake.deliverCallbacks(to: "127.0.0.1:\(try #require(client.port))")
-                    guard case .inbox(_, let conversationID, _) = try await world.textIn(
-                        from: "5125550142", body: "Send me the details", to: number)
+                    guard
+                        case .inbox(_, let conversationID, _) = try await world.textIn(
+                            from: "5125550142", body: "Send me the details", to: number)
                     else { throw TestSetupError("not in inbox") }
                     var ids: [MessageID] = []
                     for index in 1...20 {

@@ -13,7 +13,9 @@ import Testing
 /// The office inbox pages, driven through the real router as the browser drives them.
 @Suite("The office inbox in the web app: list, thread, composer, actions, compose, media, board")
 struct InboxWebTests {
-    static func get(_ client: some TestClientProtocol, _ path: String, _ session: WebTests.Session) async throws
+    static func get(
+        _ client: some TestClientProtocol, _ path: String, _ session: WebTests.Session
+    ) async throws
         -> TestResponse
     {
         try await client.execute(uri: path, method: .get, headers: [.cookie: session.cookie])
@@ -36,7 +38,9 @@ struct InboxWebTests {
         return id
     }
 
-    @Test("The list shows who texted, unknown numbers and unread ones; opening a thread reads it", arguments: TestEngine.available)
+    @Test(
+        "The list shows who texted, unknown numbers and unread ones; opening a thread reads it",
+        arguments: TestEngine.available)
     func listAndThread(engine: TestEngine) async throws {
         try await withServer(engine) { app, world, client in
             let number = try await world.addMainNumber(twilio: nil)
@@ -80,7 +84,9 @@ struct InboxWebTests {
         }
     }
 
-    @Test("The composer sends a reply: JSON for the page script, a redirect for a plain form, clear errors", arguments: TestEngine.available)
+    @Test(
+        "The composer sends a reply: JSON for the page script, a redirect for a plain form, clear errors",
+        arguments: TestEngine.available)
     func reply(engine: TestEngine) async throws {
         try await withServer(engine) { app, world, client in
             let number = try await world.addMainNumber(twilio: nil)
@@ -141,7 +147,9 @@ struct InboxWebTests {
         }
     }
 
-    @Test("Text a stored number from its job: the compose page shows the history and sends", arguments: TestEngine.available)
+    @Test(
+        "Text a stored number from its job: the compose page shows the history and sends",
+        arguments: TestEngine.available)
     func compose(engine: TestEngine) async throws {
         try await withServer(engine) { app, world, client in
             try await world.addMainNumber(twilio: nil)
@@ -169,7 +177,9 @@ struct InboxWebTests {
         }
     }
 
-    @Test("A picture from a customer is served to the account and can be kept with a job", arguments: TestEngine.available)
+    @Test(
+        "A picture from a customer is served to the account and can be kept with a job", arguments: TestEngine.available
+    )
     func media(engine: TestEngine) async throws {
         try await withChatServer(engine) { app, world, fake, number, client in
             let job = try await world.bookJob()
@@ -180,7 +190,8 @@ struct InboxWebTests {
                     from: "5125550142", body: "The leak", to: number, media: [.init(url: url, contentType: "image/png")]
                 ))
             #expect(try await MediaFetcher(app: app).fetchDue() == 1)
-            let mediaID = try #require(try await app.inbox.messages(of: id, by: world.dispatcher).first?.media.first?.id)
+            let mediaID = try #require(
+                try await app.inbox.messages(of: id, by: world.dispatcher).first?.media.first?.id)
             let session = try await WebTests.signIn(client, email: "dispatch@northside.test", expecting: "/inbox")
             let thread = try await Self.get(client, "/inbox?c=\(id)", session)
             #expect(thread.text.contains("/media/\(mediaID)"))

@@ -51,8 +51,9 @@ struct LiveSocketTests {
             defer { socket.close() }
             let hello = try await socket.waitFor { $0["type"] as? String == "hello" }
             #expect(hello?["count"] as? Int == 0)
-            guard case .inbox(let messageID, let conversationID, _) = try await world.textIn(
-                from: "5125550142", body: "Is Luis on his way?", to: number)
+            guard
+                case .inbox(let messageID, let conversationID, _) = try await world.textIn(
+                    from: "5125550142", body: "Is Luis on his way?", to: number)
             else { throw TestSetupError("not in inbox") }
             let message = try await socket.waitFor { $0["type"] as? String == "message" }
             #expect(message?["messageId"] as? String == messageID.rawValue)
@@ -80,8 +81,9 @@ struct LiveSocketTests {
     @Test("Presence: one dispatcher typing shows on the other's socket, with who it is", arguments: [TestEngine.sqlite])
     func presence(engine: TestEngine) async throws {
         try await Self.withLiveServer(engine) { _, world, number, client, port in
-            guard case .inbox(_, let conversationID, _) = try await world.textIn(
-                from: "5125550142", body: "Hello", to: number)
+            guard
+                case .inbox(_, let conversationID, _) = try await world.textIn(
+                    from: "5125550142", body: "Hello", to: number)
             else { throw TestSetupError("not in inbox") }
             let marcus = LiveTestClient()
             marcus.connect(
@@ -128,8 +130,9 @@ struct LiveSocketTests {
                 // The second server's relay starts with the server; the text must come after it listens.
                 for _ in 0..<250 where !second.live.isRelaying { try await Task.sleep(for: .milliseconds(20)) }
                 #expect(second.live.isRelaying)
-                guard case .inbox(let messageID, _, _) = try await world.textIn(
-                    from: "5125550142", body: "Arrived at the first server", to: number)
+                guard
+                    case .inbox(let messageID, _, _) = try await world.textIn(
+                        from: "5125550142", body: "Arrived at the first server", to: number)
                 else { throw TestSetupError("not in inbox") }
                 let pushed = try await socket.waitFor { $0["type"] as? String == "message" }
                 #expect(pushed?["messageId"] as? String == messageID.rawValue)

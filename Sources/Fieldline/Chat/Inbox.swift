@@ -493,7 +493,9 @@ public struct Inbox: Sendable {
                 JobEvent(
                     id: UUID().uuidString.lowercased(), accountID: actor.accountID, jobID: job.id,
                     occurredAt: app.clock.now(), actor: .user(actor), kind: "attachment",
-                    text: "Added a \(media.contentType.hasPrefix("video/") ? "video" : "picture") from the customer's texts"))
+                    text:
+                        "Added a \(media.contentType.hasPrefix("video/") ? "video" : "picture") from the customer's texts"
+                ))
         }
     }
 

@@ -32,7 +32,9 @@ public struct TimeText: Sendable {
         if days <= 0 { return time(date) }
         if days == 1 { return "Yesterday" }
         if days < 7 { return format(date, "EEE") }
-        if calendar.component(.year, from: date) == calendar.component(.year, from: now) { return format(date, "MMM d") }
+        if calendar.component(.year, from: date) == calendar.component(.year, from: now) {
+            return format(date, "MMM d")
+        }
         return format(date, "MMM d, yyyy")
     }
     /// `yyyy-MM-dd'T'HH:mm`, what an `<input type="datetime-local">` holds.

@@ -4,9 +4,9 @@ import FieldlineStore
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import NIOCore
-import HummingbirdWebSocket
 import ServiceLifecycle
 
 /// Builds the HTTP application: JSON API, web app, public assets, health check.
@@ -21,7 +21,8 @@ public enum FieldlineServer {
         let router = try buildRouter(
             app: app, resources: resources,
             renderer: WebRenderer(
-                app: app, templates: resources.templates, secureCookies: configuration.secureCookies, demoSignIn: demoSignIn))
+                app: app, templates: resources.templates, secureCookies: configuration.secureCookies,
+                demoSignIn: demoSignIn))
         let hub = LiveHub(app: app)
         return Application(
             router: router,

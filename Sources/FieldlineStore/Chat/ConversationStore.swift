@@ -69,7 +69,8 @@ public struct ConversationStore: Sendable {
         let row = Row(conversation)
         let values: [any Encodable & Sendable] = [
             row.id, row.accountId, row.phone, row.senderNumberId, row.jobId, row.status, row.unread, row.awaitingReply,
-            row.inboxRank, row.lastMessageAt, row.lastMessagePreview, row.lastMessageDirection, row.autoreplyPeriod, row.createdAt,
+            row.inboxRank, row.lastMessageAt, row.lastMessagePreview, row.lastMessageDirection, row.autoreplyPeriod,
+            row.createdAt,
             row.closedAt,
         ]
         do {
@@ -157,7 +158,8 @@ public struct ConversationStore: Sendable {
                     """))
         }
         if status == .open {
-            select.orderBy(SQLOrderBy(expression: SQLColumn("inbox_rank", table: "cv"), direction: SQLDirection.ascending))
+            select.orderBy(
+                SQLOrderBy(expression: SQLColumn("inbox_rank", table: "cv"), direction: SQLDirection.ascending))
         }
         return
             try await select

@@ -361,7 +361,7 @@ public struct MessageStore: Sendable {
                 )
                 .run()
             return true
-        } catch where StoreErrors.isUniqueViolation(error) {
+        } catch  where StoreErrors.isUniqueViolation(error) {
             return false
         }
     }
@@ -387,7 +387,8 @@ public struct MessageStore: Sendable {
                         position: try row.decode(column: "m_position", as: Int.self),
                         contentType: try row.decode(column: "m_content_type", as: String.self),
                         sourceURL: try row.decode(column: "m_source_url", as: String.self),
-                        state: MessageMedia.State(rawValue: try row.decode(column: "m_state", as: String.self)) ?? .failed,
+                        state: MessageMedia.State(rawValue: try row.decode(column: "m_state", as: String.self))
+                            ?? .failed,
                         byteCount: try row.decode(column: "m_byte_count", as: Int?.self),
                         createdAt: try row.decode(column: "m_created_at", as: Date.self)),
                     addedBy: try row.decode(column: "a_added_by", as: String.self),

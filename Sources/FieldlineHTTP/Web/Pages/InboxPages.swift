@@ -508,7 +508,8 @@ struct InboxPages {
             id: message.id.rawValue, side: outbound ? "out" : "in", body: message.body, hasBody: !message.body.isEmpty,
             time: text.short(message.createdAt, now: now) == text.time(message.createdAt)
                 ? text.time(message.createdAt) : text.dateTime(message.createdAt),
-            author: outbound ? (message.author.kind == .automation ? "Fieldline" : message.author.name)
+            author: outbound
+                ? (message.author.kind == .automation ? "Fieldline" : message.author.name)
                 : message.author.name,
             authorNote: authorNote, authorPhotoURL: photoURL, deliveryStatus: status, statusTone: tone,
             deliveryError: message.errorMessage.flatMap { message.status.isFinal ? $0 : nil },

@@ -70,7 +70,8 @@ struct PhoneView {
             var view = PhoneView(phone)
             view.texted = texted.contains(phone.number.e164)
             if canChat, phone.kind != .landline {
-                var url = "/inbox/compose?phone=\(phone.number.e164.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
+                var url =
+                    "/inbox/compose?phone=\(phone.number.e164.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
                 if let job { url += "&job=\(job)" }
                 if let location { url += "&location=\(location)" }
                 view.chatURL = url
