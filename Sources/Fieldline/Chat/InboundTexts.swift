@@ -120,10 +120,17 @@ public struct InboundTexts: Sendable {
                 status: .open, unread: true, awaitingReply: true, lastMessageAt: now, lastMessagePreview: "",
                 lastMessageDirection: .inbound, autoreplyPeriod: nil, createdAt: now, closedAt: nil)
         }
-        if conversation.jobID == nil, let customerID = facts.contact?.customerID {
-            conversation.jobID = try await JobStore(sql).upcomingJobs(
-                ofCustomer: customerID, after: now, in: accountID, limit: 1
-            ).first?.id
+        if let customerID = facts.contact?.customerID {
+            // The thread follows the customer's current job, so the technicians on it see the text
+            // (TC1); a thread tied to a finished job moves on to the next one.
+            let jobs = JobStore(sql)
+            let tiedJob = try await conversation.jobID.asyncMap { try await jobs.find($0, in: accountID) }
+            if tiedJob.map({ $0.status.isClosed }) ?? true,
+                let next = try await jobs.upcomingJobs(ofCustomer: customerID, after: now, in: accountID, limit: 1)
+                    .first?.id
+            {
+                conversation.jobID = next
+            }
         }
         conversation.unread = true
         conversation.awaitingReply = true

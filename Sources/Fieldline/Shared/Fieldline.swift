@@ -47,6 +47,7 @@ public struct Fieldline: Sendable {
     public var accounts: Accounts { Accounts(app: self) }
     public var customers: Customers { Customers(app: self) }
     public var technicians: Technicians { Technicians(app: self) }
+    public var field: Field { Field(app: self) }
     public var jobs: Jobs { Jobs(app: self) }
     public var bookings: Bookings { Bookings(app: self) }
     public var senderNumbers: SenderNumbers { SenderNumbers(app: self) }

@@ -23,6 +23,8 @@ public enum LiveEvent: Sendable, Equatable, Codable {
     case dispatchBoardMessage(MessageID)
     /// Who is looking at or typing in a conversation (CH5).
     case presence(Presence)
+    /// A technician's device reported where it is (DN7).
+    case technicianPosition(TechnicianID)
 }
 
 /// One person's presence in one conversation.

@@ -9,6 +9,8 @@ public enum FieldlineError: Error, Equatable, Sendable {
     case conflict(code: String, message: String)
     /// Signed in, but the role or per-user permissions do not allow this.
     case forbidden(permission: String)
+    /// Signed in, but this is not for the caller, for a reason a permission name does not say.
+    case refused(code: String, message: String)
     /// Not signed in, or the credentials are wrong.
     case unauthenticated(message: String)
 
@@ -18,6 +20,7 @@ public enum FieldlineError: Error, Equatable, Sendable {
         case .notFound(let entity, _): "\(Self.snakeCase(entity))_not_found"
         case .conflict(let code, _): code
         case .forbidden: "forbidden"
+        case .refused(let code, _): code
         case .unauthenticated: "unauthenticated"
         }
     }
@@ -28,6 +31,7 @@ public enum FieldlineError: Error, Equatable, Sendable {
         case .notFound(let entity, let id): "No \(entity) with id \(id) exists in this account."
         case .conflict(_, let message): message
         case .forbidden(let permission): "Your role does not allow this (needs the \(permission) permission)."
+        case .refused(_, let message): message
         case .unauthenticated(let message): message
         }
     }

@@ -29,7 +29,7 @@ enum ErrorMapping {
         case .invalid: .unprocessableContent
         case .notFound: .notFound
         case .conflict: .conflict
-        case .forbidden: .forbidden
+        case .forbidden, .refused: .forbidden
         case .unauthenticated: .unauthorized
         }
     }

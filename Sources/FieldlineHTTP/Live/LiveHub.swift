@@ -15,6 +15,8 @@ final class LiveHub: Sendable {
         var userID: UserID
         var readsChats: Bool
         var seesBoard: Bool
+        /// Set for a technician with chat on: their jobs' thread events reach them (TC1, TC4).
+        var technicianID: TechnicianID?
         var continuation: AsyncStream<String>.Continuation
     }
 
@@ -43,6 +45,7 @@ final class LiveHub: Sendable {
             bufferingPolicy: .bufferingNewest(Self.socketBuffer))
         let client = Client(
             userID: auth.user.id, readsChats: Self.readsChats(auth.actor), seesBoard: auth.actor.can(.viewJobs),
+            technicianID: Self.followsJobThreads(auth.actor) ? auth.actor.technicianID : nil,
             continuation: continuation)
         let accountID = auth.account.id
         let start = feeds.withLock { feeds -> Bool in
@@ -57,7 +60,7 @@ final class LiveHub: Sendable {
             let task = Task { [weak self] in
                 for await event in events {
                     guard let self else { return }
-                    self.route(event, in: accountID)
+                    await self.route(event, in: accountID)
                 }
             }
             feeds.withLock { $0[accountID]?.task = task }
@@ -85,14 +88,42 @@ final class LiveHub: Sendable {
         actor.role != .technician && actor.can(.viewCustomerChats)
     }
 
-    private func route(_ event: LiveEvent, in accountID: AccountID) {
+    /// Technicians with both chat switches follow their own jobs' threads.
+    static func followsJobThreads(_ actor: Actor) -> Bool {
+        actor.role == .technician && actor.technicianID != nil && actor.can(.viewCustomerChats)
+            && actor.can(.fullCustomerChats)
+    }
+
+    private func route(_ event: LiveEvent, in accountID: AccountID) async {
         switch event {
         case .unreadChanged:
             scheduleUnreadCount(for: accountID)
-        case .dispatchBoardMessage:
+        case .dispatchBoardMessage, .technicianPosition:
             send(LiveMessage(event), to: accountID) { $0.seesBoard }
+        case .messageCreated(let conversation?, _), .messageStatusChanged(let conversation?, _, _),
+            .mediaReady(let conversation?, _), .conversationChanged(let conversation):
+            let message = LiveMessage(event)
+            send(message, to: accountID) { $0.readsChats }
+            await sendToTechnicians(message, about: conversation, in: accountID)
         default:
             send(LiveMessage(event), to: accountID) { $0.readsChats }
+        }
+    }
+
+    /// A thread's event reaches the technicians on its job and nobody else in the field; the
+    /// lookup is skipped while no technician of the account is connected.
+    private func sendToTechnicians(
+        _ message: LiveMessage, about conversationID: ConversationID, in accountID: AccountID
+    ) async {
+        let connected = feeds.withLock { $0[accountID]?.clients.values.filter { $0.technicianID != nil } ?? [] }
+        guard !connected.isEmpty, let text = message.json else { return }
+        do {
+            let following = try await app.field.technicians(following: conversationID, in: accountID)
+            for client in connected where client.technicianID.map(following.contains) == true {
+                client.continuation.yield(text)
+            }
+        } catch {
+            app.logger.warning("Could not find the technicians following a thread: \(error)")
         }
     }
 
@@ -135,6 +166,7 @@ struct LiveMessage: Encodable {
     var state: String?
     var since: Date?
     var serverTime: Date?
+    var technicianId: String?
 
     init(
         type: String, conversationId: String? = nil, messageId: String? = nil, status: String? = nil,
@@ -170,6 +202,9 @@ struct LiveMessage: Encodable {
             name = presence.name
             state = presence.state.rawValue
             since = presence.since
+        case .technicianPosition(let technician):
+            self.init(type: "position")
+            technicianId = technician.rawValue
         }
     }
 

@@ -65,7 +65,7 @@ struct WebErrorMiddleware: RouterMiddleware {
             case .notFound:
                 return try errorPage(
                     "Not found", "This page does not exist, or it belongs to another account.", .notFound, request)
-            case .forbidden:
+            case .forbidden, .refused:
                 return try errorPage("Not allowed", error.message, .forbidden, request)
             }
         } catch let error as HTTPFailure {

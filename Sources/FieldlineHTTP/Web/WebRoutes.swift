@@ -9,7 +9,10 @@ enum WebRoutes {
         let web = router.group().add(middleware: WebErrorMiddleware(renderer: renderer))
         SignInPages(app: app, renderer: renderer).register(on: web)
         let signedIn = web.group().add(middleware: WebSessionMiddleware(app: app, renderer: renderer))
-        signedIn.get("/") { _, _ in renderer.redirect(to: "/today") }
+        // Technicians start on their own jobs (TC6); everyone else on the day's schedule.
+        signedIn.get("/") { _, context in
+            renderer.redirect(to: context.auth?.actor.role == .technician ? "/field" : "/today")
+        }
         TodayPage(app: app, renderer: renderer).register(on: signedIn)
         InboxPages(app: app, renderer: renderer).register(on: signedIn)
         DispatchBoardPage(app: app, renderer: renderer).register(on: signedIn)
@@ -17,6 +20,7 @@ enum WebRoutes {
         JobPages(app: app, renderer: renderer).register(on: signedIn)
         BookingPages(app: app, renderer: renderer).register(on: signedIn)
         TechnicianPages(app: app, renderer: renderer).register(on: signedIn)
+        FieldPages(app: app, renderer: renderer).register(on: signedIn)
         SettingsPages(app: app, renderer: renderer).register(on: signedIn)
         SimulatorPage(app: app, renderer: renderer).register(on: signedIn)
     }

@@ -67,6 +67,9 @@ struct Shell: Sendable {
 
     // Stored, not computed: templates read values through reflection, which sees stored properties only.
     var navToday = false
+    /// Technicians' own jobs (TC6).
+    var canSeeField = false
+    var navField = false
     var navInbox = false
     var navCustomers = false
     var navJobs = false
@@ -93,6 +96,8 @@ struct WebRenderer: Sendable {
             canSeeTechnicians: auth.actor.can(.viewTechnicians), canSeeCustomers: auth.actor.can(.viewCustomers),
             canSeeJobs: auth.actor.can(.viewJobs))
         shell.navToday = active == "today"
+        shell.canSeeField = auth.actor.role == .technician && auth.actor.technicianID != nil
+        shell.navField = active == "field"
         shell.navInbox = active == "inbox"
         if auth.actor.role != .technician, auth.actor.can(.viewCustomerChats) {
             shell.canSeeInbox = true

@@ -7,6 +7,7 @@ public enum Schema {
     public static let migrations: [Migration] = [
         Migration(version: 1, name: "accounts, people, customers, jobs, bookings, audit", statements: foundation),
         Migration(version: 2, name: "sender numbers, conversations, messages, outbox, consent", statements: messaging),
+        Migration(version: 3, name: "technicians' read marks and positions", statements: field),
     ]
 
     static func timestampType(_ engine: DatabaseEngine) -> String {
@@ -416,6 +417,38 @@ public enum Schema {
             """,
             "CREATE INDEX consent_ledger_phone ON consent_ledger (account_id, phone, occurred_at)",
             "CREATE INDEX consent_ledger_time ON consent_ledger (account_id, occurred_at)",
+        ]
+    }
+
+    @Sendable static func field(_ engine: DatabaseEngine) -> [String] {
+        let ts = timestampType(engine)
+        return [
+            // A job's customer thread is found by the job it is tied to (TC1).
+            "CREATE INDEX conversations_job ON conversations (account_id, job_id)",
+            // How far each technician has read each thread: their own unread dot, not the office's.
+            """
+            CREATE TABLE technician_thread_reads (
+                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                technician_id TEXT NOT NULL REFERENCES technicians(id) ON DELETE CASCADE,
+                conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+                read_at \(ts) NOT NULL,
+                PRIMARY KEY (technician_id, conversation_id)
+            )
+            """,
+            // DN7: what technicians' devices report, for arrival tracking.
+            """
+            CREATE TABLE technician_positions (
+                id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                technician_id TEXT NOT NULL REFERENCES technicians(id) ON DELETE CASCADE,
+                latitude DOUBLE PRECISION NOT NULL,
+                longitude DOUBLE PRECISION NOT NULL,
+                accuracy_meters DOUBLE PRECISION,
+                recorded_at \(ts) NOT NULL,
+                received_at \(ts) NOT NULL
+            )
+            """,
+            "CREATE INDEX technician_positions_latest ON technician_positions (account_id, technician_id, recorded_at)",
         ]
     }
 }

@@ -143,7 +143,8 @@
   };
   const setupCounter = (input) => {
     const hint = document.getElementById(input.dataset.smsCounter);
-    if (!hint) return;
+    if (!hint || input.dataset.smsReady) return;
+    input.dataset.smsReady = "1";
     // data-sms-limit: refuse what would go past the limit (counted as people count characters).
     const limit = Number(input.dataset.smsLimit) || 0;
     let lastValid = input.value;
@@ -171,7 +172,8 @@
     update();
   };
   document.querySelectorAll("[data-sms-counter]").forEach(setupCounter);
-  window.FieldlineSms = { measure: measureSms };
+  // Pages that swap in a fresh composer set its counter up through this.
+  window.FieldlineSms = { measure: measureSms, setupCounter };
 
   // (f) The phone simulator: <form data-simulator> sends without a page load, and the thread
   //     (#sim-thread[data-thread-url]) refreshes every 1.5 s while the tab is visible.

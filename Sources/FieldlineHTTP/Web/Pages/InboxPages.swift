@@ -330,7 +330,11 @@ struct InboxPages {
 
         router.get("/media/:id") { _, context in
             let id = try context.parameters.id("id", as: MediaID.self)
-            let (media, data) = try await app.inbox.media(id, by: try context.actor())
+            let actor = try context.actor()
+            // Technicians see pictures in their jobs' threads only; the office sees the inbox's.
+            let (media, data) =
+                actor.role == .technician
+                ? try await app.field.media(id, by: actor) : try await app.inbox.media(id, by: actor)
             let type = MediaContent.safeType(media.contentType)
             return Response(
                 status: .ok,

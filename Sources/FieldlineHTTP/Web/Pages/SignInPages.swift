@@ -64,7 +64,7 @@ struct SignInPages {
 
     /// Only local paths, so the sign-in form cannot be used to bounce people to another site.
     static func safeNext(_ raw: String?) -> String {
-        guard let raw, raw.hasPrefix("/"), !raw.hasPrefix("//"), !raw.hasPrefix("/\\") else { return "/today" }
+        guard let raw, raw.hasPrefix("/"), !raw.hasPrefix("//"), !raw.hasPrefix("/\\") else { return "/" }
         return raw
     }
 }

@@ -1,0 +1,110 @@
+// The technician's pages (TC6): the job list and a job's chat stay current from the live socket
+// (which only carries events of the technician's own jobs), a Refresh button re-reads on demand,
+// and replies go out without a page load.
+(() => {
+  "use strict";
+  const live = window.FieldlineLive;
+
+  const swap = async (holder, url) => {
+    try {
+      const response = await fetch(url, { headers: { Accept: "text/html" } });
+      if (!response.ok) return false;
+      const html = await response.text();
+      if (holder.dataset.html !== html) {
+        holder.innerHTML = html;
+        holder.dataset.html = html;
+        return true;
+      }
+    } catch { /* the next event, reconnect or tap refreshes again */ }
+    return false;
+  };
+
+  const debounce = (fn, wait) => {
+    let timer;
+    return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), wait); };
+  };
+
+  // My jobs: any change to one of my threads, or a reconnect, re-reads the list.
+  const listPage = document.querySelector("[data-field-list]");
+  if (listPage) {
+    const holder = document.getElementById("field-list");
+    const refresh = debounce(() => swap(holder, holder.dataset.listUrl), 100);
+    listPage.querySelector("[data-field-refresh]")?.addEventListener("click", refresh);
+    live?.on((message) => {
+      if (["message", "conversation", "catch-up"].includes(message.type)) refresh();
+    });
+    document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible") refresh(); });
+  }
+
+  // One job: the thread re-reads (and counts as read while the page is in front).
+  const jobPage = document.querySelector("[data-field-job]");
+  if (!jobPage) return;
+  const holder = document.getElementById("field-thread");
+  const scrollDown = () => {
+    const thread = document.getElementById("thread");
+    if (thread) thread.scrollTop = thread.scrollHeight;
+  };
+  const setupComposer = () => {
+    const composer = holder.querySelector("form[data-field-composer]");
+    if (!composer || composer.dataset.ready) return;
+    composer.dataset.ready = "1";
+    const box = composer.querySelector("textarea");
+    const error = composer.querySelector("[data-composer-error]");
+    window.FieldlineSms?.setupCounter(box);
+    composer.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      if (!box.value.trim()) return;
+      const button = composer.querySelector("button[type=submit]");
+      button.disabled = true;
+      error.hidden = true;
+      try {
+        const response = await fetch(composer.action, {
+          method: "POST", body: new URLSearchParams(new FormData(composer)),
+          headers: { Accept: "application/json" },
+        });
+        if (response.ok) {
+          box.value = "";
+          box.dispatchEvent(new Event("input"));
+          await refresh(true);
+        } else {
+          const body = await response.json().catch(() => null);
+          error.textContent = body?.error?.message ?? "The text could not be sent. Try again.";
+          error.hidden = false;
+        }
+      } catch {
+        error.textContent = "No connection. Your text was not sent.";
+        error.hidden = false;
+      } finally {
+        button.disabled = false;
+      }
+    });
+  };
+  // A refresh never throws away what the technician is typing.
+  const refresh = async (force) => {
+    const typing = holder.querySelector("textarea");
+    const draft = typing?.value ?? "";
+    if (!force && draft.trim()) {
+      const fresh = await fetch(jobPage.dataset.threadUrl + (document.visibilityState === "visible" ? "?read=1" : ""),
+        { headers: { Accept: "text/html" } }).catch(() => null);
+      if (!fresh?.ok) return;
+      const box = document.createElement("div");
+      box.innerHTML = await fresh.text();
+      const messages = box.querySelector("#thread");
+      const current = document.getElementById("thread");
+      if (messages && current) { current.innerHTML = messages.innerHTML; scrollDown(); return; }
+    }
+    const read = document.visibilityState === "visible" ? "?read=1" : "";
+    if (await swap(holder, jobPage.dataset.threadUrl + read)) {
+      setupComposer();
+      scrollDown();
+    }
+  };
+  const refreshSoon = debounce(() => refresh(false), 100);
+  live?.on((message) => {
+    if (["message", "status", "media", "conversation", "catch-up"].includes(message.type)) refreshSoon();
+  });
+  document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible") refreshSoon(); });
+  holder.dataset.html = holder.innerHTML;
+  setupComposer();
+  scrollDown();
+})();
