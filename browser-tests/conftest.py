@@ -20,6 +20,10 @@ def make_driver(width, height):
     for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                      f"--window-size={width},{height}"):
         options.add_argument(argument)
+    if width < 500:
+        # Desktop Chromium will not make a window narrower than about 500 px; a phone is emulated.
+        options.add_experimental_option(
+            "mobileEmulation", {"deviceMetrics": {"width": width, "height": height, "pixelRatio": 2}})
     options.binary_location = os.environ.get("CHROMIUM_BINARY", "/usr/bin/chromium")
     service = webdriver.ChromeService(executable_path=os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
     driver = webdriver.Chrome(service=service, options=options)

@@ -131,6 +131,7 @@ struct Serve: AsyncParsableCommand {
                   Open   \(configuration.publicURL)/signin
                   Email  \(signIn.email)
                   Pass   \(signIn.password)
+                  Technician view (same password): \(DemoSeed.technicianEmail)
 
 
                 """

@@ -26,7 +26,9 @@ struct FieldChatRulesTests {
                             } else {
                                 .granted
                             }
-                        #expect(access == expected, "view \(canView) reply \(canReply) assigned \(assigned) \(thread as Any)")
+                        #expect(
+                            access == expected,
+                            "view \(canView) reply \(canReply) assigned \(assigned) \(thread as Any)")
                     }
                 }
             }

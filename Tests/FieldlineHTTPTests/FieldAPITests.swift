@@ -11,7 +11,9 @@ import Testing
 @Suite("The technician API")
 struct FieldAPITests {
     /// Both chat switches on for the world's technician, through the admin API.
-    static func enableChat(_ world: TestWorld, client: any TestClientProtocol, view: Bool = true, reply: Bool = true)
+    static func enableChat(
+        _ world: TestWorld, client: any TestClientProtocol, view: Bool = true, reply: Bool = true
+    )
         async throws
     {
         let admin = try await client.token()
@@ -61,7 +63,8 @@ struct FieldAPITests {
 
             // The office sees the technician's reply in the same thread.
             let office = try await client.token(email: "dispatch@northside.test")
-            let messages = try await client.api(.get, "/conversations/\(conversation.id)/messages", token: office).json()
+            let messages = try await client.api(.get, "/conversations/\(conversation.id)/messages", token: office)
+                .json()
             let last = try #require((messages["items"] as? [[String: Any]])?.last)
             #expect((last["author"] as? [String: Any])?["kind"] as? String == "technician")
         }
@@ -75,8 +78,9 @@ struct FieldAPITests {
             let token = try await client.token(email: "luis@northside.test")
 
             // TC5: chat off (the default) answers 403 on the thread; the job itself is still there.
-            #expect(try await client.api(.get, "/my/jobs/\(mine.id)", token: token).json()["chat"] as? String
-                == "chat_not_enabled")
+            #expect(
+                try await client.api(.get, "/my/jobs/\(mine.id)", token: token).json()["chat"] as? String
+                    == "chat_not_enabled")
             let off = try await client.api(.get, "/my/jobs/\(mine.id)/thread", token: token)
             #expect(off.status == .forbidden)
             #expect(try off.errorCode() == "chat_not_enabled")

@@ -63,6 +63,47 @@ struct LiveSocketTests {
         }
     }
 
+    @Test(
+        "A thread's events reach the technician on its job, not a technician on another job",
+        arguments: TestEngine.available)
+    func technicians(engine: TestEngine) async throws {
+        try await Self.withLiveServer(engine) { app, world, number, client, port in
+            let job = try await world.bookJob(hoursFromNow: 1, technicians: [world.technician.id])
+            _ = try await world.bookJob(hoursFromNow: 2, technicians: [world.secondTechnician.id])
+            for technician in [world.technician.id, world.secondTechnician.id] {
+                _ = try await app.technicians.update(
+                    technician, .init(canViewChats: true, canReplyChats: true), by: world.admin)
+            }
+            _ = try await app.accounts.createUser(
+                .init(
+                    email: "priya@northside.test", name: "Priya Nair", role: "technician",
+                    password: TestWorld.password, technicianID: world.secondTechnician.id),
+                in: world.account.id, by: world.admin)
+            let (conversation, _) = try await app.inbox.start(
+                phone: "5125550142", jobID: job.id, body: "Luis comes at 9.", by: world.dispatcher)
+            let origin = "http://127.0.0.1:\(port)"
+            let luis = LiveTestClient()
+            luis.connect(
+                port: port, cookie: try await client.sessionCookie(email: "luis%40northside.test"), origin: origin)
+            let priya = LiveTestClient()
+            priya.connect(
+                port: port, cookie: try await client.sessionCookie(email: "priya%40northside.test"), origin: origin)
+            defer {
+                luis.close()
+                priya.close()
+            }
+            #expect(try await luis.waitFor { $0["type"] as? String == "hello" } != nil)
+            #expect(try await priya.waitFor { $0["type"] as? String == "hello" } != nil)
+            _ = try await world.textIn(from: "5125550142", body: "Gate code 4411", to: number)
+            let pushed = try await luis.waitFor { $0["type"] as? String == "message" }
+            #expect(pushed?["conversationId"] as? String == conversation.id.rawValue)
+            let elsewhere = try await priya.waitFor(timeout: 1.5) {
+                ["message", "conversation"].contains($0["type"] as? String)
+            }
+            #expect(elsewhere == nil)
+        }
+    }
+
     @Test("A page on another site, or no session, cannot open a socket", arguments: [TestEngine.sqlite])
     func refused(engine: TestEngine) async throws {
         try await Self.withLiveServer(engine) { _, _, _, client, port in

@@ -50,7 +50,10 @@ struct FieldChatTests {
             #expect(jobs.today.first?.thread == Field.ThreadSummary(conversationID: conversation.id, unread: 1))
 
             let thread = try #require(try await app.field.thread(ofJob: job.id, by: luis))
-            #expect(thread.entries.map(\.message.body) == ["Hi Robert, Luis and Priya come at 9.", "Great, the gate code is 4411"])
+            #expect(
+                thread.entries.map(\.message.body) == [
+                    "Hi Robert, Luis and Priya come at 9.", "Great, the gate code is 4411",
+                ])
             #expect(thread.unread == 1)
             _ = try await app.field.markRead(ofJob: job.id, by: luis)
             #expect(try await app.field.thread(ofJob: job.id, by: luis)?.unread == 0)
@@ -70,11 +73,13 @@ struct FieldChatTests {
             let office = try await app.inbox.messages(of: conversation.id, by: world.dispatcher)
             #expect(office.last?.message.author.kind == .technician)
             // A technician's answer answers the customer for the office too (CH2).
-            #expect(try await app.inbox.detail(conversation.id, by: world.dispatcher).conversation.awaitingReply == false)
+            #expect(
+                try await app.inbox.detail(conversation.id, by: world.dispatcher).conversation.awaitingReply == false)
         }
     }
 
-    @Test("TC5: without both chat switches a technician sees no thread and cannot reply", arguments: TestEngine.available)
+    @Test(
+        "TC5: without both chat switches a technician sees no thread and cannot reply", arguments: TestEngine.available)
     func permissions(engine: TestEngine) async throws {
         try await engine.withChatWorld { app, world, _, _ in
             let job = try await world.bookJob(hoursFromNow: 1, technicians: [world.technician.id])
@@ -149,7 +154,9 @@ struct FieldChatTests {
                 { _ = try await app.field.reply(toJob: theirs.id, body: "Hi", by: luis) },
                 { _ = try await app.field.markRead(ofJob: theirs.id, by: luis) },
             ] as [@Sendable () async throws -> Void] {
-                await #expect(throws: FieldlineError.notFound(entity: "job", id: theirs.id.rawValue)) { try await call() }
+                await #expect(throws: FieldlineError.notFound(entity: "job", id: theirs.id.rawValue)) {
+                    try await call()
+                }
             }
 
             let other = try await TestWorld.make(app, name: "Southside HVAC", emailDomain: "southside.test")
@@ -169,10 +176,13 @@ struct FieldChatTests {
     @Test("My jobs: today's visits by time, then the next two weeks; finished visits stay on today")
     func myJobs() async throws {
         try await TestEngine.sqlite.withChatWorld { app, world, _, _ in
-            let later = try await world.bookJob(summary: "Later today", hoursFromNow: 3, technicians: [world.technician.id])
+            let later = try await world.bookJob(
+                summary: "Later today", hoursFromNow: 3, technicians: [world.technician.id])
             let sooner = try await world.bookJob(summary: "First", hoursFromNow: 1, technicians: [world.technician.id])
-            let tomorrow = try await world.bookJob(summary: "Tomorrow", hoursFromNow: 24, technicians: [world.technician.id])
-            _ = try await world.bookJob(summary: "Next month", hoursFromNow: 24 * 30, technicians: [world.technician.id])
+            let tomorrow = try await world.bookJob(
+                summary: "Tomorrow", hoursFromNow: 24, technicians: [world.technician.id])
+            _ = try await world.bookJob(
+                summary: "Next month", hoursFromNow: 24 * 30, technicians: [world.technician.id])
             _ = try await world.bookJob(summary: "Not mine", hoursFromNow: 2, technicians: [world.secondTechnician.id])
             let luis = try await Self.technician(world.technician.id, in: world)
             let jobs = try await app.field.myJobs(by: luis)
@@ -183,7 +193,9 @@ struct FieldChatTests {
         }
     }
 
-    @Test("DN7: positions are stored for the technician; the latest by the device's time wins", arguments: TestEngine.available)
+    @Test(
+        "DN7: positions are stored for the technician; the latest by the device's time wins",
+        arguments: TestEngine.available)
     func positions(engine: TestEngine) async throws {
         let clock = TestClock()
         try await engine.withChatWorld(clock: clock) { app, world, _, _ in

@@ -20,6 +20,8 @@ public struct DemoSeed: Sendable {
 
     public static let adminEmail = "admin@northside.example"
     public static let dispatcherEmail = "dispatch@northside.example"
+    /// Luis Romero, a technician with chat on: the technician's pages (`/field`) on a phone.
+    public static let technicianEmail = "luis@northside.example"
     public static let password = "fieldline-demo"
 
     /// The demo's texting numbers: carried by the console provider, so the phone simulator can
@@ -67,7 +69,7 @@ public struct DemoSeed: Sendable {
         }
         _ = try await app.accounts.createUser(
             .init(
-                email: "luis@northside.example", name: "Luis Romero", role: "technician", password: Self.password,
+                email: Self.technicianEmail, name: "Luis Romero", role: "technician", password: Self.password,
                 technicianID: technicians[0].id),
             in: account.id, by: admin)
 
@@ -131,7 +133,7 @@ public struct DemoSeed: Sendable {
             (1, 0, 9, "Quarterly backflow test", [1], .working),
             (2, 0, 10, "AC blowing warm air", [2, 4], .dispatched),
             (3, 0, 13, "Replace kitchen faucet", [3], .scheduled),
-            (4, 0, 15, "Clogged main line — camera inspection", [0], .scheduled),
+            (10, 0, 15, "Clogged main line — camera inspection", [0], .scheduled),
             (5, 0, 16, "Thermostat not responding", [], .scheduled),
             (6, 1, 8, "Grease trap service", [1], .scheduled),
             (7, 1, 10, "Install tankless water heater", [0, 2], .scheduled),
@@ -139,6 +141,7 @@ public struct DemoSeed: Sendable {
             (9, 1, 15, "Running toilet and low pressure", [4], .scheduled),
             (10, -1, 9, "Gas smell near water heater", [0], .done),
         ]
+        var jobs: [Job] = []
         for (customerIndex, day, hour, summary, crew, status) in plan {
             let (customer, location) = customers[customerIndex]
             let job = try await app.jobs.book(
@@ -148,6 +151,7 @@ public struct DemoSeed: Sendable {
                     technicianIDs: crew.map { technicians[$0].id },
                     customFields: customerIndex == 1 ? ["PO number": "HV-2231"] : nil),
                 by: admin)
+            jobs.append(job)
             let assignments = try await app.jobs.detail(job.id, by: admin).assignments
             for assignment in assignments {
                 let steps: [AssignmentAction] =
@@ -175,7 +179,7 @@ public struct DemoSeed: Sendable {
                 source: "servicechannel", customerID: customers[1].0.id, locationID: customers[1].1,
                 summary: "WO 8841207 · Restroom faucet dripping", details: "Priority: Normal · NTE $450"), by: admin)
         try await addNumbers(to: account.id)
-        try await seedConversations(account: account, admin: admin)
+        try await seedConversations(account: account, admin: admin, luisAfternoonJob: jobs[4])
         return SignIn(email: Self.adminEmail, password: Self.password, created: true)
     }
 
@@ -194,7 +198,7 @@ public struct DemoSeed: Sendable {
 
     /// A few threads in every state of the inbox: unread, read but unanswered, answered, closed,
     /// and one from a number nobody knows yet.
-    private func seedConversations(account: Account, admin: Actor) async throws {
+    private func seedConversations(account: Account, admin: Actor, luisAfternoonJob: Job) async throws {
         guard
             let main = try await app.database.read({ sql in
                 try await SenderNumberStore(sql).defaultNumber(in: account.id)
@@ -225,5 +229,12 @@ public struct DemoSeed: Sendable {
         // Technicians texting the business number from their own phones land on the dispatch board.
         _ = try await text("(512) 555-0132", "Parts counter is slow today, running about 20 min behind for my 11:00.")
         _ = try await text("(512) 555-0131", "Done at Birchwood. Can someone order a 3/4\" ball valve for Thursday?")
+        // Luis's afternoon visit has a thread with an unread answer, so signing in as Luis shows the
+        // technician's side (TC1): the red dot on the job, the chat, the reply.
+        let (nora, _) = try await app.inbox.start(
+            phone: "(512) 555-0176", jobID: luisAfternoonJob.id,
+            body: "Hi Nora, this is Northside Plumbing. Luis will be with you between 3 and 4 PM today.", by: admin)
+        _ = try await text("(512) 555-0176", "Thank you! The cleanout is behind the garage, gate code 4411.")
+        _ = try await app.inbox.markRead(nora.id, by: admin)
     }
 }

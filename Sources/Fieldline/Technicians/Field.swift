@@ -137,8 +137,9 @@ public struct Field: Sendable {
             let withMedia = recent.filter { $0.mediaCount > 0 }.map(\.id)
             let media = Dictionary(
                 grouping: try await messages.media(ofMessages: withMedia, in: actor.accountID), by: \.messageID)
-            let unread = try await FieldStore(sql).unreadCounts(
-                of: [conversation.id], for: technicianID, in: actor.accountID)[conversation.id] ?? 0
+            let unread =
+                try await FieldStore(sql).unreadCounts(
+                    of: [conversation.id], for: technicianID, in: actor.accountID)[conversation.id] ?? 0
             return Thread(
                 conversation: conversation, unread: unread,
                 entries: recent.reversed().map { Inbox.Entry(message: $0, media: media[$0.id] ?? []) })
@@ -147,7 +148,9 @@ public struct Field: Sendable {
 
     /// A technician's answer in the job's thread (TC1, TC3), recorded with the technician as its
     /// author. It never opens a thread (TC2) and never reopens one the office closed (TC4).
-    public func reply(toJob id: JobID, body: String?, attachmentCount: Int = 0, by actor: Actor) async throws
+    public func reply(
+        toJob id: JobID, body: String?, attachmentCount: Int = 0, by actor: Actor
+    ) async throws
         -> Message
     {
         let technicianID = try requireTechnician(actor)
@@ -185,7 +188,9 @@ public struct Field: Sendable {
     }
 
     /// Who in the field a live event about `conversationID` is for: the technicians on its job.
-    public func technicians(following conversationID: ConversationID, in accountID: AccountID) async throws
+    public func technicians(
+        following conversationID: ConversationID, in accountID: AccountID
+    ) async throws
         -> Set<TechnicianID>
     {
         try await app.database.read { sql in
@@ -256,7 +261,8 @@ public struct Field: Sendable {
         let store = FieldStore(sql)
         let assigned = try await store.isAssigned(technicianID, to: id, in: actor.accountID)
         let thread = assigned ? try await store.threads(ofJobs: [id], in: actor.accountID)[id] : nil
-        switch FieldChatRules.access(permissions: Self.permissions(actor), assignedToJob: assigned, thread: thread?.status)
+        switch FieldChatRules.access(
+            permissions: Self.permissions(actor), assignedToJob: assigned, thread: thread?.status)
         {
         case .granted: return thread
         case .missingPermissions:

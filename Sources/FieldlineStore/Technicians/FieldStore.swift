@@ -40,7 +40,9 @@ public struct FieldStore: Sendable {
     }
 
     /// The technicians on the job a conversation is tied to: who a live event of that thread is for.
-    public func technicians(onJobOf conversationID: ConversationID, in accountID: AccountID) async throws
+    public func technicians(
+        onJobOf conversationID: ConversationID, in accountID: AccountID
+    ) async throws
         -> Set<TechnicianID>
     {
         let rows = try await sql.select().distinct().column(SQLColumn("technician_id", table: "s"))
@@ -151,12 +153,15 @@ public struct FieldStore: Sendable {
                     id: UUID().uuidString.lowercased(), accountId: position.accountID.rawValue,
                     technicianId: position.technicianID.rawValue, latitude: position.latitude,
                     longitude: position.longitude, accuracyMeters: position.accuracyMeters,
-                    recordedAt: position.recordedAt, receivedAt: position.receivedAt))
+                    recordedAt: position.recordedAt, receivedAt: position.receivedAt)
+            )
             .run()
     }
 
     /// The technician's most recent fix by the device's own time.
-    public func latestPosition(of technicianID: TechnicianID, in accountID: AccountID) async throws
+    public func latestPosition(
+        of technicianID: TechnicianID, in accountID: AccountID
+    ) async throws
         -> TechnicianPosition?
     {
         try await sql.select()

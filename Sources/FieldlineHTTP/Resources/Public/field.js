@@ -5,18 +5,15 @@
   "use strict";
   const live = window.FieldlineLive;
 
+  // Replaces the holder's content with a fresh copy only when it changed, so nothing flickers.
   const swap = async (holder, url) => {
     try {
       const response = await fetch(url, { headers: { Accept: "text/html" } });
-      if (!response.ok) return false;
-      const html = await response.text();
-      if (holder.dataset.html !== html) {
-        holder.innerHTML = html;
-        holder.dataset.html = html;
-        return true;
-      }
+      if (!response.ok) return;
+      const fresh = document.createElement("div");
+      fresh.innerHTML = await response.text();
+      if (fresh.innerHTML !== holder.innerHTML) holder.innerHTML = fresh.innerHTML;
     } catch { /* the next event, reconnect or tap refreshes again */ }
-    return false;
   };
 
   const debounce = (fn, wait) => {
@@ -65,7 +62,7 @@
         if (response.ok) {
           box.value = "";
           box.dispatchEvent(new Event("input"));
-          await refresh(true);
+          await refresh();
         } else {
           const body = await response.json().catch(() => null);
           error.textContent = body?.error?.message ?? "The text could not be sent. Try again.";
@@ -79,32 +76,39 @@
       }
     });
   };
-  // A refresh never throws away what the technician is typing.
-  const refresh = async (force) => {
-    const typing = holder.querySelector("textarea");
-    const draft = typing?.value ?? "";
-    if (!force && draft.trim()) {
-      const fresh = await fetch(jobPage.dataset.threadUrl + (document.visibilityState === "visible" ? "?read=1" : ""),
-        { headers: { Accept: "text/html" } }).catch(() => null);
-      if (!fresh?.ok) return;
-      const box = document.createElement("div");
-      box.innerHTML = await fresh.text();
-      const messages = box.querySelector("#thread");
-      const current = document.getElementById("thread");
-      if (messages && current) { current.innerHTML = messages.innerHTML; scrollDown(); return; }
-    }
+  // Only the messages are swapped while the thread is there, so the composer (and whatever the
+  // technician is typing) stays; the whole part is replaced when the thread comes or goes.
+  const refresh = async () => {
     const read = document.visibilityState === "visible" ? "?read=1" : "";
-    if (await swap(holder, jobPage.dataset.threadUrl + read)) {
-      setupComposer();
-      scrollDown();
+    let html;
+    try {
+      const response = await fetch(jobPage.dataset.threadUrl + read, { headers: { Accept: "text/html" } });
+      if (!response.ok) return;
+      html = await response.text();
+    } catch { return; /* the next event, reconnect or visit refreshes again */ }
+    const fresh = document.createElement("div");
+    fresh.innerHTML = html;
+    const freshThread = fresh.querySelector("#thread");
+    const currentThread = holder.querySelector("#thread");
+    if (freshThread && currentThread) {
+      if (freshThread.innerHTML !== currentThread.innerHTML) {
+        currentThread.innerHTML = freshThread.innerHTML;
+        scrollDown();
+      }
+      return;
     }
+    const freshNote = fresh.querySelector("[data-chat-unavailable]");
+    const currentNote = holder.querySelector("[data-chat-unavailable]");
+    if (freshNote && currentNote && freshNote.innerHTML === currentNote.innerHTML) return;
+    holder.innerHTML = html;
+    setupComposer();
+    scrollDown();
   };
-  const refreshSoon = debounce(() => refresh(false), 100);
+  const refreshSoon = debounce(refresh, 100);
   live?.on((message) => {
     if (["message", "status", "media", "conversation", "catch-up"].includes(message.type)) refreshSoon();
   });
   document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible") refreshSoon(); });
-  holder.dataset.html = holder.innerHTML;
   setupComposer();
   scrollDown();
 })();

@@ -35,6 +35,8 @@ struct FieldPages {
         var summary: String
         var customerName: String
         var address: String
+        /// The visit's day, for visits after today.
+        var visitDay: String?
         var when: String
         var window: String
         var visitStatus: StatusView
@@ -54,7 +56,8 @@ struct FieldPages {
         var when: String
         var window: String
         var visitStatus: StatusView
-        var jobStatus: StatusView
+        /// The job's own state when it says more than the visit's (on hold, canceled, completed).
+        var jobNote: String?
         var next: NextStepView?
         var assignmentID: String
         var crew: [CrewView]
@@ -120,7 +123,8 @@ struct FieldPages {
                     when: text.range(card.appointment.startsAt, card.appointment.endsAt),
                     window:
                         "\(text.time(card.appointment.arrivalWindow.start)) – \(text.time(card.appointment.arrivalWindow.end))",
-                    visitStatus: StatusView(card.assignment.status), jobStatus: StatusView(card.job.status),
+                    visitStatus: StatusView(card.assignment.status),
+                    jobNote: [.hold, .canceled, .completed].contains(card.job.status) ? card.job.status.label : nil,
                     next: NextStepView.available(to: actor, for: card.assignment, jobStatus: card.job.status),
                     assignmentID: card.assignment.id.rawValue,
                     crew: detail.crew.map {
@@ -175,7 +179,7 @@ struct FieldPages {
             return Card(
                 href: "/field/jobs/\(card.job.id)", number: card.job.number, summary: card.job.summary,
                 customerName: card.customerName, address: card.location.address.oneLine,
-                when: showDay ? "\(text.day(start)) · \(text.time(start))" : text.time(start),
+                visitDay: showDay ? text.day(start) : nil, when: text.time(start),
                 window:
                     "Arrive \(text.time(card.appointment.arrivalWindow.start))–\(text.time(card.appointment.arrivalWindow.end))",
                 visitStatus: StatusView(card.assignment.status), hasThread: card.thread != nil,

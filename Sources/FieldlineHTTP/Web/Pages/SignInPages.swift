@@ -18,6 +18,7 @@ struct SignInPages {
     struct DemoHint {
         var email: String
         var password: String
+        var technicianEmail = DemoSeed.technicianEmail
     }
 
     func register(on router: RouterGroup<AppRequestContext>) {
