@@ -69,6 +69,25 @@ def main():
         dana.get(job)
         time.sleep(1)
         shoot(dana, "job-with-texts")
+
+        # The technician's phone: the job list with its unread mark, then the job and its chat.
+        luis = make_driver(375, 812)
+        try:
+            sign_in_as(luis, base, "luis@northside.example")
+            time.sleep(1)
+            shoot(luis, "technician-my-jobs", full_page=False)
+            nora = luis.execute_script(
+                "return [...document.querySelectorAll('.field-card')].find((a) => a.innerText.includes('Nora'))"
+                "?.getAttribute('href')")
+            luis.get(base + nora)
+            time.sleep(1)
+            shoot(luis, "technician-job", full_page=False)
+            luis.execute_script("document.getElementById('chat').scrollIntoView()")
+            luis.find_element(By.ID, "field-reply").send_keys("On my way — about 20 minutes out.")
+            time.sleep(0.5)
+            shoot(luis, "technician-chat", full_page=False)
+        finally:
+            luis.quit()
     finally:
         dana.quit()
         marcus.quit()

@@ -87,7 +87,8 @@ def test_new_customer_then_book_a_job_and_see_the_audit_trail(browser, base_url)
 
 def test_pages_fit_a_phone_screen(phone, base_url):
     sign_in(phone, base_url)
-    for path in ("/today", "/customers", "/jobs", "/technicians", "/bookings"):
+    for path in ("/today", "/inbox", "/customers", "/jobs", "/technicians", "/bookings", "/settings",
+                 "/dispatch-board", "/simulator"):
         phone.get(base_url + path)
         overflow = phone.execute_script(
             "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
