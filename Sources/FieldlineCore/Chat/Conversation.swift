@@ -87,11 +87,12 @@ public enum InboxState: Int, Sendable, Codable, Comparable, CaseIterable {
 
 public enum InboxOrder {
     /// CH2: by state (unread, then awaiting a reply, then answered), newest first within each.
-    /// Ties on time fall back to the id so paging is stable.
+    /// Ties on time fall back to the id (descending, like the time, so one index serves the
+    /// whole order) so paging is stable.
     public static func precedes(_ lhs: Conversation, _ rhs: Conversation) -> Bool {
         if lhs.inboxState != rhs.inboxState { return lhs.inboxState < rhs.inboxState }
         if lhs.lastMessageAt != rhs.lastMessageAt { return lhs.lastMessageAt > rhs.lastMessageAt }
-        return lhs.id.rawValue < rhs.id.rawValue
+        return lhs.id.rawValue > rhs.id.rawValue
     }
 }
 

@@ -166,7 +166,7 @@ public struct ConversationStore: Sendable {
             .orderBy(
                 SQLOrderBy(expression: SQLColumn("last_message_at", table: "cv"), direction: SQLDirection.descending)
             )
-            .orderBy(SQLOrderBy(expression: SQLColumn("id", table: "cv"), direction: SQLDirection.ascending))
+            .orderBy(SQLOrderBy(expression: SQLColumn("id", table: "cv"), direction: SQLDirection.descending))
             .limit(limit).offset(offset)
             .all().map { row in
                 let customerID =
@@ -186,7 +186,8 @@ public struct ConversationStore: Sendable {
         let row = try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
             .from("conversations")
             .where("account_id", .equal, accountID.rawValue).where("status", .equal, ConversationStatus.open.rawValue)
-            .where("unread", .equal, true)
+            // Unread is inbox rank 0, so the count reads only the unread part of the inbox index.
+            .where("inbox_rank", .equal, InboxState.unread.rawValue)
             .first()
         return try row?.decode(column: "n", as: Int.self) ?? 0
     }

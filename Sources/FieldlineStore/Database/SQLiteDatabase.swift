@@ -81,6 +81,12 @@ final class SQLiteDatabase: Database {
 
     func close() async {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        // Closing must finish even when the caller's task was cancelled (a failing test, a
+        // shutdown): an unclosed connection is a leaked file handle, and SQLiteNIO traps on it.
+        await Task.detached { [self] in await closeConnections() }.value
+    }
+
+    private func closeConnections() async {
         await groupCommit.close()
         for connection in readers + [writer] {
             do {

@@ -8,6 +8,7 @@ public enum Schema {
         Migration(version: 1, name: "accounts, people, customers, jobs, bookings, audit", statements: foundation),
         Migration(version: 2, name: "sender numbers, conversations, messages, outbox, consent", statements: messaging),
         Migration(version: 3, name: "technicians' read marks and positions", statements: field),
+        Migration(version: 4, name: "inbox indexes in the inbox's own order", statements: inboxOrder),
     ]
 
     static func timestampType(_ engine: DatabaseEngine) -> String {
@@ -449,6 +450,18 @@ public enum Schema {
             )
             """,
             "CREATE INDEX technician_positions_latest ON technician_positions (account_id, technician_id, recorded_at)",
+        ]
+    }
+
+    /// The Open tab reads rank ascending, then time and id descending; the Closed tab time and id
+    /// descending. Indexes in exactly that order let both engines read the first page straight from
+    /// the index instead of sorting every thread of the account (100,000 threads: a full sort).
+    @Sendable static func inboxOrder(_ engine: DatabaseEngine) -> [String] {
+        [
+            "DROP INDEX conversations_inbox",
+            "CREATE INDEX conversations_inbox ON conversations (account_id, status, inbox_rank, last_message_at DESC, id DESC)",
+            "DROP INDEX conversations_closed",
+            "CREATE INDEX conversations_closed ON conversations (account_id, status, last_message_at DESC, id DESC)",
         ]
     }
 }
