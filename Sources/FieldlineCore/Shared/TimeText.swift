@@ -8,13 +8,52 @@ public struct TimeText: Sendable {
         self.timeZone = TimeZone(identifier: timeZoneIdentifier) ?? .gmt
     }
 
+    /// The few date patterns the app uses, in English, from calendar fields. A `DateFormatter` per
+    /// call cost more than the database query behind a list page of a hundred rows.
     private func format(_ date: Date, _ pattern: String) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = timeZone
-        formatter.dateFormat = pattern
-        return formatter.string(from: date)
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .weekday], from: date)
+        let (year, month, day) = (parts.year ?? 1970, parts.month ?? 1, parts.day ?? 1)
+        let (hour, minute, weekday) = (parts.hour ?? 0, parts.minute ?? 0, parts.weekday ?? 1)
+        func padded(_ value: Int, _ width: Int) -> String {
+            let text = String(value)
+            return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+        }
+        var output = ""
+        var characters = pattern[...]
+        while let first = characters.first {
+            if first == "'" {
+                let literal = characters.dropFirst().prefix { $0 != "'" }
+                output += literal
+                characters = characters.dropFirst(literal.count + 2)
+                continue
+            }
+            let run = characters.prefix { $0 == first }
+            characters = characters.dropFirst(run.count)
+            switch (first, run.count) {
+            case ("E", 4...): output += Self.weekdays[weekday - 1]
+            case ("E", _): output += Self.weekdays[weekday - 1].prefix(3)
+            case ("M", 4...): output += Self.months[month - 1]
+            case ("M", 3): output += Self.months[month - 1].prefix(3)
+            case ("M", _): output += padded(month, run.count)
+            case ("d", _): output += padded(day, run.count)
+            case ("y", _): output += padded(year, 4)
+            case ("h", _): output += padded(hour % 12 == 0 ? 12 : hour % 12, run.count)
+            case ("H", _): output += padded(hour, run.count)
+            case ("m", _): output += padded(minute, run.count)
+            case ("a", _): output += hour < 12 ? "AM" : "PM"
+            default: output += run
+            }
+        }
+        return output
     }
+
+    private static let weekdays = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
+    private static let months = [
+        "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+        "December",
+    ]
 
     public func day(_ date: Date) -> String { format(date, "EEE, MMM d") }
     public func longDay(_ date: Date) -> String { format(date, "EEEE, MMMM d, yyyy") }
