@@ -3,6 +3,7 @@ import re
 import uuid
 
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 
 def sign_in(driver, base_url):
@@ -13,7 +14,8 @@ def sign_in(driver, base_url):
     driver.find_element(By.NAME, "email").send_keys(email)
     driver.find_element(By.NAME, "password").send_keys(password)
     driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-    assert driver.current_url.endswith("/today"), driver.current_url
+    # Home sends office users on to /today: wait for the second redirect, not just the first page.
+    WebDriverWait(driver, 10).until(lambda d: d.current_url.endswith("/today"), "sign-in did not land on /today")
 
 
 def flash_text(driver):

@@ -175,6 +175,43 @@
   // Pages that swap in a fresh composer set its counter up through this.
   window.FieldlineSms = { measure: measureSms, setupCounter };
 
+  // A composer (<form> with a textarea, a submit button and [data-composer-error]) that sends
+  // without a page load: the server answers 204 or the JSON error, which shows in place.
+  window.FieldlineComposer = {
+    attach(form, { onSent, keepFocus = false }) {
+      const box = form.querySelector("textarea");
+      const error = form.querySelector("[data-composer-error]");
+      form.addEventListener("submit", async (event) => {
+        event.preventDefault();
+        if (!box.value.trim()) return;
+        const button = form.querySelector("button[type=submit]");
+        button.disabled = true;
+        error.hidden = true;
+        try {
+          const response = await fetch(form.action, {
+            method: "POST", body: new URLSearchParams(new FormData(form)),
+            headers: { Accept: "application/json" },
+          });
+          if (response.ok) {
+            box.value = "";
+            box.dispatchEvent(new Event("input"));
+            await onSent?.();
+          } else {
+            const body = await response.json().catch(() => null);
+            error.textContent = body?.error?.message ?? "The text could not be sent. Try again.";
+            error.hidden = false;
+          }
+        } catch {
+          error.textContent = "No connection to Fieldline. Your text was not sent.";
+          error.hidden = false;
+        } finally {
+          button.disabled = false;
+          if (keepFocus) box.focus();
+        }
+      });
+    },
+  };
+
   // (f) The phone simulator: <form data-simulator> sends without a page load, and the thread
   //     (#sim-thread[data-thread-url]) refreshes every 1.5 s while the tab is visible.
   const simForm = document.querySelector("form[data-simulator]");

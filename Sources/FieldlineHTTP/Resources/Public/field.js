@@ -45,36 +45,8 @@
     const composer = holder.querySelector("form[data-field-composer]");
     if (!composer || composer.dataset.ready) return;
     composer.dataset.ready = "1";
-    const box = composer.querySelector("textarea");
-    const error = composer.querySelector("[data-composer-error]");
-    window.FieldlineSms?.setupCounter(box);
-    composer.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      if (!box.value.trim()) return;
-      const button = composer.querySelector("button[type=submit]");
-      button.disabled = true;
-      error.hidden = true;
-      try {
-        const response = await fetch(composer.action, {
-          method: "POST", body: new URLSearchParams(new FormData(composer)),
-          headers: { Accept: "application/json" },
-        });
-        if (response.ok) {
-          box.value = "";
-          box.dispatchEvent(new Event("input"));
-          await refresh();
-        } else {
-          const body = await response.json().catch(() => null);
-          error.textContent = body?.error?.message ?? "The text could not be sent. Try again.";
-          error.hidden = false;
-        }
-      } catch {
-        error.textContent = "No connection. Your text was not sent.";
-        error.hidden = false;
-      } finally {
-        button.disabled = false;
-      }
-    });
+    window.FieldlineSms?.setupCounter(composer.querySelector("textarea"));
+    window.FieldlineComposer.attach(composer, { onSent: () => refresh() });
   };
   // Only the messages are swapped while the thread is there, so the composer (and whatever the
   // technician is typing) stays; the whole part is replaced when the thread comes or goes.

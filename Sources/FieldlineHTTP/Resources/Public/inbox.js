@@ -121,7 +121,6 @@
   const composer = root.querySelector("form[data-composer]");
   if (composer) {
     const box = composer.querySelector("textarea");
-    const error = composer.querySelector("[data-composer-error]");
     let stopTyping;
     box.addEventListener("input", () => {
       if (myState !== "typing") announce("typing");
@@ -134,36 +133,14 @@
         composer.requestSubmit();
       }
     });
-    composer.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      if (!box.value.trim()) return;
-      const button = composer.querySelector("button[type=submit]");
-      button.disabled = true;
-      error.hidden = true;
-      try {
-        const response = await fetch(composer.action, {
-          method: "POST", body: new URLSearchParams(new FormData(composer)),
-          headers: { Accept: "application/json" },
-        });
-        if (response.ok) {
-          box.value = "";
-          box.dispatchEvent(new Event("input"));
-          clearTimeout(stopTyping);
-          announce("viewing");
-          refreshParts(false);
-          refreshList();
-        } else {
-          const body = await response.json().catch(() => null);
-          error.textContent = body?.error?.message ?? "The reply could not be sent. Try again.";
-          error.hidden = false;
-        }
-      } catch {
-        error.textContent = "No connection to Fieldline. Your text was not sent.";
-        error.hidden = false;
-      } finally {
-        button.disabled = false;
-        box.focus();
-      }
+    window.FieldlineComposer.attach(composer, {
+      keepFocus: true,
+      onSent() {
+        clearTimeout(stopTyping);
+        announce("viewing");
+        refreshParts(false);
+        refreshList();
+      },
     });
   }
 
