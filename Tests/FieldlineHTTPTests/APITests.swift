@@ -6,6 +6,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import NIOCore
 import Testing
 
 @Suite("The JSON API")
@@ -191,6 +192,29 @@ struct APITests {
                 #expect(response.status == .forbidden, "\(method) \(path)")
                 #expect(try response.errorCode() == "forbidden")
             }
+        }
+    }
+
+    @Test(
+        "Guessing passwords gets a 429 with Retry-After, on the API and the sign-in page",
+        arguments: [TestEngine.sqlite])
+    func signInThrottle(engine: TestEngine) async throws {
+        try await withServer(engine) { _, _, client in
+            for _ in 1...5 {
+                let wrong = try await client.api(
+                    .post, "/auth/token", json: #"{"email":"admin@northside.test","password":"guess-guess"}"#)
+                #expect(wrong.status == .unauthorized)
+            }
+            let locked = try await client.api(
+                .post, "/auth/token", json: #"{"email":"admin@northside.test","password":"correct horse battery"}"#)
+            #expect(locked.status == .tooManyRequests)
+            #expect(try locked.errorCode() == "too_many_attempts")
+            #expect(locked.headers[.retryAfter] == "900")
+            let page = try await client.execute(
+                uri: "/signin", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "email=admin%40northside.test&password=correct+horse+battery"))
+            #expect(page.status == .tooManyRequests)
+            #expect(page.text.contains("Too many sign-in attempts") && page.headers[.setCookie] == nil)
         }
     }
 

@@ -270,4 +270,46 @@ struct AccountFlowTests {
             }
         }
     }
+
+    @Test(
+        "Five wrong passwords lock the address for a while, the right one included; unknown addresses too",
+        arguments: TestEngine.available)
+    func signInThrottle(engine: TestEngine) async throws {
+        let clock = TestClock()
+        try await engine.withWorld(clock: clock) { app, _, _ in
+            for _ in 1...5 {
+                await #expect(throws: FieldlineError.unauthenticated(message: "The email or password is incorrect.")) {
+                    _ = try await app.accounts.signIn(email: "admin@northside.test", password: "guess", kind: .web)
+                }
+            }
+            do {
+                _ = try await app.accounts.signIn(
+                    email: "admin@northside.test", password: TestWorld.password, kind: .web)
+                Issue.record("A locked address signed in")
+            } catch let error as FieldlineError {
+                #expect(error.code == "too_many_attempts")
+                if case .rateLimited(_, let seconds) = error { #expect(seconds == 15 * 60) }
+            }
+            // Another address is not affected, and a success clears its count: 4 + 4 failures do not lock.
+            for round in 1...2 {
+                for _ in 1...4 {
+                    _ = try? await app.accounts.signIn(email: "dispatch@northside.test", password: "guess", kind: .web)
+                }
+                let session = try await app.accounts.signIn(
+                    email: "dispatch@northside.test", password: TestWorld.password, kind: .web)
+                #expect(!session.token.isEmpty, "round \(round)")
+            }
+            // An address without an account is limited the same way.
+            for _ in 1...5 {
+                _ = try? await app.accounts.signIn(email: "nobody@northside.test", password: "guess", kind: .api)
+            }
+            let unknown = await #expect(throws: FieldlineError.self) {
+                _ = try await app.accounts.signIn(email: "nobody@northside.test", password: "guess", kind: .api)
+            }
+            #expect(unknown?.code == "too_many_attempts")
+
+            clock.advance(by: 15 * 60 + 1)
+            _ = try await app.accounts.signIn(email: "admin@northside.test", password: TestWorld.password, kind: .web)
+        }
+    }
 }

@@ -249,13 +249,32 @@ public struct Accounts: Sendable {
         guard let rawEmail, let password, !password.isEmpty, let email = try? EmailAddress.parse(rawEmail) else {
             throw failure
         }
-        let found = try await app.database.read { sql in try await AccountStore(sql).userForSignIn(email: email) }
+        let now = app.clock.now()
+        let (found, failures) = try await app.database.read { sql in
+            let store = AccountStore(sql)
+            return (
+                try await store.userForSignIn(email: email),
+                try await store.signInFailures(of: email, since: now.addingTimeInterval(-SignInThrottle.window))
+            )
+        }
+        // Checked before the password, so a locked address costs no bcrypt work either.
+        if let until = SignInThrottle.lockedUntil(failures: failures, now: now) {
+            throw FieldlineError.rateLimited(
+                message: SignInThrottle.message(until: until, now: now),
+                retryAfter: max(1, Int(until.timeIntervalSince(now).rounded(.up))))
+        }
         guard let (user, hash) = found, user.active, try await app.passwords.verify(password, against: hash) else {
+            try await app.database.write { sql in
+                try await AccountStore(sql).recordSignInFailure(
+                    of: email, at: now, forgetBefore: now.addingTimeInterval(-SignInThrottle.window))
+            }
             throw failure
+        }
+        if !failures.isEmpty {
+            try await app.database.write { sql in try await AccountStore(sql).clearSignInFailures(of: email) }
         }
         let token = app.tokens.token(bytes: 32)
         let csrf = app.tokens.token(bytes: 24)
-        let now = app.clock.now()
         let expiresAt = now.addingTimeInterval(kind == .web ? Self.webSessionLifetime : Self.apiTokenLifetime)
         try await app.database.write { sql in
             let store = AccountStore(sql)

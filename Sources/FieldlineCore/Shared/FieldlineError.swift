@@ -13,6 +13,8 @@ public enum FieldlineError: Error, Equatable, Sendable {
     case refused(code: String, message: String)
     /// Not signed in, or the credentials are wrong.
     case unauthenticated(message: String)
+    /// Too many attempts in a short time; `retryAfter` seconds until the next one is accepted.
+    case rateLimited(message: String, retryAfter: Int)
 
     public var code: String {
         switch self {
@@ -22,6 +24,7 @@ public enum FieldlineError: Error, Equatable, Sendable {
         case .forbidden: "forbidden"
         case .refused(let code, _): code
         case .unauthenticated: "unauthenticated"
+        case .rateLimited: "too_many_attempts"
         }
     }
 
@@ -33,6 +36,7 @@ public enum FieldlineError: Error, Equatable, Sendable {
         case .forbidden(let permission): "Your role does not allow this (needs the \(permission) permission)."
         case .refused(_, let message): message
         case .unauthenticated(let message): message
+        case .rateLimited(let message, _): message
         }
     }
 

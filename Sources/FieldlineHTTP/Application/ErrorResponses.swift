@@ -31,6 +31,7 @@ enum ErrorMapping {
         case .conflict: .conflict
         case .forbidden, .refused: .forbidden
         case .unauthenticated: .unauthorized
+        case .rateLimited: .tooManyRequests
         }
     }
 
@@ -76,7 +77,11 @@ struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch {
             let (status, code, message) = ErrorMapping.describe(error, logger: context.logger)
-            return ErrorMapping.jsonResponse(status: status, code: code, message: message)
+            var response = ErrorMapping.jsonResponse(status: status, code: code, message: message)
+            if case .rateLimited(_, let seconds) = error as? FieldlineError {
+                response.headers[.retryAfter] = String(seconds)
+            }
+            return response
         }
     }
 }

@@ -67,6 +67,8 @@ struct WebErrorMiddleware: RouterMiddleware {
                     "Not found", "This page does not exist, or it belongs to another account.", .notFound, request)
             case .forbidden, .refused:
                 return try errorPage("Not allowed", error.message, .forbidden, request)
+            case .rateLimited:
+                return try errorPage("Slow down", error.message, .tooManyRequests, request)
             }
         } catch let error as HTTPFailure {
             return try errorPage("That did not work", error.message, error.status, request)

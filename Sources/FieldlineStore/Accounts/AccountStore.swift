@@ -270,4 +270,23 @@ public struct AccountStore: Sendable {
     public func deleteExpiredSessions(before now: Date) async throws {
         try await sql.delete(from: "sessions").where("expires_at", .lessThanOrEqual, now).run()
     }
+
+    // MARK: Failed sign-ins
+
+    public func signInFailures(of email: EmailAddress, since instant: Date) async throws -> [Date] {
+        try await sql.select().column("failed_at").from("sign_in_failures")
+            .where("email", .equal, email.value).where("failed_at", .greaterThan, instant)
+            .all().map { try $0.decode(column: "failed_at", as: Date.self) }
+    }
+
+    /// Records a wrong password and forgets failures older than `forgetBefore` (of any address).
+    public func recordSignInFailure(of email: EmailAddress, at instant: Date, forgetBefore: Date) async throws {
+        try await sql.delete(from: "sign_in_failures").where("failed_at", .lessThan, forgetBefore).run()
+        try await sql.insert(into: "sign_in_failures").columns("email", "failed_at")
+            .values(SQLBind(email.value), SQLBind(instant)).run()
+    }
+
+    public func clearSignInFailures(of email: EmailAddress) async throws {
+        try await sql.delete(from: "sign_in_failures").where("email", .equal, email.value).run()
+    }
 }

@@ -9,6 +9,7 @@ public enum Schema {
         Migration(version: 2, name: "sender numbers, conversations, messages, outbox, consent", statements: messaging),
         Migration(version: 3, name: "technicians' read marks and positions", statements: field),
         Migration(version: 4, name: "inbox indexes in the inbox's own order", statements: inboxOrder),
+        Migration(version: 5, name: "failed sign-ins", statements: signInFailures),
     ]
 
     static func timestampType(_ engine: DatabaseEngine) -> String {
@@ -462,6 +463,15 @@ public enum Schema {
             "CREATE INDEX conversations_inbox ON conversations (account_id, status, inbox_rank, last_message_at DESC, id DESC)",
             "DROP INDEX conversations_closed",
             "CREATE INDEX conversations_closed ON conversations (account_id, status, last_message_at DESC, id DESC)",
+        ]
+    }
+
+    /// Wrong passwords per email address (any address, with or without an account), for
+    /// `SignInThrottle`; kept for the throttle's window only.
+    @Sendable static func signInFailures(_ engine: DatabaseEngine) -> [String] {
+        [
+            "CREATE TABLE sign_in_failures (email TEXT NOT NULL, failed_at \(timestampType(engine)) NOT NULL)",
+            "CREATE INDEX sign_in_failures_email ON sign_in_failures (email, failed_at)",
         ]
     }
 }

@@ -45,7 +45,7 @@ struct SignInPages {
             } catch let error as FieldlineError {
                 return try renderer.page(
                     "signin", Model(email: form["email"] ?? "", next: next, error: error.message, demoHint: demoHint()),
-                    request: request, status: .unauthorized)
+                    request: request, status: ErrorMapping.status(of: error))
             }
         }
         router.post("/signout") { request, _ in
