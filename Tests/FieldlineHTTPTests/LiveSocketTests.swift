@@ -46,10 +46,9 @@ struct LiveSocketTests {
     func pushes(engine: TestEngine) async throws {
         try await Self.withLiveServer(engine) { _, world, number, client, port in
             let cookie = try await client.sessionCookie(email: "dispatch%40northside.test")
-            let socket = LiveTestClient()
-            socket.connect(port: port, cookie: cookie, origin: "http://127.0.0.1:\(port)")
+            let (socket, hello) = try await LiveTestClient.connectedWithHello(
+                port: port, cookie: cookie, origin: "http://127.0.0.1:\(port)")
             defer { socket.close() }
-            let hello = try await socket.waitFor { $0["type"] as? String == "hello" }
             #expect(hello?["count"] as? Int == 0)
             guard
                 case .inbox(let messageID, let conversationID, _) = try await world.textIn(
@@ -82,18 +81,16 @@ struct LiveSocketTests {
             let (conversation, _) = try await app.inbox.start(
                 phone: "5125550142", jobID: job.id, body: "Luis comes at 9.", by: world.dispatcher)
             let origin = "http://127.0.0.1:\(port)"
-            let luis = LiveTestClient()
-            luis.connect(
+            let (luis, luisHello) = try await LiveTestClient.connectedWithHello(
                 port: port, cookie: try await client.sessionCookie(email: "luis%40northside.test"), origin: origin)
-            let priya = LiveTestClient()
-            priya.connect(
+            let (priya, priyaHello) = try await LiveTestClient.connectedWithHello(
                 port: port, cookie: try await client.sessionCookie(email: "priya%40northside.test"), origin: origin)
             defer {
                 luis.close()
                 priya.close()
             }
-            #expect(try await luis.waitFor { $0["type"] as? String == "hello" } != nil)
-            #expect(try await priya.waitFor { $0["type"] as? String == "hello" } != nil)
+            #expect(luisHello != nil)
+            #expect(priyaHello != nil)
             _ = try await world.textIn(from: "5125550142", body: "Gate code 4411", to: number)
             let pushed = try await luis.waitFor { $0["type"] as? String == "message" }
             #expect(pushed?["conversationId"] as? String == conversation.id.rawValue)
