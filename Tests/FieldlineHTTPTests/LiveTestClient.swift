@@ -45,8 +45,13 @@ final class LiveTestClient: Sendable {
                             let upgrade = NIOTypedHTTPClientUpgradeConfiguration<Handshake>(
                                 upgradeRequestHead: head, upgraders: [upgrader],
                                 notUpgradingCompletionHandler: { $0.eventLoop.makeSucceededFuture(.refused) })
+                            var configuration = NIOUpgradableHTTPClientPipelineConfiguration(
+                                upgradeConfiguration: upgrade)
+                            // The server's first frame often arrives in the same read as its 101
+                            // answer; NIO drops such bytes unless told to hand them on.
+                            configuration.leftOverBytesStrategy = .forwardBytes
                             return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(
-                                configuration: .init(upgradeConfiguration: upgrade))
+                                configuration: configuration)
                         }
                     }
                 guard case .upgraded(let channel) = try await handshake.get() else {
@@ -84,8 +89,8 @@ final class LiveTestClient: Sendable {
     }
 
     /// Waits (up to `timeout` seconds) for a pushed message matching `predicate`; `nil` if none
-    /// came or the server refused the socket. The default is generous on purpose: CI runs every
-    /// suite at once on two cores, and a late message is not what these tests are about.
+    /// came or the server refused the socket. Generous by default: CI runs every suite at once on
+    /// two cores, and a late message is not what these tests are about.
     func waitFor(
         timeout: Double = 10, _ predicate: @escaping ([String: Any]) -> Bool
     ) async throws -> [String: Any]? {
@@ -102,22 +107,14 @@ final class LiveTestClient: Sendable {
         return nil
     }
 
-    /// Opens a socket and waits for the server's `hello` (which also means the server has the
-    /// socket registered). Now and then, under a fully loaded test run, a socket's first frame never
-    /// reaches this client (it arrives together with the 101 answer; browsers are not affected, as the
-    /// browser suite shows), so a socket without its hello is replaced, up to four times.
+    /// Opens a socket and waits for the server's `hello`, which also means the server has the socket
+    /// registered for pushes.
     static func connectedWithHello(
         port: Int, cookie: String?, origin: String?
     ) async throws -> (LiveTestClient, [String: Any]?) {
-        for _ in 1...4 {
-            let client = LiveTestClient()
-            client.connect(port: port, cookie: cookie, origin: origin)
-            if let hello = try await client.waitFor(timeout: 5, { $0["type"] as? String == "hello" }) {
-                return (client, hello)
-            }
-            client.close()
-        }
-        return (LiveTestClient(), nil)
+        let client = LiveTestClient()
+        client.connect(port: port, cookie: cookie, origin: origin)
+        return (client, try await client.waitFor { $0["type"] as? String == "hello" })
     }
 
     func send(_ object: [String: String]) throws {
