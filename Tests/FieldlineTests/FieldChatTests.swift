@@ -173,9 +173,11 @@ struct FieldChatTests {
         }
     }
 
-    @Test("My jobs: today's visits by time, then the next two weeks; finished visits stay on today")
-    func myJobs() async throws {
-        try await TestEngine.sqlite.withChatWorld { app, world, _, _ in
+    @Test(
+        "My jobs: today's visits by time, then the next two weeks; finished visits stay on today",
+        arguments: TestEngine.available)
+    func myJobs(engine: TestEngine) async throws {
+        try await engine.withChatWorld { app, world, _, _ in
             let later = try await world.bookJob(
                 summary: "Later today", hoursFromNow: 3, technicians: [world.technician.id])
             let sooner = try await world.bookJob(summary: "First", hoursFromNow: 1, technicians: [world.technician.id])

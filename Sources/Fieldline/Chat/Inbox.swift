@@ -157,11 +157,12 @@ public struct Inbox: Sendable {
                 ofConversation: id, in: actor.accountID, before: before, limit: limit
             )
             .reversed()
-            return try await entries(Array(messages), store: store, accountID: actor.accountID)
+            return try await Self.entries(Array(messages), store: store, accountID: actor.accountID)
         }
     }
 
-    private func entries(_ messages: [Message], store: MessageStore, accountID: AccountID) async throws -> [Entry] {
+    /// Messages with their pictures and videos, read in one query for the whole page.
+    static func entries(_ messages: [Message], store: MessageStore, accountID: AccountID) async throws -> [Entry] {
         let withMedia = messages.filter { $0.mediaCount > 0 }.map(\.id)
         let media = Dictionary(grouping: try await store.media(ofMessages: withMedia, in: accountID), by: \.messageID)
         return messages.map { Entry(message: $0, media: media[$0.id] ?? []) }
@@ -428,7 +429,7 @@ public struct Inbox: Sendable {
                 throw FieldlineError.notFound(entity: "job", id: jobID.rawValue)
             }
             let store = MessageStore(sql)
-            return try await entries(
+            return try await Self.entries(
                 try await store.messages(ofJob: jobID, in: actor.accountID), store: store,
                 accountID: actor.accountID)
         }
@@ -467,7 +468,7 @@ public struct Inbox: Sendable {
             let store = MessageStore(sql)
             let messages = try await store.messages(
                 disposition: .dispatchBoard, in: actor.accountID, limit: paging.limit, offset: paging.offset)
-            return try await entries(messages, store: store, accountID: actor.accountID)
+            return try await Self.entries(messages, store: store, accountID: actor.accountID)
         }
     }
 

@@ -52,15 +52,8 @@ public struct Field: Sendable {
         let technicianID = try requireTechnician(actor)
         let now = app.clock.now()
         return try await app.database.read { sql in
-            guard let account = try await AccountStore(sql).find(actor.accountID) else {
-                throw FieldlineError.notFound(entity: "account", id: actor.accountID.rawValue)
-            }
-            let calendar = account.calendar
-            let dayText = DayString.of(now, calendar: calendar)
-            guard let today = DayString.interval(of: dayText, calendar: calendar) else {
-                throw FieldlineError.invalid(field: "date", message: "Today could not be worked out.")
-            }
-            let horizon = calendar.date(byAdding: .day, value: Self.upcomingDays, to: today.end) ?? today.end
+            let (account, dayText, today) = try await Self.today(at: now, actor: actor, sql: sql)
+            let horizon = account.calendar.date(byAdding: .day, value: Self.upcomingDays, to: today.end) ?? today.end
             let jobIDs = try await FieldStore(sql).jobIDs(
                 assignedTo: technicianID, between: today.start, and: horizon, in: actor.accountID)
             let cards = try await self.cards(
@@ -90,11 +83,10 @@ public struct Field: Sendable {
     public func job(_ id: JobID, by actor: Actor) async throws -> JobDetail {
         let technicianID = try requireTechnician(actor)
         return try await app.database.read { sql in
+            // The same visit the list shows: the first of the technician's that has not ended before today.
+            let today = try await Self.today(at: app.clock.now(), actor: actor, sql: sql).interval
             guard try await FieldStore(sql).isAssigned(technicianID, to: id, in: actor.accountID),
-                let card = try await cards(
-                    [id], for: technicianID, from: app.clock.now().addingTimeInterval(-12 * 3600), actor: actor,
-                    sql: sql
-                ).first
+                let card = try await cards([id], for: technicianID, from: today.start, actor: actor, sql: sql).first
             else { throw FieldlineError.notFound(entity: "job", id: id.rawValue) }
             let store = JobStore(sql)
             let assignments = try await store.assignments(ofJobs: [id], in: actor.accountID)
@@ -134,15 +126,12 @@ public struct Field: Sendable {
             let messages = MessageStore(sql)
             let recent = try await messages.messages(
                 ofConversation: conversation.id, in: actor.accountID, before: nil, limit: Self.threadLimit)
-            let withMedia = recent.filter { $0.mediaCount > 0 }.map(\.id)
-            let media = Dictionary(
-                grouping: try await messages.media(ofMessages: withMedia, in: actor.accountID), by: \.messageID)
             let unread =
                 try await FieldStore(sql).unreadCounts(
                     of: [conversation.id], for: technicianID, in: actor.accountID)[conversation.id] ?? 0
             return Thread(
                 conversation: conversation, unread: unread,
-                entries: recent.reversed().map { Inbox.Entry(message: $0, media: media[$0.id] ?? []) })
+                entries: try await Inbox.entries(recent.reversed(), store: messages, accountID: actor.accountID))
         }
     }
 
@@ -227,6 +216,20 @@ public struct Field: Sendable {
 
     // MARK: Rules
 
+    /// Today in the account's time zone: the day's `yyyy-MM-dd` and its interval.
+    static func today(
+        at now: Date, actor: Actor, sql: any SQLDatabase
+    ) async throws -> (account: Account, day: String, interval: DateInterval) {
+        guard let account = try await AccountStore(sql).find(actor.accountID) else {
+            throw FieldlineError.notFound(entity: "account", id: actor.accountID.rawValue)
+        }
+        let day = DayString.of(now, calendar: account.calendar)
+        guard let interval = DayString.interval(of: day, calendar: account.calendar) else {
+            throw FieldlineError.invalid(field: "date", message: "Today could not be worked out.")
+        }
+        return (account, day, interval)
+    }
+
     static let noOpenThread = FieldlineError.conflict(
         code: "no_open_thread",
         message:
@@ -234,8 +237,13 @@ public struct Field: Sendable {
     )
 
     /// The field view is for people who are technicians; office users have the inbox.
+    /// A user linked to a technician, with a technician's view of their own jobs.
+    public static func isTechnician(_ actor: Actor) -> Bool {
+        actor.role == .technician && actor.technicianID != nil && actor.can(.viewAssignedJobs)
+    }
+
     func requireTechnician(_ actor: Actor) throws -> TechnicianID {
-        guard actor.role == .technician, let technicianID = actor.technicianID, actor.can(.viewAssignedJobs) else {
+        guard Self.isTechnician(actor), let technicianID = actor.technicianID else {
             throw FieldlineError.refused(
                 code: "technicians_only",
                 message: "This is the technician's view; sign in as a user linked to a technician.")
@@ -249,8 +257,9 @@ public struct Field: Sendable {
             canViewChats: actor.can(.viewCustomerChats), canReplyChats: actor.can(.fullCustomerChats))
     }
 
-    static func chatEnabled(_ actor: Actor) -> Bool {
-        FieldChatRules.chatEnabled(permissions(actor))
+    /// A technician whose admin turned on both chat switches (TC1, TC5).
+    public static func chatEnabled(_ actor: Actor) -> Bool {
+        isTechnician(actor) && FieldChatRules.chatEnabled(permissions(actor))
     }
 
     /// The job's thread when the technician may use it; the reason as an error when they are not
@@ -331,7 +340,12 @@ extension Field {
                 let conversationID = message.conversationID,
                 let jobID = try await ConversationStore(sql).find(conversationID, in: actor.accountID)?.jobID
             else { throw notFound }
-            let thread = try? await openThread(ofJob: jobID, technicianID: technicianID, actor: actor, sql: sql)
+            let thread: Conversation?
+            do {
+                thread = try await openThread(ofJob: jobID, technicianID: technicianID, actor: actor, sql: sql)
+            } catch is FieldlineError {
+                thread = nil
+            }
             guard thread?.id == conversationID, let found = try await messages.mediaData(id, in: actor.accountID)
             else { throw notFound }
             return found

@@ -45,7 +45,7 @@ final class LiveHub: Sendable {
             bufferingPolicy: .bufferingNewest(Self.socketBuffer))
         let client = Client(
             userID: auth.user.id, readsChats: Self.readsChats(auth.actor), seesBoard: auth.actor.can(.viewJobs),
-            technicianID: Self.followsJobThreads(auth.actor) ? auth.actor.technicianID : nil,
+            technicianID: Field.chatEnabled(auth.actor) ? auth.actor.technicianID : nil,
             continuation: continuation)
         let accountID = auth.account.id
         let start = feeds.withLock { feeds -> Bool in
@@ -86,12 +86,6 @@ final class LiveHub: Sendable {
     /// Office users who may read the inbox; technicians get their own job-scoped view.
     static func readsChats(_ actor: Actor) -> Bool {
         actor.role != .technician && actor.can(.viewCustomerChats)
-    }
-
-    /// Technicians with both chat switches follow their own jobs' threads.
-    static func followsJobThreads(_ actor: Actor) -> Bool {
-        actor.role == .technician && actor.technicianID != nil && actor.can(.viewCustomerChats)
-            && actor.can(.fullCustomerChats)
     }
 
     private func route(_ event: LiveEvent, in accountID: AccountID) async {

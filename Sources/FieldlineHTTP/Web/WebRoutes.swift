@@ -11,7 +11,7 @@ enum WebRoutes {
         let signedIn = web.group().add(middleware: WebSessionMiddleware(app: app, renderer: renderer))
         // Technicians start on their own jobs (TC6); everyone else on the day's schedule.
         signedIn.get("/") { _, context in
-            renderer.redirect(to: context.auth?.actor.role == .technician ? "/field" : "/today")
+            renderer.redirect(to: context.auth.map { Field.isTechnician($0.actor) } == true ? "/field" : "/today")
         }
         TodayPage(app: app, renderer: renderer).register(on: signedIn)
         InboxPages(app: app, renderer: renderer).register(on: signedIn)

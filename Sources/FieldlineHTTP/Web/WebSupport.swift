@@ -96,7 +96,7 @@ struct WebRenderer: Sendable {
             canSeeTechnicians: auth.actor.can(.viewTechnicians), canSeeCustomers: auth.actor.can(.viewCustomers),
             canSeeJobs: auth.actor.can(.viewJobs))
         shell.navToday = active == "today"
-        shell.canSeeField = auth.actor.role == .technician && auth.actor.technicianID != nil
+        shell.canSeeField = Field.isTechnician(auth.actor)
         shell.navField = active == "field"
         shell.navInbox = active == "inbox"
         if auth.actor.role != .technician, auth.actor.can(.viewCustomerChats) {

@@ -88,8 +88,6 @@ struct FieldPages {
         var threadURL: String
         var replyURL: String
         var csrf: String
-        var canWrite: Bool
-        var hasJobChoices: Bool
     }
 
     func register(on router: RouterGroup<AppRequestContext>) {
@@ -150,15 +148,9 @@ struct FieldPages {
             let id = try context.parameters.id("id", as: JobID.self)
             do {
                 _ = try await app.field.reply(toJob: id, body: form["body"], by: try context.actor())
-            } catch let error as FieldlineError {
-                if InboxPages.wantsJSON(request) {
-                    return ErrorMapping.jsonResponse(
-                        status: ErrorMapping.status(of: error), code: error.code, message: error.message)
-                }
-                guard case .notFound = error else {
-                    return renderer.redirect(to: "/field/jobs/\(id)#chat", flash: Flash(.error, error.message))
-                }
-                throw error
+            } catch let error as FieldlineError where InboxPages.wantsJSON(request) {
+                return ErrorMapping.jsonResponse(
+                    status: ErrorMapping.status(of: error), code: error.code, message: error.message)
             }
             if InboxPages.wantsJSON(request) { return Response(status: .noContent) }
             return renderer.redirect(to: "/field/jobs/\(id)#chat")
@@ -220,7 +212,6 @@ struct FieldPages {
         return ThreadModel(
             available: thread != nil, reason: thread == nil && reason.isEmpty ? "No open conversation." : reason,
             messages: messages, hasMessages: !messages.isEmpty, threadURL: "/field/jobs/\(id)/thread",
-            replyURL: "/field/jobs/\(id)/reply", csrf: context.auth?.csrfToken ?? "", canWrite: false,
-            hasJobChoices: false)
+            replyURL: "/field/jobs/\(id)/reply", csrf: context.auth?.csrfToken ?? "")
     }
 }

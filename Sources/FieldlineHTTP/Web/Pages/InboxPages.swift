@@ -333,7 +333,7 @@ struct InboxPages {
             let actor = try context.actor()
             // Technicians see pictures in their jobs' threads only; the office sees the inbox's.
             let (media, data) =
-                actor.role == .technician
+                Field.isTechnician(actor)
                 ? try await app.field.media(id, by: actor) : try await app.inbox.media(id, by: actor)
             let type = MediaContent.safeType(media.contentType)
             return Response(
