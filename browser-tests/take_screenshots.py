@@ -8,6 +8,7 @@ import time
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
+from api import API, book_and_dispatch
 from conftest import make_driver
 from test_inbox_live import DISPATCHER, list_items, sign_in_as, text_in
 
@@ -69,6 +70,33 @@ def main():
         dana.get(job)
         time.sleep(1)
         shoot(dana, "job-with-texts")
+
+        # On-the-way notices: the settings with their live preview.
+        dana.set_window_size(1360, 860)
+        dana.get(base + "/settings/notifications")
+        time.sleep(1.5)
+        shoot(dana, "notice-settings")
+
+        # The customer's tracking pages on a phone: a confirmed address with the live map, and
+        # one not confirmed yet (the technician and the address only).
+        api = API(base)
+        _, _, verified = book_and_dispatch(api, "Luis Romero", verified=True, name="Tess Verified")
+        API(base, "luis@northside.example").call(
+            "POST", "/my/positions", {"latitude": 30.2890, "longitude": -97.7555, "accuracyMeters": 10})
+        _, _, unverified = book_and_dispatch(api, "Priya Nair", verified=False, name="Uma Unverified")
+        customer = make_driver(375, 812)
+        try:
+            customer.get(verified)
+            time.sleep(2)
+            shoot(customer, "tracking-verified", full_page=False)
+            customer.get(unverified)
+            time.sleep(1)
+            shoot(customer, "tracking-unverified", full_page=False)
+            customer.get(base + "/t/AAAAAAAAAAAAAAAAAAAAAA")
+            time.sleep(0.5)
+            shoot(customer, "tracking-ended", full_page=False)
+        finally:
+            customer.quit()
 
         # The technician's phone: the job list with its unread mark, then the job and its chat.
         luis = make_driver(375, 812)

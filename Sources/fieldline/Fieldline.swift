@@ -117,7 +117,13 @@ struct Serve: AsyncParsableCommand {
         defer { Task { try? await http.shutdown() } }
         let app = try makeApplication(
             database: db, logger: logger, http: http, secretKey: configuration.secretKey,
-            twilioAPIBase: configuration.twilioAPIBase, publicURL: configuration.publicURL)
+            twilioAPIBase: configuration.twilioAPIBase, publicURL: configuration.publicURL,
+            email: configuration.emailAPIBase.map { base in
+                HTTPEmailProvider(http: http, baseURL: base, apiKey: configuration.emailAPIKey ?? "")
+            }, emailFrom: configuration.emailFrom)
+        if configuration.emailAPIBase == nil {
+            logger.notice("FIELDLINE_EMAIL_API_BASE is not set: emails are written to the log, not sent.")
+        }
         if configuration.secretKey == nil {
             logger.notice("FIELDLINE_SECRET_KEY is not set: Twilio credentials cannot be stored or used.")
         }
@@ -132,6 +138,7 @@ struct Serve: AsyncParsableCommand {
                   Email  \(signIn.email)
                   Pass   \(signIn.password)
                   Technician view (same password): \(DemoSeed.technicianEmail)
+                \(try await DemoSeed(app: app).liveTrackingURL().map { "  Customer's tracking page: \($0)\n" } ?? "")
 
 
                 """
@@ -149,7 +156,7 @@ struct Serve: AsyncParsableCommand {
 /// The application with its providers, as the server and the CLI use it.
 func makeApplication(
     database: any Database, logger: Logger, http: HTTPClient?, secretKey: String?, twilioAPIBase: String,
-    publicURL: String
+    publicURL: String, email: (any EmailProvider)? = nil, emailFrom: String = "notifications@fieldline.invalid"
 ) throws -> Fieldline {
     var secrets: SecretBox?
     if let secretKey {
@@ -164,7 +171,7 @@ func makeApplication(
         sms: SMSGateway(
             twilio: http.map { TwilioProvider(http: $0, baseURL: twilioAPIBase) },
             console: ConsoleProvider(logger: logger)),
-        secrets: secrets, publicURL: publicURL)
+        secrets: secrets, publicURL: publicURL, email: email, emailFrom: emailFrom)
 }
 
 struct Migrate: AsyncParsableCommand {

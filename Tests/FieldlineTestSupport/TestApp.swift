@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Fieldline
 import FieldlineCore
 import FieldlineProviders
@@ -140,7 +141,8 @@ extension Fieldline {
     /// a secret key, and a public URL the fake signs callbacks for.
     public static func forTesting(
         database: any Database, clock: any WallClock = TestClock(), twilio: FakeTwilio?,
-        publicURL: String = "http://fieldline.test", timeout: TimeInterval = 2
+        publicURL: String = "http://fieldline.test", timeout: TimeInterval = 2, email: FakeEmailAPI? = nil,
+        emailKey: String? = nil
     ) throws -> Fieldline {
         var logger = Logger(label: "fieldline.test")
         logger.logLevel = .critical
@@ -151,7 +153,12 @@ extension Fieldline {
                     TwilioProvider(http: $0.http, baseURL: $0.baseURL, timeout: .milliseconds(Int64(timeout * 1000)))
                 },
                 console: ConsoleProvider(logger: logger)),
-            secrets: try SecretBox(keyText: testSecretKey), publicURL: publicURL)
+            secrets: try SecretBox(keyText: testSecretKey), publicURL: publicURL,
+            email: email.map { fake in
+                HTTPEmailProvider(
+                    http: twilio?.http ?? HTTPClient.shared, baseURL: fake.baseURL, apiKey: emailKey ?? fake.apiKey,
+                    timeout: .milliseconds(Int64(timeout * 1000)))
+            }, emailFrom: "notices@northside.test")
     }
 }
 
@@ -205,6 +212,25 @@ extension TestEngine {
                 let world = try await TestWorld.make(app)
                 let number = try await world.addMainNumber(twilio: fake)
                 try await body(app, world, fake, number)
+            }
+        }
+    }
+}
+
+extension TestEngine {
+    /// `withChatWorld` plus the email API faked on loopback: what dispatch notices go through.
+    public func withNoticeWorld(
+        clock: TestClock = TestClock(),
+        _ body: (Fieldline, TestWorld, FakeTwilio, FakeEmailAPI, SenderNumber) async throws -> Void
+    ) async throws {
+        try await FakeEmailAPI.running { email in
+            try await FakeTwilio.running(sendsCallbacks: false) { fake in
+                try await withDatabase { database in
+                    let app = try Fieldline.forTesting(database: database, clock: clock, twilio: fake, email: email)
+                    let world = try await TestWorld.make(app)
+                    let number = try await world.addMainNumber(twilio: fake)
+                    try await body(app, world, fake, email, number)
+                }
             }
         }
     }

@@ -1,6 +1,7 @@
 import FieldlineCore
 import FieldlineStore
 import Foundation
+import SQLKit
 
 /// A realistic demo business for `fieldline serve --demo`: customers around Austin, a crew of
 /// technicians, jobs today (some already under way) and tomorrow, and a few open bookings.
@@ -131,7 +132,7 @@ public struct DemoSeed: Sendable {
         let plan: [(Int, Int, Int, String, [Int], AssignmentStatus)] = [
             (0, 0, 8, "Water heater leaking, no hot water", [0], .done),
             (1, 0, 9, "Quarterly backflow test", [1], .working),
-            (2, 0, 10, "AC blowing warm air", [2, 4], .dispatched),
+            (4, 0, 10, "AC blowing warm air", [4, 2], .dispatched),
             (3, 0, 13, "Replace kitchen faucet", [3], .scheduled),
             (10, 0, 15, "Clogged main line — camera inspection", [0], .scheduled),
             (5, 0, 16, "Thermostat not responding", [], .scheduled),
@@ -141,7 +142,9 @@ public struct DemoSeed: Sendable {
             (9, 1, 15, "Running toilet and low pressure", [4], .scheduled),
             (10, -1, 9, "Gas smell near water heater", [0], .done),
         ]
+        try await addNumbers(to: account.id)
         var jobs: [Job] = []
+        var underWay: [(AssignmentID, [AssignmentAction])] = []
         for (customerIndex, day, hour, summary, crew, status) in plan {
             let (customer, location) = customers[customerIndex]
             let job = try await app.jobs.book(
@@ -161,8 +164,23 @@ public struct DemoSeed: Sendable {
                     case .working: [.dispatch, .arrive]
                     case .done: [.dispatch, .arrive, .complete]
                     }
-                for step in steps { _ = try await app.jobs.advance(assignment.id, step, by: admin) }
+                // Visits under way now are moved on once notices are on (below); past ones not,
+                // so nobody is told today about yesterday's visit.
+                if status == .done {
+                    for step in steps { _ = try await app.jobs.advance(assignment.id, step, by: admin) }
+                } else {
+                    underWay.append((assignment.id, steps))
+                }
             }
+        }
+        // On-the-way notices on, then today's dispatches text and email their customers (the demo
+        // phone and the log) with live tracking links.
+        var notices = DispatchNoticeSettings()
+        notices.textEnabled = true
+        notices.emailEnabled = true
+        _ = try await app.dispatchNotices.update(notices, by: admin)
+        for (assignment, steps) in underWay {
+            for step in steps { _ = try await app.jobs.advance(assignment, step, by: admin) }
         }
 
         _ = try await app.bookings.create(
@@ -178,9 +196,29 @@ public struct DemoSeed: Sendable {
             .init(
                 source: "servicechannel", customerID: customers[1].0.id, locationID: customers[1].1,
                 summary: "WO 8841207 · Restroom faucet dripping", details: "Priority: Normal · NTE $450"), by: admin)
-        try await addNumbers(to: account.id)
         try await seedConversations(account: account, admin: admin, luisAfternoonJob: jobs[4])
         return SignIn(email: Self.adminEmail, password: Self.password, created: true)
+    }
+
+    /// A tracking page of a visit on the way now, for the start-up banner: the token lives only in
+    /// the notice that carried it.
+    public func liveTrackingURL() async throws -> String? {
+        guard let account = try await app.accounts.demoAccount() else { return nil }
+        let bodies = try await app.database.read { sql in
+            try await sql.select().column("body").from("messages")
+                .where("account_id", .equal, account.id.rawValue)
+                .where("automation", .equal, Automation.dispatchNotice.rawValue)
+                .orderBy("created_at", .descending).limit(20).all()
+                .map { try $0.decode(column: "body", as: String.self) }
+        }
+        for body in bodies {
+            guard let range = body.range(of: "/t/") else { continue }
+            let token = String(body[range.upperBound...].prefix(TrackingRules.tokenLength))
+            if let view = try? await app.tracking.view(token: token), view.phase == .onTheWay {
+                return "\(app.publicURL)/t/\(token)"
+            }
+        }
+        return nil
     }
 
     private func addNumbers(to accountID: AccountID) async throws {

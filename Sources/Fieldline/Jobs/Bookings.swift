@@ -119,13 +119,13 @@ public struct Bookings: Sendable {
     /// says converted.
     public func convert(_ id: BookingID, into input: Jobs.NewJob, by actor: Actor) async throws -> (Booking, Job) {
         try actor.require(.manageJobs)
-        return try await app.database.write { sql in
+        return try await app.transaction { sql, effects in
             let store = BookingStore(sql)
             guard var booking = try await store.find(id, in: actor.accountID) else {
                 throw FieldlineError.notFound(entity: "booking", id: id.rawValue)
             }
             booking.status = try booking.status.after(.convert)
-            let job = try await app.jobs.book(input, by: actor, in: sql)
+            let job = try await app.jobs.book(input, by: actor, in: sql, effects: effects)
             booking.jobID = job.id
             booking.customerID = job.customerID
             booking.locationID = job.locationID

@@ -38,11 +38,11 @@ public struct Jobs: Sendable {
 
     public func book(_ input: NewJob, by actor: Actor) async throws -> Job {
         try actor.require(.manageJobs)
-        return try await app.database.write { sql in try await book(input, by: actor, in: sql) }
+        return try await app.transaction { sql, effects in try await book(input, by: actor, in: sql, effects: effects) }
     }
 
     /// Books inside an existing transaction (booking conversion uses it).
-    func book(_ input: NewJob, by actor: Actor, in sql: any SQLDatabase) async throws -> Job {
+    func book(_ input: NewJob, by actor: Actor, in sql: any SQLDatabase, effects: AfterCommit) async throws -> Job {
         let summary = try Job.validatedSummary(input.summary)
         let customFields = try Job.validatedCustomFields(input.customFields)
         let times = try AppointmentTimes(
@@ -75,9 +75,9 @@ public struct Jobs: Sendable {
         try await record(
             job: job, actor: actor, kind: "booked",
             text: "Booked job #\(job.number) for \(text.range(times.startsAt, times.endsAt))",
-            event: .jobBooked(job.id), sql: sql)
+            event: .jobBooked(job.id), sql: sql, effects: effects)
         for technician in technicians {
-            try await assign(technician, to: appointment, of: job, by: actor, sql: sql)
+            try await assign(technician, to: appointment, of: job, by: actor, sql: sql, effects: effects)
         }
         return job
     }
@@ -94,7 +94,7 @@ public struct Jobs: Sendable {
 
     public func update(_ id: JobID, _ changes: JobChanges, by actor: Actor) async throws -> Job {
         try actor.require(.manageJobs)
-        return try await app.database.write { sql in
+        return try await app.transaction { sql, effects in
             var job = try await openJob(id, actor: actor, sql: sql, toDo: "edit it")
             var notes: [String] = []
             if let summary = changes.summary {
@@ -112,7 +112,7 @@ public struct Jobs: Sendable {
             try await JobStore(sql).update(job)
             try await record(
                 job: job, actor: actor, kind: "edited", text: "Changed \(notes.joined(separator: " and "))", event: nil,
-                sql: sql)
+                sql: sql, effects: effects)
             return job
         }
     }
@@ -125,7 +125,7 @@ public struct Jobs: Sendable {
         let times = try AppointmentTimes(
             startsAt: startsAt, endsAt: endsAt, arrivalWindowStart: arrivalWindowStart,
             arrivalWindowEnd: arrivalWindowEnd)
-        return try await app.database.write { sql in
+        return try await app.transaction { sql, effects in
             let store = JobStore(sql)
             guard var appointment = try await store.appointment(appointmentID, in: actor.accountID) else {
                 throw FieldlineError.notFound(entity: "appointment", id: appointmentID.rawValue)
@@ -140,7 +140,7 @@ public struct Jobs: Sendable {
             try await record(
                 job: job, actor: actor, kind: "rescheduled",
                 text: "Rescheduled from \(before) to \(text.range(times.startsAt, times.endsAt))",
-                event: .jobRescheduled(job.id, appointment.id), sql: sql)
+                event: .jobRescheduled(job.id, appointment.id), sql: sql, effects: effects)
             return appointment
         }
     }
@@ -148,7 +148,7 @@ public struct Jobs: Sendable {
     public func cancel(_ id: JobID, reason: String?, by actor: Actor) async throws -> Job {
         try actor.require(.manageJobs)
         let reason = try Text.optional(reason, field: "reason", label: "Reason", maxLength: 500)
-        return try await app.database.write { sql in
+        return try await app.transaction { sql, effects in
             var job = try await openJob(id, actor: actor, sql: sql, toDo: "cancel it")
             job.status = .canceled
             job.updatedAt = app.clock.now()
@@ -156,7 +156,7 @@ public struct Jobs: Sendable {
             try await record(
                 job: job, actor: actor, kind: "canceled",
                 text: reason.map { "Canceled the job: \($0)" } ?? "Canceled the job", event: .jobCanceled(job.id),
-                sql: sql)
+                sql: sql, effects: effects)
             return job
         }
     }
@@ -164,7 +164,7 @@ public struct Jobs: Sendable {
     public func hold(_ id: JobID, reason: String?, by actor: Actor) async throws -> Job {
         try actor.require(.manageJobs)
         let reason = try Text.optional(reason, field: "reason", label: "Reason", maxLength: 500)
-        return try await app.database.write { sql in
+        return try await app.transaction { sql, effects in
             guard var job = try await JobStore(sql).find(id, in: actor.accountID) else {
                 throw FieldlineError.notFound(entity: "job", id: id.rawValue)
             }
@@ -175,14 +175,14 @@ public struct Jobs: Sendable {
                 job: job, actor: actor, kind: "hold",
                 text: reason.map { "Put the job on hold: \($0)" } ?? "Put the job on hold",
                 event: .jobPutOnHold(job.id),
-                sql: sql)
+                sql: sql, effects: effects)
             return job
         }
     }
 
     public func resume(_ id: JobID, by actor: Actor) async throws -> Job {
         try actor.require(.manageJobs)
-        return try await app.database.write { sql in
+        return try await app.transaction { sql, effects in
             let store = JobStore(sql)
             guard var job = try await store.find(id, in: actor.accountID) else {
                 throw FieldlineError.notFound(entity: "job", id: id.rawValue)
@@ -194,7 +194,7 @@ public struct Jobs: Sendable {
             try await record(
                 job: job, actor: actor, kind: "resumed",
                 text: "Took the job off hold (\(job.status.label.lowercased()))",
-                event: .jobResumed(job.id), sql: sql)
+                event: .jobResumed(job.id), sql: sql, effects: effects)
             return job
         }
     }
@@ -203,7 +203,7 @@ public struct Jobs: Sendable {
         _ technicianID: TechnicianID, to appointmentID: AppointmentID, by actor: Actor
     ) async throws -> Assignment {
         try actor.require(.manageJobs)
-        return try await app.database.write { sql in
+        return try await app.transaction { sql, effects in
             let store = JobStore(sql)
             guard let appointment = try await store.appointment(appointmentID, in: actor.accountID) else {
                 throw FieldlineError.notFound(entity: "appointment", id: appointmentID.rawValue)
@@ -213,8 +213,9 @@ public struct Jobs: Sendable {
             else {
                 throw FieldlineError.notFound(entity: "technician", id: technicianID.rawValue)
             }
-            let assignment = try await assign(technician, to: appointment, of: job, by: actor, sql: sql)
-            try await refreshStatus(of: job, actor: actor, sql: sql)
+            let assignment = try await assign(
+                technician, to: appointment, of: job, by: actor, sql: sql, effects: effects)
+            try await refreshStatus(of: job, actor: actor, sql: sql, effects: effects)
             return assignment
         }
     }
@@ -234,7 +235,7 @@ public struct Jobs: Sendable {
     /// Moves one technician's visit along Scheduled → Dispatched → Working → Done. Office staff
     /// dispatch; a technician may mark only their own visit arrived or done.
     public func advance(_ id: AssignmentID, _ action: AssignmentAction, by actor: Actor) async throws -> Assignment {
-        try await app.database.write { sql in
+        try await app.transaction { sql, effects in
             let store = JobStore(sql)
             guard var assignment = try await store.assignment(id, in: actor.accountID) else {
                 throw FieldlineError.notFound(entity: "assignment", id: id.rawValue)
@@ -272,8 +273,9 @@ public struct Jobs: Sendable {
                 )
             }
             try await store.update(assignment)
-            try await record(job: job, actor: actor, kind: kind, text: text, event: event, sql: sql)
-            try await refreshStatus(of: job, actor: actor, sql: sql)
+            effects.publish(.visitChanged(assignment.technicianID), to: actor.accountID)
+            try await record(job: job, actor: actor, kind: kind, text: text, event: event, sql: sql, effects: effects)
+            try await refreshStatus(of: job, actor: actor, sql: sql, effects: effects)
             return assignment
         }
     }
@@ -404,7 +406,8 @@ public struct Jobs: Sendable {
 
     @discardableResult
     private func assign(
-        _ technician: Technician, to appointment: Appointment, of job: Job, by actor: Actor, sql: any SQLDatabase
+        _ technician: Technician, to appointment: Appointment, of job: Job, by actor: Actor, sql: any SQLDatabase,
+        effects: AfterCommit
     ) async throws -> Assignment {
         let assignment = Assignment(
             id: .generate(), accountID: actor.accountID, jobID: job.id, appointmentID: appointment.id,
@@ -412,12 +415,12 @@ public struct Jobs: Sendable {
         try await JobStore(sql).insert(assignment)
         try await record(
             job: job, actor: actor, kind: "assigned", text: "Assigned \(technician.name)",
-            event: .technicianAssigned(job.id, assignment.id, technician.id), sql: sql)
+            event: .technicianAssigned(job.id, assignment.id, technician.id), sql: sql, effects: effects)
         return assignment
     }
 
     /// Re-derives the job status from its assignments, recording the change when there is one.
-    private func refreshStatus(of job: Job, actor: Actor, sql: any SQLDatabase) async throws {
+    private func refreshStatus(of job: Job, actor: Actor, sql: any SQLDatabase, effects: AfterCommit) async throws {
         let store = JobStore(sql)
         guard var current = try await store.find(job.id, in: actor.accountID) else { return }
         let statuses = try await store.assignments(ofJobs: [job.id], in: actor.accountID).map(\.status)
@@ -428,11 +431,12 @@ public struct Jobs: Sendable {
         try await store.update(current)
         try await record(
             job: current, actor: actor, kind: "status", text: "Job is now \(derived.label.lowercased())",
-            event: derived == .completed ? .jobCompleted(job.id) : nil, sql: sql)
+            event: derived == .completed ? .jobCompleted(job.id) : nil, sql: sql, effects: effects)
     }
 
     private func record(
-        job: Job, actor: Actor, kind: String, text: String, event: DomainEvent.Kind?, sql: any SQLDatabase
+        job: Job, actor: Actor, kind: String, text: String, event: DomainEvent.Kind?, sql: any SQLDatabase,
+        effects: AfterCommit
     ) async throws {
         let now = app.clock.now()
         let actorRef = ActorRef.user(actor)
@@ -441,8 +445,9 @@ public struct Jobs: Sendable {
                 id: UUID().uuidString.lowercased(), accountID: job.accountID, jobID: job.id, occurredAt: now,
                 actor: actorRef, kind: kind, text: text))
         if let event {
-            try await app.events.publish(
-                DomainEvent(accountID: job.accountID, occurredAt: now, actor: actorRef, kind: event), in: sql)
+            try await app.react(
+                to: DomainEvent(accountID: job.accountID, occurredAt: now, actor: actorRef, kind: event), in: sql,
+                effects: effects)
         }
     }
 

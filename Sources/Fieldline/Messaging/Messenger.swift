@@ -48,16 +48,43 @@ public struct OutboundText: Sendable {
     }
 }
 
+/// An email to send: a dispatch notice today, later any automatic email.
+public struct OutboundEmail: Sendable {
+    public var accountID: AccountID
+    public var to: EmailAddress
+    public var subject: String
+    public var html: String
+    public var text: String
+    public var purpose: MessagePurpose
+    public var automation: Automation?
+    public var jobID: JobID?
+
+    public init(
+        accountID: AccountID, to: EmailAddress, subject: String, html: String, text: String, purpose: MessagePurpose,
+        automation: Automation?, jobID: JobID?
+    ) {
+        self.accountID = accountID
+        self.to = to
+        self.subject = subject
+        self.html = html
+        self.text = text
+        self.purpose = purpose
+        self.automation = automation
+        self.jobID = jobID
+    }
+}
+
 public struct QueuedText: Sendable, Equatable {
     public var message: Message
     public var conversation: Conversation?
     public var sendAt: Date
 }
 
-/// The only way a text leaves Fieldline. It checks, in this order: the recipient is not blocked,
-/// the recipient's consent for this purpose, the sender number, length and attachments, quiet
-/// hours, and the thread-joining rule; then it writes the message and its outbox row in the
-/// caller's transaction. The outbox worker does the sending.
+/// The only way a text or an email leaves Fieldline. For a text it checks, in this order: the
+/// recipient is not blocked, the recipient's consent for this purpose, the sender number, length
+/// and attachments, quiet hours, and the thread-joining rule; then it writes the message and its
+/// outbox row in the caller's transaction. The outbox worker does the sending; the email worker
+/// sends emails.
 public struct Messenger: Sendable {
     let app: Fieldline
 
@@ -166,6 +193,38 @@ public struct Messenger: Sendable {
         effects.publish(.messageCreated(conversationID: conversation?.id, messageID: message.id), to: text.accountID)
         effects.wakeOutbox()
         return QueuedText(message: message, conversation: conversation, sendAt: sendAt)
+    }
+
+    /// Queues an email inside the caller's transaction, after checking the recipient wants this
+    /// kind of email (DN8): an address whose customer turned job notifications off gets none.
+    /// Only transactional emails exist so far; marketing by email is not offered.
+    @discardableResult
+    public func send(_ email: OutboundEmail, in sql: any SQLDatabase, effects: AfterCommit) async throws -> Email {
+        guard email.purpose == .transactional else {
+            throw FieldlineError.conflict(
+                code: "purpose_not_supported", message: "Only job notices can be sent by email.")
+        }
+        let contacts = try await CustomerStore(sql).emails(address: email.to, in: email.accountID)
+        if contacts.contains(where: { !$0.jobNotifications }) {
+            throw FieldlineError.conflict(
+                code: "job_notifications_off", message: "\(email.to) has job notifications turned off.")
+        }
+        guard let account = try await AccountStore(sql).find(email.accountID) else {
+            throw FieldlineError.notFound(entity: "account", id: email.accountID.rawValue)
+        }
+        let subject = email.subject.replacingOccurrences(of: "\n", with: " ").trimmingCharacters(in: .whitespaces)
+        guard !subject.isEmpty, !email.text.isEmpty else {
+            throw FieldlineError.invalid(field: "body", message: "An email needs a subject and a body.")
+        }
+        let now = app.clock.now()
+        let stored = Email(
+            id: .generate(), accountID: email.accountID, jobID: email.jobID, purpose: email.purpose,
+            automation: email.automation, to: email.to, fromName: account.name, subject: subject, html: email.html,
+            text: email.text, status: .queued, attempts: 0, notBefore: now, claimedAt: nil, providerMessageID: nil,
+            errorMessage: nil, createdAt: now, sentAt: nil)
+        try await EmailStore(sql).insert(stored)
+        effects.wakeEmail()
+        return stored
     }
 
     private func senderNumber(

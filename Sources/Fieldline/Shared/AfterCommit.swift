@@ -7,7 +7,8 @@ import Synchronization
 /// What a transaction wants done once it has committed, and only then: live events to publish
 /// and queued texts to wake the outbox for. Collected inside `Fieldline.transaction`.
 public final class AfterCommit: Sendable {
-    private let state = Mutex<(events: [(AccountID, LiveEvent)], wakeOutbox: Bool)>(([], false))
+    private let state = Mutex<(events: [(AccountID, LiveEvent)], wakeOutbox: Bool, wakeEmail: Bool)>(
+        ([], false, false))
 
     public init() {}
 
@@ -17,6 +18,10 @@ public final class AfterCommit: Sendable {
 
     public func wakeOutbox() {
         state.withLock { $0.wakeOutbox = true }
+    }
+
+    public func wakeEmail() {
+        state.withLock { $0.wakeEmail = true }
     }
 
     /// The events to publish, each once.
@@ -32,6 +37,7 @@ public final class AfterCommit: Sendable {
     func run(_ app: Fieldline) {
         for (account, event) in events { app.live.publish(event, to: account) }
         if state.withLock({ $0.wakeOutbox }) { app.outboxSignal.signal() }
+        if state.withLock({ $0.wakeEmail }) { app.emailSignal.signal() }
     }
 }
 

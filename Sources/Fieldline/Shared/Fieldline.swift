@@ -3,6 +3,7 @@ import FieldlineProviders
 import FieldlineStore
 import Foundation
 import Logging
+import SQLKit
 
 /// The application: the database and the side-effect adapters every use case needs. Built once at
 /// start-up (or per test) and passed to the feature services.
@@ -23,13 +24,20 @@ public struct Fieldline: Sendable {
     public let live: LiveEvents
     /// Wakes the outbox worker when a text was queued.
     public let outboxSignal: WorkSignal
+    /// The email service (an HTTP API, or the console in demo mode and when none is configured).
+    public let email: any EmailProvider
+    /// The address emails come from; the company's name is shown with it.
+    public let emailFrom: String
+    /// Wakes the email worker when an email was queued.
+    public let emailSignal: WorkSignal
 
     public init(
         database: any Database, clock: any WallClock = SystemClock(), tokens: any TokenSource = SecureTokens(),
         passwords: PasswordHasher = PasswordHasher(), events: DomainEvents = DomainEvents(),
         logger: Logger = Logger(label: "fieldline"), sms: SMSGateway? = nil, secrets: SecretBox? = nil,
         publicURL: String = "http://127.0.0.1:8080", live: LiveEvents = LiveEvents(),
-        outboxSignal: WorkSignal = WorkSignal()
+        outboxSignal: WorkSignal = WorkSignal(), email: (any EmailProvider)? = nil,
+        emailFrom: String = "notifications@fieldline.invalid", emailSignal: WorkSignal = WorkSignal()
     ) {
         self.database = database
         self.clock = clock
@@ -42,6 +50,9 @@ public struct Fieldline: Sendable {
         self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
         self.live = live
         self.outboxSignal = outboxSignal
+        self.email = email ?? ConsoleEmailProvider(logger: logger)
+        self.emailFrom = emailFrom
+        self.emailSignal = emailSignal
     }
 
     public var accounts: Accounts { Accounts(app: self) }
@@ -57,4 +68,13 @@ public struct Fieldline: Sendable {
     public var inbox: Inbox { Inbox(app: self) }
     public var consent: ConsentBook { ConsentBook(app: self) }
     public var simulator: PhoneSimulator { PhoneSimulator(app: self) }
+    public var dispatchNotices: DispatchNotices { DispatchNotices(app: self) }
+    public var tracking: Tracking { Tracking(app: self) }
+
+    /// Reactions to a business event, inside the transaction that made it happen: Fieldline's own
+    /// (dispatch notices) first, then any subscriber.
+    func react(to event: DomainEvent, in sql: any SQLDatabase, effects: AfterCommit) async throws {
+        try await dispatchNotices.handle(event, in: sql, effects: effects)
+        try await events.publish(event, in: sql)
+    }
 }

@@ -25,6 +25,8 @@ public enum LiveEvent: Sendable, Equatable, Codable {
     case presence(Presence)
     /// A technician's device reported where it is (DN7).
     case technicianPosition(TechnicianID)
+    /// A technician's visit moved on: dispatched, arrived or done (the tracking page follows it).
+    case visitChanged(TechnicianID)
 }
 
 /// One person's presence in one conversation.

@@ -22,7 +22,10 @@ public enum FieldlineServer {
             app: app, resources: resources,
             renderer: WebRenderer(
                 app: app, templates: resources.templates, secureCookies: configuration.secureCookies,
-                demoSignIn: demoSignIn))
+                demoSignIn: demoSignIn,
+                mapTiles: configuration.mapTileURL.map {
+                    MapTiles(url: $0, attribution: configuration.mapTileAttribution ?? "")
+                }))
         let hub = LiveHub(app: app)
         return Application(
             router: router,
@@ -34,7 +37,9 @@ public enum FieldlineServer {
             // Graceful shutdown runs last to first: the server stops taking requests, then the
             // relay and the workers finish, and only then is the database closed.
             services: [DatabaseCloser(database: app.database, logger: app.logger)]
-                + (backgroundWorkers ? [OutboxWorker(app: app), MediaFetcher(app: app)] : [])
+                + (backgroundWorkers ? [OutboxWorker(app: app), EmailWorker(app: app), MediaFetcher(app: app)] : [])
+                // Demo mode plays the dispatched technicians' phones so tracking pages move.
+                + (backgroundWorkers && demoSignIn != nil ? [DemoDriver(app: app)] : [])
                 + [LiveEventRelay(app: app)],
             logger: app.logger)
     }

@@ -1,3 +1,4 @@
+import FieldlineCore
 import Foundation
 
 /// How the server is run: read from `FIELDLINE_*` environment variables, overridden by flags.
@@ -14,11 +15,24 @@ public struct ServerConfiguration: Sendable {
     public var secretKey: String?
     /// Twilio's REST base URL (`FIELDLINE_TWILIO_API_BASE`), changed only to point at a fake.
     public var twilioAPIBase: String
+    /// The email API (`FIELDLINE_EMAIL_API_BASE`, `FIELDLINE_EMAIL_API_KEY`); nil: emails are only
+    /// logged (the console provider).
+    public var emailAPIBase: String?
+    public var emailAPIKey: String?
+    /// The address emails come from (`FIELDLINE_EMAIL_FROM`).
+    public var emailFrom: String
+    /// Raster map tiles for the tracking page (`FIELDLINE_MAP_TILE_URL`, an XYZ template such as
+    /// `https://tile.example.com/{z}/{x}/{y}.png`, and `FIELDLINE_MAP_TILE_ATTRIBUTION`); nil:
+    /// the page draws its own vector map.
+    public var mapTileURL: String?
+    public var mapTileAttribution: String?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, databaseURL: String = "sqlite://./fieldline.sqlite",
         publicURL: String? = nil, demo: Bool = false, bcryptCost: UInt8 = 12, secretKey: String? = nil,
-        twilioAPIBase: String = "https://api.twilio.com"
+        twilioAPIBase: String = "https://api.twilio.com", emailAPIBase: String? = nil, emailAPIKey: String? = nil,
+        emailFrom: String = "notifications@fieldline.invalid", mapTileURL: String? = nil,
+        mapTileAttribution: String? = nil
     ) {
         self.host = host
         self.port = port
@@ -28,6 +42,11 @@ public struct ServerConfiguration: Sendable {
         self.bcryptCost = bcryptCost
         self.secretKey = secretKey
         self.twilioAPIBase = twilioAPIBase
+        self.emailAPIBase = emailAPIBase
+        self.emailAPIKey = emailAPIKey
+        self.emailFrom = emailFrom
+        self.mapTileURL = mapTileURL
+        self.mapTileAttribution = mapTileAttribution
     }
 
     public static func fromEnvironment(
@@ -48,11 +67,43 @@ public struct ServerConfiguration: Sendable {
             throw ConfigurationError(
                 message: "FIELDLINE_TWILIO_API_BASE must be an http(s) URL, not \"\(twilioBase)\".")
         }
+        func nonEmpty(_ name: String) -> String? {
+            environment[name].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
+        }
+        let emailBase = nonEmpty("FIELDLINE_EMAIL_API_BASE")
+        if let emailBase {
+            guard emailBase.hasPrefix("https://") || emailBase.hasPrefix("http://") else {
+                throw ConfigurationError(
+                    message: "FIELDLINE_EMAIL_API_BASE must be an http(s) URL, not \"\(emailBase)\".")
+            }
+            guard nonEmpty("FIELDLINE_EMAIL_API_KEY") != nil else {
+                throw ConfigurationError(
+                    message:
+                        "FIELDLINE_EMAIL_API_BASE is set but FIELDLINE_EMAIL_API_KEY is not; the email API needs its key."
+                )
+            }
+        }
+        let emailFrom = nonEmpty("FIELDLINE_EMAIL_FROM") ?? "notifications@fieldline.invalid"
+        do {
+            _ = try EmailAddress.parse(emailFrom)
+        } catch {
+            throw ConfigurationError(message: "FIELDLINE_EMAIL_FROM must be an email address, not \"\(emailFrom)\".")
+        }
+        let tiles = nonEmpty("FIELDLINE_MAP_TILE_URL")
+        if let tiles {
+            guard tiles.hasPrefix("https://"), tiles.contains("{z}"), tiles.contains("{x}"), tiles.contains("{y}")
+            else {
+                throw ConfigurationError(
+                    message:
+                        "FIELDLINE_MAP_TILE_URL must be an https URL template with {z}, {x} and {y}, not \"\(tiles)\".")
+            }
+        }
         return ServerConfiguration(
             host: host, port: port, databaseURL: environment["FIELDLINE_DATABASE_URL"] ?? "sqlite://./fieldline.sqlite",
             publicURL: environment["FIELDLINE_PUBLIC_URL"],
             secretKey: environment["FIELDLINE_SECRET_KEY"].flatMap { $0.isEmpty ? nil : $0 },
-            twilioAPIBase: twilioBase)
+            twilioAPIBase: twilioBase, emailAPIBase: emailBase, emailAPIKey: nonEmpty("FIELDLINE_EMAIL_API_KEY"),
+            emailFrom: emailFrom, mapTileURL: tiles, mapTileAttribution: nonEmpty("FIELDLINE_MAP_TILE_ATTRIBUTION"))
     }
 
     var secureCookies: Bool { publicURL.hasPrefix("https://") }

@@ -92,7 +92,7 @@ final class LiveHub: Sendable {
         switch event {
         case .unreadChanged:
             scheduleUnreadCount(for: accountID)
-        case .dispatchBoardMessage, .technicianPosition:
+        case .dispatchBoardMessage, .technicianPosition, .visitChanged:
             send(LiveMessage(event), to: accountID) { $0.seesBoard }
         case .messageCreated(let conversation?, _), .messageStatusChanged(let conversation?, _, _),
             .mediaReady(let conversation?, _), .conversationChanged(let conversation):
@@ -198,6 +198,9 @@ struct LiveMessage: Encodable {
             since = presence.since
         case .technicianPosition(let technician):
             self.init(type: "position")
+            technicianId = technician.rawValue
+        case .visitChanged(let technician):
+            self.init(type: "visit")
             technicianId = technician.rawValue
         }
     }

@@ -8,6 +8,7 @@ enum WebRoutes {
     static func register(on router: Router<AppRequestContext>, app: Fieldline, renderer: WebRenderer) {
         let web = router.group().add(middleware: WebErrorMiddleware(renderer: renderer))
         SignInPages(app: app, renderer: renderer).register(on: web)
+        TrackingPage(app: app, renderer: renderer).register(on: web)
         let signedIn = web.group().add(middleware: WebSessionMiddleware(app: app, renderer: renderer))
         // Technicians start on their own jobs (TC6); everyone else on the day's schedule.
         signedIn.get("/") { _, context in
@@ -22,6 +23,7 @@ enum WebRoutes {
         TechnicianPages(app: app, renderer: renderer).register(on: signedIn)
         FieldPages(app: app, renderer: renderer).register(on: signedIn)
         SettingsPages(app: app, renderer: renderer).register(on: signedIn)
+        NoticeSettingsPage(app: app, renderer: renderer).register(on: signedIn)
         SimulatorPage(app: app, renderer: renderer).register(on: signedIn)
     }
 }

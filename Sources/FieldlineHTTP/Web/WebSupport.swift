@@ -78,12 +78,19 @@ struct Shell: Sendable {
     var navSettings = false
 }
 
+struct MapTiles: Sendable {
+    var url: String
+    var attribution: String
+}
+
 struct WebRenderer: Sendable {
     let app: Fieldline
     let templates: MustacheLibrary
     let secureCookies: Bool
     /// Shown on the sign-in page in demo mode only, so a new user can get in at once.
     let demoSignIn: (email: String, password: String)?
+    /// Raster tiles for the tracking map, when configured.
+    var mapTiles: MapTiles? = nil
 
     func shell(_ context: AppRequestContext, request: Request, active: String) async throws -> Shell {
         guard let auth = context.auth else { throw FieldlineError.unauthenticated(message: "Sign in first.") }

@@ -343,4 +343,11 @@ public struct CustomerStore: Sendable {
             .orderBy("created_at").orderBy("id")
             .all().map { try $0.record(EmailRow.self).email }
     }
+
+    /// Every customer record holding `address` in the account (one address may belong to two).
+    public func emails(address: EmailAddress, in accountID: AccountID) async throws -> [EmailContact] {
+        try await sql.select().columns(Self.emailColumns).from("email_contacts")
+            .where("address", .equal, address.value).where("account_id", .equal, accountID.rawValue)
+            .all().map { try $0.record(EmailRow.self).email }
+    }
 }

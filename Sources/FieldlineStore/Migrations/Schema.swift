@@ -10,6 +10,7 @@ public enum Schema {
         Migration(version: 3, name: "technicians' read marks and positions", statements: field),
         Migration(version: 4, name: "inbox indexes in the inbox's own order", statements: inboxOrder),
         Migration(version: 5, name: "failed sign-ins", statements: signInFailures),
+        Migration(version: 6, name: "dispatch notices, tracking links, email outbox", statements: dispatchNotices),
     ]
 
     static func timestampType(_ engine: DatabaseEngine) -> String {
@@ -472,6 +473,58 @@ public enum Schema {
         [
             "CREATE TABLE sign_in_failures (email TEXT NOT NULL, failed_at \(timestampType(engine)) NOT NULL)",
             "CREATE INDEX sign_in_failures_email ON sign_in_failures (email, failed_at)",
+        ]
+    }
+
+    @Sendable static func dispatchNotices(_ engine: DatabaseEngine) -> [String] {
+        let ts = timestampType(engine)
+        return [
+            // One row per account, the settings as JSON: they are read and written whole.
+            """
+            CREATE TABLE dispatch_notice_settings (
+                account_id TEXT PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+                settings TEXT NOT NULL,
+                updated_at \(ts) NOT NULL
+            )
+            """,
+            // DN6: only the token's SHA-256 is stored, like session and API tokens.
+            """
+            CREATE TABLE tracking_links (
+                token_digest TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+                assignment_id TEXT NOT NULL REFERENCES assignments(id) ON DELETE CASCADE,
+                technician_id TEXT NOT NULL REFERENCES technicians(id) ON DELETE CASCADE,
+                created_at \(ts) NOT NULL,
+                expires_at \(ts) NOT NULL
+            )
+            """,
+            "CREATE INDEX tracking_links_assignment ON tracking_links (account_id, assignment_id)",
+            // Every email, and the queue the email worker drains (like the SMS outbox, one row each).
+            """
+            CREATE TABLE emails (
+                id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                job_id TEXT REFERENCES jobs(id) ON DELETE SET NULL,
+                purpose TEXT NOT NULL,
+                automation TEXT,
+                to_address TEXT NOT NULL,
+                from_name TEXT NOT NULL,
+                subject TEXT NOT NULL,
+                html_body TEXT NOT NULL,
+                text_body TEXT NOT NULL,
+                status TEXT NOT NULL,
+                attempts INTEGER NOT NULL,
+                not_before \(ts) NOT NULL,
+                claimed_at \(ts),
+                provider_message_id TEXT,
+                error_message TEXT,
+                created_at \(ts) NOT NULL,
+                sent_at \(ts)
+            )
+            """,
+            "CREATE INDEX emails_queue ON emails (status, not_before)",
+            "CREATE INDEX emails_job ON emails (account_id, job_id)",
         ]
     }
 }

@@ -29,6 +29,7 @@ struct SettingsPages {
         var hasConsoleNumber: Bool
         var blocked: [BlockedRow]
         var hasBlocked: Bool
+        var noticesSummary: String
     }
 
     struct NumberRow {
@@ -113,6 +114,8 @@ struct SettingsPages {
             let numbers = try await app.senderNumbers.all(by: actor)
             let blocked = try await app.inbox.blockedNumbers(by: actor)
             let time = TimeText(timeZoneIdentifier: account.timeZone)
+            let notices = try await app.dispatchNotices.overview(by: actor).settings
+            let channels = [notices.textEnabled ? "text" : nil, notices.emailEnabled ? "email" : nil].compactMap { $0 }
             let model = Model(
                 shell: try await renderer.shell(context, request: request, active: "settings"), name: account.name,
                 timeZone: account.timeZone,
@@ -155,7 +158,11 @@ struct SettingsPages {
                     BlockedRow(
                         phone: $0.phone.e164, display: $0.phone.displayed, blockedBy: $0.blockedBy,
                         blockedAt: time.dateTime($0.blockedAt))
-                }, hasBlocked: !blocked.isEmpty)
+                }, hasBlocked: !blocked.isEmpty,
+                noticesSummary: channels.isEmpty
+                    ? "Off: customers are not told when a technician sets off."
+                    : "On by \(channels.joined(separator: " and "))\(notices.trackingEnabled ? ", with live tracking" : "")."
+            )
             return try renderer.page("settings", model, request: request)
         }
 

@@ -1,0 +1,141 @@
+import FieldlineCore
+import Foundation
+import SQLKit
+
+/// Dispatch notice settings, the visits at a site (DN5) and tracking links (DN6).
+public struct DispatchStore: Sendable {
+    let sql: any SQLDatabase
+
+    public init(_ sql: any SQLDatabase) {
+        self.sql = sql
+    }
+
+    // MARK: Settings
+
+    /// The account's settings; the defaults (both channels off) until someone saves them.
+    public func settings(of accountID: AccountID) async throws -> DispatchNoticeSettings {
+        guard
+            let row = try await sql.select().column("settings").from("dispatch_notice_settings")
+                .where("account_id", .equal, accountID.rawValue).first()
+        else { return DispatchNoticeSettings() }
+        return try JSONColumn.decode(
+            DispatchNoticeSettings.self, from: try row.decode(column: "settings", as: String.self))
+    }
+
+    public func save(_ settings: DispatchNoticeSettings, of accountID: AccountID, at instant: Date) async throws {
+        let json = try JSONColumn.encode(settings)
+        try await sql.insert(into: "dispatch_notice_settings").columns("account_id", "settings", "updated_at")
+            .values(SQLBind(accountID.rawValue), SQLBind(json), SQLBind(instant))
+            .onConflict(with: ["account_id"]) { $0.set(excludedValueOf: "settings").set(excludedValueOf: "updated_at") }
+            .run()
+    }
+
+    // MARK: The site (DN5)
+
+    /// Every visit at a service location, of any job there.
+    public func visits(at locationID: LocationID, in accountID: AccountID) async throws -> [SiteVisit] {
+        try await sql.select()
+            .column(SQLColumn("id", table: "s")).column(SQLColumn("status", table: "s"))
+            .column(SQLColumn("status", table: "j"), as: "job_status")
+            .from(SQLAlias(SQLIdentifier("assignments"), as: SQLIdentifier("s")))
+            .join(
+                SQLAlias(SQLIdentifier("jobs"), as: SQLIdentifier("j")), method: SQLJoinMethod.inner,
+                on: SQLQueryString("j.id = s.job_id AND j.account_id = s.account_id")
+            )
+            .where(SQLColumn("account_id", table: "j"), .equal, SQLBind(accountID.rawValue))
+            .where(SQLColumn("location_id", table: "j"), .equal, SQLBind(locationID.rawValue))
+            .all()
+            .map { row in
+                let jobStatus = JobStatus(rawValue: try row.decode(column: "job_status", as: String.self))
+                return SiteVisit(
+                    assignmentID: AssignmentID(try row.decode(column: "id", as: String.self)),
+                    status: AssignmentStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .done,
+                    jobIsOpen: !(jobStatus?.isClosed ?? true))
+            }
+    }
+
+    /// Visits on the way right now, with where they are going: (technician, destination).
+    public func visitsOnTheWay(in accountID: AccountID) async throws -> [(TechnicianID, Coordinates?)] {
+        try await sql.select()
+            .column(SQLColumn("technician_id", table: "s"))
+            .column(SQLColumn("latitude", table: "l")).column(SQLColumn("longitude", table: "l"))
+            .from(SQLAlias(SQLIdentifier("assignments"), as: SQLIdentifier("s")))
+            .join(
+                SQLAlias(SQLIdentifier("jobs"), as: SQLIdentifier("j")), method: SQLJoinMethod.inner,
+                on: SQLQueryString("j.id = s.job_id AND j.account_id = s.account_id")
+            )
+            .join(
+                SQLAlias(SQLIdentifier("locations"), as: SQLIdentifier("l")), method: SQLJoinMethod.inner,
+                on: SQLQueryString("l.id = j.location_id AND l.account_id = j.account_id")
+            )
+            .where(SQLColumn("account_id", table: "s"), .equal, SQLBind(accountID.rawValue))
+            .where(SQLColumn("status", table: "s"), .equal, SQLBind(AssignmentStatus.dispatched.rawValue))
+            .all()
+            .map { row in
+                let latitude = try row.decode(column: "latitude", as: Double?.self)
+                let longitude = try row.decode(column: "longitude", as: Double?.self)
+                return (
+                    TechnicianID(try row.decode(column: "technician_id", as: String.self)),
+                    latitude.flatMap { lat in longitude.map { Coordinates(latitude: lat, longitude: $0) } }
+                )
+            }
+    }
+
+    // MARK: Tracking links (DN6)
+
+    public struct TrackingLink: Sendable, Equatable, Codable {
+        public var tokenDigest: String
+        public var accountId: String
+        public var jobId: String
+        public var assignmentId: String
+        public var technicianId: String
+        public var createdAt: Date
+        public var expiresAt: Date
+
+        public init(
+            tokenDigest: String, accountID: AccountID, jobID: JobID, assignmentID: AssignmentID,
+            technicianID: TechnicianID, createdAt: Date, expiresAt: Date
+        ) {
+            self.tokenDigest = tokenDigest
+            self.accountId = accountID.rawValue
+            self.jobId = jobID.rawValue
+            self.assignmentId = assignmentID.rawValue
+            self.technicianId = technicianID.rawValue
+            self.createdAt = createdAt
+            self.expiresAt = expiresAt
+        }
+
+        public var accountID: AccountID { AccountID(accountId) }
+        public var jobID: JobID { JobID(jobId) }
+        public var assignmentID: AssignmentID { AssignmentID(assignmentId) }
+        public var technicianID: TechnicianID { TechnicianID(technicianId) }
+    }
+
+    static let linkColumns = [
+        "token_digest", "account_id", "job_id", "assignment_id", "technician_id", "created_at", "expires_at",
+    ]
+
+    public func insert(_ link: TrackingLink) async throws {
+        try await sql.insert(into: "tracking_links").record(link).run()
+    }
+
+    /// The link a token names, whatever its account: the token is the only key a customer has.
+    public func link(digest: String) async throws -> TrackingLink? {
+        try await sql.select().columns(Self.linkColumns).from("tracking_links")
+            .where("token_digest", .equal, digest).first()?
+            .record(TrackingLink.self)
+    }
+
+    public func links(of assignmentID: AssignmentID, in accountID: AccountID) async throws -> [TrackingLink] {
+        try await sql.select().columns(Self.linkColumns).from("tracking_links")
+            .where("account_id", .equal, accountID.rawValue).where("assignment_id", .equal, assignmentID.rawValue)
+            .all().map { try $0.record(TrackingLink.self) }
+    }
+
+    /// Ends a visit's links at once (the job was canceled, or the technician taken off it).
+    public func expireLinks(of assignmentID: AssignmentID, in accountID: AccountID, at instant: Date) async throws {
+        try await sql.update("tracking_links").set("expires_at", to: instant)
+            .where("account_id", .equal, accountID.rawValue).where("assignment_id", .equal, assignmentID.rawValue)
+            .where("expires_at", .greaterThan, instant).run()
+    }
+}
