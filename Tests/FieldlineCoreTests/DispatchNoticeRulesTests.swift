@@ -10,8 +10,14 @@ struct DispatchNoticeRulesTests {
     /// or a closed job), with the limit on and off, against the rule stated plainly.
     @Test("DN5: another dispatch is silent exactly while someone is on the way or working at the site")
     func limitRuleExhaustive() {
-        let states: [(AssignmentStatus, Bool)] = AssignmentStatus.allCases.flatMap { status in
-            [(status, true), (status, false)]
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let fresh = now.addingTimeInterval(-3600)
+        let forgotten = now.addingTimeInterval(-DispatchNoticeRules.forgottenAfter - 1)
+        // (status, job open, dispatched at)
+        let states: [(AssignmentStatus, Bool, Date?)] = AssignmentStatus.allCases.flatMap { status in
+            [true, false].flatMap { open in
+                (status == .scheduled ? [nil] : [fresh, forgotten]).map { (status, open, $0) }
+            }
         }
         let dispatched = AssignmentID("dispatched")
         var combinations = 0
@@ -21,23 +27,27 @@ struct DispatchNoticeRulesTests {
                 let others = indices.enumerated().map { position, index in
                     SiteVisit(
                         assignmentID: AssignmentID("other-\(position)"), status: states[index].0,
-                        jobIsOpen: states[index].1)
+                        jobIsOpen: states[index].1, dispatchedAt: states[index].2)
                 }
                 // The visit just dispatched is part of the site too, and never counts against itself.
-                let site = others + [SiteVisit(assignmentID: dispatched, status: .dispatched, jobIsOpen: true)]
+                let site =
+                    others + [
+                        SiteVisit(assignmentID: dispatched, status: .dispatched, jobIsOpen: true, dispatchedAt: now)
+                    ]
+                // Someone on the way or working there, on an open job, dispatched within the last 12 hours.
                 let someoneThere = others.contains {
-                    ($0.status == .dispatched || $0.status == .working) && $0.jobIsOpen
+                    ($0.status == .dispatched || $0.status == .working) && $0.jobIsOpen && $0.dispatchedAt == fresh
                 }
                 for limit in [true, false] {
                     let decision = DispatchNoticeRules.decide(
-                        dispatched: dispatched, site: site, limitWhenSeveralDispatched: limit)
+                        dispatched: dispatched, site: site, limitWhenSeveralDispatched: limit, now: now)
                     if limit && someoneThere {
                         guard case .alreadyAtSite(let other) = decision else {
                             Issue.record("expected silence for \(others)")
                             continue
                         }
                         #expect(other != dispatched)
-                        #expect(others.contains { $0.assignmentID == other && $0.isActive })
+                        #expect(others.contains { $0.assignmentID == other && $0.isActive(at: now) })
                     } else {
                         #expect(decision == .notify, "\(others), limit \(limit)")
                     }
@@ -54,19 +64,34 @@ struct DispatchNoticeRulesTests {
                 if position < 0 { break }
             }
         }
-        #expect(combinations == 2 * (1 + 8 + 64 + 512))
+        // 14 states per visit: scheduled × open/closed, and three statuses × open/closed × fresh/forgotten.
+        #expect(states.count == 14)
+        #expect(combinations == 2 * (1 + 14 + 14 * 14 + 14 * 14 * 14))
     }
 
-    @Test("DN5: the day of the earlier visits does not matter, only whether anyone is still there")
+    @Test("DN5: only whether anyone is still there counts; a visit forgotten open for 12 hours does not")
     func laterDispatchNotifiesAgain() {
-        let done = SiteVisit(assignmentID: AssignmentID("a"), status: .done, jobIsOpen: true)
+        let instant = Date(timeIntervalSince1970: 1_800_000_000)
+        let done = SiteVisit(assignmentID: AssignmentID("a"), status: .done, jobIsOpen: true, dispatchedAt: instant)
         let scheduled = SiteVisit(assignmentID: AssignmentID("b"), status: .scheduled, jobIsOpen: true)
-        let canceledButDispatched = SiteVisit(assignmentID: AssignmentID("c"), status: .dispatched, jobIsOpen: false)
-        let now = SiteVisit(assignmentID: AssignmentID("d"), status: .dispatched, jobIsOpen: true)
+        let canceledButDispatched = SiteVisit(
+            assignmentID: AssignmentID("c"), status: .dispatched, jobIsOpen: false, dispatchedAt: instant)
+        let forgotten = SiteVisit(
+            assignmentID: AssignmentID("e"), status: .working, jobIsOpen: true,
+            dispatchedAt: instant.addingTimeInterval(-13 * 3600))
+        let now = SiteVisit(
+            assignmentID: AssignmentID("d"), status: .dispatched, jobIsOpen: true, dispatchedAt: instant)
         #expect(
             DispatchNoticeRules.decide(
-                dispatched: now.assignmentID, site: [done, scheduled, canceledButDispatched, now],
-                limitWhenSeveralDispatched: true) == .notify)
+                dispatched: now.assignmentID, site: [done, scheduled, canceledButDispatched, forgotten, now],
+                limitWhenSeveralDispatched: true, now: instant) == .notify)
+        let working = SiteVisit(
+            assignmentID: AssignmentID("f"), status: .working, jobIsOpen: true,
+            dispatchedAt: instant.addingTimeInterval(-11 * 3600))
+        #expect(
+            DispatchNoticeRules.decide(
+                dispatched: now.assignmentID, site: [working, now], limitWhenSeveralDispatched: true, now: instant)
+                == .alreadyAtSite(working.assignmentID))
     }
 
     // MARK: Templates (DN3)
@@ -147,8 +172,11 @@ struct DispatchNoticeRulesTests {
         let worst = template.worstCaseCharacters(trackingLinkLength: linkLength)
         let text = template.render(long, forText: true, trackingLinkLength: linkLength)
         #expect(text.count <= worst)
-        #expect(text.contains("…"))
+        #expect(text.contains("...") && !text.contains("…"))
         #expect(text.hasSuffix(long.trackingLink ?? "-"), "the link is never cut")
+        // Our own values stay in the GSM alphabet in a text: one segment, not three.
+        #expect(MessageText(text).encoding == .gsm7)
+        #expect(text.contains("Sep 30, 10:30 AM - Oct 1, 12:30 PM"))
     }
 
     @Test("DN4: a rating under 4 stars never appears, and an empty token leaves no stray spaces")

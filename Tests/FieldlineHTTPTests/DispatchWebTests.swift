@@ -113,6 +113,7 @@ struct DispatchWebTests {
             _ = try await world.addMainNumber(twilio: nil)
             var settings = DispatchNoticeSettings()
             settings.textEnabled = true
+            settings.emailEnabled = true
             _ = try await app.dispatchNotices.update(settings, by: world.admin)
             let job = try await world.bookJob(hoursFromNow: 1, technicians: [world.technician.id])
             let visit = try #require(try await app.jobs.detail(job.id, by: world.dispatcher).assignments.first)
@@ -123,7 +124,17 @@ struct DispatchWebTests {
                 }
                 .first { $0.author.automation == .dispatchNotice })
             let path = try #require(notice.body.range(of: "/t/").map { String(notice.body[$0.lowerBound...]) })
+            // The office sees the notice among the job's texts and the email with its state.
+            let session = try await WebTests.signIn(
+                client, email: "dispatch@northside.test", expecting: "/jobs/\(job.id)")
+            let jobPage = try await InboxWebTests.get(client, "/jobs/\(job.id)", session)
+            #expect(jobPage.text.contains("On-the-way notice") && jobPage.text.contains(notice.body))
+            #expect(jobPage.text.contains("id=\"emails\"") && jobPage.text.contains("To robert@example.com"))
+            #expect(jobPage.text.contains("Luis from Northside Plumbing is on the way"))
 
+            // A fresh fix exists, but an unverified address never shows where the technician is.
+            _ = try await app.field.reportPosition(
+                latitude: 30.26, longitude: -97.75, accuracyMeters: 8, recordedAt: nil, by: world.technicianActor)
             let unverified = try await client.execute(uri: path, method: .get)
             #expect(unverified.status == .ok)
             #expect(unverified.headers[.cacheControl] == "no-store")
@@ -138,11 +149,14 @@ struct DispatchWebTests {
             _ = try await app.customers.updateLocation(
                 world.location.id,
                 with: .init(
-                    street: "418 Birchwood Ln", city: "Austin", state: "TX", postalCode: "78704", verified: true,
-                    latitude: 30.25, longitude: -97.76), by: world.admin)
+                    street: "418 Birchwood Ln </script><img src=x onerror=alert(1)>", city: "Austin", state: "TX",
+                    postalCode: "78704", verified: true, latitude: 30.25, longitude: -97.76), by: world.admin)
             _ = try await app.field.reportPosition(
                 latitude: 30.27, longitude: -97.74, accuracyMeters: 8, recordedAt: nil, by: world.technicianActor)
             let verified = try await client.execute(uri: path, method: .get)
+            // The address is text everywhere: escaped in the page, "<" escaped in the embedded JSON.
+            #expect(!verified.text.contains("<img src=x") && !verified.text.contains("</script><img"))
+            #expect(verified.text.contains("\\u003c/script>\\u003cimg"))
             #expect(verified.text.contains("id=\"track-map\"") && verified.text.contains("data-track=\"eta\""))
             #expect(verified.text.contains("/static/tracking.js"))
             let state = try await client.execute(uri: path + "/state", method: .get).json()

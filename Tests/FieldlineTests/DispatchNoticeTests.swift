@@ -279,11 +279,14 @@ struct DispatchNoticeTests {
             try await Self.enableNotices(world, email: false)
             let luis = world.technicianActor
             let job = try await world.bookJob(hoursFromNow: 1, technicians: [world.technician.id])
+            // Where Luis was before he set off is the previous customer's business.
+            _ = try await app.field.reportPosition(
+                latitude: 30.40, longitude: -97.90, accuracyMeters: 10, recordedAt: nil, by: luis)
+            clock.advance(by: 60)
             let visit = try await Self.dispatch(world, job)
             let notice = try #require(try await Self.notices(world).first)
+            #expect(notice.encoding == .gsm7)
             let token = try #require(Self.token(in: notice.body))
-            _ = try await app.field.reportPosition(
-                latitude: 30.30, longitude: -97.76, accuracyMeters: 10, recordedAt: nil, by: luis)
 
             // Unverified address: the technician and the address, never where the technician is.
             var view = try await app.tracking.view(token: token)
@@ -295,6 +298,14 @@ struct DispatchNoticeTests {
                     street: "418 Birchwood Ln", city: "Austin", state: "TX", postalCode: "78704", verified: true,
                     latitude: 30.25, longitude: -97.76),
                 by: world.admin)
+            // A fix from before the dispatch, even reported late, is never shown.
+            clock.advance(by: 30)
+            _ = try await app.field.reportPosition(
+                latitude: 30.40, longitude: -97.90, accuracyMeters: 10,
+                recordedAt: clock.now().addingTimeInterval(-120), by: luis)
+            #expect(try await app.tracking.view(token: token).position == nil)
+            _ = try await app.field.reportPosition(
+                latitude: 30.30, longitude: -97.76, accuracyMeters: 10, recordedAt: nil, by: luis)
             view = try await app.tracking.view(token: token)
             #expect(view.verified && view.destination == Coordinates(latitude: 30.25, longitude: -97.76))
             #expect(view.position == Coordinates(latitude: 30.30, longitude: -97.76))
@@ -303,6 +314,32 @@ struct DispatchNoticeTests {
             _ = try await app.jobs.arrive(visit.id, by: luis)
             view = try await app.tracking.view(token: token)
             #expect(view.phase == .arrived && view.arrivedAt != nil && view.position == nil)
+
+            // On the way to a second customer while still working at the first: no position shown.
+            let other = try await app.customers.create(
+                .init(
+                    name: "Second Customer",
+                    location: .init(
+                        street: "9 Elm St", city: "Austin", state: "TX", postalCode: "78701", verified: true,
+                        latitude: 30.27, longitude: -97.74),
+                    phones: [.init(number: "(512) 555-0190", kind: "mobile")]), by: world.admin)
+            let otherLocation = try #require(try await app.customers.detail(other.id, by: world.admin).locations.first)
+            let start = clock.now().addingTimeInterval(3600)
+            let second = try await app.jobs.book(
+                .init(
+                    customerID: other.id, locationID: otherLocation.id, summary: "Next", startsAt: start,
+                    endsAt: start.addingTimeInterval(3600), technicianIDs: [world.technician.id]), by: world.dispatcher)
+            _ = try await Self.dispatch(world, second)
+            let secondNotice = try #require(
+                try await app.database.read { sql in
+                    try await MessageStore(sql).messages(ofJob: second.id, in: world.account.id)
+                }.first { $0.author.automation == .dispatchNotice })
+            let secondToken = try #require(Self.token(in: secondNotice.body))
+            _ = try await app.field.reportPosition(
+                latitude: 30.26, longitude: -97.75, accuracyMeters: 10, recordedAt: nil, by: luis)
+            #expect(try await app.tracking.view(token: secondToken).position == nil)
+            _ = try await app.jobs.complete(visit.id, by: luis)
+            #expect(try await app.tracking.view(token: secondToken).position != nil)
 
             clock.advance(by: TrackingRules.lifetime + 1)
             await expectFailure("tracking_link_not_found") { _ = try await app.tracking.view(token: token) }

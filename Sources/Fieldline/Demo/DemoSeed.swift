@@ -1,7 +1,6 @@
 import FieldlineCore
 import FieldlineStore
 import Foundation
-import SQLKit
 
 /// A realistic demo business for `fieldline serve --demo`: customers around Austin, a crew of
 /// technicians, jobs today (some already under way) and tomorrow, and a few open bookings.
@@ -205,11 +204,7 @@ public struct DemoSeed: Sendable {
     public func liveTrackingURL() async throws -> String? {
         guard let account = try await app.accounts.demoAccount() else { return nil }
         let bodies = try await app.database.read { sql in
-            try await sql.select().column("body").from("messages")
-                .where("account_id", .equal, account.id.rawValue)
-                .where("automation", .equal, Automation.dispatchNotice.rawValue)
-                .orderBy("created_at", .descending).limit(20).all()
-                .map { try $0.decode(column: "body", as: String.self) }
+            try await MessageStore(sql).bodies(of: .dispatchNotice, in: account.id, limit: 20)
         }
         for body in bodies {
             guard let range = body.range(of: "/t/") else { continue }

@@ -47,16 +47,28 @@ public struct DispatchNotices: Sendable {
     }
 
     public func update(_ settings: DispatchNoticeSettings, by actor: Actor) async throws -> Overview {
+        try await update(by: actor) { $0 = settings }
+    }
+
+    /// Changes some settings: `change` runs on the saved ones inside the transaction, so two admins
+    /// changing different switches at once both keep their change.
+    public func update(
+        by actor: Actor, _ change: @Sendable (inout DispatchNoticeSettings) -> Void
+    ) async throws -> Overview {
         try actor.require(.manageAccount)
-        let checked = try DispatchNoticeSettings.validated(settings, trackingLinkLength: trackingLinkLength)
+        let length = trackingLinkLength
         return try await app.transaction { sql, _ in
+            let store = DispatchStore(sql)
+            var settings = try await store.settings(of: actor.accountID)
+            change(&settings)
+            let checked = try DispatchNoticeSettings.validated(settings, trackingLinkLength: length)
             let readiness = try await textReadiness(of: actor.accountID, sql: sql)
             if checked.textEnabled, !readiness.ready {
                 throw FieldlineError.conflict(
                     code: "text_not_ready",
                     message: "On-the-way texts cannot be turned on yet: \(readiness.problem ?? "no texting number").")
             }
-            try await DispatchStore(sql).save(checked, of: actor.accountID, at: app.clock.now())
+            try await store.save(checked, of: actor.accountID, at: app.clock.now())
             return try await overview(of: actor.accountID, sql: sql)
         }
     }
@@ -90,6 +102,12 @@ public struct DispatchNotices: Sendable {
             }
             return preview
         }
+    }
+
+    /// The emails sent about a job, oldest first, with their delivery state (office staff only).
+    public func emails(ofJob id: JobID, by actor: Actor) async throws -> [Email] {
+        try actor.require(.viewJobs)
+        return try await app.database.read { sql in try await EmailStore(sql).emails(ofJob: id, in: actor.accountID) }
     }
 
     var trackingLinkLength: Int { app.publicURL.count + "/t/".count + TrackingRules.tokenLength }
@@ -171,9 +189,11 @@ public struct DispatchNotices: Sendable {
         let now = app.clock.now()
 
         // DN5: one notice per stretch of someone being at the site.
+        try await dispatch.lockSite(job.locationID, in: accountID)
         let site = try await dispatch.visits(at: job.locationID, in: accountID)
         if case .alreadyAtSite = DispatchNoticeRules.decide(
-            dispatched: assignmentID, site: site, limitWhenSeveralDispatched: settings.limitWhenSeveralDispatched)
+            dispatched: assignmentID, site: site, limitWhenSeveralDispatched: settings.limitWhenSeveralDispatched,
+            now: now)
         {
             try await audit(
                 job, "No on-the-way notice for \(technician.name): a technician is already on the way or working there",
@@ -242,22 +262,21 @@ public struct DispatchNotices: Sendable {
         }
     }
 
-    /// Runs one send; a refusal (opted out, notifications off, blocked) is written on the job's
-    /// trail instead of failing the dispatch. Anything else is a real error and rolls it back.
+    /// Runs one send; a refusal (opted out, notifications off, blocked, too long) is written on the
+    /// job's trail instead of failing the dispatch. The Messenger refuses before it writes, so a
+    /// refusal never leaves a failed statement in the transaction; any other error is real and
+    /// rolls the dispatch back.
     private func attempt(
         _ job: Job, sql: any SQLDatabase, what: String, at now: Date, _ send: () async throws -> some Sendable
     ) async throws {
+        let outcome: String
         do {
             _ = try await send()
-            try await audit(job, "\(what) queued", at: now, sql: sql)
-        } catch let error as FieldlineError {
-            switch error {
-            case .conflict, .invalid:
-                try await audit(job, "\(what) not sent: \(error.message)", at: now, sql: sql)
-            default:
-                throw error
-            }
+            outcome = "\(what) queued"
+        } catch let error as FieldlineError where error.isRefusal {
+            outcome = "\(what) not sent: \(error.message)"
         }
+        try await audit(job, outcome, at: now, sql: sql)
     }
 
     private func audit(_ job: Job, _ text: String, at now: Date, sql: any SQLDatabase) async throws {

@@ -14,7 +14,9 @@ public final class EmailWorker: Service, Sendable {
     /// A `sending` row older than this belongs to a worker that stopped.
     let staleAfter: TimeInterval
 
-    public init(app: Fieldline, batchSize: Int = 20, staleAfter: TimeInterval = 120) {
+    /// One email per claim by default: a claim is then never older than one send (at most the
+    /// provider's timeout), far inside `staleAfter`, so no other worker takes it over mid-send.
+    public init(app: Fieldline, batchSize: Int = 1, staleAfter: TimeInterval = 120) {
         self.app = app
         self.batchSize = batchSize
         self.staleAfter = staleAfter
@@ -87,7 +89,10 @@ public final class EmailWorker: Service, Sendable {
             app.logger.warning("Email \(email.id) failed: \(settled.errorMessage ?? "")")
         }
         let final = settled
-        try await app.database.write { sql in try await EmailStore(sql).update(final) }
+        let recorded = try await app.database.write { sql in try await EmailStore(sql).settle(final) }
+        if !recorded {
+            app.logger.warning("Email \(email.id): another worker took this send over; its result stands.")
+        }
     }
 
     /// A display name goes inside a quoted string when it has characters that mean something in

@@ -78,3 +78,11 @@ public struct Fieldline: Sendable {
         try await events.publish(event, in: sql)
     }
 }
+
+/// Printed whole by reflection the application would list every adapter it holds (service lists
+/// at start-up do); a short form keeps configuration out of logs.
+extension Fieldline: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String { "Fieldline(publicURL: \(publicURL))" }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: ["publicURL": publicURL]) }
+}

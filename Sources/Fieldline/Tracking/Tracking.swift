@@ -68,10 +68,13 @@ public struct Tracking: Sendable {
                 expiresAt: link.expiresAt)
             guard view.verified, let destination = location.coordinates else { return view }
             view.destination = destination
-            // Only fixes since the dispatch: where the technician was this morning is nobody's business.
-            if phase == .onTheWay,
+            // Only fixes since the dispatch, and none while the technician works at another
+            // visit: where they were before is the previous customer's business.
+            if phase == .onTheWay, let dispatchedAt = assignment.dispatchedAt,
+                try await !DispatchStore(sql).isWorking(
+                    technician.id, elsewhereThan: assignment.id, in: link.accountID),
                 let fix = try await FieldStore(sql).latestPosition(of: technician.id, in: link.accountID),
-                fix.recordedAt >= (assignment.dispatchedAt ?? link.createdAt).addingTimeInterval(-600)
+                fix.recordedAt >= dispatchedAt
             {
                 let here = Coordinates(latitude: fix.latitude, longitude: fix.longitude)
                 view.position = here

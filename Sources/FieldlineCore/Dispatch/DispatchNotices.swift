@@ -99,15 +99,23 @@ public struct SiteVisit: Sendable, Equatable {
     public var status: AssignmentStatus
     /// Visits of finished or canceled jobs no longer put anyone at the site.
     public var jobIsOpen: Bool
+    /// When the technician set off; nil for visits never dispatched.
+    public var dispatchedAt: Date?
 
-    public init(assignmentID: AssignmentID, status: AssignmentStatus, jobIsOpen: Bool) {
+    public init(assignmentID: AssignmentID, status: AssignmentStatus, jobIsOpen: Bool, dispatchedAt: Date? = nil) {
         self.assignmentID = assignmentID
         self.status = status
         self.jobIsOpen = jobIsOpen
+        self.dispatchedAt = dispatchedAt
     }
 
-    /// On the way or working there.
-    public var isActive: Bool { jobIsOpen && (status == .dispatched || status == .working) }
+    /// On the way or working there — unless it was dispatched so long ago that someone forgot to
+    /// mark it done, which must not silence the site for ever.
+    public func isActive(at now: Date) -> Bool {
+        guard jobIsOpen, status == .dispatched || status == .working else { return false }
+        guard let dispatchedAt else { return true }
+        return now.timeIntervalSince(dispatchedAt) < DispatchNoticeRules.forgottenAfter
+    }
 }
 
 public enum DispatchNoticeRules {
@@ -117,13 +125,16 @@ public enum DispatchNoticeRules {
         case alreadyAtSite(AssignmentID)
     }
 
+    /// A visit still open this long after its dispatch was forgotten, not worked on.
+    public static let forgottenAfter: TimeInterval = 12 * 3600
+
     /// Whether dispatching `dispatched` notifies the customer. `site` holds every visit at the
     /// job's service location (any job), including the one just dispatched.
     public static func decide(
-        dispatched: AssignmentID, site: [SiteVisit], limitWhenSeveralDispatched: Bool
+        dispatched: AssignmentID, site: [SiteVisit], limitWhenSeveralDispatched: Bool, now: Date
     ) -> Decision {
         guard limitWhenSeveralDispatched else { return .notify }
-        if let other = site.first(where: { $0.assignmentID != dispatched && $0.isActive }) {
+        if let other = site.first(where: { $0.assignmentID != dispatched && $0.isActive(at: now) }) {
             return .alreadyAtSite(other.assignmentID)
         }
         return .notify

@@ -35,7 +35,7 @@ public enum NoticeToken: String, Sendable, CaseIterable {
         case .customerFirstName, .technicianFirstName: 15
         case .technicianRating: 14  // "rated 4.8/5"
         case .companyName: 40
-        case .jobNumber: 8  // "#9999999"
+        case .jobNumber: 10  // "#999999999"
         case .arrivalWindow: 35  // "Sep 30, 10:30 AM – Oct 1, 12:30 PM"
         case .trackingLink: trackingLinkLength
         }
@@ -149,7 +149,8 @@ public struct NoticeTemplate: Sendable, Equatable {
                 let value = values.value(of: token)
                 result +=
                     forText
-                    ? Self.shortened(value, to: token.textBudget(trackingLinkLength: trackingLinkLength)) : value
+                    ? Self.shortened(Self.plain(value), to: token.textBudget(trackingLinkLength: trackingLinkLength))
+                    : value
             }
         }
         return Self.tidied(result)
@@ -165,9 +166,18 @@ public struct NoticeTemplate: Sendable, Equatable {
         }
     }
 
+    /// In a text, "..." rather than "…": one character outside the GSM alphabet makes the carrier
+    /// send the whole text as UCS-2, three segments instead of one.
     static func shortened(_ value: String, to budget: Int) -> String {
         guard value.count > budget else { return value }
-        return String(value.prefix(max(budget - 1, 0))).trimmingCharacters(in: .whitespaces) + "…"
+        return String(value.prefix(max(budget - 3, 0))).trimmingCharacters(in: .whitespaces) + "..."
+    }
+
+    /// The typographic marks our own values carry (the arrival window's "·" and "–"), in the GSM
+    /// alphabet, never longer than before.
+    static func plain(_ value: String) -> String {
+        value.replacingOccurrences(of: " · ", with: ", ").replacingOccurrences(of: "–", with: "-")
+            .replacingOccurrences(of: "—", with: "-")
     }
 
     /// An empty token (no rating, tracking off) must not leave double spaces or a space before

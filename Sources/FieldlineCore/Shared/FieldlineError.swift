@@ -40,6 +40,15 @@ public enum FieldlineError: Error, Equatable, Sendable {
         }
     }
 
+    /// A rule said no (a conflict or invalid input), as opposed to a missing record, a permission
+    /// or sign-in problem.
+    public var isRefusal: Bool {
+        switch self {
+        case .conflict, .invalid: true
+        default: false
+        }
+    }
+
     private var fieldName: String {
         if case .invalid(let field, _) = self { return field }
         return ""

@@ -14,8 +14,7 @@ extension APIRoutes {
             APIRoute(.put, "/settings/dispatch-notices") { request, context in
                 let actor = try context.actor()
                 let body = try await request.decodeJSON(DispatchNoticeSettingsRequest.self, context: context)
-                let current = try await app.dispatchNotices.overview(by: actor).settings
-                let overview = try await app.dispatchNotices.update(body.applied(to: current), by: actor)
+                let overview = try await app.dispatchNotices.update(by: actor) { $0 = body.applied(to: $0) }
                 return try APIResponse.json(DispatchNoticesJSON(overview))
             },
             APIRoute(.post, "/settings/dispatch-notices/preview") { request, context in
@@ -30,7 +29,7 @@ extension APIRoutes {
 }
 
 /// Every field optional: what is left out keeps its saved value.
-struct DispatchNoticeSettingsRequest: Decodable {
+struct DispatchNoticeSettingsRequest: Decodable, Sendable {
     var textEnabled: Bool?
     var emailEnabled: Bool?
     var trackingEnabled: Bool?

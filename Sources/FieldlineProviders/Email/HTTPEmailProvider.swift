@@ -82,3 +82,10 @@ public struct HTTPEmailProvider: EmailProvider {
         }
     }
 }
+
+/// The key never shows in logs: service lists and error reports print providers by reflection.
+extension HTTPEmailProvider: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String { "HTTPEmailProvider(baseURL: \(baseURL), apiKey: <redacted>)" }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: ["baseURL": baseURL, "apiKey": "<redacted>"]) }
+}

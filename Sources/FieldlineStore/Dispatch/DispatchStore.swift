@@ -36,6 +36,7 @@ public struct DispatchStore: Sendable {
     public func visits(at locationID: LocationID, in accountID: AccountID) async throws -> [SiteVisit] {
         try await sql.select()
             .column(SQLColumn("id", table: "s")).column(SQLColumn("status", table: "s"))
+            .column(SQLColumn("dispatched_at", table: "s"))
             .column(SQLColumn("status", table: "j"), as: "job_status")
             .from(SQLAlias(SQLIdentifier("assignments"), as: SQLIdentifier("s")))
             .join(
@@ -50,8 +51,28 @@ public struct DispatchStore: Sendable {
                 return SiteVisit(
                     assignmentID: AssignmentID(try row.decode(column: "id", as: String.self)),
                     status: AssignmentStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .done,
-                    jobIsOpen: !(jobStatus?.isClosed ?? true))
+                    jobIsOpen: !(jobStatus?.isClosed ?? true),
+                    dispatchedAt: try row.decode(column: "dispatched_at", as: Date?.self))
             }
+    }
+
+    /// Holds the site until the transaction ends, so two dispatches to one address at the same
+    /// moment decide DN5 one after the other (PostgreSQL; SQLite's one writer already does).
+    public func lockSite(_ locationID: LocationID, in accountID: AccountID) async throws {
+        guard sql.dialect.name == "postgresql" else { return }
+        _ = try await sql.select().column("id").from("locations")
+            .where("id", .equal, locationID.rawValue).where("account_id", .equal, accountID.rawValue)
+            .for(.update).all()
+    }
+
+    /// Whether the technician is working at some visit other than `assignmentID` now.
+    public func isWorking(
+        _ technicianID: TechnicianID, elsewhereThan assignmentID: AssignmentID, in accountID: AccountID
+    ) async throws -> Bool {
+        try await sql.select().column("id").from("assignments")
+            .where("account_id", .equal, accountID.rawValue).where("technician_id", .equal, technicianID.rawValue)
+            .where("status", .equal, AssignmentStatus.working.rawValue).where("id", .notEqual, assignmentID.rawValue)
+            .limit(1).first() != nil
     }
 
     /// Visits on the way right now, with where they are going: (technician, destination).
@@ -82,6 +103,9 @@ public struct DispatchStore: Sendable {
     }
 
     // MARK: Tracking links (DN6)
+
+    // The table keeps only each token's SHA-256, so its rows do not open pages; the token itself
+    // travels in the notice (the text and email bodies hold the link the customer was sent).
 
     public struct TrackingLink: Sendable, Equatable, Codable {
         public var tokenDigest: String

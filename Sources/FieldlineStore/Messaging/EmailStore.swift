@@ -77,13 +77,20 @@ public struct EmailStore: Sendable {
         try await sql.insert(into: "emails").record(Row(email)).run()
     }
 
-    public func update(_ email: Email) async throws {
-        try await sql.update("emails").record(Row(email)).where("id", .equal, email.id.rawValue).run()
+    public func find(_ id: EmailID, in accountID: AccountID) async throws -> Email? {
+        try await sql.select().columns(Self.columns).from("emails").where("id", .equal, id.rawValue)
+            .where("account_id", .equal, accountID.rawValue).first()?.record(Row.self).email
     }
 
-    public func find(_ id: EmailID) async throws -> Email? {
-        try await sql.select().columns(Self.columns).from("emails").where("id", .equal, id.rawValue).first()?
-            .record(Row.self).email
+    /// Records how a send ended, only if the row is still this worker's claim (same attempt): a
+    /// claim that another worker took over after it went stale is not overwritten.
+    @discardableResult
+    public func settle(_ email: Email) async throws -> Bool {
+        let updated = try await sql.update("emails").record(Row(email))
+            .where("id", .equal, email.id.rawValue).where("status", .equal, EmailStatus.sending.rawValue)
+            .where("attempts", .equal, email.attempts)
+            .returning("id").all()
+        return !updated.isEmpty
     }
 
     public func emails(ofJob jobID: JobID, in accountID: AccountID) async throws -> [Email] {

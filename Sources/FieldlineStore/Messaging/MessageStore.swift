@@ -429,4 +429,12 @@ public struct MessageStore: Sendable {
         try await sql.select().column("attempts").from("message_media").where("id", .equal, id.rawValue)
             .first()?.decode(column: "attempts", as: Int.self) ?? 0
     }
+
+    /// The most recent bodies an automatic sender wrote in an account, newest first.
+    public func bodies(of automation: Automation, in accountID: AccountID, limit: Int) async throws -> [String] {
+        try await sql.select().column("body").from("messages")
+            .where("account_id", .equal, accountID.rawValue).where("automation", .equal, automation.rawValue)
+            .orderBy("created_at", .descending).limit(limit).all()
+            .map { try $0.decode(column: "body", as: String.self) }
+    }
 }

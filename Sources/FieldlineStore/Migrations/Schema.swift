@@ -487,7 +487,8 @@ public enum Schema {
                 updated_at \(ts) NOT NULL
             )
             """,
-            // DN6: only the token's SHA-256 is stored, like session and API tokens.
+            // DN6: the token's SHA-256 is the key, as for session and API tokens; the token itself is
+            // only in the notice that carried it to the customer.
             """
             CREATE TABLE tracking_links (
                 token_digest TEXT PRIMARY KEY,

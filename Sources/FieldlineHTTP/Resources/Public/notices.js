@@ -52,7 +52,8 @@
       const field = lastField;
       if (!field) return;
       const token = button.dataset.token;
-      const at = lastCaret ?? field.value.length;
+      // A text field keeps its selection after losing focus; fall back to where we saw the caret.
+      const at = field.selectionStart ?? lastCaret ?? field.value.length;
       field.value = field.value.slice(0, at) + token + field.value.slice(at);
       field.focus();
       field.selectionStart = field.selectionEnd = lastCaret = at + token.length;

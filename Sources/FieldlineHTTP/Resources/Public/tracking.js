@@ -613,6 +613,8 @@
       try { next = JSON.parse(event.data); } catch { return; }
       apply(next);
     });
+    // The link ended while the page was open: the server renders the page that says so.
+    source.addEventListener("ended", reload);
     source.addEventListener("error", () => {
       if (!source || source.readyState !== EventSource.CLOSED) return;
       source = null;
@@ -628,7 +630,7 @@
 
   apply(state);
   setInterval(refreshUpdated, 30000);
-  if (pageState !== "finished") {
+  if (pageState === "on_the_way") {
     connect();
     // A quiet stream may be a dead one (proxies, sleeping phones): ask for the state directly.
     setInterval(() => { if (Date.now() - lastEventAt >= SILENCE_MS) fetchState(); }, 10000);
@@ -640,6 +642,11 @@
     // An open stream keeps the page out of the back/forward cache; close it on the way out.
     window.addEventListener("pagehide", disconnect);
     window.addEventListener("pageshow", (event) => { if (event.persisted) { connect(); fetchState(); } });
+  } else if (pageState === "arrived") {
+    // Nothing moves while the technician works; a slow look turns the page to "finished".
+    setInterval(fetchState, 60000);
+  }
+  if (pageState !== "finished") {
     // When the link expires the server shows the expired view.
     const expiresIn = Date.parse(state.expiresAt || "") - Date.now();
     if (expiresIn > 0 && expiresIn < 2 ** 31 - 5000) setTimeout(reload, expiresIn + 2000);

@@ -76,6 +76,17 @@ struct JobPages {
         var conversationURL: String?
         var attachments: [InboxPages.MediaView]
         var hasAttachments: Bool
+        var emails: [EmailRow]
+        var hasEmails: Bool
+    }
+
+    struct EmailRow {
+        var to: String
+        var subject: String
+        var time: String
+        var status: String
+        var tone: String
+        var problem: String?
     }
 
     struct CustomerCard {
@@ -187,6 +198,7 @@ struct JobPages {
             let texts = readsChats ? try await app.inbox.jobMessages(id, by: actor) : []
             let texted = try await app.inbox.texted(detail.phones.map(\.number), by: actor)
             let attachments = readsChats ? try await app.inbox.attachments(ofJob: id, by: actor) : []
+            let emails = readsChats ? try await app.dispatchNotices.emails(ofJob: id, by: actor) : []
             let inbox = InboxPages(app: app, renderer: renderer)
             let canManage = actor.can(.manageJobs) && !detail.job.status.isClosed
             let appointments = detail.appointments.map { appointment in
@@ -236,7 +248,14 @@ struct JobPages {
                         isImage: attachment.media.contentType.hasPrefix("image/"),
                         isVideo: attachment.media.contentType.hasPrefix("video/"), isStored: true,
                         note: "Added by \(attachment.addedBy), \(text.dateTime(attachment.addedAt))")
-                }, hasAttachments: !attachments.isEmpty)
+                }, hasAttachments: !attachments.isEmpty,
+                emails: emails.map { email in
+                    EmailRow(
+                        to: email.to.value, subject: email.subject, time: text.dateTime(email.createdAt),
+                        status: email.status.label,
+                        tone: email.status == .sent ? "success" : email.status == .failed ? "danger" : "neutral",
+                        problem: email.status == .sent ? nil : email.errorMessage)
+                }, hasEmails: !emails.isEmpty)
             return try renderer.page("job", model, request: request)
         }
 

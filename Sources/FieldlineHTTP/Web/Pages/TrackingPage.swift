@@ -3,6 +3,7 @@ import FieldlineCore
 import Foundation
 import Hummingbird
 import NIOCore
+import Synchronization
 
 /// The public arrival-tracking page (DN6) at `/t/{token}`, its state as JSON, and a stream of
 /// Server-Sent Events that carries a fresh state whenever the technician's position or visit
@@ -12,8 +13,12 @@ struct TrackingPage {
     let app: Fieldline
     let renderer: WebRenderer
 
-    /// How often an idle stream says it is still there (proxies drop silent connections).
+    /// How often an idle stream sends the state again (proxies drop silent connections, and the
+    /// age of the last position moves on).
     static let keepAlive: Duration = .seconds(20)
+    /// Streams one link may hold open at once: a family's phones, not a flood.
+    static let streamsPerLink = 5
+    let openStreams = OpenStreams()
 
     struct Model {
         var title: String
@@ -79,10 +84,18 @@ struct TrackingPage {
                     status: .notFound, code: "tracking_link_not_found",
                     message: "This tracking link does not exist or has ended.")
             }
+            guard openStreams.open(token, limit: Self.streamsPerLink) else {
+                return ErrorMapping.jsonResponse(
+                    status: .tooManyRequests, code: "too_many_streams",
+                    message: "This tracking link is open in too many places; close one and reload.")
+            }
             return Response(
                 status: .ok,
                 headers: [.contentType: "text/event-stream", .cacheControl: "no-store", .connection: "keep-alive"],
-                body: ResponseBody { writer in try await stream(token: token, first: first, to: &writer) })
+                body: ResponseBody { writer in
+                    defer { openStreams.close(token) }
+                    try await stream(token: token, first: first, to: &writer)
+                })
         }
     }
 
@@ -91,11 +104,12 @@ struct TrackingPage {
     private func stream(token: String, first: Tracking.View, to writer: inout any ResponseBodyWriter) async throws {
         let technicianID = first.technicianID
         let events = app.live.subscribe(to: first.accountID, buffer: 16)
-        let (wakeups, wake) = AsyncStream<Bool>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        // Every wake-up sends the state as it is then, so coalesced wake-ups lose nothing.
+        let (wakeups, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let forwarder = Task {
             for await event in events {
                 switch event {
-                case .technicianPosition(technicianID), .visitChanged(technicianID): wake.yield(true)
+                case .technicianPosition(technicianID), .visitChanged(technicianID): wake.yield()
                 default: break
                 }
             }
@@ -104,7 +118,7 @@ struct TrackingPage {
         let heartbeat = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: Self.keepAlive)
-                wake.yield(false)
+                wake.yield()
             }
         }
         defer {
@@ -117,7 +131,7 @@ struct TrackingPage {
             try await writer.finish(nil)
             return
         }
-        for await changed in wakeups {
+        for await _ in wakeups {
             let view: Tracking.View
             do {
                 view = try await app.tracking.view(token: token)
@@ -125,11 +139,7 @@ struct TrackingPage {
                 try await writer.write(ByteBuffer(string: "event: ended\ndata: {}\n\n"))
                 break
             }
-            if changed {
-                try await writer.write(ByteBuffer(string: try event(view)))
-            } else {
-                try await writer.write(ByteBuffer(string: ": still here\n\n"))
-            }
+            try await writer.write(ByteBuffer(string: try event(view)))
             if view.phase != .onTheWay { break }
         }
         try await writer.finish(nil)
@@ -163,8 +173,9 @@ struct TrackingPage {
                 : "Updated \(Self.ago(view.positionRecordedAt, now: app.clock.now()))",
             liveURL: "/t/\(token)/live", stateURL: "/t/\(token)/state", tileURL: renderer.mapTiles?.url ?? "",
             tileAttribution: renderer.mapTiles?.attribution ?? "",
-            // Inside <script type="application/json">: "</" must not end the element early.
-            stateJSON: String(decoding: state, as: UTF8.self).replacingOccurrences(of: "</", with: "<\\/"))
+            // Inside <script type="application/json"> no "<" may start a tag or comment: JSON's
+            // own escape keeps the value and the element intact.
+            stateJSON: String(decoding: state, as: UTF8.self).replacingOccurrences(of: "<", with: "\\u003c"))
     }
 
     static func ago(_ date: Date?, now: Date) -> String {
@@ -224,5 +235,25 @@ struct TrackingStateJSON: Encodable {
         etaText = view.estimate?.etaText
         arrivedAt = view.arrivedAt
         expiresAt = view.expiresAt
+    }
+}
+
+/// Event streams open per tracking link on this server.
+final class OpenStreams: Sendable {
+    private let counts = Mutex<[String: Int]>([:])
+
+    func open(_ token: String, limit: Int) -> Bool {
+        counts.withLock { counts in
+            guard counts[token, default: 0] < limit else { return false }
+            counts[token, default: 0] += 1
+            return true
+        }
+    }
+
+    func close(_ token: String) {
+        counts.withLock { counts in
+            let left = counts[token, default: 1] - 1
+            counts[token] = left > 0 ? left : nil
+        }
     }
 }

@@ -1,0 +1,249 @@
+#!/usr/bin/env python3
+"""Crash test: signed inbound webhooks and outbound replies in flight while the server is killed
+with SIGKILL and restarted, several times. Afterwards:
+
+  * every inbound text the server answered 200 is stored exactly once (retried webhooks, as
+    Twilio retries unanswered ones, are deduplicated);
+  * every reply the API accepted (201) reached the fake Twilio exactly once, and no reply reached it
+    twice (not even one whose answer was cut off by the kill);
+  * no message is stuck: nothing is left queued, and the outbox is empty.
+
+    python3 CrashTests/crash_test.py PATH_TO_FIELDLINE_BINARY [KILLS]
+"""
+import base64
+import collections
+import hashlib
+import hmac
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+BIN = os.path.abspath(sys.argv[1])
+KILLS = int(sys.argv[2]) if len(sys.argv) > 2 else 4
+PORT = int(os.environ.get("CRASH_PORT", "18281"))
+FAKE_PORT = int(os.environ.get("CRASH_FAKE_PORT", "18290"))
+BASE = f"http://127.0.0.1:{PORT}"
+ACCOUNT_SID = "AC" + os.urandom(16).hex()
+AUTH_TOKEN = os.urandom(16).hex()
+NUMBER = "+15125550377"
+PASSWORD = "crash-test-password-1"
+WORK = tempfile.mkdtemp(prefix="fieldline-crash-")
+DB = os.path.join(WORK, "crash.sqlite")
+ENV = dict(os.environ, FIELDLINE_DATABASE_URL=f"sqlite://{DB}", FIELDLINE_SECRET_KEY="crash-test-secret-key-0123",
+           FIELDLINE_TWILIO_API_BASE=f"http://127.0.0.1:{FAKE_PORT}", FIELDLINE_PUBLIC_URL=BASE,
+           FIELDLINE_LOG_LEVEL="warning", FIELDLINE_TWILIO_AUTH_TOKEN=AUTH_TOKEN, FIELDLINE_NEW_PASSWORD=PASSWORD)
+random.seed(int(os.environ.get("CRASH_SEED", "20261201")))
+
+
+def cli(*args):
+    out = subprocess.run([BIN, *args], env=ENV, capture_output=True, text=True, timeout=120)
+    if out.returncode != 0:
+        sys.exit(f"fieldline {' '.join(args)} failed:\n{out.stdout}\n{out.stderr}")
+    return out.stdout
+
+
+class Server:
+    def __init__(self):
+        self.process = None
+        self.log = open(os.path.join(WORK, "server.log"), "ab")
+
+    def start(self):
+        self.process = subprocess.Popen([BIN, "serve", "--port", str(PORT)], env=ENV, stdout=self.log,
+                                        stderr=subprocess.STDOUT)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(BASE + "/health", timeout=1).read()
+                return
+            except OSError:
+                time.sleep(0.1)
+        sys.exit("the server did not come up")
+
+    def kill(self):
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=30)
+
+
+def request(method, path, body=None, headers=None, form=None, timeout=5):
+    data, headers = None, dict(headers or {})
+    if form is not None:
+        data = urllib.parse.urlencode(form).encode()
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    elif body is not None:
+        data = json.dumps(body).encode()
+        headers["Content-Type"] = "application/json"
+    req = urllib.request.Request(BASE + path, data=data, headers=headers, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+    except OSError:
+        return None, b""  # no answer: the server died or is restarting
+
+
+def signature(url, form):
+    payload = url + "".join(k + v for k, v in sorted(form.items()))
+    return base64.b64encode(hmac.new(AUTH_TOKEN.encode(), payload.encode(), hashlib.sha1).digest()).decode()
+
+
+def text_in(sid, sender, body):
+    form = {"MessageSid": sid, "SmsSid": sid, "AccountSid": ACCOUNT_SID, "From": sender, "To": NUMBER,
+            "Body": body, "NumMedia": "0"}
+    url = BASE + "/webhooks/twilio/messages"
+    status, _ = request("POST", "/webhooks/twilio/messages", form=form,
+                        headers={"X-Twilio-Signature": signature(url, form)})
+    return status
+
+
+def main():
+    fake = subprocess.Popen([sys.executable, os.path.join(os.path.dirname(__file__), "..", "Benchmarks",
+                                                          "fake_twilio.py"), str(FAKE_PORT), ACCOUNT_SID, AUTH_TOKEN])
+    server = Server()
+    try:
+        account = cli("account", "create", "--name", "Crash Test Plumbing", "--time-zone", "America/Chicago")
+        account_id = account.split("with id ")[1].split()[0]
+        cli("user", "create", "--account", account_id, "--email", "admin@crash.test", "--name", "Crash Admin",
+            "--role", "admin")
+        cli("number", "add", "--account", account_id, "--number", NUMBER, "--account-sid", ACCOUNT_SID,
+            "--default", "--rate", "40")
+        server.start()
+        status, raw = request("POST", "/api/v1/auth/token", {"email": "admin@crash.test", "password": PASSWORD})
+        token = json.loads(raw)["token"]
+        auth = {"Authorization": f"Bearer {token}"}
+
+        # Customers text in first, so there are threads to answer.
+        senders = [f"+1512{random.randint(2000000, 9999999)}" for _ in range(60)]
+        for sender in senders:
+            assert text_in("SM" + os.urandom(16).hex(), sender, "Hello, is anyone there?") == 200
+        status, raw = request("GET", "/api/v1/conversations?status=open&limit=100", headers=auth)
+        conversations = [item["id"] for item in json.loads(raw)["items"]]
+        assert len(conversations) == len(senders), raw[:300]
+
+        answered_in = set()       # webhook sids answered 200
+        pending_in = {}           # sid -> (sender, body) not answered yet: retried like Twilio does
+        accepted_out = set()      # reply bodies answered 201
+        tried_out = set()         # every reply body sent to the API
+        lock = threading.Lock()
+        stop = threading.Event()
+
+        def inbound_worker(worker):
+            n = 0
+            while not stop.is_set():
+                n += 1
+                sid, sender = f"SM{worker:04d}{n:08d}" + os.urandom(10).hex(), random.choice(senders)
+                body = f"inbound {worker}-{n}"
+                status = text_in(sid, sender, body)
+                with lock:
+                    (answered_in.add(sid) if status == 200 else pending_in.__setitem__(sid, (sender, body)))
+
+        def outbound_worker(worker):
+            n = 0
+            while not stop.is_set():
+                n += 1
+                body = f"reply {worker}-{n}"
+                with lock:
+                    tried_out.add(body)
+                status, _ = request("POST", f"/api/v1/conversations/{random.choice(conversations)}/messages",
+                                    {"body": body}, headers=auth)
+                if status == 201:
+                    with lock:
+                        accepted_out.add(body)
+                elif status is None:
+                    time.sleep(0.2)
+
+        threads = [threading.Thread(target=inbound_worker, args=(i,)) for i in range(6)]
+        threads += [threading.Thread(target=outbound_worker, args=(i,)) for i in range(4)]
+        for thread in threads:
+            thread.start()
+        for kill in range(KILLS):
+            time.sleep(random.uniform(1.5, 4.0))
+            server.kill()
+            print(f"kill {kill + 1}: SIGKILL with {len(answered_in)} texts in and {len(accepted_out)} replies accepted")
+            time.sleep(random.uniform(0.1, 0.8))
+            server.start()
+        time.sleep(2)
+        stop.set()
+        for thread in threads:
+            thread.join()
+
+        # Twilio retries webhooks that got no answer; so do we, until each is answered.
+        for attempt in range(5):
+            for sid, (sender, body) in list(pending_in.items()):
+                if text_in(sid, sender, body) == 200:
+                    answered_in.add(sid)
+                    del pending_in[sid]
+        assert not pending_in, f"{len(pending_in)} webhooks never answered 200"
+
+        # Let the outbox finish: a worker killed mid-send is presumed dead after 15 s and its rows
+        # reconciled with the fake's message list.
+        database = sqlite3.connect(DB)
+        deadline = time.time() + 120
+        while True:
+            # Handed to Twilio is "sending" until its status callback (the fake sends none); stuck is
+            # a text still queued, or an outbox row still waiting or in flight.
+            stuck = database.execute(
+                "SELECT (SELECT count(*) FROM messages WHERE direction='outbound' AND status='queued')"
+                " + (SELECT count(*) FROM outbox)").fetchone()[0]
+            if stuck == 0 or time.time() > deadline:
+                break
+            time.sleep(1)
+        server.stop()
+
+        failures = []
+        rows = database.execute(
+            "SELECT provider_message_id, count(*) FROM messages WHERE direction='inbound' GROUP BY provider_message_id"
+        ).fetchall()
+        stored = dict(rows)
+        twice = [sid for sid, count in stored.items() if count > 1]
+        missing = [sid for sid in answered_in if stored.get(sid) != 1]
+        if twice:
+            failures.append(f"{len(twice)} inbound texts stored more than once")
+        if missing:
+            failures.append(f"{len(missing)} inbound texts answered 200 but not stored exactly once")
+        if stuck:
+            failures.append(f"{stuck} outbound texts stuck (queued, or still in the outbox)")
+        sent = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{FAKE_PORT}/sent", timeout=5).read())
+        counts = collections.Counter(m["body"] for m in sent if m["body"].startswith("reply "))
+        duplicated = [body for body, count in counts.items() if count > 1]
+        lost = [body for body in accepted_out if counts.get(body, 0) != 1]
+        stray = [body for body in counts if body not in tried_out]
+        if duplicated:
+            failures.append(f"{len(duplicated)} replies sent more than once: {duplicated[:5]}")
+        if lost:
+            failures.append(f"{len(lost)} accepted replies not sent exactly once: {lost[:5]}")
+        if stray:
+            failures.append(f"{len(stray)} texts nobody asked for: {stray[:5]}")
+        unanswered_out = len(tried_out) - len(accepted_out)
+        print(f"{KILLS} kills; {len(answered_in)} inbound texts answered and stored once; "
+              f"{len(accepted_out)} replies accepted and sent once ({unanswered_out} cut off by a kill, "
+              f"{sum(1 for body in tried_out - accepted_out if counts.get(body))} of those sent once anyway); "
+              f"0 stuck" if not failures else "")
+        if failures:
+            print("CRASH TEST FAILED:\n  " + "\n  ".join(failures))
+            print(f"(server log: {os.path.join(WORK, 'server.log')})")
+            sys.exit(1)
+        print("CRASH TEST PASSED")
+    finally:
+        if server.process and server.process.poll() is None:
+            server.process.kill()
+        fake.kill()
+
+
+if __name__ == "__main__":
+    main()
