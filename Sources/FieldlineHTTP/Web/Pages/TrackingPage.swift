@@ -3,6 +3,7 @@ import FieldlineCore
 import Foundation
 import Hummingbird
 import NIOCore
+import ServiceLifecycle
 import Synchronization
 
 /// The public arrival-tracking page (DN6) at `/t/{token}`, its state as JSON, and a stream of
@@ -121,9 +122,18 @@ struct TrackingPage {
                 wake.yield()
             }
         }
+        // A stream may last hours; a server shutting down ends it instead of waiting for it.
+        let shutdown = Task {
+            await withGracefulShutdownHandler {
+                try? await Task.sleep(for: .seconds(TrackingRules.lifetime))
+            } onGracefulShutdown: {
+                wake.finish()
+            }
+        }
         defer {
             forwarder.cancel()
             heartbeat.cancel()
+            shutdown.cancel()
             wake.finish()
         }
         try await writer.write(ByteBuffer(string: "retry: 5000\n\n" + (try event(first))))
