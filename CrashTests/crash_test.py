@@ -9,6 +9,9 @@ with SIGKILL and restarted, several times. Afterwards:
   * no message is stuck: nothing is left queued, and the outbox is empty.
 
     python3 CrashTests/crash_test.py PATH_TO_FIELDLINE_BINARY [KILLS]
+
+On SQLite by default; with CRASH_POSTGRES_URL (any database on a PostgreSQL server it may create
+databases on) it runs on a fresh database of that server instead, and reads it back with psql.
 """
 import base64
 import collections
@@ -40,10 +43,32 @@ NUMBER = "+15125550377"
 PASSWORD = "crash-test-password-1"
 WORK = tempfile.mkdtemp(prefix="fieldline-crash-")
 DB = os.path.join(WORK, "crash.sqlite")
-ENV = dict(os.environ, FIELDLINE_DATABASE_URL=f"sqlite://{DB}", FIELDLINE_SECRET_KEY="crash-test-secret-key-0123",
+POSTGRES = os.environ.get("CRASH_POSTGRES_URL")
+if POSTGRES:
+    # A fresh database on the same server: the URL's path names the one to create.
+    parsed = urllib.parse.urlparse(POSTGRES)
+    DATABASE_URL = parsed._replace(path="/fieldline_crash_" + os.urandom(4).hex()).geturl()
+    subprocess.run(["psql", POSTGRES, "-qc", f"CREATE DATABASE {urllib.parse.urlparse(DATABASE_URL).path[1:]}"],
+                   check=True)
+else:
+    DATABASE_URL = f"sqlite://{DB}"
+ENGINE = "postgres" if POSTGRES else "sqlite"
+ENV = dict(os.environ, FIELDLINE_DATABASE_URL=DATABASE_URL, FIELDLINE_SECRET_KEY="crash-test-secret-key-0123",
            FIELDLINE_TWILIO_API_BASE=f"http://127.0.0.1:{FAKE_PORT}", FIELDLINE_PUBLIC_URL=BASE,
            FIELDLINE_LOG_LEVEL="warning", FIELDLINE_TWILIO_AUTH_TOKEN=AUTH_TOKEN, FIELDLINE_NEW_PASSWORD=PASSWORD)
 random.seed(int(os.environ.get("CRASH_SEED", "20261201")))
+
+
+def query(sql):
+    """Rows of a query against the test's database, as tuples of strings or ints."""
+    if not POSTGRES:
+        return sqlite3.connect(DB).execute(sql).fetchall()
+    out = subprocess.run(["psql", DATABASE_URL, "-AtF", "\t", "-c", sql], capture_output=True, text=True,
+                         check=True).stdout
+    rows = []
+    for line in out.splitlines():
+        rows.append(tuple(int(v) if v.lstrip("-").isdigit() else v for v in line.split("\t")))
+    return rows
 
 
 def cli(*args):
@@ -192,23 +217,21 @@ def main():
 
         # Let the outbox finish: a worker killed mid-send is presumed dead after 15 s and its rows
         # reconciled with the fake's message list.
-        database = sqlite3.connect(DB)
         deadline = time.time() + 120
         while True:
             # Handed to Twilio is "sending" until its status callback (the fake sends none); stuck is
             # a text still queued, or an outbox row still waiting or in flight.
-            stuck = database.execute(
+            stuck = query(
                 "SELECT (SELECT count(*) FROM messages WHERE direction='outbound' AND status='queued')"
-                " + (SELECT count(*) FROM outbox)").fetchone()[0]
+                " + (SELECT count(*) FROM outbox)")[0][0]
             if stuck == 0 or time.time() > deadline:
                 break
             time.sleep(1)
         server.stop()
 
         failures = []
-        rows = database.execute(
-            "SELECT provider_message_id, count(*) FROM messages WHERE direction='inbound' GROUP BY provider_message_id"
-        ).fetchall()
+        rows = query(
+            "SELECT provider_message_id, count(*) FROM messages WHERE direction='inbound' GROUP BY provider_message_id")
         stored = dict(rows)
         twice = [sid for sid, count in stored.items() if count > 1]
         missing = [sid for sid in answered_in if stored.get(sid) != 1]
@@ -230,19 +253,21 @@ def main():
         if stray:
             failures.append(f"{len(stray)} texts nobody asked for: {stray[:5]}")
         unanswered_out = len(tried_out) - len(accepted_out)
-        print(f"{KILLS} kills; {len(answered_in)} inbound texts answered and stored once; "
+        print(f"{ENGINE}: {KILLS} kills; {len(answered_in)} inbound texts answered and stored once; "
               f"{len(accepted_out)} replies accepted and sent once ({unanswered_out} cut off by a kill, "
               f"{sum(1 for body in tried_out - accepted_out if counts.get(body))} of those sent once anyway); "
               f"0 stuck" if not failures else "")
         if failures:
-            print("CRASH TEST FAILED:\n  " + "\n  ".join(failures))
+            print(f"CRASH TEST FAILED on {ENGINE}:\n  " + "\n  ".join(failures))
             print(f"(server log: {os.path.join(WORK, 'server.log')})")
             sys.exit(1)
-        print("CRASH TEST PASSED")
+        print(f"CRASH TEST PASSED on {ENGINE}")
     finally:
         if server.process and server.process.poll() is None:
             server.process.kill()
         fake.kill()
+        if POSTGRES:
+            subprocess.run(["psql", POSTGRES, "-qc", f"DROP DATABASE IF EXISTS {urllib.parse.urlparse(DATABASE_URL).path[1:]}"])
 
 
 if __name__ == "__main__":
