@@ -53,4 +53,70 @@ public struct ConsentBook: Sendable {
         }
         return try await app.database.read { sql in try await ConsentStore(sql).ledger(of: phone, in: actor.accountID) }
     }
+
+    /// One stored number's consent and its history, oldest first (SC7).
+    public func history(
+        ofPhone id: PhoneContactID, by actor: Actor
+    ) async throws -> (phone: PhoneContact, consent: SMSConsent, ledger: [ConsentStore.LedgerEntry]) {
+        guard actor.can(.viewCustomers) || actor.can(.viewCustomerChats) else {
+            throw FieldlineError.forbidden(permission: Permission.viewCustomers.rawValue)
+        }
+        return try await app.database.read { sql in
+            guard let phone = try await CustomerStore(sql).phone(id, in: actor.accountID) else {
+                throw FieldlineError.notFound(entity: "phone", id: id.rawValue)
+            }
+            let store = ConsentStore(sql)
+            return (
+                phone, try await store.consent(of: phone.number, in: actor.accountID),
+                try await store.ledger(of: phone.number, in: actor.accountID)
+            )
+        }
+    }
+
+    /// What an export covers, checked: the caller streams it with `exportPage`.
+    public struct Export: Sendable, Equatable {
+        public var accountID: AccountID
+        public var interval: DateInterval
+        /// `consent-ledger-2026-11-01-to-2026-11-30.csv`
+        public var filename: String
+    }
+
+    /// Starts a CSV export of the account's ledger for a date range (SC7): admins and marketers.
+    public func export(from: String?, to: String?, by actor: Actor) async throws -> Export {
+        guard actor.can(.manageAccount) || actor.can(.manageMarketing) else {
+            throw FieldlineError.forbidden(permission: Permission.manageMarketing.rawValue)
+        }
+        let account = try await app.accounts.find(actor.accountID)
+        let calendar = account.calendar
+        let interval = try LedgerCSV.interval(
+            from: from, to: to, today: DayString.of(app.clock.now(), calendar: calendar), calendar: calendar)
+        let lastDay = calendar.date(byAdding: .second, value: -1, to: interval.end) ?? interval.end
+        return Export(
+            accountID: actor.accountID, interval: interval,
+            filename:
+                "consent-ledger-\(DayString.of(interval.start, calendar: calendar))-to-\(DayString.of(lastDay, calendar: calendar)).csv"
+        )
+    }
+
+    /// One page of an export as CSV lines, and where the next page starts (nil at the end).
+    public func exportPage(
+        _ export: Export, after cursor: ConsentStore.LedgerCursor?, limit: Int = 1000
+    ) async throws -> (csv: String, next: ConsentStore.LedgerCursor?) {
+        let rows = try await app.database.read { sql in
+            try await ConsentStore(sql).ledger(
+                in: export.accountID, from: export.interval.start, until: export.interval.end, after: cursor,
+                limit: limit)
+        }
+        var csv = ""
+        for row in rows {
+            csv += LedgerCSV.line(
+                occurredAt: row.occurredAt, phone: row.phone.e164, scope: row.change.scope.rawValue,
+                from: row.change.from, to: row.change.to, method: row.method, actorKind: row.actor.kind.rawValue,
+                actorID: row.actor.id, actorName: row.actor.name, messageID: row.messageID?.rawValue)
+        }
+        let next =
+            rows.count == limit
+            ? rows.last.map { ConsentStore.LedgerCursor(occurredAt: $0.occurredAt, id: $0.id) } : nil
+        return (csv, next)
+    }
 }

@@ -9,7 +9,7 @@ import HummingbirdCore
 enum APIRoutes {
     static func all(app: Fieldline) -> [APIRoute] {
         accounts(app) + customers(app) + technicians(app) + jobs(app) + bookings(app) + conversations(app)
-            + messaging(app) + field(app) + dispatch(app)
+            + messaging(app) + field(app) + dispatch(app) + consent(app)
     }
 
     static func accounts(_ app: Fieldline) -> [APIRoute] {

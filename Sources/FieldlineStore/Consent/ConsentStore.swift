@@ -84,30 +84,65 @@ public struct ConsentStore: Sendable {
             .run()
     }
 
+    static let ledgerColumns = [
+        "id", "phone", "scope", "from_state", "to_state", "method", "actor_kind", "actor_id", "actor_name",
+        "message_id", "occurred_at",
+    ]
+
     /// A number's consent history, oldest first.
     public func ledger(of phone: PhoneNumber, in accountID: AccountID) async throws -> [LedgerEntry] {
-        try await sql.select()
-            .columns(
-                "id", "phone", "scope", "from_state", "to_state", "method", "actor_kind", "actor_id", "actor_name",
-                "message_id", "occurred_at"
-            )
+        try await sql.select().columns(Self.ledgerColumns)
             .from("consent_ledger")
             .where("account_id", .equal, accountID.rawValue).where("phone", .equal, phone.e164)
             .orderBy("occurred_at").orderBy("id")
-            .all().map { row in
-                LedgerEntry(
-                    id: try row.decode(column: "id", as: String.self), accountID: accountID, phone: phone,
-                    change: ConsentChange(
-                        scope: ConsentScope(rawValue: try row.decode(column: "scope", as: String.self)) ?? .all,
-                        from: try row.decode(column: "from_state", as: String.self),
-                        to: try row.decode(column: "to_state", as: String.self)),
-                    method: try row.decode(column: "method", as: String.self),
-                    actor: ActorRef(
-                        kind: ActorRef.Kind(rawValue: try row.decode(column: "actor_kind", as: String.self)) ?? .system,
-                        id: try row.decode(column: "actor_id", as: String?.self),
-                        name: try row.decode(column: "actor_name", as: String.self)),
-                    messageID: try row.decode(column: "message_id", as: String?.self).map(MessageID.init),
-                    occurredAt: try row.decode(column: "occurred_at", as: Date.self))
+            .all().map { try Self.entry($0, accountID: accountID) }
+    }
+
+    /// Where a page of the ledger ends: the next page starts after it.
+    public struct LedgerCursor: Sendable, Equatable {
+        public var occurredAt: Date
+        public var id: String
+
+        public init(occurredAt: Date, id: String) {
+            self.occurredAt = occurredAt
+            self.id = id
+        }
+    }
+
+    /// The account's ledger rows from `start` (inclusive) to `end` (exclusive), in time order, one
+    /// page after `cursor`: an export reads page by page, never the whole ledger at once.
+    public func ledger(
+        in accountID: AccountID, from start: Date, until end: Date, after cursor: LedgerCursor?, limit: Int
+    ) async throws -> [LedgerEntry] {
+        let query = sql.select().columns(Self.ledgerColumns).from("consent_ledger")
+            .where("account_id", .equal, accountID.rawValue)
+            .where("occurred_at", .greaterThanOrEqual, start).where("occurred_at", .lessThan, end)
+        if let cursor {
+            query.where { group in
+                group.where("occurred_at", .greaterThan, cursor.occurredAt)
+                    .orWhere { tie in
+                        tie.where("occurred_at", .equal, cursor.occurredAt).where("id", .greaterThan, cursor.id)
+                    }
             }
+        }
+        return try await query.orderBy("occurred_at").orderBy("id").limit(limit)
+            .all().map { try Self.entry($0, accountID: accountID) }
+    }
+
+    static func entry(_ row: any SQLRow, accountID: AccountID) throws -> LedgerEntry {
+        LedgerEntry(
+            id: try row.decode(column: "id", as: String.self), accountID: accountID,
+            phone: PhoneNumber(storedE164: try row.decode(column: "phone", as: String.self)),
+            change: ConsentChange(
+                scope: ConsentScope(rawValue: try row.decode(column: "scope", as: String.self)) ?? .all,
+                from: try row.decode(column: "from_state", as: String.self),
+                to: try row.decode(column: "to_state", as: String.self)),
+            method: try row.decode(column: "method", as: String.self),
+            actor: ActorRef(
+                kind: ActorRef.Kind(rawValue: try row.decode(column: "actor_kind", as: String.self)) ?? .system,
+                id: try row.decode(column: "actor_id", as: String?.self),
+                name: try row.decode(column: "actor_name", as: String.self)),
+            messageID: try row.decode(column: "message_id", as: String?.self).map(MessageID.init),
+            occurredAt: try row.decode(column: "occurred_at", as: Date.self))
     }
 }

@@ -170,12 +170,17 @@ struct CustomerPages {
             let account = try await app.accounts.find(actor.accountID)
             let text = TimeText(timeZoneIdentifier: account.timeZone)
             let texted = try await app.inbox.texted(detail.phones.map(\.number), by: actor)
+            var consentViews = PhoneView.withChat(detail.phones, texted: texted, actor: actor)
+            for index in consentViews.indices {
+                let (_, consent, ledger) = try await app.consent.history(ofPhone: detail.phones[index].id, by: actor)
+                consentViews[index].add(consent: consent, ledger: ledger, text: text)
+            }
             let model = DetailModel(
                 shell: try await renderer.shell(context, request: request, active: "customers"), id: id.rawValue,
                 name: detail.customer.name, notes: detail.customer.notes, since: text.day(detail.customer.createdAt),
                 canEdit: actor.can(.editCustomers), canBook: actor.can(.manageJobs) && !detail.locations.isEmpty,
                 locations: detail.locations.map(LocationView.init), hasLocations: !detail.locations.isEmpty,
-                phones: PhoneView.withChat(detail.phones, texted: texted, actor: actor),
+                phones: consentViews,
                 emails: detail.emails.map {
                     EmailView(id: $0.id.rawValue, address: $0.address.value, jobNotifications: $0.jobNotifications)
                 },

@@ -105,6 +105,13 @@ struct SettingsPages {
     ]
 
     func register(on router: RouterGroup<AppRequestContext>) {
+        // The consent ledger as CSV for a range of days (SC7), streamed.
+        router.get("/settings/consent-ledger.csv") { request, context in
+            let export = try await app.consent.export(
+                from: request.uri.queryParameters.get("from").flatMap { $0.isEmpty ? nil : $0 },
+                to: request.uri.queryParameters.get("to").flatMap { $0.isEmpty ? nil : $0 }, by: try context.actor())
+            return LedgerDownload.response(export, app: app)
+        }
         router.get("/settings") { request, context in
             let actor = try context.actor()
             try actor.require(.manageAccount)

@@ -1,5 +1,6 @@
 import Fieldline
 import FieldlineCore
+import FieldlineStore
 import Foundation
 
 /// Small display pieces shared by several pages.
@@ -46,6 +47,49 @@ struct PhoneView {
     var texted = false
     /// Where "Text" starts or continues a chat with the number (CH8); nil without chat access.
     var chatURL: String?
+    /// The number's consent when it is not the default (implied consent, no marketing), and its
+    /// history (SC7).
+    var consentLabel: String?
+    var consentTone = "neutral"
+    var consentHistory: [ConsentRow] = []
+    var hasConsentHistory = false
+
+    struct ConsentRow {
+        var time: String
+        var change: String
+        var how: String
+    }
+
+    /// Adds the number's consent state and history to the view.
+    mutating func add(consent: SMSConsent, ledger: [ConsentStore.LedgerEntry], text: TimeText) {
+        if consent.optedOut {
+            (consentLabel, consentTone) = ("Opted out of all texts", "danger")
+        } else if consent.marketing == .optedIn {
+            (consentLabel, consentTone) = ("Marketing: opted in", "success")
+        } else if consent.marketing == .optedOut {
+            (consentLabel, consentTone) = ("Marketing: opted out", "neutral")
+        }
+        consentHistory = ledger.reversed().map { entry in
+            ConsentRow(
+                time: text.dateTime(entry.occurredAt),
+                change:
+                    "\(entry.change.scope == .marketing ? "Marketing" : "All texts"): \(Self.words(entry.change.from)) → \(Self.words(entry.change.to))",
+                how: "\(Self.method(entry.method)) · \(entry.actor.name)")
+        }
+        hasConsentHistory = !consentHistory.isEmpty
+    }
+
+    static func method(_ value: String) -> String {
+        switch value {
+        case "keyword": "Texted a keyword"
+        case "provider": "Reported by the carrier"
+        default: words(value).capitalized
+        }
+    }
+
+    static func words(_ value: String) -> String {
+        value.replacingOccurrences(of: "_", with: " ")
+    }
 
     init(_ phone: PhoneContact) {
         id = phone.id.rawValue
