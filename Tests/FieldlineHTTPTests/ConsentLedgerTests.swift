@@ -78,4 +78,35 @@ struct ConsentLedgerTests {
             #expect(try await client.api(.get, "/consent-ledger/export", token: marketer).status == .ok)
         }
     }
+
+    @Test(
+        "A marketer asks a customer to opt in from the customer page; the API does the same",
+        arguments: TestEngine.available)
+    func optInRequestFromThePage(engine: TestEngine) async throws {
+        try await withChatServer(engine) { app, world, fake, _, client in
+            _ = try await world.addMarketingNumber(twilio: fake)
+            let session = try await WebTests.signIn(client, email: "marketing@northside.test", expecting: "/customers")
+            let page = try await InboxWebTests.get(client, "/customers/\(world.customer.id)", session)
+            #expect(page.text.contains("data-opt-in-request"))
+            let sent = try await WebTests.post(client, "/phones/\(world.phone.id)/opt-in-request", session, "")
+            #expect(sent.status == .seeOther && sent.headers[.location] == "/customers/\(world.customer.id)")
+            let after = try await InboxWebTests.get(client, "/customers/\(world.customer.id)", session)
+            #expect(after.text.contains("data-opt-in-pending") && !after.text.contains("data-opt-in-request"))
+            let forged = try await client.execute(
+                uri: "/phones/\(world.phone.id)/opt-in-request", method: .post,
+                headers: [.cookie: session.cookie, .contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "_csrf=forged"))
+            #expect(forged.status == .forbidden)
+
+            let second = try await app.customers.addPhone(
+                .init(number: "(512) 555-0188", kind: "mobile"), to: world.customer.id, by: world.admin)
+            let token = try await client.token(email: "marketing@northside.test")
+            let api = try await client.api(.post, "/phones/\(second.id)/consent/opt-in-request", token: token)
+            #expect(api.status == .accepted)
+            #expect(try api.json()["optInRequestedUntil"] is String)
+            let dispatcher = try await client.token(email: "dispatch@northside.test")
+            let refused = try await client.api(.post, "/phones/\(second.id)/consent/opt-in-request", token: dispatcher)
+            #expect(refused.status == .forbidden)
+        }
+    }
 }

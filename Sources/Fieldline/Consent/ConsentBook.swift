@@ -73,6 +73,59 @@ public struct ConsentBook: Sendable {
         }
     }
 
+    /// How long a double opt-in request waits for YES (SC5).
+    public static let optInWindow: TimeInterval = 48 * 3600
+
+    /// Double opt-in from the customer record (SC5): texts the number from the marketing number
+    /// asking it to reply YES; a YES within `optInWindow` grants marketing consent (the inbound
+    /// keyword rules), anything else does not.
+    public func requestMarketingOptIn(
+        ofPhone id: PhoneContactID, by actor: Actor
+    ) async throws -> (consent: SMSConsent, request: QueuedText) {
+        try actor.require(.manageMarketing)
+        return try await app.transaction { sql, effects in
+            guard let phone = try await CustomerStore(sql).phone(id, in: actor.accountID) else {
+                throw FieldlineError.notFound(entity: "phone", id: id.rawValue)
+            }
+            guard phone.kind != .landline else {
+                throw FieldlineError.conflict(
+                    code: "landline", message: "\(phone.number.displayed) is a landline; it cannot answer a text.")
+            }
+            let store = ConsentStore(sql)
+            var consent = try await store.consent(of: phone.number, in: actor.accountID)
+            guard consent.marketing != .optedIn else {
+                throw FieldlineError.conflict(
+                    code: "already_opted_in", message: "\(phone.number.displayed) already receives marketing texts.")
+            }
+            guard
+                let marketingNumber = try await SenderNumberStore(sql).all(in: actor.accountID).first(
+                    where: \.marketing)
+            else {
+                throw FieldlineError.conflict(
+                    code: "no_marketing_number",
+                    message: "Set up a marketing number in Settings before asking customers to opt in.")
+            }
+            let company = try await AccountStore(sql).find(actor.accountID)?.name ?? "We"
+            let queued = try await app.messenger.send(
+                OutboundText(
+                    accountID: actor.accountID, to: phone.number, body: Self.optInRequest(company: company),
+                    purpose: .compliance, author: .automated(.doubleOptInRequest), sender: marketingNumber.id,
+                    thread: .joinIfExists, timeSensitive: false),
+                in: sql, effects: effects)
+            // The window runs from when the request can go out (after quiet hours).
+            consent.doubleOptInPendingUntil = queued.sendAt.addingTimeInterval(Self.optInWindow)
+            try await store.save(consent, in: actor.accountID, at: app.clock.now())
+            return (consent, queued)
+        }
+    }
+
+    /// The request's words: who is asking, what YES means, how often, and the way out (CTIA).
+    static func optInRequest(company: String) -> String {
+        let name = company.count > 40 ? String(company.prefix(39)) + "." : company
+        return "\(name): reply YES to get our offers and news by text (up to 4 msgs/month). "
+            + "Msg & data rates may apply. Reply STOP to opt out."
+    }
+
     /// What an export covers, checked: the caller streams it with `exportPage`.
     public struct Export: Sendable, Equatable {
         public var accountID: AccountID

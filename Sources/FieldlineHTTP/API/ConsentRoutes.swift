@@ -14,6 +14,14 @@ extension APIRoutes {
                 let (phone, consent, ledger) = try await app.consent.history(ofPhone: id, by: try context.actor())
                 return try APIResponse.json(PhoneConsentJSON(phone: phone, consent: consent, ledger: ledger))
             },
+            APIRoute(.post, "/phones/{phoneId}/consent/opt-in-request") { _, context in
+                let id = try context.parameters.id("phoneId", as: PhoneContactID.self)
+                let actor = try context.actor()
+                _ = try await app.consent.requestMarketingOptIn(ofPhone: id, by: actor)
+                let (phone, consent, ledger) = try await app.consent.history(ofPhone: id, by: actor)
+                return try APIResponse.json(
+                    PhoneConsentJSON(phone: phone, consent: consent, ledger: ledger), status: .accepted)
+            },
             APIRoute(.get, "/consent-ledger/export") { request, context in
                 let export = try await app.consent.export(
                     from: request.uri.queryParameters.get("from"), to: request.uri.queryParameters.get("to"),
@@ -62,6 +70,8 @@ struct PhoneConsentJSON: Encodable {
     var phone: String
     var optedOut: Bool
     var marketing: String
+    /// A double opt-in request waits for YES until then.
+    var optInRequestedUntil: Date?
     var history: [Change]
 
     init(phone: PhoneContact, consent: SMSConsent, ledger: [ConsentStore.LedgerEntry]) {
@@ -69,6 +79,7 @@ struct PhoneConsentJSON: Encodable {
         self.phone = phone.number.e164
         optedOut = consent.optedOut
         marketing = consent.marketing.rawValue
+        optInRequestedUntil = consent.doubleOptInPendingUntil
         history = ledger.map { entry in
             Change(
                 occurredAt: entry.occurredAt, scope: entry.change.scope.rawValue, from: entry.change.from,

@@ -173,7 +173,8 @@ struct CustomerPages {
             var consentViews = PhoneView.withChat(detail.phones, texted: texted, actor: actor)
             for index in consentViews.indices {
                 let (_, consent, ledger) = try await app.consent.history(ofPhone: detail.phones[index].id, by: actor)
-                consentViews[index].add(consent: consent, ledger: ledger, text: text)
+                consentViews[index].add(
+                    consent: consent, ledger: ledger, text: text, now: app.clock.now(), actor: actor)
             }
             let model = DetailModel(
                 shell: try await renderer.shell(context, request: request, active: "customers"), id: id.rawValue,
@@ -247,6 +248,19 @@ struct CustomerPages {
                 flash: Flash(.success, "Preferences for \(phone.number.displayed) saved."))
         }
 
+        router.post("/phones/:id/opt-in-request") { request, context in
+            let actor = try context.actor()
+            _ = try await verifiedForm(request, context)
+            let id = try context.parameters.id("id", as: PhoneContactID.self)
+            let (_, request) = try await app.consent.requestMarketingOptIn(ofPhone: id, by: actor)
+            let phone = try await app.consent.history(ofPhone: id, by: actor).phone
+            let account = try await app.accounts.find(actor.accountID)
+            let message =
+                request.sendAt <= app.clock.now()
+                ? "Asked \(phone.number.displayed) to reply YES for marketing texts."
+                : "The opt-in request to \(phone.number.displayed) goes out at \(TimeText(timeZoneIdentifier: account.timeZone).dateTime(request.sendAt)), when quiet hours end."
+            return renderer.redirect(to: "/customers/\(phone.customerID)", flash: Flash(.success, message))
+        }
         router.post("/phones/:id/delete") { request, context in
             _ = try await verifiedForm(request, context)
             let actor = try context.actor()

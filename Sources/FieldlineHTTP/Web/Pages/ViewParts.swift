@@ -53,6 +53,9 @@ struct PhoneView {
     var consentTone = "neutral"
     var consentHistory: [ConsentRow] = []
     var hasConsentHistory = false
+    /// Marketers may ask this number to opt in to marketing (SC5).
+    var canRequestOptIn = false
+    var optInPendingUntil: String?
 
     struct ConsentRow {
         var time: String
@@ -61,7 +64,15 @@ struct PhoneView {
     }
 
     /// Adds the number's consent state and history to the view.
-    mutating func add(consent: SMSConsent, ledger: [ConsentStore.LedgerEntry], text: TimeText) {
+    mutating func add(
+        consent: SMSConsent, ledger: [ConsentStore.LedgerEntry], text: TimeText, now: Date, actor: Actor
+    ) {
+        if consent.doubleOptInPending(at: now), let until = consent.doubleOptInPendingUntil {
+            optInPendingUntil = text.dateTime(until)
+        }
+        canRequestOptIn =
+            actor.can(.manageMarketing) && !isLandline && !consent.optedOut && consent.marketing != .optedIn
+            && optInPendingUntil == nil
         if consent.optedOut {
             (consentLabel, consentTone) = ("Opted out of all texts", "danger")
         } else if consent.marketing == .optedIn {
