@@ -91,32 +91,83 @@ public struct ConsentBook: Sendable {
                 throw FieldlineError.conflict(
                     code: "landline", message: "\(phone.number.displayed) is a landline; it cannot answer a text.")
             }
-            let store = ConsentStore(sql)
-            var consent = try await store.consent(of: phone.number, in: actor.accountID)
-            guard consent.marketing != .optedIn else {
-                throw FieldlineError.conflict(
-                    code: "already_opted_in", message: "\(phone.number.displayed) already receives marketing texts.")
-            }
-            guard
-                let marketingNumber = try await SenderNumberStore(sql).all(in: actor.accountID).first(
-                    where: \.marketing)
-            else {
-                throw FieldlineError.conflict(
-                    code: "no_marketing_number",
-                    message: "Set up a marketing number in Settings before asking customers to opt in.")
-            }
-            let company = try await AccountStore(sql).find(actor.accountID)?.name ?? "We"
-            let queued = try await app.messenger.send(
-                OutboundText(
-                    accountID: actor.accountID, to: phone.number, body: Self.optInRequest(company: company),
-                    purpose: .compliance, author: .automated(.doubleOptInRequest), sender: marketingNumber.id,
-                    thread: .joinIfExists, timeSensitive: false),
-                in: sql, effects: effects)
-            // The window runs from when the request can go out (after quiet hours).
-            consent.doubleOptInPendingUntil = queued.sendAt.addingTimeInterval(Self.optInWindow)
-            try await store.save(consent, in: actor.accountID, at: app.clock.now())
-            return (consent, queued)
+            return try await requestOptIn(phone.number, accountID: actor.accountID, sql: sql, effects: effects)
         }
+    }
+
+    /// What a sign-up on the public opt-in form led to.
+    public enum SignUp: Sendable, Equatable {
+        /// The request text is queued (or held for quiet hours).
+        case requested
+        /// A request to this number is already waiting for YES: not sent again.
+        case alreadyPending
+        /// Marketing consent exists already.
+        case alreadyOptedIn
+        /// The number texted STOP: nothing is sent until it texts START.
+        case optedOut
+    }
+
+    /// The public opt-in form (SC5): the same double opt-in as from the customer record, for any
+    /// number, at most one request per number per window (a form cannot be used to pester a
+    /// number that did not ask).
+    public func signUp(phone raw: String, agreed: Bool, accountID: AccountID) async throws -> SignUp {
+        let number = try PhoneNumber.parse(raw)
+        guard agreed else {
+            throw FieldlineError.invalid(field: "agree", message: "Tick the box to agree to receive texts.")
+        }
+        return try await app.transaction { sql, effects in
+            let consent = try await ConsentStore(sql).consent(of: number, in: accountID)
+            if consent.optedOut { return .optedOut }
+            if consent.marketing == .optedIn { return .alreadyOptedIn }
+            if consent.doubleOptInPending(at: app.clock.now()) { return .alreadyPending }
+            _ = try await requestOptIn(number, accountID: accountID, sql: sql, effects: effects)
+            return .requested
+        }
+    }
+
+    /// The number marketing texts come from, if the account has one.
+    public func marketingNumber(of accountID: AccountID) async throws -> PhoneNumber? {
+        try await app.database.read { sql in
+            try await SenderNumberStore(sql).all(in: accountID).first(where: \.marketing)?.number
+        }
+    }
+
+    /// Whether an account takes sign-ups: it exists and has a marketing number to send from.
+    public func signUpPage(_ accountID: AccountID) async throws -> Account {
+        try await app.database.read { sql in
+            guard let account = try await AccountStore(sql).find(accountID),
+                try await SenderNumberStore(sql).all(in: accountID).contains(where: \.marketing)
+            else { throw FieldlineError.notFound(entity: "sign-up page", id: accountID.rawValue) }
+            return account
+        }
+    }
+
+    private func requestOptIn(
+        _ number: PhoneNumber, accountID: AccountID, sql: any SQLDatabase, effects: AfterCommit
+    ) async throws -> (consent: SMSConsent, request: QueuedText) {
+        let store = ConsentStore(sql)
+        var consent = try await store.consent(of: number, in: accountID)
+        guard consent.marketing != .optedIn else {
+            throw FieldlineError.conflict(
+                code: "already_opted_in", message: "\(number.displayed) already receives marketing texts.")
+        }
+        guard let marketingNumber = try await SenderNumberStore(sql).all(in: accountID).first(where: \.marketing)
+        else {
+            throw FieldlineError.conflict(
+                code: "no_marketing_number",
+                message: "Set up a marketing number in Settings before asking customers to opt in.")
+        }
+        let company = try await AccountStore(sql).find(accountID)?.name ?? "We"
+        let queued = try await app.messenger.send(
+            OutboundText(
+                accountID: accountID, to: number, body: Self.optInRequest(company: company),
+                purpose: .compliance, author: .automated(.doubleOptInRequest), sender: marketingNumber.id,
+                thread: .joinIfExists, timeSensitive: false),
+            in: sql, effects: effects)
+        // The window runs from when the request can go out (after quiet hours).
+        consent.doubleOptInPendingUntil = queued.sendAt.addingTimeInterval(Self.optInWindow)
+        try await store.save(consent, in: accountID, at: app.clock.now())
+        return (consent, queued)
     }
 
     /// The request's words: who is asking, what YES means, how often, and the way out (CTIA).

@@ -10,8 +10,12 @@ public struct AppRequestContext: RequestContext {
     /// The raw session token of a web request, kept to sign out.
     public var sessionToken: String?
 
+    /// The connected peer: public forms are rate limited per address.
+    public var remoteAddress: String?
+
     public init(source: Source) {
         self.coreContext = .init(source: source)
+        self.remoteAddress = source.channel.remoteAddress?.ipAddress
     }
 
     public var maxUploadSize: Int { 1024 * 1024 }

@@ -9,6 +9,7 @@ enum WebRoutes {
         let web = router.group().add(middleware: WebErrorMiddleware(renderer: renderer))
         SignInPages(app: app, renderer: renderer).register(on: web)
         TrackingPage(app: app, renderer: renderer).register(on: web)
+        OptInPage(app: app, renderer: renderer).register(on: web)
         let signedIn = web.group().add(middleware: WebSessionMiddleware(app: app, renderer: renderer))
         // Technicians start on their own jobs (TC6); everyone else on the day's schedule.
         signedIn.get("/") { _, context in

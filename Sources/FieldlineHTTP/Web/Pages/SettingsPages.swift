@@ -30,6 +30,7 @@ struct SettingsPages {
         var blocked: [BlockedRow]
         var hasBlocked: Bool
         var noticesSummary: String
+        var optInURL: String?
     }
 
     struct NumberRow {
@@ -168,7 +169,8 @@ struct SettingsPages {
                 }, hasBlocked: !blocked.isEmpty,
                 noticesSummary: channels.isEmpty
                     ? "Off: customers are not told when a technician sets off."
-                    : "On by \(channels.joined(separator: " and "))\(notices.trackingEnabled ? ", with live tracking" : "")."
+                    : "On by \(channels.joined(separator: " and "))\(notices.trackingEnabled ? ", with live tracking" : "").",
+                optInURL: numbers.contains(where: \.marketing) ? "\(app.publicURL)/opt-in/\(account.id)" : nil
             )
             return try renderer.page("settings", model, request: request)
         }

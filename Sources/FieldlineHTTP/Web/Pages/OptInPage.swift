@@ -1,0 +1,110 @@
+import Fieldline
+import FieldlineCore
+import Foundation
+import Hummingbird
+import Synchronization
+
+/// The public opt-in form (SC5) at `/opt-in/{account}`: a number typed in gets the double opt-in
+/// text. Bots are kept out by a honeypot field and a limit per connecting address; a number gets
+/// at most one request per window however often it is typed in. The answer is the same whatever
+/// the number's state, so the page tells nobody who opted out.
+struct OptInPage {
+    let app: Fieldline
+    let renderer: WebRenderer
+    let throttle = OptInThrottle(limit: 5, window: 600)
+
+    struct Model {
+        var accountID: String
+        var companyName: String
+        var marketingNumber: String
+        var phone: String
+        var error: String?
+        var done: Bool
+    }
+
+    func register(on router: RouterGroup<AppRequestContext>) {
+        router.get("/opt-in/:account") { request, context in
+            guard let account = try await page(context) else { return try unavailable(request) }
+            return try renderer.page(
+                "opt_in", try await model(account, phone: "", error: nil, done: false), request: request)
+        }
+        router.post("/opt-in/:account") { request, context in
+            guard let account = try await page(context) else { return try unavailable(request) }
+            let form = try await FormData.read(request, context: context)
+            let phone = String((form["phone"] ?? "").prefix(40))
+            guard throttle.allow(context.remoteAddress ?? "unknown", account: account.id, at: app.clock.now()) else {
+                return try renderer.page(
+                    "opt_in",
+                    try await model(
+                        account, phone: phone, error: "Too many sign-ups from here. Try again in a few minutes.",
+                        done: false), request: request, status: .tooManyRequests)
+            }
+            // A filled-in trap is a bot: it sees the usual answer and nothing is sent.
+            if (form["website"] ?? "").isEmpty {
+                do {
+                    _ = try await app.consent.signUp(phone: phone, agreed: form.checked("agree"), accountID: account.id)
+                } catch let error as FieldlineError where error.isRefusal {
+                    return try renderer.page(
+                        "opt_in", try await model(account, phone: phone, error: error.message, done: false),
+                        request: request, status: .unprocessableContent)
+                }
+            }
+            let shown = (try? PhoneNumber.parse(phone).displayed) ?? phone
+            return try renderer.page(
+                "opt_in", try await model(account, phone: shown, error: nil, done: true), request: request)
+        }
+    }
+
+    /// The account behind the address, if it takes sign-ups.
+    private func page(_ context: AppRequestContext) async throws -> Account? {
+        guard let raw = context.parameters.get("account"), raw.count <= 64 else { return nil }
+        do {
+            return try await app.consent.signUpPage(AccountID(raw))
+        } catch FieldlineError.notFound {
+            return nil
+        }
+    }
+
+    private func unavailable(_ request: Request) throws -> Response {
+        try renderer.page("opt_in", Unavailable(), request: request, status: .notFound)
+    }
+
+    struct Unavailable {
+        var unavailable = true
+        var companyName = "Text sign-up"
+    }
+
+    private func model(_ account: Account, phone: String, error: String?, done: Bool) async throws -> Model {
+        let number = try await app.consent.marketingNumber(of: account.id)
+        return Model(
+            accountID: account.id.rawValue, companyName: account.name, marketingNumber: number?.displayed ?? "",
+            phone: phone, error: error, done: done)
+    }
+}
+
+/// Sign-ups per connecting address and account in a sliding window (this server's memory: behind
+/// several servers each keeps its own count).
+final class OptInThrottle: Sendable {
+    let limit: Int
+    let window: TimeInterval
+    private let attempts = Mutex<[String: [Date]]>([:])
+
+    init(limit: Int, window: TimeInterval) {
+        self.limit = limit
+        self.window = window
+    }
+
+    func allow(_ address: String, account: AccountID, at now: Date) -> Bool {
+        attempts.withLock { attempts in
+            let key = "\(account.rawValue) \(address)"
+            var recent = (attempts[key] ?? []).filter { now.timeIntervalSince($0) < window }
+            defer {
+                attempts[key] = recent
+                if attempts.count > 10_000 { attempts = attempts.filter { !$0.value.isEmpty } }
+            }
+            guard recent.count < limit else { return false }
+            recent.append(now)
+            return true
+        }
+    }
+}
