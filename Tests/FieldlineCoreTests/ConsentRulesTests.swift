@@ -173,6 +173,8 @@ struct ConsentRulesTests {
                     let text = ComplianceReplies.text(
                         for: automation, scope: scope, company: company, contactNumber: phone)
                     #expect(text.map { $0.count <= MessageText.maximumCharacters } == true)
+                    // One segment: a shortened name keeps the GSM alphabet.
+                    #expect(text.map { MessageText($0).segments } == 1, "\(text ?? "")")
                 }
             }
         }

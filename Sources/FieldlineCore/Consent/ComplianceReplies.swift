@@ -25,7 +25,8 @@ public enum ComplianceReplies {
             return nil
         }
         let room = MessageText.maximumCharacters - (template.count - "{company}".count)
-        let name = company.count <= room ? company : String(company.prefix(max(1, room - 1))) + "…"
+        // "..." rather than "…": one character outside the GSM alphabet would make it three segments.
+        let name = company.count <= room ? company : String(company.prefix(max(1, room - 3))) + "..."
         return template.replacingOccurrences(of: "{company}", with: name)
     }
 }
