@@ -93,8 +93,10 @@ def test_a_verified_address_shows_a_live_map_that_follows_the_technician(base_ur
 
     # Arrival ends the trip: the page says so.
     luis.call("POST", f"/assignments/{assignment}/arrive")
-    wait_until(phone, lambda d: "Luis has arrived" in d.find_element(By.TAG_NAME, "h1").text,
-               "the page turns to arrived by itself")
+    # The page reloads itself: read the heading in one step, never through an element that the
+    # reload may replace between finding and reading it.
+    wait_until(phone, lambda d: "Luis has arrived" in d.execute_script(
+        "return document.querySelector('h1')?.textContent || ''"), "the page turns to arrived by itself")
     assert "arrived at" in phone.find_element(By.CSS_SELECTOR, ".track-banner-arrived").text
 
 
