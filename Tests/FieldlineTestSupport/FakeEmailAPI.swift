@@ -69,20 +69,9 @@ public final class FakeEmailAPI: Sendable {
         router.post("/emails") { request, context in
             try await self.create(request, context: context)
         }
-        var logger = Logger(label: "fake-email")
-        logger.logLevel = .critical
-        let (ready, readyContinuation) = AsyncStream<Int>.makeStream()
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                readyContinuation.yield(channel.localAddress?.port ?? 0)
-                readyContinuation.finish()
-            }, logger: logger)
-        runner.withLock { $0 = Task { try await app.run() } }
-        for await port in ready {
-            portBox.withLock { $0 = port }
-            break
-        }
+        let (task, port) = await LoopbackServer.start(router, label: "fake-email")
+        runner.withLock { $0 = task }
+        portBox.withLock { $0 = port }
     }
 
     public func stop() async {

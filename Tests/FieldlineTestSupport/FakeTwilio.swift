@@ -113,20 +113,9 @@ public final class FakeTwilio: Sendable {
         router.get("/2010-04-01/Accounts/:account/Messages/:message/Media/:media") { request, context in
             try self.media(request, context: context)
         }
-        var logger = Logger(label: "fake-twilio")
-        logger.logLevel = .critical
-        let (ready, readyContinuation) = AsyncStream<Int>.makeStream()
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                readyContinuation.yield(channel.localAddress?.port ?? 0)
-                readyContinuation.finish()
-            }, logger: logger)
-        runner.withLock { $0 = Task { try await app.run() } }
-        for await port in ready {
-            portBox.withLock { $0 = port }
-            break
-        }
+        let (task, port) = await LoopbackServer.start(router, label: "fake-twilio")
+        runner.withLock { $0 = task }
+        portBox.withLock { $0 = port }
     }
 
     public func stop() async {

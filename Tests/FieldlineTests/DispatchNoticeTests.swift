@@ -39,11 +39,7 @@ struct DispatchNoticeTests {
         try await world.app.database.read { sql in try await EmailStore(sql).all(in: world.account.id) }
     }
 
-    static func token(in text: String) -> String? {
-        guard let range = text.range(of: "/t/") else { return nil }
-        let token = String(text[range.upperBound...].prefix(TrackingRules.tokenLength))
-        return token.count == TrackingRules.tokenLength ? token : nil
-    }
+    static func token(in text: String) -> String? { TrackingRules.token(in: text) }
 
     @Test(
         "DN1, DN4, CH11: a dispatch texts and emails the customer, with the technician and a tracking link",

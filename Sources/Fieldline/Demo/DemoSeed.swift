@@ -207,8 +207,7 @@ public struct DemoSeed: Sendable {
             try await MessageStore(sql).bodies(of: .dispatchNotice, in: account.id, limit: 20)
         }
         for body in bodies {
-            guard let range = body.range(of: "/t/") else { continue }
-            let token = String(body[range.upperBound...].prefix(TrackingRules.tokenLength))
+            guard let token = TrackingRules.token(in: body) else { continue }
             if let view = try? await app.tracking.view(token: token), view.phase == .onTheWay {
                 return "\(app.publicURL)/t/\(token)"
             }

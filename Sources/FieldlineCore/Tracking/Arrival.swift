@@ -73,6 +73,13 @@ public enum TrackingRules {
         case expired
     }
 
+    /// The token of the tracking link in a notice's text, if it carries one.
+    public static func token(in text: String) -> String? {
+        guard let range = text.range(of: "/t/") else { return nil }
+        let token = String(text[range.upperBound...].prefix(tokenLength))
+        return token.count == tokenLength ? token : nil
+    }
+
     public static func phase(
         assignment: AssignmentStatus, jobStatus: JobStatus, expiresAt: Date, now: Date
     ) -> Phase {

@@ -150,12 +150,6 @@ public struct DispatchStore: Sendable {
             .record(TrackingLink.self)
     }
 
-    public func links(of assignmentID: AssignmentID, in accountID: AccountID) async throws -> [TrackingLink] {
-        try await sql.select().columns(Self.linkColumns).from("tracking_links")
-            .where("account_id", .equal, accountID.rawValue).where("assignment_id", .equal, assignmentID.rawValue)
-            .all().map { try $0.record(TrackingLink.self) }
-    }
-
     /// Ends a visit's links at once (the job was canceled, or the technician taken off it).
     public func expireLinks(of assignmentID: AssignmentID, in accountID: AccountID, at instant: Date) async throws {
         try await sql.update("tracking_links").set("expires_at", to: instant)

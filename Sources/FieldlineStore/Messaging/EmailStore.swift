@@ -77,11 +77,6 @@ public struct EmailStore: Sendable {
         try await sql.insert(into: "emails").record(Row(email)).run()
     }
 
-    public func find(_ id: EmailID, in accountID: AccountID) async throws -> Email? {
-        try await sql.select().columns(Self.columns).from("emails").where("id", .equal, id.rawValue)
-            .where("account_id", .equal, accountID.rawValue).first()?.record(Row.self).email
-    }
-
     /// Records how a send ended, only if the row is still this worker's claim (same attempt): a
     /// claim that another worker took over after it went stale is not overwritten.
     @discardableResult
