@@ -145,6 +145,8 @@ def main():
         account_id = account.split("with id ")[1].split()[0]
         cli("user", "create", "--account", account_id, "--email", "admin@crash.test", "--name", "Crash Admin",
             "--role", "admin")
+        for kind in ("texting", "marketing"):
+            cli("registration", "record", "--account", account_id, "--kind", kind, "--status", "approved")
         cli("number", "add", "--account", account_id, "--number", NUMBER, "--account-sid", ACCOUNT_SID,
             "--default", "--rate", "40")
         server.start()

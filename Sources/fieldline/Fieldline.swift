@@ -14,7 +14,10 @@ struct FieldlineCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fieldline",
         abstract: "Fieldline: customer communications for field-service businesses.",
-        subcommands: [Serve.self, Migrate.self, AccountCommand.self, UserCommand.self, NumberCommand.self],
+        subcommands: [
+            Serve.self, Migrate.self, AccountCommand.self, UserCommand.self, NumberCommand.self,
+            RegistrationCommand.self,
+        ],
         defaultSubcommand: Serve.self)
 }
 
@@ -231,6 +234,50 @@ struct AccountCommand: AsyncParsableCommand {
                 print("No accounts yet. Create one with: fieldline account create --name … --time-zone …")
             }
             for account in accounts { print("\(account.id)  \(account.name)  (\(account.timeZone))") }
+        }
+    }
+}
+
+struct RegistrationCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "registration",
+        abstract: "Record the registry's answer to an account's texting or marketing registration (SC1).",
+        discussion: """
+            Accounts text nothing until their texting registration is approved, and send no marketing until \
+            the marketing registration is too. Record the carrier registry's decision here, or a registration \
+            the business completed outside Fieldline:
+              fieldline registration record --account ID --kind texting --status approved
+              fieldline registration record --account ID --kind marketing --status rejected --reason "…"
+            """,
+        subcommands: [Record.self])
+
+    struct Record: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Set a registration's status.")
+
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "The account id (see: fieldline account list).") var account: String
+        @Option(help: "texting or marketing.") var kind: String
+        @Option(help: "approved, rejected, pending or not_submitted.") var status: String
+        @Option(help: "The registry's reason (required for rejected).") var reason: String?
+
+        func run() async throws {
+            guard let kind = RegistrationKind(rawValue: kind) else {
+                throw ValidationError("--kind is texting or marketing.")
+            }
+            guard let status = RegistrationStatus(rawValue: status) else {
+                throw ValidationError("--status is approved, rejected, pending or not_submitted.")
+            }
+            let logger = makeLogger(level: .warning)
+            let db = try await database.openMigrated(logger: logger)
+            do {
+                let registration = try await Fieldline(database: db, logger: logger).registrations.record(
+                    status, of: kind, reason: reason, accountID: AccountID(account))
+                await db.close()
+                print("\(registration.kind.label) of \(account): \(registration.status.label.lowercased()).")
+            } catch let error as FieldlineError {
+                await db.close()
+                throw ValidationError(error.message)
+            }
         }
     }
 }

@@ -193,8 +193,8 @@ struct QuietHoursTests {
         return calendar
     }
 
-    func at(_ hour: Int, _ minute: Int = 0, day: Int = 23) -> Date {
-        calendar.date(from: DateComponents(year: 2026, month: 11, day: day, hour: hour, minute: minute)) ?? Date()
+    func at(_ hour: Int, _ minute: Int = 0, month: Int = 11, day: Int = 23, year: Int = 2026) -> Date {
+        calendar.date(from: DateComponents(year: year, month: month, day: day, hour: hour, minute: minute)) ?? Date()
     }
 
     @Test("Inside the window a text goes now; before it, at 8:00; after it, at 8:00 the next day")
@@ -212,5 +212,61 @@ struct QuietHoursTests {
         #expect(florida.nextAllowed(from: at(20, 30), calendar: calendar) == at(8, day: 24))
         #expect(QuietHours.window(forState: "TX") == .federal)
         #expect(QuietHours.window(forState: nil) == .federal)
+    }
+
+    func wall(_ zone: String, _ year: Int, _ month: Int, _ day: Int, _ hour: Int, _ minute: Int = 0) -> Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: zone) ?? .gmt
+        return calendar.date(from: DateComponents(year: year, month: month, day: day, hour: hour, minute: minute))
+            ?? Date()
+    }
+
+    @Test("The window is read on the wall clock on the days clocks change")
+    func daylightSaving() {
+        let federal = QuietHours.federal
+        // Spring forward (2027-03-14, 2:00 → 3:00): 8:30 is inside the window although only
+        // 7½ hours have passed since midnight; 7:30 waits for 8:00 the same morning.
+        #expect(
+            federal.nextAllowed(from: at(8, 30, month: 3, day: 14, year: 2027), calendar: calendar)
+                == at(8, 30, month: 3, day: 14, year: 2027))
+        #expect(
+            federal.nextAllowed(from: at(7, 30, month: 3, day: 14, year: 2027), calendar: calendar)
+                == at(8, month: 3, day: 14, year: 2027))
+        // Fall back (2026-11-01, 2:00 → 1:00): 20:30 is inside although 21½ hours have passed.
+        #expect(
+            federal.nextAllowed(from: at(20, 30, month: 11, day: 1), calendar: calendar)
+                == at(20, 30, month: 11, day: 1))
+        #expect(federal.nextAllowed(from: at(21, month: 11, day: 1), calendar: calendar) == at(8, month: 11, day: 2))
+        // Held across the change: 22:00 the night before spring forward goes at 8:00 daylight time.
+        #expect(
+            federal.nextAllowed(from: at(22, month: 3, day: 13, year: 2027), calendar: calendar)
+                == at(8, month: 3, day: 14, year: 2027))
+    }
+
+    @Test("Each recipient is read in their own state's zone and window")
+    func recipientZones() {
+        var chicago = Calendar(identifier: .gregorian)
+        chicago.timeZone = TimeZone(identifier: "America/Chicago") ?? .gmt
+        // 9:00 in Chicago is 7:00 in California: held until 8:00 there, 10:00 in Chicago.
+        let nine = wall("America/Chicago", 2026, 11, 23, 9)
+        let (californiaWindow, california) = QuietHours.recipient(state: "CA", accountCalendar: chicago)
+        #expect(
+            californiaWindow.nextAllowed(from: nine, calendar: california)
+                == wall("America/Los_Angeles", 2026, 11, 23, 8))
+        // 20:30 in Miami: Florida ends at 20:00, so the next morning at 8:00 Eastern.
+        let evening = wall("America/New_York", 2026, 11, 23, 20, 30)
+        let (floridaWindow, florida) = QuietHours.recipient(state: "fl", accountCalendar: chicago)
+        #expect(
+            floridaWindow.nextAllowed(from: evening, calendar: florida) == wall("America/New_York", 2026, 11, 24, 8))
+        // The same instant is 19:30 in Chicago: a Texas recipient gets it now.
+        let (texasWindow, texas) = QuietHours.recipient(state: "TX", accountCalendar: chicago)
+        #expect(texasWindow.nextAllowed(from: evening, calendar: texas) == evening)
+        // No state, or an unknown one: the account's zone, federal window.
+        let (unknownWindow, unknown) = QuietHours.recipient(state: "Ontario", accountCalendar: chicago)
+        #expect(unknownWindow == .federal && unknown.timeZone == chicago.timeZone)
+        // Every state's zone exists.
+        for state in ["AL", "AK", "AZ", "HI", "IN", "MI", "ID", "PR", "GU", "DC"] {
+            #expect(QuietHours.timeZone(forState: state) != nil, "\(state)")
+        }
     }
 }

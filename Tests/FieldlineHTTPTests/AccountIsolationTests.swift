@@ -59,7 +59,11 @@ struct AccountIsolationTests {
         let spam = try await world.textIn(from: "5125550911", body: "Win a prize", to: number)
         guard case .inbox(_, let spamThread, _) = spam else { throw TestSetupError("no spam thread") }
         _ = try await app.inbox.block(spamThread, by: world.admin)
+        let campaign = try await app.campaigns.create(
+            .init(name: "Rival offer", body: "Rival deal", audience: CampaignAudience()), timing: .draft,
+            by: world.admin)
         let ids: [String: String] = [
+            "campaignId": campaign.id.rawValue,
             "customerId": world.customer.id.rawValue, "locationId": world.location.id.rawValue,
             "phoneId": world.phone.id.rawValue, "emailId": try #require(customer.emails.first?.id.rawValue),
             "technicianId": world.technician.id.rawValue, "userId": world.admin.userID.rawValue,
@@ -98,6 +102,7 @@ struct AccountIsolationTests {
             "POST /conversations/{conversationId}/customer": #"{"name":"Changed"}"#,
             "PATCH /phone-numbers/{numberId}": #"{"label":"Changed"}"#,
             "POST /my/jobs/{jobId}/thread/messages": #"{"body":"Changed"}"#,
+            "PUT /campaigns/{campaignId}": #"{"name":"Changed","body":"Changed"}"#,
         ]
         return bodies[operation]
     }

@@ -70,6 +70,10 @@ public struct TestWorld: Sendable {
         async throws -> TestWorld
     {
         let account = try await app.accounts.create(.init(name: name, timeZone: "America/Chicago"))
+        // The world texts: both registrations are approved (tests of SC1 itself undo this).
+        for kind in RegistrationKind.allCases {
+            _ = try await app.registrations.record(.approved, of: kind, accountID: account.id)
+        }
         let adminUser = try await app.accounts.createUser(
             .init(email: "admin@\(emailDomain)", name: "Dana Admin", role: "admin", password: password), in: account.id,
             by: nil)

@@ -102,7 +102,9 @@ public struct InboundTexts: Sendable {
             return .dispatchBoard(message.id)
         }
 
-        let keyword = Keyword.classify(body, doubleOptInPending: facts.consent.doubleOptInPending(at: now))
+        let keyword = Keyword.classify(
+            body, doubleOptInPending: facts.consent.doubleOptInPending(at: now),
+            toMarketingNumber: text.to.keywordScope == .marketing)
 
         var conversation: Conversation
         let isNew: Bool
@@ -204,7 +206,8 @@ public struct InboundTexts: Sendable {
         if !reply { outcome.consent.confirmationOwed = false }
         if outcome.consent != current {
             try await app.consent.apply(
-                outcome.consent, changes: outcome.changes, method: "keyword",
+                outcome.consent, changes: outcome.changes,
+                method: scope == .marketing && Keyword.isSignUpSentence(message.body) ? "opt_in_link" : "keyword",
                 actor: ActorRef(kind: .contact, id: nil, name: text.from.displayed), messageID: message.id,
                 accountID: accountID, in: sql)
         }

@@ -16,6 +16,15 @@ public struct ConsentBook: Sendable {
         let now = app.clock.now()
         let store = ConsentStore(sql)
         try await store.save(next, in: accountID, at: now)
+        if changes.contains(where: { $0.scope == .marketing && $0.to == MarketingConsent.optedIn.rawValue }),
+            var contact = try await CustomerStore(sql).phone(number: next.phone, in: accountID),
+            !contact.preferences.marketingUpdates
+        {
+            // The customer's own written consent is their choice of marketing updates (SC3): the
+            // preference follows it, so the office need not also tick the box.
+            contact.preferences.marketingUpdates = true
+            try await CustomerStore(sql).update(contact)
+        }
         for change in changes {
             try await store.append(
                 ConsentStore.LedgerEntry(
@@ -132,11 +141,13 @@ public struct ConsentBook: Sendable {
         }
     }
 
-    /// Whether an account takes sign-ups: it exists and has a marketing number to send from.
+    /// Whether an account takes sign-ups: it exists, has a marketing number to send from, and
+    /// may send opt-in requests (its marketing registration is approved, SC1).
     public func signUpPage(_ accountID: AccountID) async throws -> Account {
         try await app.database.read { sql in
             guard let account = try await AccountStore(sql).find(accountID),
-                try await SenderNumberStore(sql).all(in: accountID).contains(where: \.marketing)
+                try await SenderNumberStore(sql).all(in: accountID).contains(where: \.marketing),
+                try await RegistrationStore(sql).statuses(of: accountID).marketing == .approved
             else { throw FieldlineError.notFound(entity: "sign-up page", id: accountID.rawValue) }
             return account
         }

@@ -58,13 +58,15 @@ public struct Customers: Sendable {
         public var location: NewLocation?
         public var phones: [NewPhone]
         public var emails: [String]
+        public var tags: [String]
 
         public init(
             name: String?, notes: String? = nil, location: NewLocation? = nil, phones: [NewPhone] = [],
-            emails: [String] = []
+            emails: [String] = [], tags: [String] = []
         ) {
             self.name = name
             self.notes = notes
+            self.tags = tags
             self.location = location
             self.phones = phones
             self.emails = emails
@@ -79,8 +81,8 @@ public struct Customers: Sendable {
         let customer = Customer(
             id: .generate(), accountID: actor.accountID,
             name: try Text.required(input.name, field: "name", label: "Customer name", maxLength: 200),
-            notes: try Text.optional(input.notes, field: "notes", label: "Notes", maxLength: 5000), createdAt: now,
-            updatedAt: now)
+            notes: try Text.optional(input.notes, field: "notes", label: "Notes", maxLength: 5000),
+            tags: try Customer.validatedTags(input.tags), createdAt: now, updatedAt: now)
         let location = try input.location.map { try makeLocation($0, customer: customer.id, account: actor.accountID) }
         let phones = try input.phones.map { try makePhone($0, customer: customer.id, account: actor.accountID) }
         let emails = try input.emails.map { try makeEmail($0, customer: customer.id, account: actor.accountID) }
@@ -94,7 +96,11 @@ public struct Customers: Sendable {
         return customer
     }
 
-    public func update(_ id: CustomerID, name: String?, notes: String?, by actor: Actor) async throws -> Customer {
+    /// Changes what is given; nil leaves a field as it is.
+    public func update(
+        _ id: CustomerID, name: String?, notes: String?, tags: [String]? = nil, by actor: Actor
+    ) async throws -> Customer {
+        let tags = try tags.map { try Customer.validatedTags($0) }
         try actor.require(.editCustomers)
         return try await app.database.write { sql in
             let store = CustomerStore(sql)
@@ -105,6 +111,7 @@ public struct Customers: Sendable {
                 customer.name = try Text.required(name, field: "name", label: "Customer name", maxLength: 200)
             }
             if let notes { customer.notes = try Text.optional(notes, field: "notes", label: "Notes", maxLength: 5000) }
+            if let tags { customer.tags = tags }
             customer.updatedAt = app.clock.now()
             try await store.update(customer)
             return customer

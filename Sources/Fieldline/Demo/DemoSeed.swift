@@ -46,6 +46,10 @@ public struct DemoSeed: Sendable {
                 name: "Northside Plumbing & Air", timeZone: "America/Chicago", businessHours: BusinessHours(days: hours)
             ),
             isDemo: true)
+        // The demo business registered with the carriers before it came to Fieldline.
+        for kind in RegistrationKind.allCases {
+            _ = try await app.registrations.record(.approved, of: kind, accountID: account.id)
+        }
         let adminUser = try await app.accounts.createUser(
             .init(email: Self.adminEmail, name: "Dana Whitfield", role: "admin", password: Self.password),
             in: account.id, by: nil)

@@ -81,10 +81,11 @@ public struct QueuedText: Sendable, Equatable {
 }
 
 /// The only way a text or an email leaves Fieldline. For a text it checks, in this order: the
-/// recipient is not blocked, the recipient's consent for this purpose, the sender number, length
-/// and attachments, quiet hours, and the thread-joining rule; then it writes the message and its
-/// outbox row in the caller's transaction. The outbox worker does the sending; the email worker
-/// sends emails.
+/// account's registrations, the recipient is not blocked, the recipient's consent for this
+/// purpose, the sender number, length and attachments, quiet hours, and the thread-joining rule;
+/// then it writes the message and its outbox row in the caller's transaction. The outbox worker
+/// does the sending; the email worker sends emails. A campaign's texts pass the same checks in
+/// slices (`sendMarketing`).
 public struct Messenger: Sendable {
     let app: Fieldline
 
@@ -99,6 +100,15 @@ public struct Messenger: Sendable {
     public func send(_ text: OutboundText, in sql: any SQLDatabase, effects: AfterCommit) async throws -> QueuedText {
         let now = app.clock.now()
         let conversations = ConversationStore(sql)
+
+        // 0. Nothing before the texting registration; promotions also need the marketing one (SC1).
+        let registrations = try await RegistrationStore(sql).statuses(of: text.accountID)
+        if let refusal = RegistrationRules.refusal(
+            purpose: text.purpose, automation: text.author.automation, texting: registrations.texting,
+            marketing: registrations.marketing)
+        {
+            throw refusal
+        }
 
         // 1. Blocked numbers get nothing (CH15).
         if try await conversations.isBlocked(text.to, in: text.accountID) {
@@ -119,7 +129,8 @@ public struct Messenger: Sendable {
 
         // 3. A number that may send this kind of text.
         let existing = try await conversations.find(phone: text.to, in: text.accountID)
-        let sender = try await senderNumber(for: text, thread: existing, sql: sql)
+        let sender = try await senderNumber(
+            accountID: text.accountID, purpose: text.purpose, chosen: text.sender, thread: existing, sql: sql)
 
         // 4. One message of at most 160 characters, no attachments (CH10, CH14).
         guard text.attachmentCount == 0 else {
@@ -228,42 +239,43 @@ public struct Messenger: Sendable {
     }
 
     private func senderNumber(
-        for text: OutboundText, thread: Conversation?, sql: any SQLDatabase
+        accountID: AccountID, purpose: MessagePurpose, chosen: SenderNumberID?, thread: Conversation?,
+        sql: any SQLDatabase
     ) async throws -> SenderNumber {
         let store = SenderNumberStore(sql)
-        if let id = text.sender {
-            guard let stored = try await store.find(id, in: text.accountID) else {
+        if let id = chosen {
+            guard let stored = try await store.find(id, in: accountID) else {
                 throw FieldlineError.notFound(entity: "phone number", id: id.rawValue)
             }
-            guard stored.number.sends(text.purpose) else {
+            guard stored.number.sends(purpose) else {
                 throw FieldlineError.conflict(
                     code: "wrong_sender",
-                    message: "\(stored.number.number.displayed) is not set up to send \(text.purpose.rawValue) texts.")
+                    message: "\(stored.number.number.displayed) is not set up to send \(purpose.rawValue) texts.")
             }
             return stored.number
         }
-        if text.purpose != .marketing, let id = thread?.senderNumberID,
-            let stored = try await store.find(id, in: text.accountID), stored.number.sends(text.purpose)
+        if purpose != .marketing, let id = thread?.senderNumberID,
+            let stored = try await store.find(id, in: accountID), stored.number.sends(purpose)
         {
             return stored.number
         }
-        if text.purpose == .marketing {
-            guard let number = try await store.all(in: text.accountID).first(where: \.marketing) else {
+        if purpose == .marketing {
+            guard let number = try await store.all(in: accountID).first(where: \.marketing) else {
                 throw FieldlineError.conflict(
                     code: "no_marketing_number",
                     message: "Set up a marketing number in Settings before sending promotions.")
             }
             return number
         }
-        guard let number = try await store.defaultNumber(in: text.accountID) else {
+        guard let number = try await store.defaultNumber(in: accountID) else {
             throw FieldlineError.conflict(
                 code: "no_sender_number", message: "Set up a texting number in Settings → Texting numbers first.")
         }
         return number
     }
 
-    /// The end of the recipient's quiet hours: their service location's state decides the window,
-    /// the account's time zone the clock.
+    /// The end of the recipient's quiet hours: their service location's state decides the window
+    /// and the clock; without one, the account's time zone under the federal window.
     private func quietHoursEnd(
         for text: OutboundText, contact: PhoneContact?, sql: any SQLDatabase, now: Date
     ) async throws -> Date {
@@ -273,6 +285,111 @@ public struct Messenger: Sendable {
             state = try await CustomerStore(sql).locations(of: contact.customerID, in: text.accountID).first?
                 .address.state
         }
-        return QuietHours.window(forState: state).nextAllowed(from: now, calendar: account.calendar)
+        let (window, calendar) = QuietHours.recipient(state: state, accountCalendar: account.calendar)
+        return window.nextAllowed(from: now, calendar: calendar)
+    }
+
+    // MARK: Marketing to many
+
+    /// The gate's answer for one recipient of a marketing text.
+    public enum Admission: Sendable, Equatable {
+        /// It may go, at this instant (quiet hours may hold it until then).
+        case admitted(sendAt: Date)
+        /// It may not go; the refusal's code (`no_marketing_consent`, `opted_out`, `landline` …).
+        case refused(String)
+    }
+
+    /// What the gate would answer for a marketing text to each of `phones`, writing nothing: the
+    /// account-wide checks (registrations, a marketing number) throw; each recipient's
+    /// blocking, kind, consent, preferences and quiet hours give its admission. Facts are read in
+    /// one query each for the whole slice, and each recipient is judged by `ConsentRules.check`
+    /// exactly as a single text is.
+    public func admissions(
+        forMarketingTo phones: [PhoneNumber], accountID: AccountID, in sql: any SQLDatabase
+    ) async throws -> [PhoneNumber: Admission] {
+        let registrations = try await RegistrationStore(sql).statuses(of: accountID)
+        if let refusal = RegistrationRules.refusal(
+            purpose: .marketing, automation: .campaign, texting: registrations.texting,
+            marketing: registrations.marketing)
+        {
+            throw refusal
+        }
+        guard let account = try await AccountStore(sql).find(accountID) else {
+            throw FieldlineError.notFound(entity: "account", id: accountID.rawValue)
+        }
+        let now = app.clock.now()
+        let customers = CustomerStore(sql)
+        let blocked = try await ConversationStore(sql).blocked(among: phones, in: accountID)
+        let consents = try await ConsentStore(sql).consents(of: phones, in: accountID)
+        let contacts = try await customers.phones(numbers: phones, in: accountID)
+        var stateOfCustomer: [CustomerID: String] = [:]
+        for location in try await customers.locations(ofCustomers: contacts.values.map(\.customerID), in: accountID)
+        where stateOfCustomer[location.customerID] == nil {
+            stateOfCustomer[location.customerID] = location.address.state
+        }
+        var windows: [String: Date] = [:]
+        var result: [PhoneNumber: Admission] = [:]
+        for phone in phones {
+            let contact = contacts[phone]
+            if blocked.contains(phone) {
+                result[phone] = .refused("number_blocked")
+            } else if contact?.kind == .landline {
+                result[phone] = .refused("landline")
+            } else if let refusal = ConsentRules.check(
+                .marketing, automation: .campaign, consent: consents[phone] ?? SMSConsent(phone: phone),
+                preferences: contact?.preferences)
+            {
+                result[phone] = .refused(refusal.code)
+            } else {
+                let state = contact.flatMap { stateOfCustomer[$0.customerID] }
+                let key = state?.uppercased() ?? ""
+                if windows[key] == nil {
+                    let (window, calendar) = QuietHours.recipient(state: state, accountCalendar: account.calendar)
+                    windows[key] = window.nextAllowed(from: now, calendar: calendar)
+                }
+                result[phone] = .admitted(sendAt: windows[key] ?? now)
+            }
+        }
+        return result
+    }
+
+    /// Queues a marketing text to every admitted phone, from the marketing number, in the caller's
+    /// transaction: the campaign's path through the gate. Campaign texts stay out of the inbox
+    /// threads (a 5,000-number campaign would reorder the whole inbox); they are on the campaign
+    /// and in each number's history, and a reply opens its thread as any text does.
+    public func sendMarketing(
+        _ body: String, to phones: [PhoneNumber], accountID: AccountID, author: MessageAuthor,
+        in sql: any SQLDatabase, effects: AfterCommit
+    ) async throws -> [PhoneNumber: (admission: Admission, messageID: MessageID?)] {
+        let text = try MessageText.validatedOutbound(body)
+        let sender = try await senderNumber(
+            accountID: accountID, purpose: .marketing, chosen: nil, thread: nil, sql: sql)
+        let admissions = try await admissions(forMarketingTo: phones, accountID: accountID, in: sql)
+        let now = app.clock.now()
+        var messages: [Message] = []
+        var entries: [OutboxStore.Entry] = []
+        var result: [PhoneNumber: (admission: Admission, messageID: MessageID?)] = [:]
+        for phone in phones {
+            guard case .admitted(let sendAt)? = admissions[phone] else {
+                result[phone] = (admissions[phone] ?? .refused("unknown"), nil)
+                continue
+            }
+            let message = Message(
+                id: .generate(), accountID: accountID, conversationID: nil, direction: .outbound, disposition: nil,
+                phone: phone, ourNumber: sender.number, body: text.body, purpose: .marketing, author: author,
+                jobID: nil, status: .queued, errorCode: nil, errorMessage: nil, provider: sender.provider.rawValue,
+                providerMessageID: nil, segments: text.segments, encoding: text.encoding, mediaCount: 0, resendOf: nil,
+                createdAt: now, statusAt: now)
+            messages.append(message)
+            entries.append(
+                OutboxStore.Entry(
+                    id: 0, accountID: accountID, messageID: message.id, senderNumberID: sender.id, state: .pending,
+                    notBefore: sendAt, attempts: 0, claimedBy: nil, claimedAt: nil, createdAt: now))
+            result[phone] = (.admitted(sendAt: sendAt), message.id)
+        }
+        try await MessageStore(sql).insert(batch: messages)
+        try await OutboxStore(sql).insert(batch: entries)
+        if !messages.isEmpty { effects.wakeOutbox() }
+        return result
     }
 }

@@ -247,7 +247,8 @@ public final class OutboxWorker: Service, Sendable {
             }
             // Consent may have changed while the text waited: check again at the last moment.
             if let reason = try await refusal(of: message, sql: sql) {
-                try await MessageStore(sql).advance(message.id, to: .canceled, errorMessage: reason, at: now)
+                try await MessageStore(sql).advance(
+                    message.id, to: .canceled, errorCode: reason.code, errorMessage: reason.message, at: now)
                 try await outbox.remove(entry.id)
                 effects.publish(
                     .messageStatusChanged(
@@ -290,7 +291,8 @@ public final class OutboxWorker: Service, Sendable {
                     continue
                 }
                 if let reason = try await refusal(of: message, sql: sql) {
-                    try await MessageStore(sql).advance(message.id, to: .canceled, errorMessage: reason, at: now)
+                    try await MessageStore(sql).advance(
+                        message.id, to: .canceled, errorCode: reason.code, errorMessage: reason.message, at: now)
                     try await OutboxStore(sql).remove(entry.id)
                     effects.publish(
                         .messageStatusChanged(
@@ -309,9 +311,9 @@ public final class OutboxWorker: Service, Sendable {
     }
 
     /// Why a queued text must not go out after all, if it must not.
-    private func refusal(of message: Message, sql: any SQLDatabase) async throws -> String? {
+    private func refusal(of message: Message, sql: any SQLDatabase) async throws -> (code: String, message: String)? {
         if try await ConversationStore(sql).isBlocked(message.phone, in: message.accountID) {
-            return "The number was blocked before the text went out."
+            return ("number_blocked", "The number was blocked before the text went out.")
         }
         let consent = try await ConsentStore(sql).consent(of: message.phone, in: message.accountID)
         let contact = try await CustomerStore(sql).phone(number: message.phone, in: message.accountID)
@@ -319,7 +321,7 @@ public final class OutboxWorker: Service, Sendable {
         return ConsentRules.check(
             purpose, automation: message.author.automation, consent: consent, preferences: contact?.preferences,
             admitted: true
-        ).map { $0.message(for: message.phone) }
+        ).map { ($0.code, $0.message(for: message.phone)) }
     }
 
     // MARK: Sending

@@ -30,6 +30,8 @@ public struct Fieldline: Sendable {
     public let emailFrom: String
     /// Wakes the email worker when an email was queued.
     public let emailSignal: WorkSignal
+    /// Wakes the campaign scheduler when a campaign is to go now.
+    public let campaignSignal: WorkSignal
 
     public init(
         database: any Database, clock: any WallClock = SystemClock(), tokens: any TokenSource = SecureTokens(),
@@ -37,7 +39,8 @@ public struct Fieldline: Sendable {
         logger: Logger = Logger(label: "fieldline"), sms: SMSGateway? = nil, secrets: SecretBox? = nil,
         publicURL: String = "http://127.0.0.1:8080", live: LiveEvents = LiveEvents(),
         outboxSignal: WorkSignal = WorkSignal(), email: (any EmailProvider)? = nil,
-        emailFrom: String = "notifications@fieldline.invalid", emailSignal: WorkSignal = WorkSignal()
+        emailFrom: String = "notifications@fieldline.invalid", emailSignal: WorkSignal = WorkSignal(),
+        campaignSignal: WorkSignal = WorkSignal()
     ) {
         self.database = database
         self.clock = clock
@@ -53,6 +56,7 @@ public struct Fieldline: Sendable {
         self.email = email ?? ConsoleEmailProvider(logger: logger)
         self.emailFrom = emailFrom
         self.emailSignal = emailSignal
+        self.campaignSignal = campaignSignal
     }
 
     public var accounts: Accounts { Accounts(app: self) }
@@ -70,6 +74,8 @@ public struct Fieldline: Sendable {
     public var simulator: PhoneSimulator { PhoneSimulator(app: self) }
     public var dispatchNotices: DispatchNotices { DispatchNotices(app: self) }
     public var tracking: Tracking { Tracking(app: self) }
+    public var registrations: Registrations { Registrations(app: self) }
+    public var campaigns: Campaigns { Campaigns(app: self) }
 
     /// Reactions to a business event, inside the transaction that made it happen: Fieldline's own
     /// (dispatch notices) first, then any subscriber.

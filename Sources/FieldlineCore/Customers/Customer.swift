@@ -5,16 +5,45 @@ public struct Customer: Sendable, Equatable, Codable {
     public var accountID: AccountID
     public var name: String
     public var notes: String?
+    /// Labels the office gives customers ("vip", "maintenance plan"), for campaign audiences.
+    public var tags: [String]
     public var createdAt: Date
     public var updatedAt: Date
 
-    public init(id: CustomerID, accountID: AccountID, name: String, notes: String?, createdAt: Date, updatedAt: Date) {
+    public init(
+        id: CustomerID, accountID: AccountID, name: String, notes: String?, tags: [String] = [], createdAt: Date,
+        updatedAt: Date
+    ) {
         self.id = id
         self.accountID = accountID
         self.name = name
         self.notes = notes
+        self.tags = tags
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+    }
+
+    /// Tags as people type them, comma-separated or one per entry: trimmed, lowercased, without
+    /// duplicates, in the order given.
+    public static func validatedTags(_ input: [String]) throws(FieldlineError) -> [String] {
+        var tags: [String] = []
+        for entry in input {
+            for piece in entry.split(separator: ",") {
+                let tag = String(piece).trimmingWhitespace().lowercased()
+                guard !tag.isEmpty else { continue }
+                guard tag.count <= 40 else {
+                    throw .invalid(field: "tags", message: "A tag is at most 40 characters.")
+                }
+                guard !tag.contains("|") else {
+                    throw .invalid(field: "tags", message: "A tag cannot contain \"|\".")
+                }
+                if !tags.contains(tag) { tags.append(tag) }
+            }
+        }
+        guard tags.count <= 20 else {
+            throw .invalid(field: "tags", message: "A customer has at most 20 tags.")
+        }
+        return tags
     }
 }
 

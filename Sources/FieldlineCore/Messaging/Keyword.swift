@@ -15,13 +15,36 @@ public enum Keyword: String, Sendable, Equatable, CaseIterable {
 
     /// The keyword `body` is, if any. `yes` opts in only while a double opt-in request is pending
     /// for the number; otherwise it is an ordinary reply.
-    public static func classify(_ body: String, doubleOptInPending: Bool = false) -> Keyword? {
+    ///
+    /// The sign-up sentence an opt-in link prefills (SC5) opts in when it reaches the marketing
+    /// number: sending it is the customer's own written consent.
+    public static func classify(
+        _ body: String, doubleOptInPending: Bool = false, toMarketingNumber: Bool = false
+    ) -> Keyword? {
         let word = normalized(body)
         if optOutWords.contains(word) { return .optOut }
         if optInWords.contains(word) { return .optIn }
         if helpWords.contains(word) { return .help }
         if doubleOptInPending, word == "yes" { return .optIn }
+        if toMarketingNumber, word == normalizedSignUpSentence { return .optIn }
         return nil
+    }
+
+    /// The sentence an opt-in link puts in the customer's messaging app.
+    public static let signUpSentence = "Please sign me up for marketing texts"
+    static let normalizedSignUpSentence = normalized(signUpSentence)
+
+    public static func isSignUpSentence(_ body: String) -> Bool {
+        normalized(body) == normalizedSignUpSentence
+    }
+
+    /// An `sms:` link that opens the phone's messaging app with the sign-up sentence addressed to
+    /// `marketingNumber` (RFC 5724; iOS and Android both read `body`).
+    public static func optInLink(to marketingNumber: PhoneNumber) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        let body = signUpSentence.addingPercentEncoding(withAllowedCharacters: allowed) ?? signUpSentence
+        return "sms:\(marketingNumber.e164)?&body=\(body)"
     }
 
     /// Lowercased, accents folded (ARRÊT is ARRET), surrounding white space and punctuation removed.

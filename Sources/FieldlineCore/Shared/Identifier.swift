@@ -37,3 +37,4 @@ public typealias JobID = Identifier<Job>
 public typealias AppointmentID = Identifier<Appointment>
 public typealias AssignmentID = Identifier<Assignment>
 public typealias BookingID = Identifier<Booking>
+public typealias CampaignID = Identifier<Campaign>

@@ -151,11 +151,14 @@ struct CustomerCreate: Decodable {
     var location: LocationInput?
     var phones: [PhoneInput]?
     var emails: [String]?
+    var tags: [String]?
 }
 
 struct CustomerPatch: Decodable {
     var name: String?
     var notes: String?
+    /// Replaces the customer's tags when given.
+    var tags: [String]?
 }
 
 struct LocationJSON: Codable {
@@ -228,6 +231,7 @@ struct CustomerJSON: Encodable {
     var id: String
     var name: String
     var notes: String?
+    var tags: [String]
     var createdAt: Date
     var updatedAt: Date
     var phones: [PhoneJSON]?
@@ -239,6 +243,7 @@ struct CustomerJSON: Encodable {
         id = customer.id.rawValue
         name = customer.name
         notes = customer.notes
+        tags = customer.tags
         createdAt = customer.createdAt
         updatedAt = customer.updatedAt
     }

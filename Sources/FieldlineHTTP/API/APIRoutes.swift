@@ -9,7 +9,7 @@ import HummingbirdCore
 enum APIRoutes {
     static func all(app: Fieldline) -> [APIRoute] {
         accounts(app) + customers(app) + technicians(app) + jobs(app) + bookings(app) + conversations(app)
-            + messaging(app) + field(app) + dispatch(app) + consent(app)
+            + messaging(app) + field(app) + dispatch(app) + consent(app) + registrations(app) + campaigns(app)
     }
 
     static func accounts(_ app: Fieldline) -> [APIRoute] {
@@ -89,7 +89,7 @@ enum APIRoutes {
                 let customer = try await app.customers.create(
                     .init(
                         name: body.name, notes: body.notes, location: body.location?.newLocation,
-                        phones: (body.phones ?? []).map(\.newPhone), emails: body.emails ?? []),
+                        phones: (body.phones ?? []).map(\.newPhone), emails: body.emails ?? [], tags: body.tags ?? []),
                     by: actor)
                 return try APIResponse.json(
                     CustomerJSON(try await app.customers.detail(customer.id, by: actor)), status: .created)
@@ -102,7 +102,7 @@ enum APIRoutes {
                 let id = try context.parameters.id("customerId", as: CustomerID.self)
                 let body = try await request.decodeJSON(CustomerPatch.self, context: context)
                 let actor = try context.actor()
-                _ = try await app.customers.update(id, name: body.name, notes: body.notes, by: actor)
+                _ = try await app.customers.update(id, name: body.name, notes: body.notes, tags: body.tags, by: actor)
                 return try APIResponse.json(CustomerJSON(try await app.customers.detail(id, by: actor)))
             },
             APIRoute(.post, "/customers/{customerId}/locations") { request, context in

@@ -37,7 +37,11 @@ public enum FieldlineServer {
             // Graceful shutdown runs last to first: the server stops taking requests, then the
             // relay and the workers finish, and only then is the database closed.
             services: [DatabaseCloser(database: app.database, logger: app.logger)]
-                + (backgroundWorkers ? [OutboxWorker(app: app), EmailWorker(app: app), MediaFetcher(app: app)] : [])
+                + (backgroundWorkers
+                    ? [
+                        OutboxWorker(app: app), EmailWorker(app: app), MediaFetcher(app: app),
+                        CampaignScheduler(app: app),
+                    ] : [])
                 // Demo mode plays the dispatched technicians' phones so tracking pages move.
                 + (backgroundWorkers && demoSignIn != nil ? [DemoDriver(app: app)] : [])
                 + [LiveEventRelay(app: app)],

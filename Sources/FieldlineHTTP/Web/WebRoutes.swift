@@ -25,6 +25,8 @@ enum WebRoutes {
         FieldPages(app: app, renderer: renderer).register(on: signedIn)
         SettingsPages(app: app, renderer: renderer).register(on: signedIn)
         NoticeSettingsPage(app: app, renderer: renderer).register(on: signedIn)
+        RegistrationPage(app: app, renderer: renderer).register(on: signedIn)
+        CampaignPages(app: app, renderer: renderer).register(on: signedIn)
         SimulatorPage(app: app, renderer: renderer).register(on: signedIn)
     }
 }

@@ -76,6 +76,8 @@ struct Shell: Sendable {
     var navBookings = false
     var navTechnicians = false
     var navSettings = false
+    var canSeeCampaigns = false
+    var navCampaigns = false
 }
 
 struct MapTiles: Sendable {
@@ -117,6 +119,8 @@ struct WebRenderer: Sendable {
         shell.navTechnicians = active == "technicians"
         shell.navSettings = active == "settings"
         shell.canSeeSettings = auth.actor.can(.manageAccount)
+        shell.canSeeCampaigns = auth.actor.can(.manageMarketing)
+        shell.navCampaigns = active == "campaigns"
         return shell
     }
 

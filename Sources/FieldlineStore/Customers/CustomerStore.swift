@@ -16,6 +16,7 @@ public struct CustomerStore: Sendable {
         var name: String
         var searchName: String
         var notes: String?
+        var tags: String
         var createdAt: Date
         var updatedAt: Date
 
@@ -25,18 +26,26 @@ public struct CustomerStore: Sendable {
             name = customer.name
             searchName = customer.name.lowercased()
             notes = customer.notes
+            tags = CustomerStore.storedTags(customer.tags)
             createdAt = customer.createdAt
             updatedAt = customer.updatedAt
         }
 
         var customer: Customer {
             Customer(
-                id: CustomerID(id), accountID: AccountID(accountId), name: name, notes: notes, createdAt: createdAt,
-                updatedAt: updatedAt)
+                id: CustomerID(id), accountID: AccountID(accountId), name: name, notes: notes,
+                tags: tags.split(separator: "|").map(String.init), createdAt: createdAt, updatedAt: updatedAt)
         }
     }
 
-    static let customerColumns = ["id", "account_id", "name", "search_name", "notes", "created_at", "updated_at"]
+    static let customerColumns = [
+        "id", "account_id", "name", "search_name", "notes", "tags", "created_at", "updated_at",
+    ]
+
+    /// "|vip|plan|": bars around every tag, so `LIKE '%|vip|%'` matches the whole tag only.
+    public static func storedTags(_ tags: [String]) -> String {
+        tags.isEmpty ? "" : "|" + tags.joined(separator: "|") + "|"
+    }
 
     public func insert(_ customer: Customer) async throws {
         try await sql.insert(into: "customers").record(CustomerRow(customer)).run()
@@ -46,6 +55,7 @@ public struct CustomerStore: Sendable {
         let row = CustomerRow(customer)
         try await sql.update("customers")
             .set("name", to: row.name).set("search_name", to: row.searchName).set("notes", to: row.notes)
+            .set("tags", to: row.tags)
             .set("updated_at", to: row.updatedAt)
             .where("id", .equal, row.id).where("account_id", .equal, row.accountId)
             .run()
@@ -273,6 +283,15 @@ public struct CustomerStore: Sendable {
         try await sql.select().columns(Self.phoneColumns).from("phone_contacts")
             .where("e164", .equal, number.e164).where("account_id", .equal, accountID.rawValue)
             .first()?.record(PhoneRow.self).phone
+    }
+
+    /// The stored contact of each of `numbers` that belongs to a customer, in one query.
+    public func phones(numbers: [PhoneNumber], in accountID: AccountID) async throws -> [PhoneNumber: PhoneContact] {
+        guard !numbers.isEmpty else { return [:] }
+        let phones = try await sql.select().columns(Self.phoneColumns).from("phone_contacts")
+            .where("account_id", .equal, accountID.rawValue).where("e164", .in, numbers.map(\.e164))
+            .all().map { try $0.record(PhoneRow.self).phone }
+        return Dictionary(phones.map { ($0.number, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     public func phones(of customerID: CustomerID, in accountID: AccountID) async throws -> [PhoneContact] {

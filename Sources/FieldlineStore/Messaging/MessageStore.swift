@@ -119,6 +119,25 @@ public struct MessageStore: Sendable {
         }
     }
 
+    /// Inserts many outbound messages with one statement per 400: a campaign's slice.
+    public func insert(batch messages: [Message]) async throws {
+        for chunk in messages.chunked(into: 400) {
+            let insert = sql.insert(into: "messages").columns(Self.columns)
+            for message in chunk {
+                let row = Row(message)
+                insert.values(
+                    [
+                        row.id, row.accountId, row.conversationId, row.direction, row.disposition, row.phone,
+                        row.ourNumber, row.body, row.purpose, row.authorKind, row.authorId, row.authorName,
+                        row.automation,
+                        row.jobId, row.status, row.errorCode, row.errorMessage, row.provider, row.providerMessageId,
+                        row.segments, row.encoding, row.mediaCount, row.resendOf, row.createdAt, row.statusAt,
+                    ] as [any Encodable & Sendable])
+            }
+            try await insert.run()
+        }
+    }
+
     public func find(_ id: MessageID, in accountID: AccountID) async throws -> Message? {
         try await sql.select().columns(Self.columns).from("messages")
             .where("id", .equal, id.rawValue).where("account_id", .equal, accountID.rawValue)

@@ -89,6 +89,33 @@ public struct OutboxStore: Sendable {
         return try row?.decode(column: "id", as: Int64.self) ?? 0
     }
 
+    /// Queues many texts, in the order given (which is the order they go out in).
+    public func insert(batch entries: [Entry]) async throws {
+        for chunk in entries.chunked(into: 1000) {
+            let insert = sql.insert(into: "outbox")
+                .columns(
+                    "account_id", "message_id", "sender_number_id", "state", "not_before", "attempts", "created_at")
+            for entry in chunk {
+                insert.values(
+                    SQLBind(entry.accountID.rawValue), SQLBind(entry.messageID.rawValue),
+                    SQLBind(entry.senderNumberID.rawValue), SQLBind(entry.state.rawValue), SQLBind(entry.notBefore),
+                    SQLBind(entry.attempts), SQLBind(entry.createdAt))
+            }
+            try await insert.run()
+        }
+    }
+
+    /// Takes back texts no worker has claimed yet; the ids of those it took.
+    public func removePending(messages ids: [MessageID]) async throws -> [MessageID] {
+        var removed: [MessageID] = []
+        for chunk in ids.chunked(into: 1000) {
+            removed += try await sql.delete(from: "outbox").where("state", .equal, State.pending.rawValue)
+                .where("message_id", .in, chunk.map(\.rawValue)).returning("message_id").all()
+                .map { MessageID(try $0.decode(column: "message_id", as: String.self)) }
+        }
+        return removed
+    }
+
     /// Each sender number with pending texts, and when its earliest one is due.
     public func pendingSenders() async throws -> [(SenderNumberID, Date)] {
         try await sql.select().column("sender_number_id")

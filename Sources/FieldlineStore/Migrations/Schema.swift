@@ -11,6 +11,7 @@ public enum Schema {
         Migration(version: 4, name: "inbox indexes in the inbox's own order", statements: inboxOrder),
         Migration(version: 5, name: "failed sign-ins", statements: signInFailures),
         Migration(version: 6, name: "dispatch notices, tracking links, email outbox", statements: dispatchNotices),
+        Migration(version: 7, name: "registrations, customer tags, campaigns", statements: campaigns),
     ]
 
     static func timestampType(_ engine: DatabaseEngine) -> String {
@@ -526,6 +527,60 @@ public enum Schema {
             """,
             "CREATE INDEX emails_queue ON emails (status, not_before)",
             "CREATE INDEX emails_job ON emails (account_id, job_id)",
+        ]
+    }
+
+    @Sendable static func campaigns(_ engine: DatabaseEngine) -> [String] {
+        let ts = timestampType(engine)
+        return [
+            // SC1: one row per account and kind; the details as JSON, read and written whole.
+            """
+            CREATE TABLE registrations (
+                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                kind TEXT NOT NULL,
+                details TEXT NOT NULL,
+                status TEXT NOT NULL,
+                rejection_reason TEXT,
+                submitted_at \(ts),
+                decided_at \(ts),
+                updated_at \(ts) NOT NULL,
+                PRIMARY KEY (account_id, kind)
+            )
+            """,
+            // Tags between bars ("|vip|plan|") so one LIKE finds a whole tag and never part of one.
+            "ALTER TABLE customers ADD COLUMN tags TEXT NOT NULL DEFAULT ''",
+            """
+            CREATE TABLE campaigns (
+                id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                name TEXT NOT NULL,
+                body TEXT NOT NULL,
+                audience TEXT NOT NULL,
+                status TEXT NOT NULL,
+                scheduled_at \(ts),
+                queued_at \(ts),
+                created_by_kind TEXT NOT NULL,
+                created_by_id TEXT,
+                created_by_name TEXT NOT NULL,
+                created_at \(ts) NOT NULL,
+                updated_at \(ts) NOT NULL
+            )
+            """,
+            "CREATE INDEX campaigns_account ON campaigns (account_id, created_at)",
+            "CREATE INDEX campaigns_due ON campaigns (status, scheduled_at)",
+            // One row per number a campaign reached for: its text, or why the gate refused it.
+            """
+            CREATE TABLE campaign_recipients (
+                campaign_id TEXT NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,
+                phone TEXT NOT NULL,
+                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                message_id TEXT REFERENCES messages(id) ON DELETE SET NULL,
+                skip_reason TEXT,
+                PRIMARY KEY (campaign_id, phone)
+            )
+            """,
+            // Last service per customer is read from completed jobs.
+            "CREATE INDEX jobs_customer_status ON jobs (account_id, customer_id, status, updated_at)",
         ]
     }
 }

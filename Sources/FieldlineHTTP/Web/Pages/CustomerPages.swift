@@ -42,6 +42,8 @@ struct CustomerPages {
         var id: String
         var name: String
         var notes: String?
+        var tags: [String]
+        var tagsText: String
         var since: String
         var canEdit: Bool
         var canBook: Bool
@@ -121,7 +123,7 @@ struct CustomerPages {
                     : nil,
                 phones: (form["phone"] ?? "").isEmpty
                     ? [] : [.init(number: form["phone"], kind: form["phoneKind"], jobNotifications: true)],
-                emails: (form["email"] ?? "").isEmpty ? [] : [form["email"] ?? ""])
+                emails: (form["email"] ?? "").isEmpty ? [] : [form["email"] ?? ""], tags: [form["tags"] ?? ""])
             let customer: Customer
             do {
                 customer = try await app.customers.create(input, by: actor)
@@ -129,7 +131,8 @@ struct CustomerPages {
                 guard case .forbidden = error else {
                     var values: [String: String] = [:]
                     for key in [
-                        "name", "notes", "locationName", "street", "unit", "city", "state", "postalCode", "phone",
+                        "name", "notes", "tags", "locationName", "street", "unit", "city", "state", "postalCode",
+                        "phone",
                         "phoneKind", "email", "booking",
                     ] {
                         values[key] = form[key] ?? ""
@@ -178,7 +181,8 @@ struct CustomerPages {
             }
             let model = DetailModel(
                 shell: try await renderer.shell(context, request: request, active: "customers"), id: id.rawValue,
-                name: detail.customer.name, notes: detail.customer.notes, since: text.day(detail.customer.createdAt),
+                name: detail.customer.name, notes: detail.customer.notes, tags: detail.customer.tags,
+                tagsText: detail.customer.tags.joined(separator: ", "), since: text.day(detail.customer.createdAt),
                 canEdit: actor.can(.editCustomers), canBook: actor.can(.manageJobs) && !detail.locations.isEmpty,
                 locations: detail.locations.map(LocationView.init), hasLocations: !detail.locations.isEmpty,
                 phones: consentViews,
@@ -197,7 +201,8 @@ struct CustomerPages {
             let form = try await verifiedForm(request, context)
             let id = try context.parameters.id("id", as: CustomerID.self)
             _ = try await app.customers.update(
-                id, name: form["name"], notes: form["notes"] ?? "", by: try context.actor())
+                id, name: form["name"], notes: form["notes"] ?? "", tags: form["tags"].map { [$0] },
+                by: try context.actor())
             return renderer.redirect(to: "/customers/\(id)", flash: Flash(.success, "Customer details saved."))
         }
 

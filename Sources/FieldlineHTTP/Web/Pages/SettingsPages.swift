@@ -31,6 +31,13 @@ struct SettingsPages {
         var hasBlocked: Bool
         var noticesSummary: String
         var optInURL: String?
+        var registrations: [RegistrationBadge]
+    }
+
+    struct RegistrationBadge {
+        var label: String
+        var status: String
+        var tone: String
     }
 
     struct NumberRow {
@@ -170,7 +177,11 @@ struct SettingsPages {
                 noticesSummary: channels.isEmpty
                     ? "Off: customers are not told when a technician sets off."
                     : "On by \(channels.joined(separator: " and "))\(notices.trackingEnabled ? ", with live tracking" : "").",
-                optInURL: numbers.contains(where: \.marketing) ? "\(app.publicURL)/opt-in/\(account.id)" : nil
+                optInURL: numbers.contains(where: \.marketing) ? "\(app.publicURL)/opt-in/\(account.id)" : nil,
+                registrations: try await app.registrations.overview(by: actor).map {
+                    let view = RegistrationPage.model($0, time: time)
+                    return RegistrationBadge(label: view.title, status: view.statusLabel, tone: view.tone)
+                }
             )
             return try renderer.page("settings", model, request: request)
         }

@@ -1,0 +1,358 @@
+import Fieldline
+import FieldlineCore
+import Foundation
+import Hummingbird
+
+/// Marketing campaigns (SC6, SC8): the list, the composer with its live audience count, and a
+/// campaign's page with its progress updating as the outbox sends. Also where marketers find
+/// the ways to grow their list (SC5): the opt-in link, its QR code and the public form.
+struct CampaignPages {
+    let app: Fieldline
+    let renderer: WebRenderer
+
+    struct ListModel {
+        var shell: Shell
+        var campaigns: [Row]
+        var hasCampaigns: Bool
+        var readiness: String?
+        var optIn: OptInTools?
+    }
+
+    struct Row {
+        var id: String
+        var name: String
+        var statusLabel: String
+        var tone: String
+        var when: String
+        var recipients: Int
+        var sent: Int
+        var held: Int
+        var skipped: Int
+    }
+
+    struct OptInTools {
+        var link: String
+        var qrURL: String
+        var formURL: String
+        var sentence: String
+        var snippet: String
+        var marketingNumber: String
+    }
+
+    struct FormModel {
+        var shell: Shell
+        var action: String
+        var title: String
+        var name: String
+        var body: String
+        var tags: String
+        var lastServiceFrom: String
+        var lastServiceBefore: String
+        var sendDraft: Bool
+        var sendNow: Bool
+        var sendLater: Bool
+        var scheduledAt: String
+        var maxBody: Int
+        var optOutLine: String
+        var readiness: String?
+    }
+
+    struct DetailModel {
+        var shell: Shell
+        var id: String
+        var name: String
+        var text: String
+        var statusLabel: String
+        var tone: String
+        var status: String
+        var when: String
+        var audience: String
+        var createdBy: String
+        var editable: Bool
+        var cancellable: Bool
+        var progress: CampaignProgressJSON
+        var reasons: [Reason]
+    }
+
+    struct Reason {
+        var code: String
+        var label: String
+        var count: Int
+    }
+
+    func register(on router: RouterGroup<AppRequestContext>) {
+        router.get("/campaigns") { request, context in
+            let actor = try context.actor()
+            let summaries = try await app.campaigns.all(by: actor)
+            let account = try await app.accounts.find(actor.accountID)
+            let time = TimeText(timeZoneIdentifier: account.timeZone)
+            let readiness = try await readiness(actor)
+            var optIn: OptInTools?
+            if readiness == nil, let number = try await app.consent.marketingNumber(of: actor.accountID) {
+                let link = Keyword.optInLink(to: number)
+                optIn = OptInTools(
+                    link: link, qrURL: "/campaigns/opt-in-qr.svg", formURL: "\(app.publicURL)/opt-in/\(account.id)",
+                    sentence: Keyword.signUpSentence,
+                    snippet: "<a href=\"\(link)\">Text us to get our offers</a>", marketingNumber: number.displayed)
+            }
+            return try renderer.page(
+                "campaigns",
+                ListModel(
+                    shell: try await renderer.shell(context, request: request, active: "campaigns"),
+                    campaigns: summaries.map { Self.row($0, time: time) }, hasCampaigns: !summaries.isEmpty,
+                    readiness: readiness, optIn: optIn),
+                request: request)
+        }
+        router.get("/campaigns/opt-in-qr.svg") { _, context in
+            let actor = try context.actor()
+            try actor.require(.manageMarketing)
+            guard let number = try await app.consent.marketingNumber(of: actor.accountID) else {
+                throw FieldlineError.notFound(entity: "marketing number", id: "")
+            }
+            let svg = try QRCode.encode(Keyword.optInLink(to: number)).svg(moduleSize: 8)
+            return Response(
+                status: .ok, headers: [.contentType: "image/svg+xml", .cacheControl: "private, max-age=300"],
+                body: .init(byteBuffer: ByteBuffer(string: svg)))
+        }
+        router.get("/campaigns/new") { request, context in
+            let actor = try context.actor()
+            try actor.require(.manageMarketing)
+            return try renderer.page(
+                "campaign_form",
+                FormModel(
+                    shell: try await renderer.shell(context, request: request, active: "campaigns"),
+                    action: "/campaigns", title: "New campaign", name: "", body: "", tags: "", lastServiceFrom: "",
+                    lastServiceBefore: "", sendDraft: false, sendNow: true, sendLater: false, scheduledAt: "",
+                    maxBody: CampaignRules.maximumBodyCharacters, optOutLine: CampaignRules.optOutLine,
+                    readiness: try await readiness(actor)),
+                request: request)
+        }
+        router.post("/campaigns") { request, context in
+            let actor = try context.actor()
+            let form = try await verifiedForm(request, context)
+            let calendar = try await app.accounts.find(actor.accountID).calendar
+            let campaign = try await app.campaigns.create(
+                try Self.draft(form, calendar: calendar), timing: try Self.timing(form, calendar: calendar), by: actor)
+            return renderer.redirect(
+                to: "/campaigns/\(campaign.id)", flash: Flash(.success, Self.savedMessage(campaign)))
+        }
+        // The live audience count: the form as typed, counted by the same query and gate as the send.
+        router.post("/campaigns/audience") { request, context in
+            let actor = try context.actor()
+            let form = try await verifiedForm(request, context)
+            let calendar = try await app.accounts.find(actor.accountID).calendar
+            let preview = try await app.campaigns.preview(try Self.audience(form, calendar: calendar), by: actor)
+            return try APIResponse.json(AudiencePreviewJSON(preview))
+        }
+        router.get("/campaigns/:id") { request, context in
+            let actor = try context.actor()
+            let id = try context.parameters.id("id", as: CampaignID.self)
+            let summary = try await app.campaigns.find(id, by: actor)
+            let time = TimeText(timeZoneIdentifier: try await app.accounts.find(actor.accountID).timeZone)
+            let campaign = summary.campaign
+            let row = Self.row(summary, time: time)
+            return try renderer.page(
+                "campaign",
+                DetailModel(
+                    shell: try await renderer.shell(context, request: request, active: "campaigns"),
+                    id: campaign.id.rawValue, name: campaign.name, text: campaign.textBody,
+                    statusLabel: row.statusLabel,
+                    tone: row.tone, status: campaign.status.rawValue, when: row.when,
+                    audience: Self.describe(campaign.audience, time: time), createdBy: campaign.createdBy.name,
+                    editable: CampaignRules.isEditable(campaign.status),
+                    cancellable: campaign.status != .canceled
+                        && !(campaign.status == .queued && summary.progress.isFinished),
+                    progress: CampaignProgressJSON(summary.progress),
+                    reasons: summary.progress.skippedReasons.sorted { $0.value > $1.value }.map {
+                        Reason(code: $0.key, label: Self.reasonLabel($0.key), count: $0.value)
+                    }),
+                request: request)
+        }
+        router.get("/campaigns/:id/progress") { _, context in
+            let id = try context.parameters.id("id", as: CampaignID.self)
+            let summary = try await app.campaigns.find(id, by: try context.actor())
+            return try APIResponse.json(CampaignProgressPage(summary))
+        }
+        router.get("/campaigns/:id/edit") { request, context in
+            let actor = try context.actor()
+            let id = try context.parameters.id("id", as: CampaignID.self)
+            let campaign = try await app.campaigns.find(id, by: actor).campaign
+            let account = try await app.accounts.find(actor.accountID)
+            let day = Self.dayFormatter(account.calendar)
+            let local = Self.localFormatter(account.calendar)
+            return try renderer.page(
+                "campaign_form",
+                FormModel(
+                    shell: try await renderer.shell(context, request: request, active: "campaigns"),
+                    action: "/campaigns/\(id)", title: "Edit \(campaign.name)", name: campaign.name,
+                    body: campaign.body,
+                    tags: campaign.audience.tags.joined(separator: ", "),
+                    lastServiceFrom: campaign.audience.lastServiceFrom.map { day.string(from: $0) } ?? "",
+                    lastServiceBefore: campaign.audience.lastServiceBefore.map { day.string(from: $0) } ?? "",
+                    sendDraft: campaign.status == .draft, sendNow: false, sendLater: campaign.status == .scheduled,
+                    scheduledAt: campaign.scheduledAt.map { local.string(from: $0) } ?? "",
+                    maxBody: CampaignRules.maximumBodyCharacters, optOutLine: CampaignRules.optOutLine,
+                    readiness: try await readiness(actor)),
+                request: request)
+        }
+        router.post("/campaigns/:id") { request, context in
+            let actor = try context.actor()
+            let id = try context.parameters.id("id", as: CampaignID.self)
+            let form = try await verifiedForm(request, context)
+            let calendar = try await app.accounts.find(actor.accountID).calendar
+            let campaign = try await app.campaigns.update(
+                id, try Self.draft(form, calendar: calendar), timing: try Self.timing(form, calendar: calendar),
+                by: actor)
+            return renderer.redirect(to: "/campaigns/\(id)", flash: Flash(.success, Self.savedMessage(campaign)))
+        }
+        router.post("/campaigns/:id/cancel") { request, context in
+            let id = try context.parameters.id("id", as: CampaignID.self)
+            _ = try await verifiedForm(request, context)
+            _ = try await app.campaigns.cancel(id, by: try context.actor())
+            return renderer.redirect(to: "/campaigns/\(id)", flash: Flash(.info, "Campaign canceled."))
+        }
+    }
+
+    /// Why campaigns cannot go out yet, if they cannot.
+    private func readiness(_ actor: Actor) async throws -> String? {
+        let registrations = try await app.registrations.overview(by: actor)
+        let texting = registrations.first { $0.kind == .texting }?.status ?? .notSubmitted
+        let marketing = registrations.first { $0.kind == .marketing }?.status ?? .notSubmitted
+        if let refusal = RegistrationRules.refusal(
+            purpose: .marketing, automation: .campaign, texting: texting, marketing: marketing)
+        {
+            return refusal.message
+        }
+        if try await app.consent.marketingNumber(of: actor.accountID) == nil {
+            return "Set up a marketing number in Settings → Texting numbers before sending campaigns."
+        }
+        return nil
+    }
+
+    // MARK: Forms
+
+    static func draft(_ form: FormData, calendar: Calendar) throws -> Campaigns.Draft {
+        Campaigns.Draft(name: form["name"], body: form["body"], audience: try audience(form, calendar: calendar))
+    }
+
+    static func audience(_ form: FormData, calendar: Calendar) throws -> CampaignAudience {
+        CampaignAudience(
+            tags: [form["tags"] ?? ""],
+            lastServiceFrom: try day(form["lastServiceFrom"], field: "lastServiceFrom", calendar: calendar),
+            lastServiceBefore: try day(form["lastServiceBefore"], field: "lastServiceBefore", calendar: calendar))
+    }
+
+    static func timing(_ form: FormData, calendar: Calendar) throws -> Campaigns.Timing {
+        switch form["send"] ?? "now" {
+        case "draft": return .draft
+        case "now": return .now
+        case "later":
+            guard let raw = form["scheduledAt"], !raw.isEmpty else {
+                throw FieldlineError.invalid(field: "scheduledAt", message: "Choose when to send it.")
+            }
+            guard let instant = localFormatter(calendar).date(from: raw) else {
+                throw FieldlineError.invalid(field: "scheduledAt", message: "\"\(raw)\" is not a date and time.")
+            }
+            return .at(instant)
+        default:
+            throw FieldlineError.invalid(field: "send", message: "Choose to send now, later or keep a draft.")
+        }
+    }
+
+    /// The start of a day typed as yyyy-mm-dd, in the account's zone.
+    static func day(_ raw: String?, field: String, calendar: Calendar) throws -> Date? {
+        guard let raw, !raw.isEmpty else { return nil }
+        guard let date = dayFormatter(calendar).date(from: raw) else {
+            throw FieldlineError.invalid(field: field, message: "\"\(raw)\" is not a date (yyyy-mm-dd).")
+        }
+        return date
+    }
+
+    static func dayFormatter(_ calendar: Calendar) -> DateFormatter {
+        let formatter = DateFormatter()
+        formatter.calendar = calendar
+        formatter.timeZone = calendar.timeZone
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "yyyy-MM-dd"
+        return formatter
+    }
+
+    static func localFormatter(_ calendar: Calendar) -> DateFormatter {
+        let formatter = dayFormatter(calendar)
+        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm"
+        return formatter
+    }
+
+    // MARK: Views
+
+    static func savedMessage(_ campaign: Campaign) -> String {
+        switch campaign.status {
+        case .scheduled where campaign.scheduledAt.map { $0.timeIntervalSinceNow > 60 } == true:
+            "Campaign scheduled."
+        case .scheduled: "Campaign is being sent."
+        default: "Draft saved."
+        }
+    }
+
+    static func row(_ summary: Campaigns.Summary, time: TimeText) -> Row {
+        let campaign = summary.campaign
+        let progress = summary.progress
+        let tone: String
+        var label = campaign.status.label
+        switch campaign.status {
+        case .draft: tone = "neutral"
+        case .scheduled, .queuing: tone = "info"
+        case .queued:
+            tone = progress.isFinished ? "success" : "brand"
+            if progress.isFinished { label = "Sent" }
+        case .canceled: tone = "danger"
+        }
+        let when: String =
+            switch campaign.status {
+            case .draft: "Not scheduled"
+            case .scheduled: campaign.scheduledAt.map { "Goes \(time.dateTime($0))" } ?? ""
+            case .queuing, .queued:
+                (campaign.queuedAt ?? campaign.scheduledAt).map { "Started \(time.dateTime($0))" } ?? ""
+            case .canceled: "Canceled \(time.dateTime(campaign.updatedAt))"
+            }
+        return Row(
+            id: campaign.id.rawValue, name: campaign.name, statusLabel: label, tone: tone, when: when,
+            recipients: progress.total - progress.count(.skipped),
+            sent: progress.count(.sent) + progress.count(.delivered),
+            held: progress.count(.held), skipped: progress.count(.skipped))
+    }
+
+    static func describe(_ audience: CampaignAudience, time: TimeText) -> String {
+        var parts = ["Everyone who agreed to marketing texts"]
+        if !audience.tags.isEmpty { parts.append("tagged \(audience.tags.joined(separator: " or "))") }
+        if let from = audience.lastServiceFrom { parts.append("last serviced on or after \(time.day(from))") }
+        if let before = audience.lastServiceBefore { parts.append("last serviced before \(time.day(before))") }
+        return parts.joined(separator: ", ")
+    }
+
+    static func reasonLabel(_ code: String) -> String {
+        switch code {
+        case "opted_out": "Opted out of all texts"
+        case "no_marketing_consent": "No marketing consent any more"
+        case "marketing_updates_off": "Marketing updates turned off"
+        case "number_blocked": "Blocked number"
+        case "landline": "Landline"
+        case "campaign_canceled": "Campaign canceled first"
+        default: code.replacingOccurrences(of: "_", with: " ")
+        }
+    }
+}
+
+/// The campaign page's live numbers.
+struct CampaignProgressPage: Encodable {
+    var status: String
+    var progress: CampaignProgressJSON
+    var reasons: [String: String]
+
+    init(_ summary: Campaigns.Summary) {
+        status = summary.campaign.status.rawValue
+        progress = CampaignProgressJSON(summary.progress)
+        reasons = Dictionary(
+            uniqueKeysWithValues: summary.progress.skippedReasons.keys.map { ($0, CampaignPages.reasonLabel($0)) })
+    }
+}

@@ -1,0 +1,110 @@
+import Fieldline
+import FieldlineCore
+import Foundation
+import Hummingbird
+
+/// Settings → Texting registration (SC1): the two carrier registrations, what each still needs,
+/// where it stands, and the registry's reason when it was rejected.
+struct RegistrationPage {
+    let app: Fieldline
+    let renderer: WebRenderer
+
+    struct Model {
+        var shell: Shell
+        var registrations: [RegistrationModel]
+        var textingApproved: Bool
+    }
+
+    struct RegistrationModel {
+        var kind: String
+        var title: String
+        var purpose: String
+        var statusLabel: String
+        var tone: String
+        var editable: Bool
+        var missing: String
+        var hasMissing: Bool
+        var rejectionReason: String?
+        var submittedAt: String?
+        var fields: [FieldModel]
+    }
+
+    struct FieldModel {
+        var key: String
+        var label: String
+        var value: String
+        var maxLength: Int
+        var long: Bool
+        var hint: String?
+    }
+
+    func register(on router: RouterGroup<AppRequestContext>) {
+        router.get("/settings/registration") { request, context in
+            let actor = try context.actor()
+            try actor.require(.manageAccount)
+            let registrations = try await app.registrations.overview(by: actor)
+            let time = TimeText(timeZoneIdentifier: context.auth?.account.timeZone ?? "UTC")
+            return try renderer.page(
+                "registration",
+                Model(
+                    shell: try await renderer.shell(context, request: request, active: "settings"),
+                    registrations: registrations.map { Self.model($0, time: time) },
+                    textingApproved: registrations.first?.isApproved == true),
+                request: request)
+        }
+        router.post("/settings/registration/:kind") { request, context in
+            let actor = try context.actor()
+            let form = try await verifiedForm(request, context)
+            guard let raw = context.parameters.get("kind"), let kind = RegistrationKind(rawValue: raw) else {
+                throw FieldlineError.notFound(entity: "registration", id: context.parameters.get("kind") ?? "")
+            }
+            var details = RegistrationDetails()
+            for field in RegistrationRules.fields(of: kind) { details[keyPath: field.path] = form[field.key] }
+            _ = try await app.registrations.save(kind, details: details, by: actor)
+            if form["action"] == "submit" {
+                _ = try await app.registrations.submit(kind, by: actor)
+                return renderer.redirect(
+                    to: "/settings/registration",
+                    flash: Flash(.success, "\(kind.label) submitted. Reviews usually take a few days."))
+            }
+            return renderer.redirect(to: "/settings/registration", flash: Flash(.success, "\(kind.label) saved."))
+        }
+    }
+
+    static func model(_ registration: Registration, time: TimeText) -> RegistrationModel {
+        let missing = RegistrationRules.missing(registration.details, for: registration.kind)
+        let tone =
+            switch registration.status {
+            case .approved: "success"
+            case .pending: "info"
+            case .rejected: "danger"
+            case .notSubmitted: "warning"
+            }
+        let hints: [String: String] = [
+            "useCase": registration.kind == .texting
+                ? "For example: appointment confirmations, technician on-the-way notices and customer care conversations."
+                : "For example: seasonal maintenance offers and service promotions to customers who signed up.",
+            "optInDescription": registration.kind == .texting
+                ? "For example: customers give their mobile number when booking and agree to job texts."
+                : "For example: customers reply YES to a request, text our sign-up sentence, or use our web form.",
+            "sampleMessage": registration.kind == .texting
+                ? "A real text you send, with your company name."
+                : "A real promotion, ending with \"Reply STOP to opt out\".",
+        ]
+        return RegistrationModel(
+            kind: registration.kind.rawValue, title: registration.kind.label,
+            purpose: registration.kind == .texting
+                ? "Your business and its everyday texts. Nothing is texted until this is approved."
+                : "Promotions and marketing opt-in requests. Builds on the texting registration.",
+            statusLabel: registration.status.label, tone: tone,
+            editable: RegistrationRules.isEditable(registration.status),
+            missing: missing.joined(separator: ", "), hasMissing: !missing.isEmpty,
+            rejectionReason: registration.rejectionReason,
+            submittedAt: registration.submittedAt.map { time.dateTime($0) },
+            fields: RegistrationRules.fields(of: registration.kind).map { field in
+                FieldModel(
+                    key: field.key, label: field.label, value: registration.details[keyPath: field.path] ?? "",
+                    maxLength: field.maxLength, long: field.maxLength > 300, hint: hints[field.key])
+            })
+    }
+}

@@ -1,0 +1,283 @@
+import FieldlineCore
+import Foundation
+import SQLKit
+
+/// Marketing campaigns (SC6) and, per campaign, each number it reached for.
+public struct CampaignStore: Sendable {
+    let sql: any SQLDatabase
+
+    public init(_ sql: any SQLDatabase) {
+        self.sql = sql
+    }
+
+    struct Row: Codable {
+        var id: String
+        var accountId: String
+        var name: String
+        var body: String
+        var audience: String
+        var status: String
+        var scheduledAt: Date?
+        var queuedAt: Date?
+        var createdByKind: String
+        var createdById: String?
+        var createdByName: String
+        var createdAt: Date
+        var updatedAt: Date
+
+        init(_ campaign: Campaign) throws {
+            id = campaign.id.rawValue
+            accountId = campaign.accountID.rawValue
+            name = campaign.name
+            body = campaign.body
+            audience = try JSONColumn.encode(campaign.audience)
+            status = campaign.status.rawValue
+            scheduledAt = campaign.scheduledAt
+            queuedAt = campaign.queuedAt
+            createdByKind = campaign.createdBy.kind.rawValue
+            createdById = campaign.createdBy.id
+            createdByName = campaign.createdBy.name
+            createdAt = campaign.createdAt
+            updatedAt = campaign.updatedAt
+        }
+
+        func campaign() throws -> Campaign {
+            Campaign(
+                id: CampaignID(id), accountID: AccountID(accountId), name: name, body: body,
+                audience: try JSONColumn.decode(CampaignAudience.self, from: audience),
+                status: CampaignStatus(rawValue: status) ?? .draft, scheduledAt: scheduledAt, queuedAt: queuedAt,
+                createdBy: ActorRef(
+                    kind: ActorRef.Kind(rawValue: createdByKind) ?? .user, id: createdById, name: createdByName),
+                createdAt: createdAt, updatedAt: updatedAt)
+        }
+    }
+
+    public func insert(_ campaign: Campaign) async throws {
+        try await sql.insert(into: "campaigns").record(try Row(campaign)).run()
+    }
+
+    /// Saves a campaign only if it is still in `expected` status: two marketers (or a marketer and
+    /// the scheduler) cannot both move it. False when it moved meanwhile.
+    @discardableResult
+    public func update(_ campaign: Campaign, expecting expected: [CampaignStatus]) async throws -> Bool {
+        let row = try Row(campaign)
+        let changed = try await sql.update("campaigns")
+            .set("name", to: row.name).set("body", to: row.body).set("audience", to: row.audience)
+            .set("status", to: row.status).set("scheduled_at", to: row.scheduledAt).set("queued_at", to: row.queuedAt)
+            .set("updated_at", to: row.updatedAt)
+            .where("id", .equal, row.id).where("account_id", .equal, row.accountId)
+            .where("status", .in, expected.map(\.rawValue))
+            .returning("id").all()
+        return !changed.isEmpty
+    }
+
+    public func find(_ id: CampaignID, in accountID: AccountID) async throws -> Campaign? {
+        try await sql.select().column("*").from("campaigns")
+            .where("id", .equal, id.rawValue).where("account_id", .equal, accountID.rawValue)
+            .first()?.record(Row.self).campaign()
+    }
+
+    /// Newest first.
+    public func all(in accountID: AccountID, limit: Int) async throws -> [Campaign] {
+        try await sql.select().column("*").from("campaigns").where("account_id", .equal, accountID.rawValue)
+            .orderBy("created_at", .descending).orderBy("id", .descending).limit(limit)
+            .all().map { try $0.record(Row.self).campaign() }
+    }
+
+    // MARK: Scheduling
+
+    /// A campaign whose time has come, or one whose queuing stopped (its server died) and whose
+    /// lease ran out: `claim` it before working on it.
+    public func nextDue(at now: Date, staleBefore: Date) async throws -> (CampaignID, AccountID)? {
+        let row = try await sql.select().columns("id", "account_id").from("campaigns")
+            .where(Self.dueOrStale(now: now, staleBefore: staleBefore))
+            .orderBy("scheduled_at").limit(1).first()
+        guard let row else { return nil }
+        return (
+            CampaignID(try row.decode(column: "id", as: String.self)),
+            AccountID(try row.decode(column: "account_id", as: String.self))
+        )
+    }
+
+    /// The earliest scheduled campaign's time, so the scheduler sleeps until then.
+    public func nextScheduledAt() async throws -> Date? {
+        try await sql.select().column("scheduled_at").from("campaigns")
+            .where("status", .equal, CampaignStatus.scheduled.rawValue).orderBy("scheduled_at").limit(1)
+            .first()?.decode(column: "scheduled_at", as: Date?.self)
+    }
+
+    /// Takes a due campaign for queuing (or takes over a stale one). Only one server wins.
+    public func claim(_ id: CampaignID, at now: Date, staleBefore: Date) async throws -> Bool {
+        let rows = try await sql.update("campaigns")
+            .set("status", to: CampaignStatus.queuing.rawValue).set("updated_at", to: now)
+            .where("id", .equal, id.rawValue)
+            .where(Self.dueOrStale(now: now, staleBefore: staleBefore))
+            .returning("id").all()
+        return !rows.isEmpty
+    }
+
+    static func dueOrStale(now: Date, staleBefore: Date) -> SQLQueryString {
+        """
+        ((status = \(bind: CampaignStatus.scheduled.rawValue) AND scheduled_at <= \(bind: now))
+         OR (status = \(bind: CampaignStatus.queuing.rawValue) AND updated_at < \(bind: staleBefore)))
+        """
+    }
+
+    /// Renews the queuing lease; false when the campaign is no longer queuing (canceled).
+    public func renew(_ id: CampaignID, at now: Date) async throws -> Bool {
+        let rows = try await sql.update("campaigns").set("updated_at", to: now)
+            .where("id", .equal, id.rawValue).where("status", .equal, CampaignStatus.queuing.rawValue)
+            .returning("id").all()
+        return !rows.isEmpty
+    }
+
+    // MARK: Audience
+
+    /// Numbers of customers matching `audience` that hold explicit marketing consent, not yet
+    /// taken by `campaign`, in number order after `after`. A coarse cut: the Messenger's gate
+    /// still decides for each one.
+    public func candidates(
+        for audience: CampaignAudience, in accountID: AccountID, excludingTakenBy campaign: CampaignID?,
+        after: PhoneNumber?, limit: Int
+    ) async throws -> [PhoneNumber] {
+        var query = SQLQueryString(
+            """
+            SELECT p.e164 FROM phone_contacts p
+            JOIN sms_consent s ON s.account_id = p.account_id AND s.phone = p.e164
+            JOIN customers c ON c.id = p.customer_id AND c.account_id = p.account_id
+            WHERE p.account_id = \(bind: accountID.rawValue) AND s.marketing = \(bind: MarketingConsent.optedIn.rawValue)
+              AND p.e164 > \(bind: after?.e164 ?? "")
+            """)
+        if !audience.tags.isEmpty {
+            query.appendInterpolation(unsafeRaw: " AND (")
+            for (index, tag) in audience.tags.enumerated() {
+                if index > 0 { query.appendInterpolation(unsafeRaw: " OR ") }
+                query.appendInterpolation(unsafeRaw: "c.tags LIKE ")
+                query.appendInterpolation(bind: SearchPattern.contains("|\(tag)|"))
+                query.appendInterpolation(unsafeRaw: " ESCAPE '\\'")
+            }
+            query.appendInterpolation(unsafeRaw: ")")
+        }
+        if audience.filtersOnService {
+            let lastService = """
+                (SELECT max(j.updated_at) FROM jobs j WHERE j.account_id = p.account_id
+                 AND j.customer_id = p.customer_id AND j.status = 'completed')
+                """
+            if let from = audience.lastServiceFrom {
+                query.appendInterpolation(unsafeRaw: " AND \(lastService) >= ")
+                query.appendInterpolation(bind: from)
+            }
+            if let before = audience.lastServiceBefore {
+                query.appendInterpolation(unsafeRaw: " AND \(lastService) < ")
+                query.appendInterpolation(bind: before)
+            }
+        }
+        if let campaign {
+            query.appendInterpolation(
+                unsafeRaw: " AND NOT EXISTS (SELECT 1 FROM campaign_recipients r WHERE r.campaign_id = ")
+            query.appendInterpolation(bind: campaign.rawValue)
+            query.appendInterpolation(unsafeRaw: " AND r.phone = p.e164)")
+        }
+        query.appendInterpolation(unsafeRaw: " ORDER BY p.e164 LIMIT ")
+        query.appendInterpolation(bind: limit)
+        return try await sql.raw(query).all().map {
+            PhoneNumber(storedE164: try $0.decode(column: "e164", as: String.self))
+        }
+    }
+
+    // MARK: Recipients
+
+    public struct Recipient: Sendable, Equatable {
+        public var phone: PhoneNumber
+        public var messageID: MessageID?
+        public var skipReason: String?
+
+        public init(phone: PhoneNumber, messageID: MessageID?, skipReason: String?) {
+            self.phone = phone
+            self.messageID = messageID
+            self.skipReason = skipReason
+        }
+    }
+
+    public func insertRecipients(
+        _ recipients: [Recipient], of campaign: CampaignID, in accountID: AccountID
+    ) async throws {
+        for chunk in recipients.chunked(into: 500) {
+            let insert = sql.insert(into: "campaign_recipients")
+                .columns("campaign_id", "phone", "account_id", "message_id", "skip_reason")
+            for recipient in chunk {
+                insert.values(
+                    SQLBind(campaign.rawValue), SQLBind(recipient.phone.e164), SQLBind(accountID.rawValue),
+                    SQLBind(recipient.messageID?.rawValue), SQLBind(recipient.skipReason))
+            }
+            try await insert.run()
+        }
+    }
+
+    /// Where each recipient stands: skipped at queuing, or its message's state (a text the
+    /// outbox canceled on its last check counts as skipped, with the gate's reason).
+    public func progress(
+        of campaign: CampaignID, in accountID: AccountID, at now: Date
+    ) async throws -> CampaignProgress {
+        let rows = try await sql.raw(
+            """
+            SELECT r.skip_reason, m.status, m.error_code, CASE WHEN o.not_before > \(bind: now) THEN 1 ELSE 0 END AS later,
+                   count(*) AS n
+            FROM campaign_recipients r
+            LEFT JOIN messages m ON m.id = r.message_id
+            LEFT JOIN outbox o ON o.message_id = r.message_id
+            WHERE r.campaign_id = \(bind: campaign.rawValue) AND r.account_id = \(bind: accountID.rawValue)
+            GROUP BY 1, 2, 3, 4
+            """
+        ).all()
+        var progress = CampaignProgress()
+        for row in rows {
+            let count = try row.decode(column: "n", as: Int.self)
+            let skipReason = try row.decode(column: "skip_reason", as: String?.self)
+            let status = try row.decode(column: "status", as: String?.self).flatMap(DeliveryStatus.init(rawValue:))
+            let errorCode = try row.decode(column: "error_code", as: String?.self)
+            let later = try row.decode(column: "later", as: Int.self) == 1
+            let state: RecipientState
+            var reason: String?
+            switch (skipReason, status) {
+            case (let skipped?, _):
+                state = .skipped
+                reason = skipped
+            case (nil, .queued?):
+                state = later ? .held : .queued
+            case (nil, .sending?), (nil, .sent?):
+                // Handed to the provider: the carrier's report may still come.
+                state = .sent
+            case (nil, .delivered?):
+                state = .delivered
+            case (nil, .canceled?):
+                state = .skipped
+                reason = errorCode ?? "canceled"
+            default:
+                state = .failed
+            }
+            progress.total += count
+            progress.counts[state, default: 0] += count
+            if let reason { progress.skippedReasons[reason, default: 0] += count }
+        }
+        return progress
+    }
+
+    /// The campaign's texts still waiting in the outbox and not yet claimed by a worker.
+    public func pendingMessages(of campaign: CampaignID, in accountID: AccountID) async throws -> [MessageID] {
+        try await sql.raw(
+            """
+            SELECT o.message_id FROM outbox o
+            JOIN campaign_recipients r ON r.message_id = o.message_id
+            WHERE r.campaign_id = \(bind: campaign.rawValue) AND r.account_id = \(bind: accountID.rawValue)
+              AND o.state = 'pending'
+            """
+        ).all().map { MessageID(try $0.decode(column: "message_id", as: String.self)) }
+    }
+}
+
+extension Array {
+    func chunked(into size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
+    }
+}

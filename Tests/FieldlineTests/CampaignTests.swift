@@ -1,0 +1,294 @@
+import Fieldline
+import FieldlineCore
+import FieldlineStore
+import FieldlineTestSupport
+import Foundation
+import SQLKit
+import Testing
+
+@Suite("Campaigns and registrations, end to end with the fake Twilio")
+struct CampaignTests {
+    /// Monday 2026-11-23, 19:30 in Chicago: 20:30 in Florida (past its 20:00), 17:30 in California.
+    static let evening = Date(timeIntervalSince1970: 1_795_483_800)
+    /// 8:00 the next morning on the east coast.
+    static let nextMorningEast = Date(timeIntervalSince1970: 1_795_525_200)
+
+    struct Seeded {
+        var expectedNow: Set<String> = []
+        var expectedMorning: Set<String> = []
+        var skipped: [String: Int] = [:]
+        var candidates = 0
+        var vipAdmitted = 0
+    }
+
+    /// `count` customers, each with one number: a fifth with explicit marketing consent, a fifth
+    /// that opted in but turned marketing updates off, a fifth opted out of everything, a fifth
+    /// that ended marketing, a fifth never asked; every seventh a landline; one blocked; in
+    /// Texas, Florida and California in turn; every other one tagged "vip".
+    static func seed(_ count: Int, app: Fieldline, account: AccountID, at now: Date) async throws -> Seeded {
+        try await app.database.write { sql in
+            var seeded = Seeded()
+            let customers = CustomerStore(sql)
+            let consent = ConsentStore(sql)
+            for index in 0..<count {
+                let customer = Customer(
+                    id: .generate(), accountID: account, name: "Customer \(index)", notes: nil,
+                    tags: index % 2 == 0 ? ["vip"] : [], createdAt: now, updatedAt: now)
+                try await customers.insert(customer)
+                let state = ["TX", "FL", "CA"][index % 3]
+                try await customers.insert(
+                    ServiceLocation(
+                        id: .generate(), accountID: account, customerID: customer.id, name: nil,
+                        address: Address(street: "\(index) Main St", city: "Town", state: state, postalCode: "00000"),
+                        verified: false, coordinates: nil, createdAt: now))
+                let phone = PhoneNumber(storedE164: "+1737\(2_000_000 + index)")
+                let landline = index % 7 == 6
+                let consentKind = index % 5
+                try await customers.insert(
+                    PhoneContact(
+                        id: .generate(), accountID: account, customerID: customer.id, number: phone,
+                        kind: landline ? .landline : .mobile, label: nil,
+                        preferences: NotificationPreferences(
+                            jobNotifications: true, marketingUpdates: consentKind != 3),
+                        createdAt: now))
+                switch consentKind {
+                case 1, 3: try await consent.save(SMSConsent(phone: phone, marketing: .optedIn), in: account, at: now)
+                case 2:
+                    try await consent.save(
+                        SMSConsent(phone: phone, optedOut: true, marketing: .optedOut), in: account, at: now)
+                case 4: try await consent.save(SMSConsent(phone: phone, marketing: .optedOut), in: account, at: now)
+                default: break
+                }
+                let blocked = index == 11
+                if blocked { try await ConversationStore(sql).block(phone, by: "Test", at: now, in: account) }
+                guard consentKind == 1 || consentKind == 3 else { continue }
+                seeded.candidates += 1
+                if blocked {
+                    seeded.skipped["number_blocked", default: 0] += 1
+                } else if landline {
+                    seeded.skipped["landline", default: 0] += 1
+                } else if consentKind == 3 {
+                    seeded.skipped["marketing_updates_off", default: 0] += 1
+                } else if state == "FL" {
+                    seeded.expectedMorning.insert(phone.e164)
+                    if index % 2 == 0 { seeded.vipAdmitted += 1 }
+                } else {
+                    seeded.expectedNow.insert(phone.e164)
+                    if index % 2 == 0 { seeded.vipAdmitted += 1 }
+                }
+            }
+            return seeded
+        }
+    }
+
+    @Test(
+        "5,000 recipients with mixed consent: exactly the consenting ones get it, none in their quiet hours",
+        arguments: TestEngine.available)
+    func fiveThousand(engine: TestEngine) async throws {
+        let clock = TestClock(Self.evening)
+        try await engine.withChatWorld(clock: clock) { app, world, fake, main in
+            let marketing = try await world.addMarketingNumber(twilio: fake)
+            let seeded = try await Self.seed(5000, app: app, account: world.account.id, at: clock.now())
+
+            let everyone = try await app.campaigns.preview(CampaignAudience(), by: world.marketer)
+            #expect(everyone.consenting == seeded.candidates)
+            #expect(everyone.admitted == seeded.expectedNow.count + seeded.expectedMorning.count)
+            #expect(everyone.heldForQuietHours == seeded.expectedMorning.count)
+            #expect(everyone.skipped == seeded.skipped)
+            #expect(everyone.blockedBecause == nil)
+            let vip = try await app.campaigns.preview(CampaignAudience(tags: ["VIP"]), by: world.marketer)
+            #expect(vip.admitted == seeded.vipAdmitted)
+
+            let campaign = try await app.campaigns.create(
+                .init(
+                    name: "Fall tune-up", body: "Northside: furnace tune-ups $20 off this week",
+                    audience: CampaignAudience()),
+                timing: .now, by: world.marketer)
+            #expect(try await app.campaigns.queueDue() == 1)
+            #expect(try await app.campaigns.queueDue() == 0)
+            var summary = try await app.campaigns.find(campaign.id, by: world.marketer)
+            #expect(summary.campaign.status == .queued)
+            #expect(summary.progress.total == seeded.candidates)
+            #expect(summary.progress.count(.queued) == seeded.expectedNow.count)
+            #expect(summary.progress.count(.held) == seeded.expectedMorning.count)
+            #expect(summary.progress.skippedReasons == seeded.skipped)
+
+            // Three recipients still waiting text STOP to the chat number: they get nothing more.
+            let stopping =
+                Array(seeded.expectedNow.sorted().prefix(2)) + Array(seeded.expectedMorning.sorted().prefix(1))
+            for phone in stopping { _ = try await world.textIn(from: phone, body: "STOP", to: main) }
+
+            let worker = OutboxWorker(app: app)
+            try await worker.drain()
+            let evening = fake.sent.filter { $0.from == marketing.number.e164 }
+            #expect(Set(evening.map(\.to)) == seeded.expectedNow.subtracting(stopping))
+            #expect(evening.count == seeded.expectedNow.count - 2)
+            #expect(
+                evening.allSatisfy { $0.body == "Northside: furnace tune-ups $20 off this week\nReply STOP to opt out" }
+            )
+            summary = try await app.campaigns.find(campaign.id, by: world.marketer)
+            #expect(summary.progress.count(.held) == seeded.expectedMorning.count)
+            #expect(summary.progress.count(.queued) == 0)
+
+            clock.set(Self.nextMorningEast)
+            try await worker.drain()
+            let all = fake.sent.filter { $0.from == marketing.number.e164 }
+            #expect(all.count == seeded.expectedNow.count + seeded.expectedMorning.count - 3)
+            #expect(Set(all.map(\.to)) == seeded.expectedNow.union(seeded.expectedMorning).subtracting(stopping))
+            summary = try await app.campaigns.find(campaign.id, by: world.marketer)
+            #expect(summary.progress.isFinished)
+            #expect(summary.progress.count(.sent) + summary.progress.count(.delivered) == all.count)
+            var reasons = seeded.skipped
+            reasons["opted_out"] = 3
+            #expect(summary.progress.skippedReasons == reasons)
+        }
+    }
+
+    @Test(
+        "A campaign whose server stopped halfway is taken up again without texting anyone twice",
+        arguments: TestEngine.available)
+    func resumesOnce(engine: TestEngine) async throws {
+        let clock = TestClock(Self.evening)
+        try await engine.withChatWorld(clock: clock) { app, world, fake, _ in
+            _ = try await world.addMarketingNumber(twilio: fake)
+            let seeded = try await Self.seed(1000, app: app, account: world.account.id, at: clock.now())
+            let campaign = try await app.campaigns.create(
+                .init(name: "Resume", body: "Spring special", audience: CampaignAudience()), timing: .now,
+                by: world.marketer)
+            #expect(try await app.campaigns.queueDue() == 1)
+            // As if the server had died mid-way: back to queuing, its lease long gone.
+            try await app.database.write { sql in
+                try await sql.update("campaigns").set("status", to: "queuing")
+                    .set("updated_at", to: clock.now().addingTimeInterval(-600)).where(
+                        "id", .equal, campaign.id.rawValue
+                    )
+                    .run()
+            }
+            #expect(try await app.campaigns.queueDue() == 1)
+            let summary = try await app.campaigns.find(campaign.id, by: world.marketer)
+            #expect(summary.campaign.status == .queued)
+            #expect(summary.progress.total == seeded.candidates)
+            clock.set(Self.nextMorningEast)
+            try await OutboxWorker(app: app).drain()
+            let texts = fake.sent.filter { $0.from == TestWorld.marketingNumber }
+            #expect(texts.count == seeded.expectedNow.count + seeded.expectedMorning.count)
+            #expect(Set(texts.map(\.to)).count == texts.count)
+        }
+    }
+
+    @Test("Canceling takes back what has not gone; drafts, schedules and refusals", arguments: TestEngine.available)
+    func lifecycle(engine: TestEngine) async throws {
+        let clock = TestClock(Self.evening)
+        try await engine.withChatWorld(clock: clock) { app, world, fake, _ in
+            let draft = Campaigns.Draft(name: "Offer", body: "Tune-ups $20 off", audience: CampaignAudience())
+            // No marketing number yet: a draft is fine, sending is refused with the reason.
+            let saved = try await app.campaigns.create(draft, timing: .draft, by: world.marketer)
+            #expect(saved.status == .draft)
+            await #expect(throws: FieldlineError.self) {
+                try await app.campaigns.create(draft, timing: .now, by: world.marketer)
+            }
+            await #expect(throws: FieldlineError.self) {
+                try await app.campaigns.create(draft, timing: .draft, by: world.dispatcher)
+            }
+            await #expect(throws: FieldlineError.self) {
+                try await app.campaigns.create(
+                    .init(name: "Long", body: String(repeating: "x", count: 139), audience: CampaignAudience()),
+                    timing: .draft, by: world.marketer)
+            }
+            _ = try await world.addMarketingNumber(twilio: fake)
+            _ = try await Self.seed(300, app: app, account: world.account.id, at: clock.now())
+
+            let later = try await app.campaigns.update(
+                saved.id, draft, timing: .at(clock.now().addingTimeInterval(3600)), by: world.marketer)
+            #expect(later.status == .scheduled)
+            #expect(try await app.campaigns.queueDue() == 0)
+            clock.advance(by: 3601)
+            #expect(try await app.campaigns.queueDue() == 1)
+            await #expect(throws: FieldlineError.self) {
+                try await app.campaigns.update(saved.id, draft, timing: nil, by: world.marketer)
+            }
+            let canceled = try await app.campaigns.cancel(saved.id, by: world.marketer)
+            #expect(canceled.status == .canceled)
+            clock.set(Self.nextMorningEast)
+            try await OutboxWorker(app: app).drain()
+            #expect(fake.sent.filter { $0.from == TestWorld.marketingNumber }.isEmpty)
+            let progress = try await app.campaigns.find(saved.id, by: world.marketer).progress
+            #expect(progress.isFinished && progress.skippedReasons["campaign_canceled", default: 0] > 0)
+        }
+    }
+
+    @Test(
+        "Nothing is texted before the texting registration; marketing waits for its own",
+        arguments: TestEngine.available)
+    func registrationsGate(engine: TestEngine) async throws {
+        // Monday noon: the opt-in request is not held for quiet hours.
+        try await engine.withChatWorld(clock: TestClock(Date(timeIntervalSince1970: 1_795_456_800))) {
+            app, world, fake, main in
+            let marketing = try await world.addMarketingNumber(twilio: fake)
+            _ = try await app.registrations.record(.pending, of: .texting, accountID: world.account.id)
+            await #expect(throws: FieldlineError.conflict(code: "texting_not_registered", message: "")) {
+                do {
+                    _ = try await app.inbox.start(phone: "5125550142", body: "Hello", by: world.dispatcher)
+                } catch FieldlineError.conflict(let code, _) {
+                    throw FieldlineError.conflict(code: code, message: "")
+                }
+            }
+            // A STOP still counts, and the inbound text is stored; its confirmation cannot go.
+            let stop = try await world.textIn(from: "5125550199", body: "STOP", to: main)
+            guard case .inbox = stop else { throw TestSetupError("the STOP was not stored") }
+            #expect(try await app.consent.consent(of: try PhoneNumber.parse("5125550199"), by: world.admin).optedOut)
+
+            _ = try await app.registrations.record(.approved, of: .texting, accountID: world.account.id)
+            _ = try await app.registrations.record(
+                .rejected, of: .marketing, reason: "Sample message lacks opt-out language", accountID: world.account.id)
+            _ = try await app.inbox.start(phone: "5125550142", body: "Hello", by: world.dispatcher)
+            await #expect(throws: FieldlineError.self) {
+                try await app.consent.requestMarketingOptIn(ofPhone: world.phone.id, by: world.marketer)
+            }
+            let preview = try await app.campaigns.preview(CampaignAudience(), by: world.marketer)
+            #expect(preview.blockedBecause?.contains("marketing registration") == true)
+            await #expect(throws: FieldlineError.self) {
+                try await app.campaigns.create(
+                    .init(name: "Offer", body: "Deal", audience: CampaignAudience()), timing: .now, by: world.marketer)
+            }
+            // Rejected: the admin fixes it and resubmits; the operator approves.
+            let registration = try await app.registrations.save(
+                .marketing,
+                details: RegistrationDetails(
+                    useCase: "Seasonal offers", optInDescription: "Double opt-in by text",
+                    sampleMessage: "Northside: $20 off tune-ups. Reply STOP to opt out"),
+                by: world.admin)
+            #expect(registration.status == .rejected)
+            #expect(try await app.registrations.submit(.marketing, by: world.admin).status == .pending)
+            await #expect(throws: FieldlineError.self) {
+                try await app.registrations.submit(.marketing, by: world.admin)
+            }
+            await #expect(throws: FieldlineError.self) {
+                try await app.registrations.save(.texting, details: RegistrationDetails(), by: world.marketer)
+            }
+            _ = try await app.registrations.record(.approved, of: .marketing, accountID: world.account.id)
+            _ = try await app.consent.requestMarketingOptIn(ofPhone: world.phone.id, by: world.marketer)
+            try await OutboxWorker(app: app).drain()
+            #expect(fake.sent.contains { $0.from == marketing.number.e164 && $0.body.contains("YES") })
+        }
+    }
+
+    @Test("The opt-in link's sentence opts in at the marketing number only", arguments: TestEngine.available)
+    func optInLink(engine: TestEngine) async throws {
+        try await engine.withChatWorld { app, world, fake, main in
+            let marketing = try await world.addMarketingNumber(twilio: fake)
+            let phone = try PhoneNumber.parse("5125550142")
+            _ = try await world.textIn(from: "5125550142", body: Keyword.signUpSentence, to: main)
+            #expect(try await app.consent.consent(of: phone, by: world.admin).marketing == MarketingConsent.none)
+            _ = try await world.textIn(from: "5125550142", body: Keyword.signUpSentence + "!", to: marketing)
+            #expect(try await app.consent.consent(of: phone, by: world.admin).marketing == .optedIn)
+            let history = try await app.consent.history(ofPhone: world.phone.id, by: world.admin)
+            #expect(history.ledger.last?.method == "opt_in_link")
+            // Their own consent turns marketing updates on for the number.
+            #expect(history.phone.preferences.marketingUpdates)
+            try await OutboxWorker(app: app).drain()
+            #expect(fake.sent.contains { $0.from == marketing.number.e164 && $0.to == phone.e164 })
+            #expect(try await app.campaigns.preview(CampaignAudience(), by: world.marketer).admitted == 1)
+        }
+    }
+}
