@@ -24,6 +24,31 @@ def shoot(driver, name, full_page=True):
     print("saved", name)
 
 
+def campaign_shots(dana, base):
+    """Campaigns: the list with the opt-in tools, the composer counting as you type, a campaign's
+    progress, and the texting registration settings."""
+    dana.set_window_size(1360, 860)
+    dana.get(base + "/campaigns/new")
+    dana.find_element(By.ID, "name").send_keys("Fall furnace tune-up")
+    dana.find_element(By.ID, "body").send_keys("Northside: furnace tune-ups are $20 off through Oct 31. Book at northside.example/book")
+    dana.find_element(By.ID, "tags").send_keys("maintenance plan")
+    time.sleep(1.5)
+    shoot(dana, "campaign-new")
+    dana.get(base + "/campaigns")
+    time.sleep(1)
+    first = dana.find_element(By.CSS_SELECTOR, "#campaigns a.row-link").get_attribute("href")
+    shoot(dana, "campaigns")
+    dana.set_window_size(1360, 860)
+    dana.get(first)
+    time.sleep(2.5)
+    shoot(dana, "campaign-progress")
+    dana.set_window_size(1360, 860)
+    dana.get(base + "/settings/registration")
+    time.sleep(1)
+    shoot(dana, "texting-registration")
+    dana.set_window_size(1360, 860)
+
+
 def main():
     base = os.environ["FIELDLINE_BASE_URL"].rstrip("/")
     os.makedirs(OUT, exist_ok=True)
@@ -116,6 +141,7 @@ def main():
             shoot(luis, "technician-chat", full_page=False)
         finally:
             luis.quit()
+        campaign_shots(dana, base)
     finally:
         dana.quit()
         marcus.quit()

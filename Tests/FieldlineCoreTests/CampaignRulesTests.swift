@@ -70,12 +70,12 @@ struct CampaignRulesTests {
         #expect(RegistrationRules.submissionRefusal(texting, texting: texting) != nil)
         texting.details = try RegistrationRules.validated(
             RegistrationDetails(
-                legalName: "Northside Plumbing LLC", taxID: "123456789", website: "https://northside.example",
+                legalName: "Northside Plumbing LLC", taxId: "123456789", website: "https://northside.example",
                 street: "1 Main St", city: "Austin", state: "tx", postalCode: "78701", contactName: "Dana",
                 contactEmail: "Dana@Northside.example", contactPhone: "(512) 555-0100",
                 useCase: "Appointment notices", optInDescription: "Customers give their number when booking",
                 sampleMessage: "Northside: Luis is on the way"), for: .texting)
-        #expect(texting.details.taxID == "12-3456789" && texting.details.state == "TX")
+        #expect(texting.details.taxId == "12-3456789" && texting.details.state == "TX")
         #expect(
             texting.details.contactEmail == "dana@northside.example" && texting.details.contactPhone == "+15125550100")
         #expect(RegistrationRules.submissionRefusal(texting, texting: texting) == nil)
@@ -92,7 +92,7 @@ struct CampaignRulesTests {
             try RegistrationRules.validated(RegistrationDetails(sampleMessage: "20% off"), for: .marketing)
         }
         #expect(throws: FieldlineError.self) {
-            try RegistrationRules.validated(RegistrationDetails(taxID: "12-34"), for: .texting)
+            try RegistrationRules.validated(RegistrationDetails(taxId: "12-34"), for: .texting)
         }
         #expect(throws: FieldlineError.self) {
             try RegistrationRules.validated(RegistrationDetails(website: "northside"), for: .texting)

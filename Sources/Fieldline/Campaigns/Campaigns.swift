@@ -166,7 +166,6 @@ public struct Campaigns: Sendable {
         let audience = try CampaignRules.validatedAudience(audience)
         return try await app.database.read { sql in
             var preview = AudiencePreview(consenting: 0, admitted: 0, heldForQuietHours: 0, skipped: [:])
-            let now = app.clock.now()
             var after: PhoneNumber?
             while true {
                 let phones = try await CampaignStore(sql).candidates(
@@ -184,9 +183,9 @@ public struct Campaigns: Sendable {
                 }
                 for admission in admissions.values {
                     switch admission {
-                    case .admitted(let sendAt):
+                    case .admitted(_, let held):
                         preview.admitted += 1
-                        if sendAt > now { preview.heldForQuietHours += 1 }
+                        if held { preview.heldForQuietHours += 1 }
                     case .refused(let code):
                         preview.skipped[code, default: 0] += 1
                     }

@@ -35,6 +35,12 @@ public struct DemoSeed: Sendable {
             if try await app.database.read({ sql in try await SenderNumberStore(sql).all(in: account.id) }).isEmpty {
                 try await addNumbers(to: account.id)
             }
+            // A demo made before registrations existed was registered all along.
+            for registration in try await app.database.read({ sql in
+                try await RegistrationStore(sql).registrations(of: account.id)
+            }) where registration.status == .notSubmitted {
+                _ = try await app.registrations.record(.approved, of: registration.kind, accountID: account.id)
+            }
             return SignIn(email: Self.adminEmail, password: Self.password, created: false)
         }
         var hours: [Int: BusinessHours.Period] = [7: BusinessHours.Period(opens: 8 * 60, closes: 12 * 60)]
@@ -46,14 +52,11 @@ public struct DemoSeed: Sendable {
                 name: "Northside Plumbing & Air", timeZone: "America/Chicago", businessHours: BusinessHours(days: hours)
             ),
             isDemo: true)
-        // The demo business registered with the carriers before it came to Fieldline.
-        for kind in RegistrationKind.allCases {
-            _ = try await app.registrations.record(.approved, of: kind, accountID: account.id)
-        }
         let adminUser = try await app.accounts.createUser(
             .init(email: Self.adminEmail, name: "Dana Whitfield", role: "admin", password: Self.password),
             in: account.id, by: nil)
         let admin = Actor(user: adminUser)
+        try await registerWithCarriers(account.id, by: admin)
         _ = try await app.accounts.createUser(
             .init(
                 email: Self.dispatcherEmail, name: "Marcus Bell", role: "dispatcher", password: Self.password,
@@ -114,7 +117,8 @@ public struct DemoSeed: Sendable {
                             label: index % 4 == 1 ? "Office" : "Cell",
                             marketingUpdates: index % 3 == 0)
                     ],
-                    emails: index % 2 == 0 ? [email] : []),
+                    emails: index % 2 == 0 ? [email] : [],
+                    tags: (index % 3 == 0 ? ["maintenance plan"] : []) + (index % 4 == 0 ? ["vip"] : [])),
                 by: admin)
             let detail = try await app.customers.detail(customer.id, by: admin)
             guard let location = detail.locations.first else { continue }
@@ -200,6 +204,7 @@ public struct DemoSeed: Sendable {
                 source: "servicechannel", customerID: customers[1].0.id, locationID: customers[1].1,
                 summary: "WO 8841207 · Restroom faucet dripping", details: "Priority: Normal · NTE $450"), by: admin)
         try await seedConversations(account: account, admin: admin, luisAfternoonJob: jobs[4])
+        try await seedMarketing(account: account, admin: admin)
         return SignIn(email: Self.adminEmail, password: Self.password, created: true)
     }
 
@@ -217,6 +222,61 @@ public struct DemoSeed: Sendable {
             }
         }
         return nil
+    }
+
+    /// The demo business filled in both registrations and the registry approved them.
+    private func registerWithCarriers(_ accountID: AccountID, by admin: Actor) async throws {
+        _ = try await app.registrations.save(
+            .texting,
+            details: RegistrationDetails(
+                legalName: "Northside Plumbing & Air LLC", taxId: "74-2918455", website: "https://northside.example",
+                street: "2100 S Lamar Blvd", city: "Austin", state: "TX", postalCode: "78704",
+                contactName: "Dana Whitfield", contactEmail: Self.adminEmail, contactPhone: Self.mainNumber,
+                useCase: "Appointment confirmations, technician on-the-way notices and two-way customer care.",
+                optInDescription:
+                    "Customers give their mobile number when they book by phone or online and agree to job texts.",
+                sampleMessage: "Northside Plumbing & Air: Luis is on the way and should arrive around 10:40."),
+            by: admin)
+        _ = try await app.registrations.save(
+            .marketing,
+            details: RegistrationDetails(
+                useCase: "Seasonal maintenance offers to customers who signed up.",
+                optInDescription:
+                    "Double opt-in: customers reply YES to a request, text our sign-up sentence, or use our web form.",
+                sampleMessage: "Northside: AC check-ups are $49 through May 31. Reply STOP to opt out"),
+            by: admin)
+        for kind in RegistrationKind.allCases {
+            _ = try await app.registrations.record(.approved, of: kind, accountID: accountID)
+        }
+    }
+
+    /// Customers who signed up on the web form, a draft and a campaign going out now.
+    private func seedMarketing(account: Account, admin: Actor) async throws {
+        try await app.database.write { sql in
+            let contacts = try await CustomerStore(sql).search("", in: account.id, limit: 50, offset: 0)
+            for customer in contacts {
+                for phone in try await CustomerStore(sql).phones(of: customer.id, in: account.id)
+                where phone.kind != .landline && phone.preferences.marketingUpdates {
+                    try await app.consent.apply(
+                        SMSConsent(phone: phone.number, marketing: .optedIn),
+                        changes: [ConsentChange(scope: .marketing, from: "none", to: "opted_in")], method: "web_form",
+                        actor: ActorRef(kind: .contact, id: nil, name: phone.number.displayed), messageID: nil,
+                        accountID: account.id, in: sql)
+                }
+            }
+        }
+        _ = try await app.campaigns.create(
+            .init(
+                name: "Spring AC check-up",
+                body: "Northside: beat the heat. AC check-ups are $49 through May 31. Book at northside.example/ac",
+                audience: CampaignAudience(tags: ["maintenance plan"])),
+            timing: .draft, by: admin)
+        _ = try await app.campaigns.create(
+            .init(
+                name: "Water heater flush",
+                body: "Northside: a yearly flush adds years to your water heater. $79 this month. Call (512) 555-0300",
+                audience: CampaignAudience()),
+            timing: .now, by: admin)
     }
 
     private func addNumbers(to accountID: AccountID) async throws {

@@ -293,8 +293,8 @@ public struct Messenger: Sendable {
 
     /// The gate's answer for one recipient of a marketing text.
     public enum Admission: Sendable, Equatable {
-        /// It may go, at this instant (quiet hours may hold it until then).
-        case admitted(sendAt: Date)
+        /// It may go at `sendAt`: now, or when the recipient's quiet hours end (`held`).
+        case admitted(sendAt: Date, held: Bool)
         /// It may not go; the refusal's code (`no_marketing_consent`, `opted_out`, `landline` …).
         case refused(String)
     }
@@ -347,7 +347,8 @@ public struct Messenger: Sendable {
                     let (window, calendar) = QuietHours.recipient(state: state, accountCalendar: account.calendar)
                     windows[key] = window.nextAllowed(from: now, calendar: calendar)
                 }
-                result[phone] = .admitted(sendAt: windows[key] ?? now)
+                let sendAt = windows[key] ?? now
+                result[phone] = .admitted(sendAt: sendAt, held: sendAt > now)
             }
         }
         return result
@@ -370,7 +371,7 @@ public struct Messenger: Sendable {
         var entries: [OutboxStore.Entry] = []
         var result: [PhoneNumber: (admission: Admission, messageID: MessageID?)] = [:]
         for phone in phones {
-            guard case .admitted(let sendAt)? = admissions[phone] else {
+            guard case .admitted(let sendAt, let held)? = admissions[phone] else {
                 result[phone] = (admissions[phone] ?? .refused("unknown"), nil)
                 continue
             }
@@ -385,7 +386,7 @@ public struct Messenger: Sendable {
                 OutboxStore.Entry(
                     id: 0, accountID: accountID, messageID: message.id, senderNumberID: sender.id, state: .pending,
                     notBefore: sendAt, attempts: 0, claimedBy: nil, claimedAt: nil, createdAt: now))
-            result[phone] = (.admitted(sendAt: sendAt), message.id)
+            result[phone] = (.admitted(sendAt: sendAt, held: held), message.id)
         }
         try await MessageStore(sql).insert(batch: messages)
         try await OutboxStore(sql).insert(batch: entries)

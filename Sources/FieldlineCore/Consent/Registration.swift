@@ -36,7 +36,7 @@ public enum RegistrationStatus: String, Sendable, Codable, CaseIterable {
 public struct RegistrationDetails: Sendable, Equatable, Codable {
     public var legalName: String?
     /// The US employer identification number, nine digits.
-    public var taxID: String?
+    public var taxId: String?
     public var website: String?
     public var street: String?
     public var city: String?
@@ -52,13 +52,13 @@ public struct RegistrationDetails: Sendable, Equatable, Codable {
     public var sampleMessage: String?
 
     public init(
-        legalName: String? = nil, taxID: String? = nil, website: String? = nil, street: String? = nil,
+        legalName: String? = nil, taxId: String? = nil, website: String? = nil, street: String? = nil,
         city: String? = nil, state: String? = nil, postalCode: String? = nil, contactName: String? = nil,
         contactEmail: String? = nil, contactPhone: String? = nil, useCase: String? = nil,
         optInDescription: String? = nil, sampleMessage: String? = nil
     ) {
         self.legalName = legalName
-        self.taxID = taxID
+        self.taxId = taxId
         self.website = website
         self.street = street
         self.city = city
@@ -116,7 +116,7 @@ public enum RegistrationRules {
 
     public static let allFields: [Field] = [
         Field(key: "legalName", label: "Legal business name", path: \.legalName, maxLength: 200),
-        Field(key: "taxID", label: "EIN (tax ID)", path: \.taxID, maxLength: 20),
+        Field(key: "taxId", label: "EIN (tax ID)", path: \.taxId, maxLength: 20),
         Field(key: "website", label: "Website", path: \.website, maxLength: 200),
         Field(key: "street", label: "Street address", path: \.street, maxLength: 200),
         Field(key: "city", label: "City", path: \.city, maxLength: 100),
@@ -152,12 +152,12 @@ public enum RegistrationRules {
             }
             cleaned[keyPath: field.path] = raw
         }
-        if let taxID = cleaned.taxID {
-            let digits = taxID.filter(\.isNumber)
-            guard digits.count == 9, taxID.allSatisfy({ $0.isNumber || $0 == "-" }) else {
-                throw .invalid(field: "taxID", message: "An EIN is nine digits, like 12-3456789.")
+        if let taxId = cleaned.taxId {
+            let digits = taxId.filter(\.isNumber)
+            guard digits.count == 9, taxId.allSatisfy({ $0.isNumber || $0 == "-" }) else {
+                throw .invalid(field: "taxId", message: "An EIN is nine digits, like 12-3456789.")
             }
-            cleaned.taxID = "\(digits.prefix(2))-\(digits.dropFirst(2))"
+            cleaned.taxId = "\(digits.prefix(2))-\(digits.dropFirst(2))"
         }
         if let state = cleaned.state {
             guard state.count == 2, state.allSatisfy({ $0.isLetter && $0.isASCII }) else {

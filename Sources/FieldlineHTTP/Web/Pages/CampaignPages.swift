@@ -141,8 +141,14 @@ struct CampaignPages {
             let actor = try context.actor()
             let form = try await verifiedForm(request, context)
             let calendar = try await app.accounts.find(actor.accountID).calendar
-            let preview = try await app.campaigns.preview(try Self.audience(form, calendar: calendar), by: actor)
-            return try APIResponse.json(AudiencePreviewJSON(preview))
+            do {
+                let preview = try await app.campaigns.preview(try Self.audience(form, calendar: calendar), by: actor)
+                return try APIResponse.json(AudiencePreviewJSON(preview))
+            } catch let error as FieldlineError {
+                // The page's script reads this; a redirect with a flash would be lost on it.
+                return ErrorMapping.jsonResponse(
+                    status: ErrorMapping.status(of: error), code: error.code, message: error.message)
+            }
         }
         router.get("/campaigns/:id") { request, context in
             let actor = try context.actor()

@@ -27,12 +27,14 @@ struct RegistrationPage {
         var rejectionReason: String?
         var submittedAt: String?
         var fields: [FieldModel]
+        var hasDetails: Bool
     }
 
     struct FieldModel {
         var key: String
         var label: String
         var value: String
+        var hasValue: Bool
         var maxLength: Int
         var long: Bool
         var hint: String?
@@ -102,9 +104,11 @@ struct RegistrationPage {
             rejectionReason: registration.rejectionReason,
             submittedAt: registration.submittedAt.map { time.dateTime($0) },
             fields: RegistrationRules.fields(of: registration.kind).map { field in
-                FieldModel(
-                    key: field.key, label: field.label, value: registration.details[keyPath: field.path] ?? "",
+                let value = registration.details[keyPath: field.path] ?? ""
+                return FieldModel(
+                    key: field.key, label: field.label, value: value, hasValue: !value.isEmpty,
                     maxLength: field.maxLength, long: field.maxLength > 300, hint: hints[field.key])
-            })
+            },
+            hasDetails: missing.count < RegistrationRules.fields(of: registration.kind).count)
     }
 }
