@@ -42,7 +42,16 @@ def test_compose_count_send_and_follow_a_campaign(base_url, browser):
     assert 0 < vip <= consenting
 
     browser.find_element(By.ID, "name").send_keys("Drain special")
-    browser.find_element(By.XPATH, "//button[normalize-space()='Save campaign']").click()
+    submit = browser.find_element(By.CSS_SELECTOR, "[data-campaign-submit]")
+    assert submit.text == "Send now"
+    browser.find_element(By.CSS_SELECTOR, 'input[name="send"][value="draft"]').click()
+    assert submit.text == "Save draft"
+    browser.find_element(By.CSS_SELECTOR, 'input[name="send"][value="now"]').click()
+    submit.click()
+    # Sending asks first, naming how many it reaches.
+    alert = wait_until(browser, lambda d: d.switch_to.alert, "the confirmation")
+    assert f"to {vip} recipients" in alert.text
+    alert.accept()
     wait_until(browser, lambda d: "/campaigns/" in d.current_url and "Drain special" in d.title, "the campaign page")
     # The scheduler queues it within moments; the page follows without a reload.
     total = lambda d: sum(int(d.find_element(By.CSS_SELECTOR, f'[data-count="{n}"]').text.replace(",", ""))

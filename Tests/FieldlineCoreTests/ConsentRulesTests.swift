@@ -1,6 +1,7 @@
-import FieldlineCore
 import Foundation
 import Testing
+
+@testable import FieldlineCore
 
 @Suite("Consent: keywords, scopes and who may be texted")
 struct ConsentRulesTests {
@@ -243,30 +244,50 @@ struct QuietHoursTests {
                 == at(8, month: 3, day: 14, year: 2027))
     }
 
-    @Test("Each recipient is read in their own state's zone and window")
+    @Test("Each recipient is read in their own state's zones and window; unknown means the strictest")
     func recipientZones() {
         var chicago = Calendar(identifier: .gregorian)
         chicago.timeZone = TimeZone(identifier: "America/Chicago") ?? .gmt
         // 9:00 in Chicago is 7:00 in California: held until 8:00 there, 10:00 in Chicago.
         let nine = wall("America/Chicago", 2026, 11, 23, 9)
-        let (californiaWindow, california) = QuietHours.recipient(state: "CA", accountCalendar: chicago)
         #expect(
-            californiaWindow.nextAllowed(from: nine, calendar: california)
+            QuietHours.recipient(state: "CA", accountCalendar: chicago).nextAllowed(from: nine)
                 == wall("America/Los_Angeles", 2026, 11, 23, 8))
-        // 20:30 in Miami: Florida ends at 20:00, so the next morning at 8:00 Eastern.
-        let evening = wall("America/New_York", 2026, 11, 23, 20, 30)
-        let (floridaWindow, florida) = QuietHours.recipient(state: "fl", accountCalendar: chicago)
+        // Florida spans Eastern and Central time and ends at 20:00: 19:30 in Miami is fine, 20:30
+        // is not, and the next morning waits for 8:00 in the panhandle (9:00 in Miami).
+        let florida = QuietHours.recipient(state: "fl", accountCalendar: chicago)
         #expect(
-            floridaWindow.nextAllowed(from: evening, calendar: florida) == wall("America/New_York", 2026, 11, 24, 8))
-        // The same instant is 19:30 in Chicago: a Texas recipient gets it now.
-        let (texasWindow, texas) = QuietHours.recipient(state: "TX", accountCalendar: chicago)
-        #expect(texasWindow.nextAllowed(from: evening, calendar: texas) == evening)
-        // No state, or an unknown one: the account's zone, federal window.
-        let (unknownWindow, unknown) = QuietHours.recipient(state: "Ontario", accountCalendar: chicago)
-        #expect(unknownWindow == .federal && unknown.timeZone == chicago.timeZone)
-        // Every state's zone exists.
-        for state in ["AL", "AK", "AZ", "HI", "IN", "MI", "ID", "PR", "GU", "DC"] {
-            #expect(QuietHours.timeZone(forState: state) != nil, "\(state)")
+            florida.nextAllowed(from: wall("America/New_York", 2026, 11, 23, 19, 30))
+                == wall("America/New_York", 2026, 11, 23, 19, 30))
+        #expect(
+            florida.nextAllowed(from: wall("America/New_York", 2026, 11, 23, 20, 30))
+                == wall("America/Chicago", 2026, 11, 24, 8))
+        // Tennessee spans Central and Eastern: 20:30 in Nashville is 21:30 in Knoxville.
+        let tennessee = QuietHours.recipient(state: "TN", accountCalendar: chicago)
+        #expect(
+            tennessee.nextAllowed(from: wall("America/Chicago", 2026, 11, 23, 20, 30))
+                == wall("America/Chicago", 2026, 11, 24, 8))
+        #expect(
+            tennessee.nextAllowed(from: wall("America/Chicago", 2026, 11, 23, 19, 30))
+                == wall("America/Chicago", 2026, 11, 23, 19, 30))
+        // Texas: 7:30 in Dallas is 6:30 in El Paso.
+        #expect(
+            QuietHours.recipient(state: "TX", accountCalendar: chicago)
+                .nextAllowed(from: wall("America/Chicago", 2026, 11, 23, 8, 30))
+                == wall("America/Denver", 2026, 11, 23, 8))
+        // No state, or an unknown one: the strictest window (9:00-20:00) on the account's clock.
+        let unknown = QuietHours.recipient(state: "Ontario", accountCalendar: chicago)
+        #expect(unknown.window == .strictest && unknown.calendars.map(\.timeZone) == [chicago.timeZone])
+        #expect(
+            unknown.nextAllowed(from: wall("America/Chicago", 2026, 11, 23, 8, 30))
+                == wall("America/Chicago", 2026, 11, 23, 9))
+        // Every zone named exists.
+        for state in QuietHours.stateTimeZones.keys {
+            #expect(QuietHours.timeZones(forState: state).count == QuietHours.stateTimeZones[state]?.count, "\(state)")
         }
+        #expect(QuietHours.applies(to: .marketing, automation: .campaign))
+        #expect(QuietHours.applies(to: .compliance, automation: .doubleOptInRequest))
+        #expect(!QuietHours.applies(to: .compliance, automation: .optOutConfirmation))
+        #expect(!QuietHours.applies(to: .transactional, automation: .dispatchNotice))
     }
 }

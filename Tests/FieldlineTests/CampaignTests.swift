@@ -10,13 +10,17 @@ import Testing
 struct CampaignTests {
     /// Monday 2026-11-23, 19:30 in Chicago: 20:30 in Florida (past its 20:00), 17:30 in California.
     static let evening = Date(timeIntervalSince1970: 1_795_483_800)
-    /// 8:00 the next morning on the east coast.
-    static let nextMorningEast = Date(timeIntervalSince1970: 1_795_525_200)
+    /// 8:00 the next morning in Chicago: 8:00 in Florida's panhandle too, so Florida may be texted.
+    static let nextMorning = Date(timeIntervalSince1970: 1_795_528_800)
+    /// Noon the next day in Chicago: inside every seeded recipient's window.
+    static let nextNoon = Date(timeIntervalSince1970: 1_795_543_200)
 
     struct Seeded {
         var expectedNow: Set<String> = []
         var expectedMorning: Set<String> = []
         var skipped: [String: Int] = [:]
+        /// The admitted ones in California, two hours behind Chicago.
+        var california: Set<String> = []
         var candidates = 0
         var vipAdmitted = 0
     }
@@ -74,6 +78,7 @@ struct CampaignTests {
                     if index % 2 == 0 { seeded.vipAdmitted += 1 }
                 } else {
                     seeded.expectedNow.insert(phone.e164)
+                    if state == "CA" { seeded.california.insert(phone.e164) }
                     if index % 2 == 0 { seeded.vipAdmitted += 1 }
                 }
             }
@@ -130,7 +135,7 @@ struct CampaignTests {
             #expect(summary.progress.count(.held) == seeded.expectedMorning.count)
             #expect(summary.progress.count(.queued) == 0)
 
-            clock.set(Self.nextMorningEast)
+            clock.set(Self.nextMorning)
             try await worker.drain()
             let all = fake.sent.filter { $0.from == marketing.number.e164 }
             #expect(all.count == seeded.expectedNow.count + seeded.expectedMorning.count - 3)
@@ -168,7 +173,7 @@ struct CampaignTests {
             let summary = try await app.campaigns.find(campaign.id, by: world.marketer)
             #expect(summary.campaign.status == .queued)
             #expect(summary.progress.total == seeded.candidates)
-            clock.set(Self.nextMorningEast)
+            clock.set(Self.nextNoon)
             try await OutboxWorker(app: app).drain()
             let texts = fake.sent.filter { $0.from == TestWorld.marketingNumber }
             #expect(texts.count == seeded.expectedNow.count + seeded.expectedMorning.count)
@@ -209,7 +214,7 @@ struct CampaignTests {
             }
             let canceled = try await app.campaigns.cancel(saved.id, by: world.marketer)
             #expect(canceled.status == .canceled)
-            clock.set(Self.nextMorningEast)
+            clock.set(Self.nextMorning)
             try await OutboxWorker(app: app).drain()
             #expect(fake.sent.filter { $0.from == TestWorld.marketingNumber }.isEmpty)
             let progress = try await app.campaigns.find(saved.id, by: world.marketer).progress
@@ -289,6 +294,117 @@ struct CampaignTests {
             try await OutboxWorker(app: app).drain()
             #expect(fake.sent.contains { $0.from == marketing.number.e164 && $0.to == phone.e164 })
             #expect(try await app.campaigns.preview(CampaignAudience(), by: world.marketer).admitted == 1)
+        }
+    }
+
+    @Test(
+        "The outbox re-reads quiet hours: a campaign that outlasts the evening waits for the morning",
+        arguments: TestEngine.available)
+    func outlastsTheEvening(engine: TestEngine) async throws {
+        let clock = TestClock(Self.evening)
+        try await engine.withChatWorld(clock: clock) { app, world, fake, _ in
+            _ = try await world.addMarketingNumber(twilio: fake)
+            let seeded = try await Self.seed(60, app: app, account: world.account.id, at: clock.now())
+            _ = try await app.campaigns.create(
+                .init(name: "Late", body: "Late offer", audience: CampaignAudience()), timing: .now, by: world.marketer)
+            try await app.campaigns.queueDue()
+            // The number is slow: by the time the worker reaches them it is 21:30 in Chicago, and
+            // only California (19:30) is still inside its window.
+            clock.set(Self.evening.addingTimeInterval(2 * 3600))
+            try await OutboxWorker(app: app).drain()
+            #expect(Set(fake.sent.filter { $0.from == TestWorld.marketingNumber }.map(\.to)) == seeded.california)
+            #expect(!seeded.california.isEmpty)
+            clock.set(Self.nextNoon)
+            try await OutboxWorker(app: app).drain()
+            let texts = fake.sent.filter { $0.from == TestWorld.marketingNumber }
+            #expect(Set(texts.map(\.to)) == seeded.expectedNow.union(seeded.expectedMorning))
+        }
+    }
+
+    @Test("Canceling stops texts a worker had already claimed", arguments: TestEngine.available)
+    func cancelInFlight(engine: TestEngine) async throws {
+        let clock = TestClock(Self.nextNoon)
+        try await engine.withChatWorld(clock: clock) { app, world, fake, _ in
+            let marketing = try await world.addMarketingNumber(twilio: fake)
+            let seeded = try await Self.seed(40, app: app, account: world.account.id, at: clock.now())
+            let campaign = try await app.campaigns.create(
+                .init(name: "Oops", body: "Wrong price", audience: CampaignAudience()), timing: .now,
+                by: world.marketer)
+            try await app.campaigns.queueDue()
+            // A worker holds them all when the marketer cancels, then stops without sending.
+            let claimed = try await app.database.write { sql in
+                try await OutboxStore(sql).claimBatch(for: marketing.id, limit: 100, at: clock.now(), worker: "w1")
+            }
+            #expect(claimed.count == seeded.expectedNow.count + seeded.expectedMorning.count)
+            _ = try await app.campaigns.cancel(campaign.id, by: world.marketer)
+            try await app.database.write { sql in try await OutboxStore(sql).unclaim(claimed.map(\.id)) }
+            try await OutboxWorker(app: app).drain()
+            #expect(fake.sent.filter { $0.from == TestWorld.marketingNumber }.isEmpty)
+            let progress = try await app.campaigns.find(campaign.id, by: world.marketer).progress
+            #expect(progress.skippedReasons["campaign_canceled"] == claimed.count)
+        }
+    }
+
+    @Test(
+        "Sign-ups who are not customers get campaigns; a revoked registration stops a campaign with the reason",
+        arguments: TestEngine.available)
+    func signUpsAndStops(engine: TestEngine) async throws {
+        let clock = TestClock(Self.nextMorning.addingTimeInterval(3 * 3600))
+        try await engine.withChatWorld(clock: clock) { app, world, fake, _ in
+            // One number both chats and markets: its opt-in link still signs people up.
+            let both = try await app.senderNumbers.add(
+                .init(
+                    number: TestWorld.marketingNumber, label: "Main and promotions", provider: "twilio", chat: true,
+                    marketing: true, ratePerSecond: 50, providerAccountID: fake.accountSID,
+                    authToken: fake.authToken),
+                by: world.admin)
+            _ = try await world.textIn(from: "5125550177", body: Keyword.signUpSentence, to: both)
+            let stranger = try PhoneNumber.parse("5125550177")
+            #expect(try await app.consent.consent(of: stranger, by: world.admin).marketing == .optedIn)
+            let preview = try await app.campaigns.preview(CampaignAudience(), by: world.marketer)
+            #expect(preview.admitted == 1)
+            // A tag filter is about customers: the stranger is not one.
+            #expect(
+                try await app.campaigns.preview(CampaignAudience(tags: ["vip"]), by: world.marketer).consenting == 0)
+
+            let campaign = try await app.campaigns.create(
+                .init(name: "Hello", body: "Welcome offer", audience: CampaignAudience()), timing: .now,
+                by: world.marketer)
+            _ = try await app.registrations.record(
+                .rejected, of: .marketing, reason: "Campaign vetting failed", accountID: world.account.id)
+            try await app.campaigns.queueDue()
+            let stopped = try await app.campaigns.find(campaign.id, by: world.marketer).campaign
+            #expect(stopped.status == .draft && stopped.problem?.contains("marketing registration") == true)
+            #expect(try await app.campaigns.queueDue() == 0)
+
+            _ = try await app.registrations.record(.approved, of: .marketing, accountID: world.account.id)
+            _ = try await app.campaigns.update(
+                campaign.id, .init(name: "Hello", body: "Welcome offer", audience: CampaignAudience()), timing: .now,
+                by: world.marketer)
+            try await app.campaigns.queueDue()
+            try await OutboxWorker(app: app).drain()
+            #expect(fake.sent.contains { $0.to == stranger.e164 && $0.body.hasPrefix("Welcome offer") })
+            #expect(try await app.campaigns.find(campaign.id, by: world.marketer).campaign.problem == nil)
+        }
+    }
+
+    @Test("A STOP's confirmation goes before a campaign's backlog on the same number", arguments: TestEngine.available)
+    func confirmationsFirst(engine: TestEngine) async throws {
+        let clock = TestClock(Self.nextMorning.addingTimeInterval(3 * 3600))
+        try await engine.withChatWorld(clock: clock) { app, world, fake, _ in
+            let marketing = try await world.addMarketingNumber(twilio: fake)
+            _ = try await Self.seed(50, app: app, account: world.account.id, at: clock.now())
+            _ = try await app.campaigns.create(
+                .init(name: "Big", body: "Big offer", audience: CampaignAudience()), timing: .now, by: world.marketer)
+            try await app.campaigns.queueDue()
+            _ = try await world.textIn(from: "5125550142", body: "STOP", to: marketing)
+            let first = try await app.database.write { sql in
+                try await OutboxStore(sql).claimNext(for: marketing.id, at: clock.now(), worker: "w1")
+            }
+            let message = try await app.database.read { sql in
+                try await MessageStore(sql).find(try #require(first).messageID, in: world.account.id)
+            }
+            #expect(message?.author.automation == .optOutConfirmation)
         }
     }
 }

@@ -12,7 +12,7 @@ public struct Campaigns: Sendable {
 
     /// Numbers queued per transaction: small enough that inbound texts never wait long for the
     /// database, large enough that 100,000 recipients take seconds.
-    public static let sliceSize = 1000
+    public static let sliceSize = 2000
     /// A queuing campaign whose server stopped renewing it for this long is taken over.
     public static let leaseDuration: TimeInterval = 120
 
@@ -77,8 +77,14 @@ public struct Campaigns: Sendable {
             campaign.audience = audience
             campaign.updatedAt = now
             if let timing { try apply(timing, to: &campaign, now: now) }
-            if campaign.status == .scheduled { try await requireReady(actor.accountID, sql: sql) }
-            guard try await store.update(campaign, expecting: [previous]) else { throw Self.notEditable(campaign) }
+            if campaign.status == .scheduled {
+                try await requireReady(actor.accountID, sql: sql)
+                campaign.problem = nil
+            }
+            guard try await store.update(campaign, expecting: [previous]) else {
+                throw FieldlineError.conflict(
+                    code: "campaign_changed", message: "The campaign changed meanwhile; reload and try again.")
+            }
             return campaign
         }
         if updated.status == .scheduled { app.campaignSignal.signal() }
@@ -168,15 +174,14 @@ public struct Campaigns: Sendable {
             var preview = AudiencePreview(consenting: 0, admitted: 0, heldForQuietHours: 0, skipped: [:])
             var after: PhoneNumber?
             while true {
-                let phones = try await CampaignStore(sql).candidates(
-                    for: audience, in: actor.accountID, excludingTakenBy: nil, after: after, limit: Self.sliceSize)
-                guard let last = phones.last else { break }
-                after = last
-                preview.consenting += phones.count
+                let members = try await CampaignStore(sql).audience(
+                    audience, in: actor.accountID, excludingTakenBy: nil, after: after, limit: Self.sliceSize)
+                guard let last = members.last else { break }
+                after = last.phone
+                preview.consenting += members.count
                 let admissions: [PhoneNumber: Messenger.Admission]
                 do {
-                    admissions = try await app.messenger.admissions(
-                        forMarketingTo: phones, accountID: actor.accountID, in: sql)
+                    admissions = try await app.messenger.admissions(of: members, accountID: actor.accountID, in: sql)
                 } catch let error as FieldlineError {
                     preview.blockedBecause = error.message
                     continue
@@ -217,23 +222,33 @@ public struct Campaigns: Sendable {
         var recorded = 0
         while true {
             let cursor = after
-            let outcome: (count: Int, last: PhoneNumber?, stop: Bool) = try await app.transaction { sql, effects in
-                let store = CampaignStore(sql)
-                guard try await store.renew(id, at: app.clock.now()) else { return (0, nil, true) }
-                let phones = try await store.candidates(
-                    for: campaign.audience, in: accountID, excludingTakenBy: id, after: cursor, limit: Self.sliceSize)
-                guard !phones.isEmpty else { return (0, nil, false) }
-                let sent = try await app.messenger.sendMarketing(
-                    campaign.textBody, to: phones, accountID: accountID, author: .automated(.campaign), in: sql,
-                    effects: effects)
-                try await store.insertRecipients(
-                    phones.map { phone in
-                        let outcome = sent[phone]
-                        var reason: String?
-                        if case .refused(let code)? = outcome?.admission { reason = code }
-                        return CampaignStore.Recipient(phone: phone, messageID: outcome?.messageID, skipReason: reason)
-                    }, of: id, in: accountID)
-                return (phones.count, phones.last, false)
+            let outcome: (count: Int, last: PhoneNumber?, stop: Bool)
+            do {
+                outcome = try await app.transaction { sql, effects in
+                    let store = CampaignStore(sql)
+                    guard try await store.renew(id, at: app.clock.now()) else { return (0, nil, true) }
+                    let members = try await store.audience(
+                        campaign.audience, in: accountID, excludingTakenBy: id, after: cursor, limit: Self.sliceSize)
+                    guard !members.isEmpty else { return (0, nil, false) }
+                    let sent = try await app.messenger.sendMarketing(
+                        campaign.textBody, to: members, accountID: accountID, author: .automated(.campaign), in: sql,
+                        effects: effects)
+                    let phones = members.map(\.phone)
+                    try await store.insertRecipients(
+                        phones.map { phone in
+                            let outcome = sent[phone]
+                            var reason: String?
+                            if case .refused(let code)? = outcome?.admission { reason = code }
+                            return CampaignStore.Recipient(
+                                phone: phone, messageID: outcome?.messageID, skipReason: reason)
+                        }, of: id, in: accountID)
+                    return (phones.count, phones.last, false)
+                }
+            } catch let error as FieldlineError {
+                // An account-wide refusal (registrations revoked, the marketing number removed)
+                // would fail every retry: the campaign goes back to the marketer with the reason.
+                try await stop(id, in: accountID, because: error.message)
+                return recorded
             }
             if outcome.stop { return recorded }
             recorded += outcome.count
@@ -281,6 +296,18 @@ public struct Campaigns: Sendable {
     }
 
     // MARK: Helpers
+
+    private func stop(_ id: CampaignID, in accountID: AccountID, because problem: String) async throws {
+        try await app.database.write { sql in
+            let store = CampaignStore(sql)
+            guard var campaign = try await store.find(id, in: accountID), campaign.status == .queuing else { return }
+            campaign.status = .draft
+            campaign.problem = problem
+            campaign.updatedAt = app.clock.now()
+            try await store.update(campaign, expecting: [.queuing])
+        }
+        app.logger.warning("Campaign \(id) stopped: \(problem)")
+    }
 
     private func apply(_ timing: Timing, to campaign: inout Campaign, now: Date) throws {
         switch timing {

@@ -104,7 +104,7 @@ public struct InboundTexts: Sendable {
 
         let keyword = Keyword.classify(
             body, doubleOptInPending: facts.consent.doubleOptInPending(at: now),
-            toMarketingNumber: text.to.keywordScope == .marketing)
+            toMarketingNumber: text.to.marketing)
 
         var conversation: Conversation
         let isNew: Bool
@@ -201,13 +201,15 @@ public struct InboundTexts: Sendable {
         reply: Bool, sql: any SQLDatabase, effects: AfterCommit
     ) async throws {
         let accountID = text.to.accountID
-        let scope = text.to.keywordScope
+        // The opt-in link's sentence is consent to marketing whichever other roles its number has.
+        let signUp = text.to.marketing && keyword == .optIn && Keyword.isSignUpSentence(message.body)
+        let scope = signUp ? .marketing : text.to.keywordScope
         var outcome = ConsentRules.apply(keyword, scope: scope, to: current, at: app.clock.now())
         if !reply { outcome.consent.confirmationOwed = false }
         if outcome.consent != current {
             try await app.consent.apply(
                 outcome.consent, changes: outcome.changes,
-                method: scope == .marketing && Keyword.isSignUpSentence(message.body) ? "opt_in_link" : "keyword",
+                method: signUp ? "opt_in_link" : "keyword",
                 actor: ActorRef(kind: .contact, id: nil, name: text.from.displayed), messageID: message.id,
                 accountID: accountID, in: sql)
         }

@@ -195,7 +195,8 @@ public struct Messenger: Sendable {
             OutboxStore.Entry(
                 id: 0, accountID: text.accountID, messageID: message.id,
                 senderNumberID: sender.id, state: .pending, notBefore: sendAt, attempts: 0, claimedBy: nil,
-                claimedAt: nil, createdAt: now))
+                claimedAt: nil, createdAt: now,
+                priority: QuietHours.applies(to: text.purpose, automation: text.author.automation) ? 1 : 0))
         if text.author.automation == .optOutConfirmation {
             // The one confirmation an opt-out allows is now spent.
             consent.confirmationOwed = false
@@ -274,19 +275,24 @@ public struct Messenger: Sendable {
         return number
     }
 
-    /// The end of the recipient's quiet hours: their service location's state decides the window
-    /// and the clock; without one, the account's time zone under the federal window.
     private func quietHoursEnd(
         for text: OutboundText, contact: PhoneContact?, sql: any SQLDatabase, now: Date
     ) async throws -> Date {
-        guard let account = try await AccountStore(sql).find(text.accountID) else { return now }
+        try await quietHoursEnd(of: text.to, contact: contact, accountID: text.accountID, sql: sql, now: now)
+    }
+
+    /// The end of a recipient's quiet hours: the state of their first service location decides
+    /// the window and the clocks; without one, the strictest window on the account's clock. The
+    /// outbox asks again when a held text comes due.
+    func quietHoursEnd(
+        of phone: PhoneNumber, contact: PhoneContact?, accountID: AccountID, sql: any SQLDatabase, now: Date
+    ) async throws -> Date {
+        guard let account = try await AccountStore(sql).find(accountID) else { return now }
         var state: String?
         if let contact {
-            state = try await CustomerStore(sql).locations(of: contact.customerID, in: text.accountID).first?
-                .address.state
+            state = try await CustomerStore(sql).locations(of: contact.customerID, in: accountID).first?.address.state
         }
-        let (window, calendar) = QuietHours.recipient(state: state, accountCalendar: account.calendar)
-        return window.nextAllowed(from: now, calendar: calendar)
+        return QuietHours.recipient(state: state, accountCalendar: account.calendar).nextAllowed(from: now)
     }
 
     // MARK: Marketing to many
@@ -299,13 +305,14 @@ public struct Messenger: Sendable {
         case refused(String)
     }
 
-    /// What the gate would answer for a marketing text to each of `phones`, writing nothing: the
-    /// account-wide checks (registrations, a marketing number) throw; each recipient's
-    /// blocking, kind, consent, preferences and quiet hours give its admission. Facts are read in
-    /// one query each for the whole slice, and each recipient is judged by `ConsentRules.check`
-    /// exactly as a single text is.
+    /// What the gate answers for a marketing text to each audience member, writing nothing. The
+    /// account-wide checks (registrations) throw; each member's blocking, line type, consent,
+    /// preferences and quiet hours give its admission, judged by the same `ConsentRules.check`
+    /// and quiet-hours window as a single text. The facts come from `CampaignStore.audience`, read
+    /// in the caller's transaction in one pass (a campaign's audience is read in slices of
+    /// thousands; one query per fact and per slice cost more than the rest of the campaign).
     public func admissions(
-        forMarketingTo phones: [PhoneNumber], accountID: AccountID, in sql: any SQLDatabase
+        of members: [CampaignStore.AudienceMember], accountID: AccountID, in sql: any SQLDatabase
     ) async throws -> [PhoneNumber: Admission] {
         let registrations = try await RegistrationStore(sql).statuses(of: accountID)
         if let refusal = RegistrationRules.refusal(
@@ -318,37 +325,25 @@ public struct Messenger: Sendable {
             throw FieldlineError.notFound(entity: "account", id: accountID.rawValue)
         }
         let now = app.clock.now()
-        let customers = CustomerStore(sql)
-        let blocked = try await ConversationStore(sql).blocked(among: phones, in: accountID)
-        let consents = try await ConsentStore(sql).consents(of: phones, in: accountID)
-        let contacts = try await customers.phones(numbers: phones, in: accountID)
-        var stateOfCustomer: [CustomerID: String] = [:]
-        for location in try await customers.locations(ofCustomers: contacts.values.map(\.customerID), in: accountID)
-        where stateOfCustomer[location.customerID] == nil {
-            stateOfCustomer[location.customerID] = location.address.state
-        }
         var windows: [String: Date] = [:]
         var result: [PhoneNumber: Admission] = [:]
-        for phone in phones {
-            let contact = contacts[phone]
-            if blocked.contains(phone) {
-                result[phone] = .refused("number_blocked")
-            } else if contact?.kind == .landline {
-                result[phone] = .refused("landline")
+        for member in members {
+            if member.blocked {
+                result[member.phone] = .refused("number_blocked")
+            } else if member.kind == .landline {
+                result[member.phone] = .refused("landline")
             } else if let refusal = ConsentRules.check(
-                .marketing, automation: .campaign, consent: consents[phone] ?? SMSConsent(phone: phone),
-                preferences: contact?.preferences)
+                .marketing, automation: .campaign, consent: member.consent, preferences: member.preferences)
             {
-                result[phone] = .refused(refusal.code)
+                result[member.phone] = .refused(refusal.code)
             } else {
-                let state = contact.flatMap { stateOfCustomer[$0.customerID] }
-                let key = state?.uppercased() ?? ""
+                let key = member.state?.uppercased() ?? ""
                 if windows[key] == nil {
-                    let (window, calendar) = QuietHours.recipient(state: state, accountCalendar: account.calendar)
-                    windows[key] = window.nextAllowed(from: now, calendar: calendar)
+                    windows[key] = QuietHours.recipient(state: member.state, accountCalendar: account.calendar)
+                        .nextAllowed(from: now)
                 }
                 let sendAt = windows[key] ?? now
-                result[phone] = .admitted(sendAt: sendAt, held: sendAt > now)
+                result[member.phone] = .admitted(sendAt: sendAt, held: sendAt > now)
             }
         }
         return result
@@ -359,18 +354,18 @@ public struct Messenger: Sendable {
     /// threads (a 5,000-number campaign would reorder the whole inbox); they are on the campaign
     /// and in each number's history, and a reply opens its thread as any text does.
     public func sendMarketing(
-        _ body: String, to phones: [PhoneNumber], accountID: AccountID, author: MessageAuthor,
+        _ body: String, to members: [CampaignStore.AudienceMember], accountID: AccountID, author: MessageAuthor,
         in sql: any SQLDatabase, effects: AfterCommit
     ) async throws -> [PhoneNumber: (admission: Admission, messageID: MessageID?)] {
         let text = try MessageText.validatedOutbound(body)
         let sender = try await senderNumber(
             accountID: accountID, purpose: .marketing, chosen: nil, thread: nil, sql: sql)
-        let admissions = try await admissions(forMarketingTo: phones, accountID: accountID, in: sql)
+        let admissions = try await admissions(of: members, accountID: accountID, in: sql)
         let now = app.clock.now()
         var messages: [Message] = []
         var entries: [OutboxStore.Entry] = []
         var result: [PhoneNumber: (admission: Admission, messageID: MessageID?)] = [:]
-        for phone in phones {
+        for phone in members.map(\.phone) {
             guard case .admitted(let sendAt, let held)? = admissions[phone] else {
                 result[phone] = (admissions[phone] ?? .refused("unknown"), nil)
                 continue
@@ -385,7 +380,7 @@ public struct Messenger: Sendable {
             entries.append(
                 OutboxStore.Entry(
                     id: 0, accountID: accountID, messageID: message.id, senderNumberID: sender.id, state: .pending,
-                    notBefore: sendAt, attempts: 0, claimedBy: nil, claimedAt: nil, createdAt: now))
+                    notBefore: sendAt, attempts: 0, claimedBy: nil, claimedAt: nil, createdAt: now, priority: 1))
             result[phone] = (.admitted(sendAt: sendAt, held: held), message.id)
         }
         try await MessageStore(sql).insert(batch: messages)

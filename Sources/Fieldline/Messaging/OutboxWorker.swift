@@ -256,6 +256,10 @@ public final class OutboxWorker: Service, Sendable {
                     to: message.accountID)
                 return .skipped
             }
+            if let later = try await quietHoursHold(of: message, sql: sql, now: now) {
+                try await outbox.hold(entry.id, until: later)
+                return .skipped
+            }
             let next = SendPacing.slotAfter(nextSlot: slot.nextSendAt, now: now, ratePerSecond: slot.ratePerSecond)
             try await numbers.setNextSendAt(next, of: sender)
             return .claimed(Job(entry: entry, message: message, sender: stored), nextSlot: next)
@@ -300,6 +304,10 @@ public final class OutboxWorker: Service, Sendable {
                         to: message.accountID)
                     continue
                 }
+                if let later = try await quietHoursHold(of: message, sql: sql, now: now) {
+                    try await OutboxStore(sql).hold(entry.id, until: later)
+                    continue
+                }
                 scheduled.append(
                     Scheduled(job: Job(entry: entry, message: message, sender: stored), at: times[scheduled.count]))
             }
@@ -315,6 +323,20 @@ public final class OutboxWorker: Service, Sendable {
         if try await ConversationStore(sql).isBlocked(message.phone, in: message.accountID) {
             return ("number_blocked", "The number was blocked before the text went out.")
         }
+        if let purpose = message.purpose {
+            let registrations = try await RegistrationStore(sql).statuses(of: message.accountID)
+            if case .conflict(let code, let text)? = RegistrationRules.refusal(
+                purpose: purpose, automation: message.author.automation, texting: registrations.texting,
+                marketing: registrations.marketing)
+            {
+                return (code, text)
+            }
+        }
+        if message.author.automation == .campaign,
+            try await CampaignStore(sql).isCanceled(message: message.id, in: message.accountID)
+        {
+            return ("campaign_canceled", "The campaign was canceled before this text went out.")
+        }
         let consent = try await ConsentStore(sql).consent(of: message.phone, in: message.accountID)
         let contact = try await CustomerStore(sql).phone(number: message.phone, in: message.accountID)
         guard let purpose = message.purpose else { return nil }
@@ -322,6 +344,17 @@ public final class OutboxWorker: Service, Sendable {
             purpose, automation: message.author.automation, consent: consent, preferences: contact?.preferences,
             admitted: true
         ).map { ($0.code, $0.message(for: message.phone)) }
+    }
+
+    /// A text that waits for quiet hours and whose recipient's window is closed right now (a
+    /// campaign that outlasted the evening, a retry that fell at night): when it may go instead.
+    private func quietHoursHold(of message: Message, sql: any SQLDatabase, now: Date) async throws -> Date? {
+        guard let purpose = message.purpose, QuietHours.applies(to: purpose, automation: message.author.automation)
+        else { return nil }
+        let contact = try await CustomerStore(sql).phone(number: message.phone, in: message.accountID)
+        let allowed = try await app.messenger.quietHoursEnd(
+            of: message.phone, contact: contact, accountID: message.accountID, sql: sql, now: now)
+        return allowed > now ? allowed : nil
     }
 
     // MARK: Sending

@@ -50,15 +50,19 @@ public struct Campaign: Sendable, Equatable {
     public var status: CampaignStatus
     public var scheduledAt: Date?
     public var queuedAt: Date?
+    /// Why queuing stopped (registrations revoked, the marketing number removed): the campaign
+    /// is a draft again, with what to fix.
+    public var problem: String?
     public var createdBy: ActorRef
     public var createdAt: Date
     public var updatedAt: Date
 
     public init(
         id: CampaignID, accountID: AccountID, name: String, body: String, audience: CampaignAudience,
-        status: CampaignStatus, scheduledAt: Date?, queuedAt: Date?, createdBy: ActorRef, createdAt: Date,
-        updatedAt: Date
+        status: CampaignStatus, scheduledAt: Date?, queuedAt: Date?, problem: String? = nil, createdBy: ActorRef,
+        createdAt: Date, updatedAt: Date
     ) {
+        self.problem = problem
         self.id = id
         self.accountID = accountID
         self.name = name
@@ -137,6 +141,12 @@ public enum CampaignRules {
                     + "fits in the same 160; this one has \(body.count).")
         }
         let text = MessageText(composed(body))
+        if text.segments > 1, text.encoding == .gsm7 {
+            throw .invalid(
+                field: "body",
+                message: "Some characters (€ [ ] { } ~ | ^ \\) take the room of two in a text; "
+                    + "shorten it by \(text.units - 160) to fit one text with the opt-out line.")
+        }
         guard text.segments == 1 else {
             throw .invalid(
                 field: "body",

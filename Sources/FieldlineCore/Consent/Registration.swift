@@ -153,8 +153,8 @@ public enum RegistrationRules {
             cleaned[keyPath: field.path] = raw
         }
         if let taxId = cleaned.taxId {
-            let digits = taxId.filter(\.isNumber)
-            guard digits.count == 9, taxId.allSatisfy({ $0.isNumber || $0 == "-" }) else {
+            let digits = taxId.filter(\.isASCIIDigit)
+            guard digits.count == 9, taxId.allSatisfy({ $0.isASCIIDigit || $0 == "-" }) else {
                 throw .invalid(field: "taxId", message: "An EIN is nine digits, like 12-3456789.")
             }
             cleaned.taxId = "\(digits.prefix(2))-\(digits.dropFirst(2))"
@@ -166,9 +166,9 @@ public enum RegistrationRules {
             cleaned.state = state.uppercased()
         }
         if let postalCode = cleaned.postalCode {
-            let isZip = postalCode.count == 5 && postalCode.allSatisfy(\.isNumber)
+            let isZip = postalCode.count == 5 && postalCode.allSatisfy(\.isASCIIDigit)
             let isZipPlus4 =
-                postalCode.count == 10 && postalCode.enumerated().allSatisfy { $0 == 5 ? $1 == "-" : $1.isNumber }
+                postalCode.count == 10 && postalCode.enumerated().allSatisfy { $0 == 5 ? $1 == "-" : $1.isASCIIDigit }
             guard isZip || isZipPlus4 else {
                 throw .invalid(field: "postalCode", message: "ZIP code is five digits (or ZIP+4).")
             }
@@ -191,7 +191,9 @@ public enum RegistrationRules {
                 throw .invalid(field: "contactPhone", message: "Contact phone is not a phone number we can read.")
             }
         }
-        if kind == .marketing, let sample = cleaned.sampleMessage, !sample.lowercased().contains("stop") {
+        if kind == .marketing, let sample = cleaned.sampleMessage,
+            !sample.lowercased().split(whereSeparator: { !$0.isLetter }).contains("stop")
+        {
             throw .invalid(
                 field: "sampleMessage",
                 message: "A marketing sample ends with how to opt out, like \"Reply STOP to opt out\".")
@@ -254,4 +256,8 @@ public enum RegistrationRules {
         }
         return nil
     }
+}
+
+extension Character {
+    var isASCIIDigit: Bool { isASCII && isNumber }
 }

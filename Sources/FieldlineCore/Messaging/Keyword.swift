@@ -39,7 +39,8 @@ public enum Keyword: String, Sendable, Equatable, CaseIterable {
     }
 
     /// An `sms:` link that opens the phone's messaging app with the sign-up sentence addressed to
-    /// `marketingNumber` (RFC 5724; iOS and Android both read `body`).
+    /// `marketingNumber`. RFC 5724 writes `sms:NUMBER?body=…`; the `?&body=` form is the one both iOS
+    /// and Android messaging apps read.
     public static func optInLink(to marketingNumber: PhoneNumber) -> String {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")

@@ -19,6 +19,7 @@ public struct CampaignStore: Sendable {
         var status: String
         var scheduledAt: Date?
         var queuedAt: Date?
+        var problem: String?
         var createdByKind: String
         var createdById: String?
         var createdByName: String
@@ -34,6 +35,7 @@ public struct CampaignStore: Sendable {
             status = campaign.status.rawValue
             scheduledAt = campaign.scheduledAt
             queuedAt = campaign.queuedAt
+            problem = campaign.problem
             createdByKind = campaign.createdBy.kind.rawValue
             createdById = campaign.createdBy.id
             createdByName = campaign.createdBy.name
@@ -46,6 +48,7 @@ public struct CampaignStore: Sendable {
                 id: CampaignID(id), accountID: AccountID(accountId), name: name, body: body,
                 audience: try JSONColumn.decode(CampaignAudience.self, from: audience),
                 status: CampaignStatus(rawValue: status) ?? .draft, scheduledAt: scheduledAt, queuedAt: queuedAt,
+                problem: problem,
                 createdBy: ActorRef(
                     kind: ActorRef.Kind(rawValue: createdByKind) ?? .user, id: createdById, name: createdByName),
                 createdAt: createdAt, updatedAt: updatedAt)
@@ -64,6 +67,7 @@ public struct CampaignStore: Sendable {
         let changed = try await sql.update("campaigns")
             .set("name", to: row.name).set("body", to: row.body).set("audience", to: row.audience)
             .set("status", to: row.status).set("scheduled_at", to: row.scheduledAt).set("queued_at", to: row.queuedAt)
+            .set("problem", to: row.problem)
             .set("updated_at", to: row.updatedAt)
             .where("id", .equal, row.id).where("account_id", .equal, row.accountId)
             .where("status", .in, expected.map(\.rawValue))
@@ -133,21 +137,49 @@ public struct CampaignStore: Sendable {
 
     // MARK: Audience
 
-    /// Numbers of customers matching `audience` that hold explicit marketing consent, not yet
-    /// taken by `campaign`, in number order after `after`. A coarse cut: the Messenger's gate
-    /// still decides for each one.
-    public func candidates(
-        for audience: CampaignAudience, in accountID: AccountID, excludingTakenBy campaign: CampaignID?,
+    /// A number with explicit marketing consent and every fact the consent gate judges it by,
+    /// read in one pass: a campaign's audience is the largest read Fieldline makes.
+    public struct AudienceMember: Sendable, Equatable {
+        public var consent: SMSConsent
+        /// The customer's stored number, when it belongs to one (people who signed up by the
+        /// form or the opt-in link may not be customers).
+        public var customerID: CustomerID?
+        public var kind: PhoneKind?
+        public var preferences: NotificationPreferences?
+        public var blocked: Bool
+        /// The state of the customer's first service location, for quiet hours.
+        public var state: String?
+
+        public var phone: PhoneNumber { consent.phone }
+    }
+
+    /// Numbers with explicit marketing consent, narrowed by `audience`, not yet taken by
+    /// `campaign`, in number order after `after`. The Messenger's gate still judges each one.
+    public func audience(
+        _ audience: CampaignAudience, in accountID: AccountID, excludingTakenBy campaign: CampaignID?,
         after: PhoneNumber?, limit: Int
-    ) async throws -> [PhoneNumber] {
+    ) async throws -> [AudienceMember] {
         var query = SQLQueryString(
             """
-            SELECT p.e164 FROM phone_contacts p
-            JOIN sms_consent s ON s.account_id = p.account_id AND s.phone = p.e164
-            JOIN customers c ON c.id = p.customer_id AND c.account_id = p.account_id
-            WHERE p.account_id = \(bind: accountID.rawValue) AND s.marketing = \(bind: MarketingConsent.optedIn.rawValue)
-              AND p.e164 > \(bind: after?.e164 ?? "")
+            SELECT s.phone, s.opted_out, s.marketing, s.confirmation_owed, s.double_opt_in_until,
+                   p.customer_id, p.kind, p.job_notifications, p.marketing_updates,
+                   (SELECT l.state FROM locations l WHERE l.account_id = s.account_id AND l.customer_id = p.customer_id
+                    ORDER BY l.created_at, l.id LIMIT 1) AS state,
+                   CASE WHEN EXISTS (SELECT 1 FROM blocked_numbers b WHERE b.account_id = s.account_id
+                                     AND b.phone = s.phone) THEN 1 ELSE 0 END AS blocked
+            FROM sms_consent s
+            LEFT JOIN phone_contacts p ON p.account_id = s.account_id AND p.e164 = s.phone
             """)
+        if !audience.tags.isEmpty {
+            query.appendInterpolation(
+                unsafeRaw: " JOIN customers c ON c.id = p.customer_id AND c.account_id = s.account_id")
+        }
+        query.appendInterpolation(unsafeRaw: " WHERE s.account_id = ")
+        query.appendInterpolation(bind: accountID.rawValue)
+        query.appendInterpolation(unsafeRaw: " AND s.marketing = ")
+        query.appendInterpolation(bind: MarketingConsent.optedIn.rawValue)
+        query.appendInterpolation(unsafeRaw: " AND s.phone > ")
+        query.appendInterpolation(bind: after?.e164 ?? "")
         if !audience.tags.isEmpty {
             query.appendInterpolation(unsafeRaw: " AND (")
             for (index, tag) in audience.tags.enumerated() {
@@ -159,9 +191,10 @@ public struct CampaignStore: Sendable {
             query.appendInterpolation(unsafeRaw: ")")
         }
         if audience.filtersOnService {
+            // A visit's completion is the service; a later edit of the job does not move it.
             let lastService = """
-                (SELECT max(j.updated_at) FROM jobs j WHERE j.account_id = p.account_id
-                 AND j.customer_id = p.customer_id AND j.status = 'completed')
+                (SELECT max(a.completed_at) FROM assignments a JOIN jobs j ON j.id = a.job_id
+                 WHERE j.account_id = s.account_id AND j.customer_id = p.customer_id AND a.completed_at IS NOT NULL)
                 """
             if let from = audience.lastServiceFrom {
                 query.appendInterpolation(unsafeRaw: " AND \(lastService) >= ")
@@ -176,12 +209,30 @@ public struct CampaignStore: Sendable {
             query.appendInterpolation(
                 unsafeRaw: " AND NOT EXISTS (SELECT 1 FROM campaign_recipients r WHERE r.campaign_id = ")
             query.appendInterpolation(bind: campaign.rawValue)
-            query.appendInterpolation(unsafeRaw: " AND r.phone = p.e164)")
+            query.appendInterpolation(unsafeRaw: " AND r.account_id = s.account_id AND r.phone = s.phone)")
         }
-        query.appendInterpolation(unsafeRaw: " ORDER BY p.e164 LIMIT ")
+        query.appendInterpolation(unsafeRaw: " ORDER BY s.phone LIMIT ")
         query.appendInterpolation(bind: limit)
-        return try await sql.raw(query).all().map {
-            PhoneNumber(storedE164: try $0.decode(column: "e164", as: String.self))
+        return try await sql.raw(query).all().map { row in
+            let phone = PhoneNumber(storedE164: try row.decode(column: "phone", as: String.self))
+            let customer = try row.decode(column: "customer_id", as: String?.self)
+            let kind = try row.decode(column: "kind", as: String?.self)
+            var preferences: NotificationPreferences?
+            if customer != nil {
+                preferences = NotificationPreferences(
+                    jobNotifications: try row.decode(column: "job_notifications", as: Bool.self),
+                    marketingUpdates: try row.decode(column: "marketing_updates", as: Bool.self))
+            }
+            return AudienceMember(
+                consent: SMSConsent(
+                    phone: phone, optedOut: try row.decode(column: "opted_out", as: Bool.self),
+                    marketing: MarketingConsent(rawValue: try row.decode(column: "marketing", as: String.self))
+                        ?? .none,
+                    confirmationOwed: try row.decode(column: "confirmation_owed", as: Bool.self),
+                    doubleOptInPendingUntil: try row.decode(column: "double_opt_in_until", as: Date?.self)),
+                customerID: customer.map(CustomerID.init), kind: kind.flatMap(PhoneKind.init(rawValue:)),
+                preferences: preferences, blocked: try row.decode(column: "blocked", as: Int.self) == 1,
+                state: try row.decode(column: "state", as: String?.self))
         }
     }
 
@@ -202,16 +253,31 @@ public struct CampaignStore: Sendable {
     public func insertRecipients(
         _ recipients: [Recipient], of campaign: CampaignID, in accountID: AccountID
     ) async throws {
-        for chunk in recipients.chunked(into: 500) {
-            let insert = sql.insert(into: "campaign_recipients")
-                .columns("campaign_id", "phone", "account_id", "message_id", "skip_reason")
-            for recipient in chunk {
-                insert.values(
-                    SQLBind(campaign.rawValue), SQLBind(recipient.phone.e164), SQLBind(accountID.rawValue),
-                    SQLBind(recipient.messageID?.rawValue), SQLBind(recipient.skipReason))
+        for chunk in recipients.chunked(into: 1000) {
+            var query = SQLQueryString(
+                "INSERT INTO campaign_recipients (campaign_id, phone, account_id, message_id, skip_reason) VALUES ")
+            for (index, recipient) in chunk.enumerated() {
+                query.appendInterpolation(unsafeRaw: index == 0 ? "(" : ", (")
+                query.appendInterpolation(
+                    binds: [
+                        campaign.rawValue, recipient.phone.e164, accountID.rawValue, recipient.messageID?.rawValue,
+                        recipient.skipReason,
+                    ] as [any Encodable & Sendable])
+                query.appendInterpolation(unsafeRaw: ")")
             }
-            try await insert.run()
+            try await sql.raw(query).run()
         }
+    }
+
+    /// Whether the campaign that queued this text was canceled since: the outbox's last check.
+    public func isCanceled(message id: MessageID, in accountID: AccountID) async throws -> Bool {
+        try await sql.raw(
+            """
+            SELECT 1 AS canceled FROM campaign_recipients r JOIN campaigns c ON c.id = r.campaign_id
+            WHERE r.message_id = \(bind: id.rawValue) AND r.account_id = \(bind: accountID.rawValue)
+              AND c.status = \(bind: CampaignStatus.canceled.rawValue)
+            """
+        ).first() != nil
     }
 
     /// Where each recipient stands: skipped at queuing, or its message's state (a text the

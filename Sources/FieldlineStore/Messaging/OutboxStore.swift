@@ -29,11 +29,15 @@ public struct OutboxStore: Sendable {
         public var claimedBy: String?
         public var claimedAt: Date?
         public var createdAt: Date
+        /// 0 goes before 1 among a number's due texts: a campaign's backlog (1) never holds up a
+        /// reply or the confirmation of a STOP (0).
+        public var priority: Int
 
         public init(
             id: Int64, accountID: AccountID, messageID: MessageID, senderNumberID: SenderNumberID, state: State,
-            notBefore: Date, attempts: Int, claimedBy: String?, claimedAt: Date?, createdAt: Date
+            notBefore: Date, attempts: Int, claimedBy: String?, claimedAt: Date?, createdAt: Date, priority: Int = 0
         ) {
+            self.priority = priority
             self.id = id
             self.accountID = accountID
             self.messageID = messageID
@@ -79,11 +83,14 @@ public struct OutboxStore: Sendable {
     @discardableResult
     public func insert(_ entry: Entry) async throws -> Int64 {
         let row = try await sql.insert(into: "outbox")
-            .columns("account_id", "message_id", "sender_number_id", "state", "not_before", "attempts", "created_at")
+            .columns(
+                "account_id", "message_id", "sender_number_id", "state", "not_before", "attempts", "created_at",
+                "priority"
+            )
             .values(
                 SQLBind(entry.accountID.rawValue), SQLBind(entry.messageID.rawValue),
                 SQLBind(entry.senderNumberID.rawValue), SQLBind(entry.state.rawValue), SQLBind(entry.notBefore),
-                SQLBind(entry.attempts), SQLBind(entry.createdAt)
+                SQLBind(entry.attempts), SQLBind(entry.createdAt), SQLBind(entry.priority)
             )
             .returning("id").first()
         return try row?.decode(column: "id", as: Int64.self) ?? 0
@@ -92,16 +99,19 @@ public struct OutboxStore: Sendable {
     /// Queues many texts, in the order given (which is the order they go out in).
     public func insert(batch entries: [Entry]) async throws {
         for chunk in entries.chunked(into: 1000) {
-            let insert = sql.insert(into: "outbox")
-                .columns(
-                    "account_id", "message_id", "sender_number_id", "state", "not_before", "attempts", "created_at")
-            for entry in chunk {
-                insert.values(
-                    SQLBind(entry.accountID.rawValue), SQLBind(entry.messageID.rawValue),
-                    SQLBind(entry.senderNumberID.rawValue), SQLBind(entry.state.rawValue), SQLBind(entry.notBefore),
-                    SQLBind(entry.attempts), SQLBind(entry.createdAt))
+            var query = SQLQueryString(
+                "INSERT INTO outbox (account_id, message_id, sender_number_id, state, not_before, attempts, created_at, priority) VALUES "
+            )
+            for (index, entry) in chunk.enumerated() {
+                query.appendInterpolation(unsafeRaw: index == 0 ? "(" : ", (")
+                query.appendInterpolation(
+                    binds: [
+                        entry.accountID.rawValue, entry.messageID.rawValue, entry.senderNumberID.rawValue,
+                        entry.state.rawValue, entry.notBefore, entry.attempts, entry.createdAt, entry.priority,
+                    ] as [any Encodable & Sendable])
+                query.appendInterpolation(unsafeRaw: ")")
             }
-            try await insert.run()
+            try await sql.raw(query).run()
         }
     }
 
@@ -135,7 +145,7 @@ public struct OutboxStore: Sendable {
         let query = sql.select().columns(Self.columns).from("outbox")
             .where("sender_number_id", .equal, sender.rawValue).where("state", .equal, State.pending.rawValue)
             .where("not_before", .lessThanOrEqual, instant)
-            .orderBy("not_before").orderBy("id").limit(1)
+            .orderBy("priority").orderBy("not_before").orderBy("id").limit(1)
         if isPostgres { query.lockingClause(SQLRaw("FOR UPDATE SKIP LOCKED")) }
         guard var entry = try await query.first()?.record(Row.self).entry else { return nil }
         try await sql.update("outbox")
@@ -164,7 +174,7 @@ public struct OutboxStore: Sendable {
         let query = sql.select().columns(Self.columns).from("outbox")
             .where("sender_number_id", .equal, sender.rawValue).where("state", .equal, State.pending.rawValue)
             .where("not_before", .lessThanOrEqual, instant)
-            .orderBy("not_before").orderBy("id").limit(limit)
+            .orderBy("priority").orderBy("not_before").orderBy("id").limit(limit)
         if isPostgres { query.lockingClause(SQLRaw("FOR UPDATE SKIP LOCKED")) }
         var entries = try await query.all().map { try $0.record(Row.self).entry }
         guard !entries.isEmpty else { return [] }
@@ -188,6 +198,16 @@ public struct OutboxStore: Sendable {
             .set("state", to: State.pending.rawValue).set("claimed_by", to: String?.none)
             .set("claimed_at", to: Date?.none).set(SQLIdentifier("attempts"), to: SQLRaw("attempts - 1"))
             .where("id", .in, ids).run()
+    }
+
+    /// A claimed text that may not go yet (its recipient's quiet hours began while it waited)
+    /// goes back to the queue until `instant`; the claim does not count as an attempt.
+    public func hold(_ id: Int64, until instant: Date) async throws {
+        try await sql.update("outbox")
+            .set("state", to: State.pending.rawValue).set("not_before", to: instant)
+            .set("claimed_by", to: String?.none).set("claimed_at", to: Date?.none)
+            .set(SQLIdentifier("attempts"), to: SQLRaw("attempts - 1"))
+            .where("id", .equal, id).run()
     }
 
     public func find(message id: MessageID) async throws -> Entry? {

@@ -559,6 +559,7 @@ public enum Schema {
                 status TEXT NOT NULL,
                 scheduled_at \(ts),
                 queued_at \(ts),
+                problem TEXT,
                 created_by_kind TEXT NOT NULL,
                 created_by_id TEXT,
                 created_by_name TEXT NOT NULL,
@@ -579,8 +580,15 @@ public enum Schema {
                 PRIMARY KEY (campaign_id, phone)
             )
             """,
-            // Last service per customer is read from completed jobs.
-            "CREATE INDEX jobs_customer_status ON jobs (account_id, customer_id, status, updated_at)",
+            // The outbox asks, for a campaign text about to go, whether its campaign was canceled.
+            "CREATE INDEX campaign_recipients_message ON campaign_recipients (message_id)",
+            // A service location's state sets a recipient's quiet hours: the first location, read
+            // from the index alone.
+            "CREATE INDEX locations_first ON locations (account_id, customer_id, created_at, id, state)",
+            // Replies, keyword answers and job notices go before a campaign's backlog on a number.
+            "ALTER TABLE outbox ADD COLUMN priority BIGINT NOT NULL DEFAULT 0",
+            "DROP INDEX outbox_due",
+            "CREATE INDEX outbox_due ON outbox (sender_number_id, state, priority, not_before, id)",
         ]
     }
 }

@@ -11,9 +11,11 @@
     const max = Number(form.dataset.maxBody);
     const optOut = "Reply STOP to opt out";
     const gsm = /^[@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&'()*+,\-./0-9:;<=>?¡A-ZÄÖÑÜ§¿a-zäöñüà^{}\\[~\]|€]*$/;
+    // These take the room of two characters in a text.
+    const doubled = /[\^{}\\[~\]|€]/g;
     const updateText = () => {
       const text = body.value.trim();
-      const length = Array.from(text).length;
+      const length = Array.from(text).length + (gsm.test(text) ? (text.match(doubled) || []).length : 0);
       const fitsGsm = gsm.test(text);
       const limit = fitsGsm ? max : 70 - optOut.length - 1;
       const left = limit - length;
@@ -25,6 +27,24 @@
     };
     body.addEventListener("input", updateText);
     updateText();
+
+    // The button says what it will do; sending asks first, with the count.
+    const submit = form.querySelector("[data-campaign-submit]");
+    const choice = () => (form.querySelector('input[name="send"]:checked') || {}).value;
+    const label = () => {
+      submit.textContent = { now: "Send now", later: "Schedule campaign", draft: "Save draft" }[choice()] || "Save campaign";
+    };
+    for (const radio of form.querySelectorAll('input[name="send"]')) radio.addEventListener("change", label);
+    form.querySelector('input[name="scheduledAt"]').addEventListener("input", () => {
+      form.querySelector('input[name="send"][value="later"]').checked = true;
+      label();
+    });
+    label();
+    form.addEventListener("submit", (event) => {
+      if (choice() !== "now") return;
+      const count = form.querySelector('[data-audience="recipients"]').textContent;
+      if (!window.confirm(`Send this campaign now to ${count} recipients?`)) event.preventDefault();
+    });
 
     const recipients = form.querySelector('[data-audience="recipients"]');
     const detail = form.querySelector('[data-audience="detail"]');
@@ -115,8 +135,12 @@
       } catch (error) { /* try again */ }
       setTimeout(poll, 2000);
     };
-    if (!(progress.dataset.status === "queued" && progress.dataset.finished === "true") && progress.dataset.status !== "canceled") {
+    // Only while something is happening: a draft or a campaign days away has nothing to show.
+    const status = progress.dataset.status;
+    if (status === "queuing" || (status === "queued" && progress.dataset.finished !== "true")) {
       setTimeout(poll, 1000);
+    } else if (status === "scheduled") {
+      setTimeout(poll, 15000);
     }
   }
 })();

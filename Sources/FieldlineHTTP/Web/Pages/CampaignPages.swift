@@ -72,6 +72,7 @@ struct CampaignPages {
         var cancellable: Bool
         var progress: CampaignProgressJSON
         var reasons: [Reason]
+        var problem: String?
     }
 
     struct Reason {
@@ -171,7 +172,7 @@ struct CampaignPages {
                     progress: CampaignProgressJSON(summary.progress),
                     reasons: summary.progress.skippedReasons.sorted { $0.value > $1.value }.map {
                         Reason(code: $0.key, label: Self.reasonLabel($0.key), count: $0.value)
-                    }),
+                    }, problem: campaign.problem),
                 request: request)
         }
         router.get("/campaigns/:id/progress") { _, context in
@@ -315,7 +316,7 @@ struct CampaignPages {
         }
         let when: String =
             switch campaign.status {
-            case .draft: "Not scheduled"
+            case .draft: campaign.problem == nil ? "Not scheduled" : "Stopped: see why"
             case .scheduled: campaign.scheduledAt.map { "Goes \(time.dateTime($0))" } ?? ""
             case .queuing, .queued:
                 (campaign.queuedAt ?? campaign.scheduledAt).map { "Started \(time.dateTime($0))" } ?? ""
@@ -344,6 +345,7 @@ struct CampaignPages {
         case "number_blocked": "Blocked number"
         case "landline": "Landline"
         case "campaign_canceled": "Campaign canceled first"
+        case "texting_not_registered", "marketing_not_registered": "Registration withdrawn"
         default: code.replacingOccurrences(of: "_", with: " ")
         }
     }
