@@ -125,7 +125,7 @@ def main():
             break
         if time.time() > deadline:
             sys.exit("the campaign was not queued within 10 minutes")
-        time.sleep(0.05)
+        time.sleep(0.5)
     scheduled = current["scheduledAt"]
     queued = current["queuedAt"]
     from datetime import datetime

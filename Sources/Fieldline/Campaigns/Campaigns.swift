@@ -220,6 +220,10 @@ public struct Campaigns: Sendable {
         else { return 0 }
         var after: PhoneNumber?
         var recorded = 0
+        // PostgreSQL plans from statistics that autovacuum refreshes only every minute or so; a
+        // campaign grows its tables from nothing to 100,000 rows faster than that, and stale
+        // sizes make the "not yet taken" check and the progress query quadratic.
+        var refreshStatisticsAt = Self.sliceSize
         while true {
             let cursor = after
             let outcome: (count: Int, last: PhoneNumber?, stop: Bool)
@@ -252,6 +256,10 @@ public struct Campaigns: Sendable {
             }
             if outcome.stop { return recorded }
             recorded += outcome.count
+            if recorded >= refreshStatisticsAt {
+                refreshStatisticsAt *= 2
+                try await app.database.write { sql in try await CampaignStore(sql).refreshStatistics() }
+            }
             guard let last = outcome.last else { break }
             after = last
         }
@@ -263,6 +271,9 @@ public struct Campaigns: Sendable {
             current.queuedAt = now
             current.updatedAt = now
             try await store.update(current, expecting: [.queuing])
+        }
+        if recorded >= Self.sliceSize {
+            try await app.database.write { sql in try await CampaignStore(sql).refreshStatistics() }
         }
         app.logger.info("Campaign queued", metadata: ["campaign": "\(id)", "recipients": "\(recorded)"])
         return recorded

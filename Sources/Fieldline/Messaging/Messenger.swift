@@ -362,29 +362,31 @@ public struct Messenger: Sendable {
             accountID: accountID, purpose: .marketing, chosen: nil, thread: nil, sql: sql)
         let admissions = try await admissions(of: members, accountID: accountID, in: sql)
         let now = app.clock.now()
-        var messages: [Message] = []
-        var entries: [OutboxStore.Entry] = []
+        let template = Message(
+            id: .generate(), accountID: accountID, conversationID: nil, direction: .outbound, disposition: nil,
+            phone: sender.number, ourNumber: sender.number, body: text.body, purpose: .marketing, author: author,
+            jobID: nil, status: .queued, errorCode: nil, errorMessage: nil, provider: sender.provider.rawValue,
+            providerMessageID: nil, segments: text.segments, encoding: text.encoding, mediaCount: 0, resendOf: nil,
+            createdAt: now, statusAt: now)
+        var messages: [(id: MessageID, phone: PhoneNumber)] = []
+        var queue: [(message: MessageID, notBefore: Date)] = []
         var result: [PhoneNumber: (admission: Admission, messageID: MessageID?)] = [:]
         for phone in members.map(\.phone) {
             guard case .admitted(let sendAt, let held)? = admissions[phone] else {
                 result[phone] = (admissions[phone] ?? .refused("unknown"), nil)
                 continue
             }
-            let message = Message(
-                id: .generate(), accountID: accountID, conversationID: nil, direction: .outbound, disposition: nil,
-                phone: phone, ourNumber: sender.number, body: text.body, purpose: .marketing, author: author,
-                jobID: nil, status: .queued, errorCode: nil, errorMessage: nil, provider: sender.provider.rawValue,
-                providerMessageID: nil, segments: text.segments, encoding: text.encoding, mediaCount: 0, resendOf: nil,
-                createdAt: now, statusAt: now)
-            messages.append(message)
-            entries.append(
-                OutboxStore.Entry(
-                    id: 0, accountID: accountID, messageID: message.id, senderNumberID: sender.id, state: .pending,
-                    notBefore: sendAt, attempts: 0, claimedBy: nil, claimedAt: nil, createdAt: now, priority: 1))
-            result[phone] = (.admitted(sendAt: sendAt, held: held), message.id)
+            let id = MessageID.generate()
+            messages.append((id, phone))
+            queue.append((id, sendAt))
+            result[phone] = (.admitted(sendAt: sendAt, held: held), id)
         }
-        try await MessageStore(sql).insert(batch: messages)
-        try await OutboxStore(sql).insert(batch: entries)
+        try await MessageStore(sql).insert(copiesOf: template, to: messages)
+        try await OutboxStore(sql).insert(
+            copiesOf: OutboxStore.Entry(
+                id: 0, accountID: accountID, messageID: template.id, senderNumberID: sender.id, state: .pending,
+                notBefore: now, attempts: 0, claimedBy: nil, claimedAt: nil, createdAt: now, priority: 1),
+            for: queue)
         if !messages.isEmpty { effects.wakeOutbox() }
         return result
     }

@@ -96,21 +96,28 @@ public struct OutboxStore: Sendable {
         return try row?.decode(column: "id", as: Int64.self) ?? 0
     }
 
-    /// Queues many texts, in the order given (which is the order they go out in).
-    public func insert(batch entries: [Entry]) async throws {
-        for chunk in entries.chunked(into: 1000) {
+    /// Queues copies of `template` for many texts, each with its own time, in the order given
+    /// (which is the order they go out in). The template's columns are bound once per statement.
+    public func insert(copiesOf template: Entry, for texts: [(message: MessageID, notBefore: Date)]) async throws {
+        for chunk in texts.chunked(into: 2000) {
             var query = SQLQueryString(
-                "INSERT INTO outbox (account_id, message_id, sender_number_id, state, not_before, attempts, created_at, priority) VALUES "
+                "INSERT INTO outbox (account_id, message_id, sender_number_id, state, not_before, attempts, created_at, priority) SELECT "
             )
-            for (index, entry) in chunk.enumerated() {
+            query.appendInterpolation(bind: template.accountID.rawValue)
+            query.appendInterpolation(unsafeRaw: ", v.column1, ")
+            query.appendInterpolation(
+                binds: [template.senderNumberID.rawValue, template.state.rawValue] as [any Encodable & Sendable])
+            query.appendInterpolation(unsafeRaw: ", v.column2, ")
+            query.appendInterpolation(
+                binds: [template.attempts, template.createdAt, template.priority] as [any Encodable & Sendable])
+            query.appendInterpolation(unsafeRaw: " FROM (VALUES ")
+            for (index, text) in chunk.enumerated() {
                 query.appendInterpolation(unsafeRaw: index == 0 ? "(" : ", (")
-                query.appendInterpolation(
-                    binds: [
-                        entry.accountID.rawValue, entry.messageID.rawValue, entry.senderNumberID.rawValue,
-                        entry.state.rawValue, entry.notBefore, entry.attempts, entry.createdAt, entry.priority,
-                    ] as [any Encodable & Sendable])
+                query.appendInterpolation(binds: [text.message.rawValue, text.notBefore] as [any Encodable & Sendable])
                 query.appendInterpolation(unsafeRaw: ")")
             }
+            // The VALUES order is the queue order: the ids are assigned in it.
+            query.appendInterpolation(unsafeRaw: ") AS v")
             try await sql.raw(query).run()
         }
     }
