@@ -130,7 +130,9 @@ struct InboundPipelineTests {
         }
     }
 
-    @Test("STOP to the marketing number ends marketing only", arguments: TestEngine.available)
+    @Test(
+        "STOP to the marketing number ends marketing only: replies and job notices still arrive",
+        arguments: TestEngine.available)
     func marketingStop(engine: TestEngine) async throws {
         try await engine.withChatWorld { app, world, fake, number in
             let marketing = try await world.addMarketingNumber(twilio: fake)
@@ -142,11 +144,22 @@ struct InboundPipelineTests {
                     from: "5125550142", body: "Hi", to: number)
             else { throw TestSetupError("not in inbox") }
             _ = try await app.inbox.reply(to: conversationID, body: "Hello Robert", by: world.dispatcher)
+            _ = try await app.messenger.send(
+                OutboundText(
+                    accountID: world.account.id, to: world.phone.number, body: "Luis is on the way",
+                    purpose: .transactional, author: .automated(.dispatchNotice), thread: .joinIfExists))
+            await #expect(throws: FieldlineError.self) {
+                try await app.messenger.send(
+                    OutboundText(
+                        accountID: world.account.id, to: world.phone.number, body: "Tune-ups $20 off",
+                        purpose: .marketing, author: .automated(.campaign), thread: .joinIfExists))
+            }
             try await OutboxWorker(app: app).drain()
             let sent = fake.sent(to: "+15125550142")
             #expect(
                 sent.filter { $0.from == TestWorld.marketingNumber }.map { $0.body.contains("promotional") } == [true])
-            #expect(sent.filter { $0.from == TestWorld.mainNumber }.map(\.body) == ["Hello Robert"])
+            #expect(
+                sent.filter { $0.from == TestWorld.mainNumber }.map(\.body) == ["Hello Robert", "Luis is on the way"])
         }
     }
 

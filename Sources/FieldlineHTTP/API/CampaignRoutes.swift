@@ -171,6 +171,8 @@ struct CampaignJSON: Encodable {
     var status: String
     var scheduledAt: Date?
     var queuedAt: Date?
+    /// Why sending stopped and the campaign went back to draft, if it did.
+    var problem: String?
     var createdBy: String
     var createdAt: Date
     var progress: CampaignProgressJSON
@@ -185,6 +187,7 @@ struct CampaignJSON: Encodable {
         status = campaign.status.rawValue
         scheduledAt = campaign.scheduledAt
         queuedAt = campaign.queuedAt
+        problem = campaign.problem
         createdBy = campaign.createdBy.name
         createdAt = campaign.createdAt
         progress = CampaignProgressJSON(summary.progress)
