@@ -134,13 +134,14 @@ public struct Campaigns: Sendable {
         }
     }
 
-    public func all(by actor: Actor, limit: Int = 100) async throws -> [Summary] {
+    /// Newest first.
+    public func all(paging: Paging = .firstPage, by actor: Actor) async throws -> [Summary] {
         try actor.require(.manageMarketing)
         return try await app.database.read { sql in
             let store = CampaignStore(sql)
             let now = app.clock.now()
             var summaries: [Summary] = []
-            for campaign in try await store.all(in: actor.accountID, limit: limit) {
+            for campaign in try await store.all(in: actor.accountID, limit: paging.limit, offset: paging.offset) {
                 summaries.append(
                     Summary(
                         campaign: campaign,
@@ -331,6 +332,19 @@ public struct Campaigns: Sendable {
         case .at(let instant):
             campaign.status = .scheduled
             campaign.scheduledAt = try CampaignRules.validatedSchedule(instant, now: now)
+        }
+    }
+
+    /// Why this account's campaigns cannot go out yet, if they cannot (for the pages' warning).
+    public func readiness(by actor: Actor) async throws -> String? {
+        try actor.require(.manageMarketing)
+        return try await app.database.read { sql in
+            do {
+                try await requireReady(actor.accountID, sql: sql)
+                return nil
+            } catch let error as FieldlineError {
+                return error.message
+            }
         }
     }
 

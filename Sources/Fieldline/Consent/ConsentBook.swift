@@ -146,11 +146,21 @@ public struct ConsentBook: Sendable {
     public func signUpPage(_ accountID: AccountID) async throws -> Account {
         try await app.database.read { sql in
             guard let account = try await AccountStore(sql).find(accountID),
-                try await SenderNumberStore(sql).all(in: accountID).contains(where: \.marketing),
-                try await RegistrationStore(sql).statuses(of: accountID).marketing == .approved
+                try await Self.takesSignUps(accountID, sql: sql)
             else { throw FieldlineError.notFound(entity: "sign-up page", id: accountID.rawValue) }
             return account
         }
+    }
+
+    /// Where Settings links the sign-up page: only when `signUpPage` would show it.
+    public func signUpURL(of accountID: AccountID) async throws -> String? {
+        try await app.database.read { sql in try await Self.takesSignUps(accountID, sql: sql) }
+            ? "\(app.publicURL)/opt-in/\(accountID)" : nil
+    }
+
+    static func takesSignUps(_ accountID: AccountID, sql: any SQLDatabase) async throws -> Bool {
+        guard try await SenderNumberStore(sql).all(in: accountID).contains(where: \.marketing) else { return false }
+        return try await RegistrationStore(sql).statuses(of: accountID).marketing == .approved
     }
 
     private func requestOptIn(

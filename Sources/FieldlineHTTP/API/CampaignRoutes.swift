@@ -9,10 +9,9 @@ extension APIRoutes {
         // One literal path per kind: the kind is not a record of anyone's, so it is not a parameter.
         [
             APIRoute(.get, "/settings/registrations") { _, context in
-                try APIResponse.json(
-                    ItemsJSON(
-                        items: try await app.registrations.overview(by: try context.actor()).map(RegistrationJSON.init))
-                )
+                let registrations = try await app.registrations.overview(by: try context.actor())
+                return try APIResponse.json(
+                    ListJSON(items: registrations.map(RegistrationJSON.init), limit: registrations.count, offset: 0))
             }
         ]
             + RegistrationKind.allCases.flatMap { kind in
@@ -34,9 +33,12 @@ extension APIRoutes {
     /// Marketing campaigns (SC6, SC8): marketers and admins.
     static func campaigns(_ app: Fieldline) -> [APIRoute] {
         [
-            APIRoute(.get, "/campaigns") { _, context in
-                try APIResponse.json(
-                    ItemsJSON(items: try await app.campaigns.all(by: try context.actor()).map(CampaignJSON.init)))
+            APIRoute(.get, "/campaigns") { request, context in
+                let paging = try Paging(
+                    limit: try request.uri.intQuery("limit"), offset: try request.uri.intQuery("offset"))
+                let campaigns = try await app.campaigns.all(paging: paging, by: try context.actor())
+                return try APIResponse.json(
+                    ListJSON(items: campaigns.map(CampaignJSON.init), limit: paging.limit, offset: paging.offset))
             },
             APIRoute(.post, "/campaigns") { request, context in
                 let body = try await request.decodeJSON(CampaignInput.self, context: context)
@@ -69,10 +71,6 @@ extension APIRoutes {
             },
         ]
     }
-}
-
-struct ItemsJSON<Item: Encodable>: Encodable {
-    var items: [Item]
 }
 
 struct RegistrationJSON: Encodable {

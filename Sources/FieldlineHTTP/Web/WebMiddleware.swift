@@ -53,6 +53,13 @@ struct WebErrorMiddleware: RouterMiddleware {
     ) async throws -> Response {
         do {
             return try await next(request, context)
+        } catch let error as FieldlineError where request.wantsJSON {
+            // The page's own scripts post and read JSON: they get the API's error shape, not a
+            // redirect with a flash they would never show.
+            return ErrorMapping.jsonResponse(
+                status: ErrorMapping.status(of: error), code: error.code, message: error.message)
+        } catch let error as HTTPFailure where request.wantsJSON {
+            return ErrorMapping.jsonResponse(status: error.status, code: error.code, message: error.message)
         } catch let error as FieldlineError {
             switch error {
             case .unauthenticated:

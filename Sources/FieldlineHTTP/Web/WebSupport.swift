@@ -160,3 +160,10 @@ extension Request {
         return url.query.map { "\(path)?\($0)" } ?? path
     }
 }
+
+extension Request {
+    /// A script of our own pages asking for JSON (a form posted with `fetch`), not a navigation.
+    var wantsJSON: Bool {
+        headers[.accept]?.contains("application/json") == true
+    }
+}

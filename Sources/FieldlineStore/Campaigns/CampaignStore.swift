@@ -82,9 +82,10 @@ public struct CampaignStore: Sendable {
     }
 
     /// Newest first.
-    public func all(in accountID: AccountID, limit: Int) async throws -> [Campaign] {
+    public func all(in accountID: AccountID, limit: Int, offset: Int) async throws -> [Campaign] {
         try await sql.select().column("*").from("campaigns").where("account_id", .equal, accountID.rawValue)
             .orderBy("created_at", .descending).orderBy("id", .descending).limit(limit)
+            .offset(offset)
             .all().map { try $0.record(Row.self).campaign() }
     }
 

@@ -229,14 +229,6 @@ public struct ConversationStore: Sendable {
             .where("account_id", .equal, accountID.rawValue).where("phone", .equal, phone.e164).first() != nil
     }
 
-    /// Which of `phones` are blocked, in one query (a campaign's slice).
-    public func blocked(among phones: [PhoneNumber], in accountID: AccountID) async throws -> Set<PhoneNumber> {
-        guard !phones.isEmpty else { return [] }
-        let rows = try await sql.select().column("phone").from("blocked_numbers")
-            .where("account_id", .equal, accountID.rawValue).where("phone", .in, phones.map(\.e164)).all()
-        return Set(try rows.map { PhoneNumber(storedE164: try $0.decode(column: "phone", as: String.self)) })
-    }
-
     public func blocked(in accountID: AccountID) async throws -> [BlockedNumber] {
         try await sql.select().columns("phone", "blocked_by", "blocked_at").from("blocked_numbers")
             .where("account_id", .equal, accountID.rawValue).orderBy("blocked_at", .descending)

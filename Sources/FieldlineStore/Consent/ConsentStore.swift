@@ -24,24 +24,6 @@ public struct ConsentStore: Sendable {
             doubleOptInPendingUntil: try row.decode(column: "double_opt_in_until", as: Date?.self))
     }
 
-    /// The consent of each of `phones`, the default for those without a row, in one query.
-    public func consents(of phones: [PhoneNumber], in accountID: AccountID) async throws -> [PhoneNumber: SMSConsent] {
-        var result = Dictionary(uniqueKeysWithValues: phones.map { ($0, SMSConsent(phone: $0)) })
-        guard !phones.isEmpty else { return result }
-        let rows = try await sql.select()
-            .columns("phone", "opted_out", "marketing", "confirmation_owed", "double_opt_in_until").from("sms_consent")
-            .where("account_id", .equal, accountID.rawValue).where("phone", .in, phones.map(\.e164)).all()
-        for row in rows {
-            let phone = PhoneNumber(storedE164: try row.decode(column: "phone", as: String.self))
-            result[phone] = SMSConsent(
-                phone: phone, optedOut: try row.decode(column: "opted_out", as: Bool.self),
-                marketing: MarketingConsent(rawValue: try row.decode(column: "marketing", as: String.self)) ?? .none,
-                confirmationOwed: try row.decode(column: "confirmation_owed", as: Bool.self),
-                doubleOptInPendingUntil: try row.decode(column: "double_opt_in_until", as: Date?.self))
-        }
-        return result
-    }
-
     public func save(_ consent: SMSConsent, in accountID: AccountID, at instant: Date) async throws {
         try await sql.insert(into: "sms_consent")
             .columns(

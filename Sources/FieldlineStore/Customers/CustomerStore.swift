@@ -285,15 +285,6 @@ public struct CustomerStore: Sendable {
             .first()?.record(PhoneRow.self).phone
     }
 
-    /// The stored contact of each of `numbers` that belongs to a customer, in one query.
-    public func phones(numbers: [PhoneNumber], in accountID: AccountID) async throws -> [PhoneNumber: PhoneContact] {
-        guard !numbers.isEmpty else { return [:] }
-        let phones = try await sql.select().columns(Self.phoneColumns).from("phone_contacts")
-            .where("account_id", .equal, accountID.rawValue).where("e164", .in, numbers.map(\.e164))
-            .all().map { try $0.record(PhoneRow.self).phone }
-        return Dictionary(phones.map { ($0.number, $0) }, uniquingKeysWith: { first, _ in first })
-    }
-
     public func phones(of customerID: CustomerID, in accountID: AccountID) async throws -> [PhoneContact] {
         try await sql.select().columns(Self.phoneColumns).from("phone_contacts")
             .where("customer_id", .equal, customerID.rawValue).where("account_id", .equal, accountID.rawValue)

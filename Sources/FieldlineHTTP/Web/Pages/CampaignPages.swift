@@ -89,10 +89,12 @@ struct CampaignPages {
             let time = TimeText(timeZoneIdentifier: account.timeZone)
             let readiness = try await readiness(actor)
             var optIn: OptInTools?
-            if readiness == nil, let number = try await app.consent.marketingNumber(of: actor.accountID) {
+            if readiness == nil, let number = try await app.consent.marketingNumber(of: actor.accountID),
+                let formURL = try await app.consent.signUpURL(of: account.id)
+            {
                 let link = Keyword.optInLink(to: number)
                 optIn = OptInTools(
-                    link: link, qrURL: "/campaigns/opt-in-qr.svg", formURL: "\(app.publicURL)/opt-in/\(account.id)",
+                    link: link, qrURL: "/campaigns/opt-in-qr.svg", formURL: formURL,
                     sentence: Keyword.signUpSentence,
                     snippet: "<a href=\"\(link)\">Text us to get our offers</a>", marketingNumber: number.displayed)
             }
@@ -135,21 +137,16 @@ struct CampaignPages {
             let campaign = try await app.campaigns.create(
                 try Self.draft(form, calendar: calendar), timing: try Self.timing(form, calendar: calendar), by: actor)
             return renderer.redirect(
-                to: "/campaigns/\(campaign.id)", flash: Flash(.success, Self.savedMessage(campaign)))
+                to: "/campaigns/\(campaign.id)",
+                flash: Flash(.success, Self.savedMessage(campaign, now: app.clock.now())))
         }
         // The live audience count: the form as typed, counted by the same query and gate as the send.
         router.post("/campaigns/audience") { request, context in
             let actor = try context.actor()
             let form = try await verifiedForm(request, context)
             let calendar = try await app.accounts.find(actor.accountID).calendar
-            do {
-                let preview = try await app.campaigns.preview(try Self.audience(form, calendar: calendar), by: actor)
-                return try APIResponse.json(AudiencePreviewJSON(preview))
-            } catch let error as FieldlineError {
-                // The page's script reads this; a redirect with a flash would be lost on it.
-                return ErrorMapping.jsonResponse(
-                    status: ErrorMapping.status(of: error), code: error.code, message: error.message)
-            }
+            let preview = try await app.campaigns.preview(try Self.audience(form, calendar: calendar), by: actor)
+            return try APIResponse.json(AudiencePreviewJSON(preview))
         }
         router.get("/campaigns/:id") { request, context in
             let actor = try context.actor()
@@ -185,8 +182,8 @@ struct CampaignPages {
             let id = try context.parameters.id("id", as: CampaignID.self)
             let campaign = try await app.campaigns.find(id, by: actor).campaign
             let account = try await app.accounts.find(actor.accountID)
-            let day = Self.dayFormatter(account.calendar)
-            let local = Self.localFormatter(account.calendar)
+            let time = TimeText(timeZoneIdentifier: account.timeZone)
+            let day = { (instant: Date) in DayString.of(instant, calendar: account.calendar) }
             return try renderer.page(
                 "campaign_form",
                 FormModel(
@@ -194,10 +191,10 @@ struct CampaignPages {
                     action: "/campaigns/\(id)", title: "Edit \(campaign.name)", name: campaign.name,
                     body: campaign.body,
                     tags: campaign.audience.tags.joined(separator: ", "),
-                    lastServiceFrom: campaign.audience.lastServiceFrom.map { day.string(from: $0) } ?? "",
-                    lastServiceBefore: campaign.audience.lastServiceBefore.map { day.string(from: $0) } ?? "",
+                    lastServiceFrom: campaign.audience.lastServiceFrom.map(day) ?? "",
+                    lastServiceBefore: campaign.audience.lastServiceBefore.map(day) ?? "",
                     sendDraft: campaign.status == .draft, sendNow: false, sendLater: campaign.status == .scheduled,
-                    scheduledAt: campaign.scheduledAt.map { local.string(from: $0) } ?? "",
+                    scheduledAt: campaign.scheduledAt.map(time.inputValue) ?? "",
                     maxBody: CampaignRules.maximumBodyCharacters, optOutLine: CampaignRules.optOutLine,
                     readiness: try await readiness(actor)),
                 request: request)
@@ -210,7 +207,8 @@ struct CampaignPages {
             let campaign = try await app.campaigns.update(
                 id, try Self.draft(form, calendar: calendar), timing: try Self.timing(form, calendar: calendar),
                 by: actor)
-            return renderer.redirect(to: "/campaigns/\(id)", flash: Flash(.success, Self.savedMessage(campaign)))
+            return renderer.redirect(
+                to: "/campaigns/\(id)", flash: Flash(.success, Self.savedMessage(campaign, now: app.clock.now())))
         }
         router.post("/campaigns/:id/cancel") { request, context in
             let id = try context.parameters.id("id", as: CampaignID.self)
@@ -220,20 +218,8 @@ struct CampaignPages {
         }
     }
 
-    /// Why campaigns cannot go out yet, if they cannot.
     private func readiness(_ actor: Actor) async throws -> String? {
-        let registrations = try await app.registrations.overview(by: actor)
-        let texting = registrations.first { $0.kind == .texting }?.status ?? .notSubmitted
-        let marketing = registrations.first { $0.kind == .marketing }?.status ?? .notSubmitted
-        if let refusal = RegistrationRules.refusal(
-            purpose: .marketing, automation: .campaign, texting: texting, marketing: marketing)
-        {
-            return refusal.message
-        }
-        if try await app.consent.marketingNumber(of: actor.accountID) == nil {
-            return "Set up a marketing number in Settings → Texting numbers before sending campaigns."
-        }
-        return nil
+        try await app.campaigns.readiness(by: actor)
     }
 
     // MARK: Forms
@@ -257,7 +243,7 @@ struct CampaignPages {
             guard let raw = form["scheduledAt"], !raw.isEmpty else {
                 throw FieldlineError.invalid(field: "scheduledAt", message: "Choose when to send it.")
             }
-            guard let instant = localFormatter(calendar).date(from: raw) else {
+            guard let instant = TimeText(timeZoneIdentifier: calendar.timeZone.identifier).parseInput(raw) else {
                 throw FieldlineError.invalid(field: "scheduledAt", message: "\"\(raw)\" is not a date and time.")
             }
             return .at(instant)
@@ -269,32 +255,17 @@ struct CampaignPages {
     /// The start of a day typed as yyyy-mm-dd, in the account's zone.
     static func day(_ raw: String?, field: String, calendar: Calendar) throws -> Date? {
         guard let raw, !raw.isEmpty else { return nil }
-        guard let date = dayFormatter(calendar).date(from: raw) else {
-            throw FieldlineError.invalid(field: field, message: "\"\(raw)\" is not a date (yyyy-mm-dd).")
+        guard let day = DayString.interval(of: raw, calendar: calendar) else {
+            throw FieldlineError.invalid(field: field, message: "\"\(raw)\" is not a date; use yyyy-MM-dd.")
         }
-        return date
-    }
-
-    static func dayFormatter(_ calendar: Calendar) -> DateFormatter {
-        let formatter = DateFormatter()
-        formatter.calendar = calendar
-        formatter.timeZone = calendar.timeZone
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.dateFormat = "yyyy-MM-dd"
-        return formatter
-    }
-
-    static func localFormatter(_ calendar: Calendar) -> DateFormatter {
-        let formatter = dayFormatter(calendar)
-        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm"
-        return formatter
+        return day.start
     }
 
     // MARK: Views
 
-    static func savedMessage(_ campaign: Campaign) -> String {
+    static func savedMessage(_ campaign: Campaign, now: Date) -> String {
         switch campaign.status {
-        case .scheduled where campaign.scheduledAt.map { $0.timeIntervalSinceNow > 60 } == true:
+        case .scheduled where campaign.scheduledAt.map { $0.timeIntervalSince(now) > 60 } == true:
             "Campaign scheduled."
         case .scheduled: "Campaign is being sent."
         default: "Draft saved."

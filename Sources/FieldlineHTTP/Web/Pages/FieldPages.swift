@@ -146,13 +146,8 @@ struct FieldPages {
         router.post("/field/jobs/:id/reply") { request, context in
             let form = try await verifiedForm(request, context)
             let id = try context.parameters.id("id", as: JobID.self)
-            do {
-                _ = try await app.field.reply(toJob: id, body: form["body"], by: try context.actor())
-            } catch let error as FieldlineError where InboxPages.wantsJSON(request) {
-                return ErrorMapping.jsonResponse(
-                    status: ErrorMapping.status(of: error), code: error.code, message: error.message)
-            }
-            if InboxPages.wantsJSON(request) { return Response(status: .noContent) }
+            _ = try await app.field.reply(toJob: id, body: form["body"], by: try context.actor())
+            if request.wantsJSON { return Response(status: .noContent) }
             return renderer.redirect(to: "/field/jobs/\(id)#chat")
         }
     }

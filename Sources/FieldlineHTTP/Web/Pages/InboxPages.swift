@@ -242,13 +242,8 @@ struct InboxPages {
         router.post("/inbox/c/:id/reply") { request, context in
             let form = try await verifiedForm(request, context)
             let id = try context.parameters.id("id", as: ConversationID.self)
-            do {
-                _ = try await app.inbox.reply(to: id, body: form["body"], by: try context.actor())
-            } catch let error as FieldlineError where Self.wantsJSON(request) {
-                return ErrorMapping.jsonResponse(
-                    status: ErrorMapping.status(of: error), code: error.code, message: error.message)
-            }
-            if Self.wantsJSON(request) { return Response(status: .noContent) }
+            _ = try await app.inbox.reply(to: id, body: form["body"], by: try context.actor())
+            if request.wantsJSON { return Response(status: .noContent) }
             return renderer.redirect(to: "/inbox?c=\(id)")
         }
 
@@ -266,7 +261,7 @@ struct InboxPages {
                 case "unread": _ = try await app.inbox.markUnread(id, by: actor)
                 default: _ = try await app.inbox.block(id, by: actor)
                 }
-                if Self.wantsJSON(request) { return Response(status: .noContent) }
+                if request.wantsJSON { return Response(status: .noContent) }
                 // Marked unread: leave the thread, or opening it again would read it at once.
                 let target = action == "reopen" ? "/inbox?c=\(id)" : "/inbox?status=open"
                 return renderer.redirect(to: target, flash: Flash(.success, done))
@@ -388,10 +383,6 @@ struct InboxPages {
 
     static func status(_ request: Request) -> ConversationStatus {
         request.uri.queryParameters.get("status").flatMap { ConversationStatus(rawValue: String($0)) } ?? .open
-    }
-
-    static func wantsJSON(_ request: Request) -> Bool {
-        request.headers[.accept]?.contains("application/json") == true
     }
 
     func listModel(

@@ -129,7 +129,6 @@ struct SettingsPages {
             let numbers = try await app.senderNumbers.all(by: actor)
             let blocked = try await app.inbox.blockedNumbers(by: actor)
             let time = TimeText(timeZoneIdentifier: account.timeZone)
-            let registrations = try await app.registrations.overview(by: actor)
             let notices = try await app.dispatchNotices.overview(by: actor).settings
             let channels = [notices.textEnabled ? "text" : nil, notices.emailEnabled ? "email" : nil].compactMap { $0 }
             let model = Model(
@@ -178,9 +177,8 @@ struct SettingsPages {
                 noticesSummary: channels.isEmpty
                     ? "Off: customers are not told when a technician sets off."
                     : "On by \(channels.joined(separator: " and "))\(notices.trackingEnabled ? ", with live tracking" : "").",
-                optInURL: numbers.contains(where: \.marketing) && registrations.last?.isApproved == true
-                    ? "\(app.publicURL)/opt-in/\(account.id)" : nil,
-                registrations: registrations.map {
+                optInURL: try await app.consent.signUpURL(of: account.id),
+                registrations: try await app.registrations.overview(by: actor).map {
                     let view = RegistrationPage.model($0, time: time)
                     return RegistrationBadge(label: view.title, status: view.statusLabel, tone: view.tone)
                 }

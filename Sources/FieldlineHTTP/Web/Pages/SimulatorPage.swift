@@ -107,7 +107,7 @@ struct SimulatorPage {
             let number = SenderNumberID(form["number"] ?? "")
             _ = try await app.simulator.text(
                 from: form["phone"], to: number, body: form["body"], by: try context.actor())
-            if request.headers[.accept]?.contains("application/json") == true { return Response(status: .noContent) }
+            if request.wantsJSON { return Response(status: .noContent) }
             let phone = (try? PhoneNumber.parse(form["phone"] ?? ""))?.e164 ?? ""
             return renderer.redirect(
                 to:
