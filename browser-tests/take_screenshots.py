@@ -49,6 +49,20 @@ def campaign_shots(dana, base):
     dana.set_window_size(1360, 860)
 
 
+def automatic_text_shots(dana, base):
+    """Automatic texts (transactional campaigns) and a customer page with estimates and services."""
+    dana.set_window_size(1360, 860)
+    dana.get(base + "/campaigns/automatic")
+    time.sleep(1)
+    shoot(dana, "automatic-texts")
+    dana.set_window_size(1360, 860)
+    robert = next(c for c in API(base).call("GET", "/customers?limit=50")["items"] if c["name"].startswith("Robert"))
+    dana.get(f"{base}/customers/{robert['id']}")
+    time.sleep(1)
+    shoot(dana, "customer-estimates")
+    dana.set_window_size(1360, 860)
+
+
 def main():
     base = os.environ["FIELDLINE_BASE_URL"].rstrip("/")
     os.makedirs(OUT, exist_ok=True)
@@ -142,6 +156,7 @@ def main():
         finally:
             luis.quit()
         campaign_shots(dana, base)
+        automatic_text_shots(dana, base)
     finally:
         dana.quit()
         marcus.quit()

@@ -103,7 +103,7 @@ struct DispatchNoticeRulesTests {
 
     @Test("Every token fills in; the default templates are valid and fit one text")
     func tokensFillIn() throws {
-        let all = NoticeToken.allCases.map { "{\($0.rawValue)}" }.joined(separator: "|")
+        let all = NoticeToken.dispatch.map { "{\($0.rawValue)}" }.joined(separator: "|")
         let rendered = try NoticeTemplate.parse(all, field: "t").render(Self.values, forText: false)
         #expect(
             rendered

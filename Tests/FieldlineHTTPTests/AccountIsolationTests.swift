@@ -62,8 +62,13 @@ struct AccountIsolationTests {
         let campaign = try await app.campaigns.create(
             .init(name: "Rival offer", body: "Rival deal", audience: CampaignAudience()), timing: .draft,
             by: world.admin)
+        let estimate = try await app.estimates.add(
+            .init(summary: "Rival estimate"), to: world.customer.id, by: world.admin)
+        let service = try await app.estimates.addService(
+            .init(name: "Rival tune-up", intervalMonths: 12, nextDue: "2027-03-01"), to: world.customer.id,
+            by: world.admin)
         let ids: [String: String] = [
-            "campaignId": campaign.id.rawValue,
+            "campaignId": campaign.id.rawValue, "estimateId": estimate.id.rawValue, "serviceId": service.id.rawValue,
             "customerId": world.customer.id.rawValue, "locationId": world.location.id.rawValue,
             "phoneId": world.phone.id.rawValue, "emailId": try #require(customer.emails.first?.id.rawValue),
             "technicianId": world.technician.id.rawValue, "userId": world.admin.userID.rawValue,
@@ -103,6 +108,11 @@ struct AccountIsolationTests {
             "PATCH /phone-numbers/{numberId}": #"{"label":"Changed"}"#,
             "POST /my/jobs/{jobId}/thread/messages": #"{"body":"Changed"}"#,
             "PUT /campaigns/{campaignId}": #"{"name":"Changed","body":"Changed"}"#,
+            "POST /customers/{customerId}/estimates": #"{"summary":"Changed"}"#,
+            "POST /estimates/{estimateId}/status": #"{"status":"sold"}"#,
+            "POST /customers/{customerId}/recurring-services":
+                #"{"name":"Changed","intervalMonths":6,"nextDue":"2027-01-01"}"#,
+            "PATCH /recurring-services/{serviceId}": #"{"nextDue":"2027-01-01"}"#,
         ]
         return bodies[operation]
     }

@@ -22,7 +22,7 @@ struct DispatchWebTests {
             #expect(initial.status == .ok)
             let body = try initial.json()
             #expect(body["textEnabled"] as? Bool == false && body["textReady"] as? Bool == false)
-            #expect((body["tokens"] as? [[String: Any]])?.count == NoticeToken.allCases.count)
+            #expect((body["tokens"] as? [[String: Any]])?.count == NoticeToken.dispatch.count)
 
             let notReady = try await client.api(
                 .put, "/settings/dispatch-notices", token: admin, json: #"{"textEnabled":true}"#)

@@ -164,6 +164,31 @@ public final class FakeTwilio: Sendable {
         return try await post(fields, to: url, signedURL: signedURL ?? url, signature: signature)
     }
 
+    // MARK: Calls, as Twilio reports them
+
+    /// The form Twilio posts to a number's call status callback when a call ends (`status`
+    /// no-answer, busy, failed, canceled or completed), or to a `<Dial action>` URL when
+    /// `dialStatus` is given: the outcome of the forwarded leg.
+    public func callStatusFields(
+        from: String, to: String, status: String, dialStatus: String? = nil, sid: String = "CA" + FakeTwilio.hex(32)
+    ) -> [(name: String, value: String)] {
+        var fields: [(name: String, value: String)] = [
+            ("Called", to), ("ToState", "TX"), ("CallerCountry", "US"), ("Direction", "inbound"),
+            ("Timestamp", "Mon, 23 Nov 2026 18:00:00 +0000"), ("CallbackSource", "call-progress-events"),
+            ("SequenceNumber", "0"), ("CallerState", "TX"), ("ToZip", "78701"), ("CallSid", sid), ("To", to),
+            ("CallerZip", "78704"), ("ToCountry", "US"), ("CalledZip", "78701"), ("ApiVersion", "2010-04-01"),
+            ("CalledCity", "AUSTIN"), ("CallStatus", status), ("Duration", "0"), ("From", from),
+            ("CallDuration", "0"), ("AccountSid", accountSID), ("CalledCountry", "US"), ("CallerCity", "AUSTIN"),
+            ("Caller", from), ("FromCountry", "US"), ("ToCity", "AUSTIN"), ("FromCity", "AUSTIN"),
+            ("CalledState", "TX"), ("FromZip", "78704"), ("FromState", "TX"),
+        ]
+        if let dialStatus {
+            fields.append(("DialCallStatus", dialStatus))
+            fields.append(("DialCallSid", "CA" + FakeTwilio.hex(32)))
+        }
+        return fields
+    }
+
     func post(
         _ fields: [(name: String, value: String)], to url: String, signedURL: String, signature: String? = nil
     ) async throws -> Int {

@@ -164,7 +164,9 @@ public struct Customers: Sendable {
                 customer: customer, locations: try await store.locations(of: id, in: actor.accountID),
                 phones: try await store.phones(of: id, in: actor.accountID),
                 emails: try await store.emails(of: id, in: actor.accountID), jobs: jobs,
-                nextAppointmentByJob: Dictionary(grouping: appointments, by: \.jobID).compactMapValues(\.first))
+                nextAppointmentByJob: Dictionary(grouping: appointments, by: \.jobID).compactMapValues(\.first),
+                estimates: try await EstimateStore(sql).estimates(of: id, in: actor.accountID),
+                services: try await EstimateStore(sql).services(of: id, in: actor.accountID))
         }
     }
 
@@ -378,4 +380,8 @@ public struct CustomerDetail: Sendable, Equatable {
     public var emails: [EmailContact]
     public var jobs: [Job]
     public var nextAppointmentByJob: [JobID: Appointment]
+    /// Newest first.
+    public var estimates: [Estimate]
+    /// Soonest due first.
+    public var services: [RecurringService]
 }

@@ -205,6 +205,7 @@ public struct DemoSeed: Sendable {
                 summary: "WO 8841207 · Restroom faucet dripping", details: "Priority: Normal · NTE $450"), by: admin)
         try await seedConversations(account: account, admin: admin, luisAfternoonJob: jobs[4])
         try await seedMarketing(account: account, admin: admin)
+        try await seedFollowUps(account: account, admin: admin, customers: customers.map(\.0))
         return SignIn(email: Self.adminEmail, password: Self.password, created: true)
     }
 
@@ -277,6 +278,35 @@ public struct DemoSeed: Sendable {
                 body: "Northside: a yearly flush adds years to your water heater. $79 this month. Call (512) 555-0300",
                 audience: CampaignAudience()),
             timing: .now, by: admin)
+    }
+
+    /// Estimates waiting for an answer and maintenance on a schedule, with the three automatic
+    /// texts on: a reminder comes due within the week, so the scheduler's first pass sends one.
+    private func seedFollowUps(account: Account, admin: Actor, customers: [Customer]) async throws {
+        guard customers.count > 8 else { return }
+        let calendar = account.calendar
+        func day(_ offset: Int) -> String {
+            DayString.of(app.clock.now().addingTimeInterval(TimeInterval(offset) * 86_400), calendar: calendar)
+        }
+        for (index, summary, amount, status) in [
+            (2, "Tankless water heater", "3,450", "open"), (5, "Whole-house repipe", "12,800", "open"),
+            (0, "Sewer line camera inspection", "295", "sold"),
+            (7, "Second-floor bathroom remodel", "9,200", "declined"),
+        ] {
+            let estimate = try await app.estimates.add(
+                .init(summary: summary, amount: amount), to: customers[index].id, by: admin)
+            if status != "open" { _ = try await app.estimates.decide(estimate.id, status: status, by: admin) }
+        }
+        for (index, name, months, due) in [
+            (0, "Furnace tune-up", 12, 5), (3, "Backflow preventer test", 12, 34), (6, "Water heater flush", 12, 120),
+            (8, "AC maintenance", 6, 61),
+        ] {
+            _ = try await app.estimates.addService(
+                .init(name: name, intervalMonths: months, nextDue: day(due)), to: customers[index].id, by: admin)
+        }
+        for kind in TriggeredCampaignKind.allCases {
+            _ = try await app.triggeredCampaigns.save(kind, .init(enabled: true), by: admin)
+        }
     }
 
     private func addNumbers(to accountID: AccountID) async throws {

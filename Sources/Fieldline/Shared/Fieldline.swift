@@ -76,6 +76,8 @@ public struct Fieldline: Sendable {
     public var tracking: Tracking { Tracking(app: self) }
     public var registrations: Registrations { Registrations(app: self) }
     public var campaigns: Campaigns { Campaigns(app: self) }
+    public var triggeredCampaigns: TriggeredCampaigns { TriggeredCampaigns(app: self) }
+    public var estimates: Estimates { Estimates(app: self) }
 
     /// Reactions to a business event, inside the transaction that made it happen: Fieldline's own
     /// (dispatch notices) first, then any subscriber.

@@ -33,10 +33,14 @@ public struct QuietHours: Sendable, Equatable {
         return stricterStates[state.uppercased()] ?? federal
     }
 
-    /// Which texts wait for the window: promotions, and the requests that ask for marketing
-    /// consent. Replies, job notices and keyword answers are expected at once.
+    /// Which texts wait for the window: promotions, the requests that ask for marketing consent,
+    /// and the non-urgent transactional campaigns (estimate follow-ups, service reminders).
+    /// Replies, job notices, missed-call text-backs and keyword answers are expected at once.
     public static func applies(to purpose: MessagePurpose, automation: Automation?) -> Bool {
-        purpose == .marketing || automation == .doubleOptInRequest
+        switch automation {
+        case .doubleOptInRequest, .estimateFollowUp, .serviceReminder: true
+        default: purpose == .marketing
+        }
     }
 
     /// The time zones a US state (or territory) spans, by its two-letter code. A state split

@@ -1,6 +1,7 @@
 import Foundation
 
-/// A value a dispatch notice template can name in braces, e.g. `{technician_first_name}` (DN3).
+/// A value an automatic text's template can name in braces, e.g. `{technician_first_name}`: the
+/// dispatch notice (DN3) and the triggered campaigns (SC2) each allow their own set.
 public enum NoticeToken: String, Sendable, CaseIterable {
     case customerName = "customer_name"
     case customerFirstName = "customer_first_name"
@@ -11,6 +12,15 @@ public enum NoticeToken: String, Sendable, CaseIterable {
     case jobNumber = "job_number"
     case arrivalWindow = "arrival_window"
     case trackingLink = "tracking_link"
+    case estimateSummary = "estimate_summary"
+    case serviceName = "service_name"
+    case dueDate = "due_date"
+
+    /// The tokens of a dispatch notice.
+    public static let dispatch: [NoticeToken] = [
+        .customerName, .customerFirstName, .technicianName, .technicianFirstName, .technicianRating, .companyName,
+        .jobNumber, .arrivalWindow, .trackingLink,
+    ]
 
     /// What the settings page says the token becomes.
     public var meaning: String {
@@ -24,6 +34,9 @@ public enum NoticeToken: String, Sendable, CaseIterable {
         case .jobNumber: "The job number, e.g. #1042"
         case .arrivalWindow: "The arrival window, e.g. Tue, Dec 1 · 9:00 – 11:00 AM"
         case .trackingLink: "The live tracking link (nothing when tracking is off)"
+        case .estimateSummary: "What the estimate is for, e.g. Water heater replacement"
+        case .serviceName: "The recurring service, e.g. Furnace tune-up"
+        case .dueDate: "The day the service is due, e.g. Tue, Dec 15"
         }
     }
 
@@ -38,6 +51,8 @@ public enum NoticeToken: String, Sendable, CaseIterable {
         case .jobNumber: 10  // "#999999999"
         case .arrivalWindow: 35  // "Sep 30, 10:30 AM – Oct 1, 12:30 PM"
         case .trackingLink: trackingLinkLength
+        case .estimateSummary, .serviceName: 40
+        case .dueDate: 12  // "Wed, Sep 30"
         }
     }
 }
@@ -51,10 +66,14 @@ public struct NoticeValues: Sendable, Equatable {
     public var jobNumber: Int
     public var arrivalWindow: String
     public var trackingLink: String?
+    public var estimateSummary: String?
+    public var serviceName: String?
+    public var dueDate: String?
 
     public init(
-        customerName: String, technicianName: String, technicianRating: Double?, companyName: String, jobNumber: Int,
-        arrivalWindow: String, trackingLink: String?
+        customerName: String, technicianName: String = "", technicianRating: Double? = nil, companyName: String,
+        jobNumber: Int = 0, arrivalWindow: String = "", trackingLink: String? = nil, estimateSummary: String? = nil,
+        serviceName: String? = nil, dueDate: String? = nil
     ) {
         self.customerName = customerName
         self.technicianName = technicianName
@@ -63,6 +82,9 @@ public struct NoticeValues: Sendable, Equatable {
         self.jobNumber = jobNumber
         self.arrivalWindow = arrivalWindow
         self.trackingLink = trackingLink
+        self.estimateSummary = estimateSummary
+        self.serviceName = serviceName
+        self.dueDate = dueDate
     }
 
     public func value(of token: NoticeToken) -> String {
@@ -78,6 +100,9 @@ public struct NoticeValues: Sendable, Equatable {
         case .jobNumber: "#\(jobNumber)"
         case .arrivalWindow: arrivalWindow
         case .trackingLink: trackingLink ?? ""
+        case .estimateSummary: estimateSummary ?? ""
+        case .serviceName: serviceName ?? ""
+        case .dueDate: dueDate ?? ""
         }
     }
 
@@ -96,8 +121,11 @@ public struct NoticeTemplate: Sendable, Equatable {
     public let source: String
     let pieces: [Piece]
 
-    /// Parses a template, naming the first unknown or malformed token.
-    public static func parse(_ source: String, field: String) throws(FieldlineError) -> NoticeTemplate {
+    /// Parses a template, naming the first unknown or malformed token; `allowed` are the tokens
+    /// this kind of text can fill in.
+    public static func parse(
+        _ source: String, field: String, allowed: [NoticeToken] = NoticeToken.dispatch
+    ) throws(FieldlineError) -> NoticeTemplate {
         var pieces: [Piece] = []
         var literal = ""
         var index = source.startIndex
@@ -120,8 +148,10 @@ public struct NoticeTemplate: Sendable, Equatable {
             guard !name.contains("{") else {
                 throw .invalid(field: field, message: "\"{\(name)}\" is not a token: braces cannot nest.")
             }
-            guard let token = NoticeToken(rawValue: name.trimmingCharacters(in: .whitespaces).lowercased()) else {
-                let known = NoticeToken.allCases.map { "{\($0.rawValue)}" }.joined(separator: ", ")
+            guard let token = NoticeToken(rawValue: name.trimmingCharacters(in: .whitespaces).lowercased()),
+                allowed.contains(token)
+            else {
+                let known = allowed.map { "{\($0.rawValue)}" }.joined(separator: ", ")
                 throw .invalid(field: field, message: "Unknown token {\(name)}. Use one of \(known).")
             }
             if !literal.isEmpty { pieces.append(.literal(literal)) }

@@ -56,6 +56,9 @@ public enum Automation: String, Sendable, Codable, CaseIterable {
     case doubleOptInRequest = "double_opt_in_request"
     case campaign
     case reminder
+    case estimateFollowUp = "estimate_follow_up"
+    case serviceReminder = "service_reminder"
+    case missedCallTextBack = "missed_call_text_back"
 }
 
 public struct MessageAuthor: Sendable, Equatable, Codable {

@@ -38,3 +38,5 @@ public typealias AppointmentID = Identifier<Appointment>
 public typealias AssignmentID = Identifier<Assignment>
 public typealias BookingID = Identifier<Booking>
 public typealias CampaignID = Identifier<Campaign>
+public typealias EstimateID = Identifier<Estimate>
+public typealias RecurringServiceID = Identifier<RecurringService>

@@ -238,6 +238,8 @@ struct CustomerJSON: Encodable {
     var emails: [EmailJSON]?
     var locations: [LocationJSON]?
     var jobs: [JobJSON]?
+    var estimates: [EstimateJSON]?
+    var recurringServices: [RecurringServiceJSON]?
 
     init(_ customer: Customer) {
         id = customer.id.rawValue
@@ -254,6 +256,8 @@ struct CustomerJSON: Encodable {
         emails = detail.emails.map(EmailJSON.init)
         locations = detail.locations.map(LocationJSON.init)
         jobs = detail.jobs.map(JobJSON.init)
+        estimates = detail.estimates.map(EstimateJSON.init)
+        recurringServices = detail.services.map(RecurringServiceJSON.init)
     }
 
     init(_ summary: CustomerSummary) {

@@ -85,7 +85,7 @@ struct DispatchNoticesJSON: Encodable {
         defaultNumber = overview.text.number?.number.e164
         emailDelivered = overview.emailDelivered
         textLimit = MessageText.maximumCharacters
-        tokens = NoticeToken.allCases.map { Token(token: "{\($0.rawValue)}", meaning: $0.meaning) }
+        tokens = NoticeToken.dispatch.map { Token(token: "{\($0.rawValue)}", meaning: $0.meaning) }
     }
 }
 

@@ -40,7 +40,7 @@ public enum FieldlineServer {
                 + (backgroundWorkers
                     ? [
                         OutboxWorker(app: app), EmailWorker(app: app), MediaFetcher(app: app),
-                        CampaignScheduler(app: app),
+                        CampaignScheduler(app: app), TriggeredCampaignScheduler(app: app),
                     ] : [])
                 // Demo mode plays the dispatched technicians' phones so tracking pages move.
                 + (backgroundWorkers && demoSignIn != nil ? [DemoDriver(app: app)] : [])

@@ -43,6 +43,14 @@ struct FormData: Sendable {
         return value
     }
 
+    func int(_ name: String) throws -> Int? {
+        guard let raw = self[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+        guard let value = Int(raw) else {
+            throw FieldlineError.invalid(field: name, message: "Enter a whole number.")
+        }
+        return value
+    }
+
     static func read(_ request: Request, context: AppRequestContext) async throws -> FormData {
         let buffer = try await request.body.collect(upTo: context.maxUploadSize)
         return FormData(encoded: String(buffer: buffer))

@@ -27,6 +27,7 @@ enum WebRoutes {
         NoticeSettingsPage(app: app, renderer: renderer).register(on: signedIn)
         RegistrationPage(app: app, renderer: renderer).register(on: signedIn)
         CampaignPages(app: app, renderer: renderer).register(on: signedIn)
+        TriggeredCampaignPages(app: app, renderer: renderer).register(on: signedIn)
         SimulatorPage(app: app, renderer: renderer).register(on: signedIn)
     }
 }

@@ -9,7 +9,7 @@ import Logging
 import NIOCore
 import Synchronization
 
-/// Twilio's webhooks: inbound texts and delivery status callbacks. Each request is matched to the
+/// Twilio's webhooks: inbound texts, delivery status callbacks and call status callbacks. Each request is matched to the
 /// account number it concerns (by MessagingServiceSid, else AccountSid with our number), and its
 /// `X-Twilio-Signature` is checked with that number's auth token against FIELDLINE_PUBLIC_URL +
 /// the path. A forged or unsigned request answers 403 and stores nothing.
@@ -19,6 +19,9 @@ struct TwilioWebhooks {
 
     static let inboundPath = "/webhooks/twilio/messages"
     static let statusPath = "/webhooks/twilio/status"
+    /// The voice status callback (and `<Dial action>`) of the account's numbers: an unanswered call
+    /// sets off the missed-call text-back.
+    static let callPath = "/webhooks/twilio/calls"
     /// The most media files Twilio attaches to one message.
     static let maximumMedia = 10
 
@@ -51,6 +54,26 @@ struct TwilioWebhooks {
                     errorCode: form.value("ErrorCode").map { String($0.prefix(16)) },
                     errorMessage: form.value("ErrorMessage").map { String($0.prefix(500)) }))
             return Response(status: .noContent)
+        }
+        hooks.post(RouterPath(stringLiteral: Self.callPath)) { request, context in
+            let form = try await SignedForm.read(request, context: context)
+            let number = try await verifiedSender(form, request: request, ourNumberField: "To", logger: context.logger)
+            guard let sid = form.value("CallSid"), Self.isProviderID(sid) else {
+                throw HTTPFailure(status: .badRequest, code: "invalid_call_sid", message: "CallSid is missing.")
+            }
+            guard
+                TriggeredCampaignRules.isMissed(
+                    callStatus: form.value("CallStatus"), dialCallStatus: form.value("DialCallStatus"),
+                    direction: form.value("Direction"))
+            else { return Self.emptyTwiML() }
+            // A withheld or international caller ("anonymous", "+266696687") cannot be texted back.
+            guard let caller = form.value("From").flatMap({ try? PhoneNumber.parse($0) }) else {
+                context.logger.info("Missed call \(sid) from a number that cannot be texted; no text-back.")
+                return Self.emptyTwiML()
+            }
+            let outcome = try await app.triggeredCampaigns.textBack(.init(callID: sid, from: caller, to: number))
+            context.logger.info("Missed call \(sid): \(outcome)")
+            return Self.emptyTwiML()
         }
     }
 

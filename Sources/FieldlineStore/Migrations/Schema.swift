@@ -12,6 +12,8 @@ public enum Schema {
         Migration(version: 5, name: "failed sign-ins", statements: signInFailures),
         Migration(version: 6, name: "dispatch notices, tracking links, email outbox", statements: dispatchNotices),
         Migration(version: 7, name: "registrations, customer tags, campaigns", statements: campaigns),
+        Migration(
+            version: 8, name: "estimates, recurring services, triggered campaigns", statements: triggeredCampaigns),
     ]
 
     static func timestampType(_ engine: DatabaseEngine) -> String {
@@ -589,6 +591,69 @@ public enum Schema {
             "ALTER TABLE outbox ADD COLUMN priority BIGINT NOT NULL DEFAULT 0",
             "DROP INDEX outbox_due",
             "CREATE INDEX outbox_due ON outbox (sender_number_id, state, priority, not_before, id)",
+        ]
+    }
+
+    @Sendable static func triggeredCampaigns(_ engine: DatabaseEngine) -> [String] {
+        let ts = timestampType(engine)
+        return [
+            """
+            CREATE TABLE estimates (
+                id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                customer_id TEXT NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+                location_id TEXT REFERENCES locations(id) ON DELETE SET NULL,
+                summary TEXT NOT NULL,
+                amount_cents BIGINT,
+                status TEXT NOT NULL,
+                created_at \(ts) NOT NULL,
+                decided_at \(ts)
+            )
+            """,
+            "CREATE INDEX estimates_customer ON estimates (account_id, customer_id, created_at)",
+            // The follow-up's scan: open estimates of an account by age.
+            "CREATE INDEX estimates_open ON estimates (account_id, status, created_at)",
+            """
+            CREATE TABLE recurring_services (
+                id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                customer_id TEXT NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+                location_id TEXT REFERENCES locations(id) ON DELETE SET NULL,
+                name TEXT NOT NULL,
+                interval_months INTEGER NOT NULL,
+                next_due TEXT NOT NULL,
+                created_at \(ts) NOT NULL
+            )
+            """,
+            "CREATE INDEX recurring_services_customer ON recurring_services (account_id, customer_id, created_at)",
+            // The reminder's scan: an account's services by due day ("yyyy-MM-dd" sorts as days do).
+            "CREATE INDEX recurring_services_due ON recurring_services (account_id, next_due)",
+            """
+            CREATE TABLE triggered_campaigns (
+                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                kind TEXT NOT NULL,
+                enabled BOOLEAN NOT NULL,
+                template TEXT NOT NULL,
+                days INTEGER,
+                updated_at \(ts) NOT NULL,
+                PRIMARY KEY (account_id, kind)
+            )
+            """,
+            // One row per time a trigger fired; the key makes each act at most once.
+            """
+            CREATE TABLE triggered_runs (
+                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                kind TEXT NOT NULL,
+                subject TEXT NOT NULL,
+                occurrence TEXT NOT NULL,
+                phone TEXT,
+                message_id TEXT REFERENCES messages(id) ON DELETE SET NULL,
+                skip_reason TEXT,
+                created_at \(ts) NOT NULL,
+                PRIMARY KEY (account_id, kind, subject, occurrence)
+            )
+            """,
+            "CREATE INDEX triggered_runs_recent ON triggered_runs (account_id, kind, created_at)",
         ]
     }
 }

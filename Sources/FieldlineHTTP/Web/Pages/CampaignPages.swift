@@ -317,6 +317,11 @@ struct CampaignPages {
         case "landline": "Landline"
         case "campaign_canceled": "Campaign canceled first"
         case "texting_not_registered", "marketing_not_registered": "Registration withdrawn"
+        case "job_notifications_off": "Job notifications turned off"
+        case "no_mobile_number": "No mobile number on file"
+        case "texted_recently": "Already texted back today"
+        case "employee_number": "An employee's number"
+        case "no_sender_number": "No texting number set up"
         default: code.replacingOccurrences(of: "_", with: " ")
         }
     }

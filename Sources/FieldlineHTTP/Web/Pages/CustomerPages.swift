@@ -53,6 +53,31 @@ struct CustomerPages {
         var emails: [EmailView]
         var jobs: [JobRow]
         var hasJobs: Bool
+        var estimates: [EstimateRow]
+        var hasEstimates: Bool
+        var services: [ServiceRow]
+        var hasServices: Bool
+        var today: String
+    }
+
+    struct EstimateRow {
+        var id: String
+        var summary: String
+        var amount: String?
+        var given: String
+        var statusLabel: String
+        var tone: String
+        var isOpen: Bool
+    }
+
+    struct ServiceRow {
+        var id: String
+        var name: String
+        var every: String
+        var intervalMonths: Int
+        var nextDue: String
+        var dueText: String
+        var overdue: Bool
     }
 
     struct EmailView {
@@ -173,6 +198,7 @@ struct CustomerPages {
             let account = try await app.accounts.find(actor.accountID)
             let text = TimeText(timeZoneIdentifier: account.timeZone)
             let texted = try await app.inbox.texted(detail.phones.map(\.number), by: actor)
+            let today = DayString.of(app.clock.now(), calendar: account.calendar)
             var consentViews = PhoneView.withChat(detail.phones, texted: texted, actor: actor)
             for index in consentViews.indices {
                 let (_, consent, ledger) = try await app.consent.history(ofPhone: detail.phones[index].id, by: actor)
@@ -193,7 +219,25 @@ struct CustomerPages {
                     JobRow(
                         id: job.id.rawValue, number: job.number, summary: job.summary, status: StatusView(job.status),
                         when: detail.nextAppointmentByJob[job.id].map { text.range($0.startsAt, $0.endsAt) })
-                }, hasJobs: !detail.jobs.isEmpty)
+                }, hasJobs: !detail.jobs.isEmpty,
+                estimates: detail.estimates.map { estimate in
+                    EstimateRow(
+                        id: estimate.id.rawValue, summary: estimate.summary, amount: estimate.amountText,
+                        given: text.day(estimate.createdAt), statusLabel: estimate.status.label,
+                        tone: estimate.status == .open ? "warning" : estimate.status == .sold ? "success" : "neutral",
+                        isOpen: estimate.status == .open)
+                }, hasEstimates: !detail.estimates.isEmpty,
+                services: detail.services.map { service in
+                    ServiceRow(
+                        id: service.id.rawValue, name: service.name,
+                        every: service.intervalMonths == 1
+                            ? "Every month"
+                            : service.intervalMonths == 12 ? "Every year" : "Every \(service.intervalMonths) months",
+                        intervalMonths: service.intervalMonths, nextDue: service.nextDue,
+                        dueText: service.dueDateText
+                            + (service.nextDue.prefix(4) == today.prefix(4) ? "" : ", \(service.nextDue.prefix(4))"),
+                        overdue: service.nextDue < today)
+                }, hasServices: !detail.services.isEmpty, today: today)
             return try renderer.page("customer", model, request: request)
         }
 
@@ -273,6 +317,61 @@ struct CustomerPages {
             try await app.customers.removePhone(id, by: actor)
             return renderer.redirect(
                 to: request.safeReferer ?? "/customers", flash: Flash(.success, "Phone number removed."))
+        }
+
+        router.post("/customers/:id/estimates") { request, context in
+            let form = try await verifiedForm(request, context)
+            let id = try context.parameters.id("id", as: CustomerID.self)
+            let estimate = try await app.estimates.add(
+                .init(summary: form["summary"], amount: form["amount"]), to: id, by: try context.actor())
+            return renderer.redirect(
+                to: "/customers/\(id)#estimates", flash: Flash(.success, "Estimate for \(estimate.summary) added."))
+        }
+
+        router.post("/estimates/:id/status") { request, context in
+            let form = try await verifiedForm(request, context)
+            let id = try context.parameters.id("id", as: EstimateID.self)
+            let estimate = try await app.estimates.decide(id, status: form["status"], by: try context.actor())
+            return renderer.redirect(
+                to: "/customers/\(estimate.customerID)#estimates",
+                flash: Flash(.success, "Estimate for \(estimate.summary): \(estimate.status.label.lowercased())."))
+        }
+
+        router.post("/customers/:id/services") { request, context in
+            let form = try await verifiedForm(request, context)
+            let id = try context.parameters.id("id", as: CustomerID.self)
+            let service = try await app.estimates.addService(
+                .init(name: form["name"], intervalMonths: try form.int("intervalMonths"), nextDue: form["nextDue"]),
+                to: id, by: try context.actor())
+            return renderer.redirect(
+                to: "/customers/\(id)#services", flash: Flash(.success, "\(service.name) added."))
+        }
+
+        router.post("/services/:id") { request, context in
+            let form = try await verifiedForm(request, context)
+            let id = try context.parameters.id("id", as: RecurringServiceID.self)
+            let service = try await app.estimates.updateService(
+                id, intervalMonths: try form.int("intervalMonths"), nextDue: form["nextDue"], by: try context.actor())
+            return renderer.redirect(
+                to: "/customers/\(service.customerID)#services", flash: Flash(.success, "\(service.name) saved."))
+        }
+
+        router.post("/services/:id/done") { request, context in
+            _ = try await verifiedForm(request, context)
+            let id = try context.parameters.id("id", as: RecurringServiceID.self)
+            let service = try await app.estimates.serviceDone(id, by: try context.actor())
+            return renderer.redirect(
+                to: "/customers/\(service.customerID)#services",
+                flash: Flash(
+                    .success, "\(service.name) is next due \(service.dueDateText), \(service.nextDue.prefix(4))."))
+        }
+
+        router.post("/services/:id/delete") { request, context in
+            _ = try await verifiedForm(request, context)
+            let id = try context.parameters.id("id", as: RecurringServiceID.self)
+            let service = try await app.estimates.removeService(id, by: try context.actor())
+            return renderer.redirect(
+                to: "/customers/\(service.customerID)#services", flash: Flash(.success, "\(service.name) removed."))
         }
 
         router.post("/customers/:id/emails") { request, context in

@@ -552,6 +552,9 @@ struct InboxPages {
         case .doubleOptInRequest: "Opt-in request"
         case .campaign: "Campaign"
         case .reminder: "Reminder"
+        case .estimateFollowUp: "Estimate follow-up"
+        case .serviceReminder: "Service reminder"
+        case .missedCallTextBack: "Missed-call text-back"
         case nil: "Automatic"
         }
     }

@@ -60,7 +60,7 @@ struct NoticeSettingsPage {
                     textProblem: overview.text.problem.map { Self.sentence($0) } ?? "",
                     defaultNumber: overview.text.number?.number.displayed ?? "",
                     emailDelivered: overview.emailDelivered,
-                    tokens: NoticeToken.allCases.map { Token(token: "{\($0.rawValue)}", meaning: $0.meaning) },
+                    tokens: NoticeToken.dispatch.map { Token(token: "{\($0.rawValue)}", meaning: $0.meaning) },
                     preview: Self.previewModel(preview)),
                 request: request)
         }

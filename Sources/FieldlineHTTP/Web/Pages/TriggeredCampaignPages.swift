@@ -1,0 +1,121 @@
+import Fieldline
+import FieldlineCore
+import Foundation
+import Hummingbird
+
+/// The transactional campaigns' settings (SC2): estimate follow-ups, service reminders and
+/// missed-call text-backs, each with what it did lately.
+struct TriggeredCampaignPages {
+    let app: Fieldline
+    let renderer: WebRenderer
+
+    struct Model {
+        var shell: Shell
+        var campaigns: [CampaignView]
+        var readiness: String?
+        var callWebhook: String
+    }
+
+    struct CampaignView {
+        var kind: String
+        var title: String
+        var explanation: String
+        var enabled: Bool
+        var template: String
+        var hasDays: Bool
+        var days: Int
+        var daysLabel: String
+        var isMissedCall: Bool
+        var waitsForQuietHours: Bool
+        var tokens: [Token]
+        var preview: String
+        var sent: Int
+        var skipped: Int
+        var recent: [RunView]
+        var hasRecent: Bool
+        var error: String?
+    }
+
+    struct Token {
+        var token: String
+        var meaning: String
+    }
+
+    struct RunView {
+        var when: String
+        var phone: String
+        var texted: Bool
+        var reason: String
+    }
+
+    func register(on router: RouterGroup<AppRequestContext>) {
+        router.get("/campaigns/automatic") { request, context in
+            try await page(request, context)
+        }
+        router.post("/campaigns/automatic/:kind") { request, context in
+            let form = try await verifiedForm(request, context)
+            let actor = try context.actor()
+            guard let kind = context.parameters.get("kind").flatMap(TriggeredCampaignKind.init(rawValue:)) else {
+                throw FieldlineError.notFound(entity: "triggered campaign", id: context.parameters.get("kind") ?? "")
+            }
+            var days: Int?
+            if kind.defaultDays != nil {
+                guard let value = Int((form["days"] ?? "").trimmingCharacters(in: .whitespaces)) else {
+                    return try await page(
+                        request, context, failed: kind, message: "Choose between 1 and 60 days.",
+                        template: form["template"])
+                }
+                days = value
+            }
+            do {
+                let saved = try await app.triggeredCampaigns.save(
+                    kind, .init(enabled: form.checked("enabled"), template: form["template"] ?? "", days: days),
+                    by: actor)
+                return renderer.redirect(
+                    to: "/campaigns/automatic#\(kind.rawValue)",
+                    flash: Flash(.success, "\(kind.title) \(saved.enabled ? "is on" : "is off") and saved."))
+            } catch let error as FieldlineError {
+                guard case .invalid = error else { throw error }
+                return try await page(
+                    request, context, failed: kind, message: error.message, template: form["template"])
+            }
+        }
+    }
+
+    private func page(
+        _ request: Request, _ context: AppRequestContext, failed: TriggeredCampaignKind? = nil, message: String? = nil,
+        template: String? = nil
+    ) async throws -> Response {
+        let actor = try context.actor()
+        let entries = try await app.triggeredCampaigns.overview(by: actor)
+        let account = try await app.accounts.find(actor.accountID)
+        let time = TimeText(timeZoneIdentifier: account.timeZone)
+        let now = app.clock.now()
+        let views = entries.map { entry in
+            let campaign = entry.campaign
+            let kind = campaign.kind
+            return CampaignView(
+                kind: kind.rawValue, title: kind.title, explanation: kind.explanation, enabled: campaign.enabled,
+                template: kind == failed ? template ?? campaign.template : campaign.template,
+                hasDays: kind.defaultDays != nil, days: campaign.days ?? kind.defaultDays ?? 0,
+                daysLabel: kind == .estimateFollowUp
+                    ? "Days after the estimate is given" : "Days before the service is due",
+                isMissedCall: kind == .missedCall, waitsForQuietHours: kind.waitsForQuietHours,
+                tokens: kind.tokens.map { Token(token: "{\($0.rawValue)}", meaning: $0.meaning) },
+                preview: entry.preview, sent: entry.sentLast30Days, skipped: entry.skippedLast30Days,
+                recent: entry.recent.map { run in
+                    RunView(
+                        when: time.short(run.createdAt, now: now), phone: run.phone?.displayed ?? "—",
+                        texted: run.messageID != nil,
+                        reason: run.skipReason.map(CampaignPages.reasonLabel) ?? "")
+                }, hasRecent: !entry.recent.isEmpty, error: kind == failed ? message : nil)
+        }
+        return try renderer.page(
+            "triggered_campaigns",
+            Model(
+                shell: try await renderer.shell(context, request: request, active: "campaigns"), campaigns: views,
+                readiness: try await app.triggeredCampaigns.readiness(of: actor.accountID),
+                callWebhook: app.publicURL + "/webhooks/twilio/calls"),
+            request: request, status: failed == nil ? .ok : .unprocessableContent)
+    }
+}

@@ -1,0 +1,154 @@
+import FieldlineCore
+import Foundation
+import SQLKit
+
+/// The triggered campaigns' settings and the record of every time one fired.
+public struct TriggeredCampaignStore: Sendable {
+    let sql: any SQLDatabase
+
+    public init(_ sql: any SQLDatabase) {
+        self.sql = sql
+    }
+
+    struct Row: Codable {
+        var accountId: String
+        var kind: String
+        var enabled: Bool
+        var template: String
+        var days: Int?
+        var updatedAt: Date
+    }
+
+    /// All three for an account; one never saved has its defaults and is off.
+    public func campaigns(of accountID: AccountID) async throws -> [TriggeredCampaign] {
+        let rows = try await sql.select().column("*").from("triggered_campaigns")
+            .where("account_id", .equal, accountID.rawValue).all().map { try $0.record(Row.self) }
+        return TriggeredCampaignKind.allCases.map { kind in
+            guard let row = rows.first(where: { $0.kind == kind.rawValue }) else {
+                return TriggeredCampaign(accountID: accountID, kind: kind)
+            }
+            return TriggeredCampaign(
+                accountID: accountID, kind: kind, enabled: row.enabled, template: row.template, days: row.days,
+                updatedAt: row.updatedAt)
+        }
+    }
+
+    public func campaign(_ kind: TriggeredCampaignKind, of accountID: AccountID) async throws -> TriggeredCampaign {
+        try await campaigns(of: accountID).first { $0.kind == kind }
+            ?? TriggeredCampaign(accountID: accountID, kind: kind)
+    }
+
+    /// Every account's enabled campaigns of these kinds: what the scheduler works through.
+    public func enabled(_ kinds: [TriggeredCampaignKind]) async throws -> [TriggeredCampaign] {
+        try await sql.select().column("*").from("triggered_campaigns").where("enabled", .equal, true)
+            .where("kind", .in, kinds.map(\.rawValue)).orderBy("account_id").orderBy("kind")
+            .all().map { try $0.record(Row.self) }
+            .compactMap { row in
+                TriggeredCampaignKind(rawValue: row.kind).map { kind in
+                    TriggeredCampaign(
+                        accountID: AccountID(row.accountId), kind: kind, enabled: row.enabled, template: row.template,
+                        days: row.days, updatedAt: row.updatedAt)
+                }
+            }
+    }
+
+    public func save(_ campaign: TriggeredCampaign) async throws {
+        try await sql.insert(into: "triggered_campaigns")
+            .record(
+                Row(
+                    accountId: campaign.accountID.rawValue, kind: campaign.kind.rawValue, enabled: campaign.enabled,
+                    template: campaign.template, days: campaign.days, updatedAt: campaign.updatedAt)
+            )
+            .onConflict(with: ["account_id", "kind"]) { conflict in
+                conflict.set(excludedValueOf: "enabled").set(excludedValueOf: "template")
+                    .set(excludedValueOf: "days").set(excludedValueOf: "updated_at")
+            }
+            .run()
+    }
+
+    // MARK: Runs
+
+    struct RunRow: Codable {
+        var accountId: String
+        var kind: String
+        var subject: String
+        var occurrence: String
+        var phone: String?
+        var messageId: String?
+        var skipReason: String?
+        var createdAt: Date
+    }
+
+    /// Records that a trigger fired, unless it already did: false means another server (or a
+    /// retried webhook) got there first and nothing more should happen.
+    public func claim(_ run: TriggeredRun, in accountID: AccountID) async throws -> Bool {
+        let inserted = try await sql.insert(into: "triggered_runs")
+            .record(
+                RunRow(
+                    accountId: accountID.rawValue, kind: run.kind.rawValue, subject: run.subject,
+                    occurrence: run.occurrence, phone: run.phone?.e164, messageId: run.messageID?.rawValue,
+                    skipReason: run.skipReason, createdAt: run.createdAt)
+            )
+            .ignoringConflicts(with: ["account_id", "kind", "subject", "occurrence"])
+            .returning("occurrence")
+            .all()
+        return !inserted.isEmpty
+    }
+
+    /// What a claimed run came to: the text it queued or why none went.
+    public func settle(_ run: TriggeredRun, in accountID: AccountID) async throws {
+        try await sql.update("triggered_runs")
+            .set("phone", to: SQLBind(run.phone?.e164)).set("message_id", to: SQLBind(run.messageID?.rawValue))
+            .set("skip_reason", to: SQLBind(run.skipReason))
+            .where("account_id", .equal, accountID.rawValue).where("kind", .equal, run.kind.rawValue)
+            .where("subject", .equal, run.subject).where("occurrence", .equal, run.occurrence).run()
+    }
+
+    /// Whether a text went to `subject` for this kind since `instant` (the text-back's quiet period).
+    public func textedRecently(
+        _ kind: TriggeredCampaignKind, subject: String, since instant: Date, in accountID: AccountID
+    ) async throws -> Bool {
+        try await sql.select().column("subject").from("triggered_runs")
+            .where("account_id", .equal, accountID.rawValue).where("kind", .equal, kind.rawValue)
+            .where("subject", .equal, subject).where("created_at", .greaterThanOrEqual, instant)
+            .where("message_id", .isNot, SQLLiteral.null).limit(1).first() != nil
+    }
+
+    /// The latest runs of a kind, newest first.
+    public func recentRuns(
+        _ kind: TriggeredCampaignKind, in accountID: AccountID, limit: Int
+    ) async throws -> [TriggeredRun] {
+        try await sql.select().column("*").from("triggered_runs").where("account_id", .equal, accountID.rawValue)
+            .where("kind", .equal, kind.rawValue).orderBy("created_at", .descending).orderBy("subject").limit(limit)
+            .all().map { try $0.record(RunRow.self) }
+            .map { row in
+                TriggeredRun(
+                    kind: kind, subject: row.subject, occurrence: row.occurrence,
+                    phone: row.phone.flatMap { try? PhoneNumber.parse($0) },
+                    messageID: row.messageId.map(MessageID.init),
+                    skipReason: row.skipReason, createdAt: row.createdAt)
+            }
+    }
+
+    /// Texts queued and runs skipped since `instant`, per kind.
+    public func tally(
+        since instant: Date, in accountID: AccountID
+    ) async throws -> [TriggeredCampaignKind: (sent: Int, skipped: Int)] {
+        let rows = try await sql.select().column("kind")
+            .column(SQLRaw("SUM(CASE WHEN message_id IS NOT NULL THEN 1 ELSE 0 END)"), as: "sent")
+            .column(SQLRaw("SUM(CASE WHEN message_id IS NULL THEN 1 ELSE 0 END)"), as: "skipped")
+            .from("triggered_runs").where("account_id", .equal, accountID.rawValue)
+            .where("created_at", .greaterThanOrEqual, instant).groupBy("kind").all()
+        var result: [TriggeredCampaignKind: (sent: Int, skipped: Int)] = [:]
+        for row in rows {
+            guard let kind = TriggeredCampaignKind(rawValue: try row.decode(column: "kind", as: String.self)) else {
+                continue
+            }
+            result[kind] = (
+                try row.decode(column: "sent", as: Int?.self) ?? 0,
+                try row.decode(column: "skipped", as: Int?.self) ?? 0
+            )
+        }
+        return result
+    }
+}
