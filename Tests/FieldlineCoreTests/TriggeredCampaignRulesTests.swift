@@ -28,11 +28,14 @@ struct TriggeredCampaignRulesTests {
             (.estimateFollowUp, "Hi {customer_first_name}", 0, "days", "between 1 and 60"),
             (.serviceReminder, "Due {due_date}", 61, "days", "between 1 and 60"),
             (.missedCall, "   ", nil, "template", "Write the text"),
+            (.missedCall, "Hi", nil, "follow_on_url", "web address"),
         ] as [(TriggeredCampaignKind, String, Int?, String, String)])
     func refused(kind: TriggeredCampaignKind, template: String, days: Int?, field: String, message: String) {
         do {
             _ = try TriggeredCampaignRules.validated(
-                TriggeredCampaign(accountID: AccountID("a"), kind: kind, template: template, days: days))
+                TriggeredCampaign(
+                    accountID: AccountID("a"), kind: kind, template: template, days: days,
+                    followOnURL: field == "follow_on_url" ? "ftp://voicemail" : nil))
             Issue.record("\(template) was accepted")
         } catch {
             #expect(error.code == "invalid_\(field)")
@@ -44,14 +47,14 @@ struct TriggeredCampaignRulesTests {
     func timing() {
         let given = Date(timeIntervalSince1970: 1_795_000_000)
         let day: TimeInterval = 86_400
-        #expect(
-            !TriggeredCampaignRules.followUpIsDue(createdAt: given, days: 3, now: given.addingTimeInterval(3 * day - 1))
-        )
-        #expect(TriggeredCampaignRules.followUpIsDue(createdAt: given, days: 3, now: given.addingTimeInterval(3 * day)))
-        #expect(
-            TriggeredCampaignRules.followUpIsDue(createdAt: given, days: 3, now: given.addingTimeInterval(16 * day)))
-        #expect(
-            !TriggeredCampaignRules.followUpIsDue(createdAt: given, days: 3, now: given.addingTimeInterval(17 * day)))
+        func due(at now: Date) -> Bool {
+            let window = TriggeredCampaignRules.followUpGiven(days: 3, now: now)
+            return given > window.from && given <= window.until
+        }
+        #expect(!due(at: given.addingTimeInterval(3 * day - 1)))
+        #expect(due(at: given.addingTimeInterval(3 * day)))
+        #expect(due(at: given.addingTimeInterval(17 * day - 1)))
+        #expect(!due(at: given.addingTimeInterval(17 * day)))
         #expect(TriggeredCampaignRules.reminderDays(today: "2026-12-28", days: 7) == "2026-12-28"..."2027-01-04")
         #expect(TriggeredCampaignRules.reminderDays(today: "2027-02-27", days: 2) == "2027-02-27"..."2027-03-01")
         #expect(TriggeredCampaignRules.reminderDays(today: "not a day", days: 2) == nil)
@@ -114,6 +117,10 @@ struct TriggeredCampaignRulesTests {
         #expect(service("2026-12-03", every: 12).dueDateText == "Thu, Dec 3")
         #expect(try RecurringService.validatedDay(" 2027-02-28 ") == "2027-02-28")
         #expect(throws: FieldlineError.self) { try RecurringService.validatedDay("2027-02-30") }
+        #expect(throws: FieldlineError.self) { try RecurringService.validatedDay("2101-01-01") }
+        // Done late: one interval on is still past, so it rolls on to today or later.
+        #expect(service("2025-03-15", every: 6).dueAfterDone(today: "2026-11-23") == "2027-03-15")
+        #expect(service("2026-11-20", every: 12).dueAfterDone(today: "2026-11-23") == "2027-11-20")
         #expect(throws: FieldlineError.self) { try RecurringService.validatedInterval(0) }
     }
 }

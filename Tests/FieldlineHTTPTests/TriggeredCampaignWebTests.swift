@@ -34,6 +34,10 @@ struct TriggeredCampaignWebTests {
             #expect(try await client.twilioWebhook(Self.calls, fields: missed, token: fake.authToken).status == .ok)
             // Twilio retries: the same call again changes nothing.
             #expect(try await client.twilioWebhook(Self.calls, fields: missed, token: fake.authToken).status == .ok)
+            let recorded = try await app.database.read { sql in
+                try await TriggeredCampaignStore(sql).recentRuns(.missedCall, in: world.account.id, limit: 10)
+            }
+            #expect(recorded.count == 1)
             let withheld = fake.callStatusFields(from: "anonymous", to: TestWorld.mainNumber, status: "busy")
             #expect(try await client.twilioWebhook(Self.calls, fields: withheld, token: fake.authToken).status == .ok)
             var noSid = missed
@@ -48,6 +52,31 @@ struct TriggeredCampaignWebTests {
                 $0.campaign.kind == .missedCall
             }
             #expect(runs?.sentLast30Days == 1)
+        }
+    }
+
+    @Test(
+        "As the <Dial> action: an unanswered forward texts back and sends the caller to voicemail",
+        arguments: TestEngine.available)
+    func dialAction(engine: TestEngine) async throws {
+        try await withChatServer(engine) { app, world, fake, _, client in
+            _ = try await app.triggeredCampaigns.save(
+                .missedCall, .init(enabled: true, followOnURL: "https://handler.twilio.com/twiml/EH1?a=1&b=2"),
+                by: world.admin)
+            let answered = fake.callStatusFields(
+                from: "+15125550142", to: TestWorld.mainNumber, status: "in-progress", dialStatus: "completed")
+            let hungUp = try await client.twilioWebhook(Self.calls, fields: answered, token: fake.authToken)
+            #expect(hungUp.text.hasSuffix("<Response></Response>"))
+            let unanswered = fake.callStatusFields(
+                from: "+15125550142", to: TestWorld.mainNumber, status: "in-progress", dialStatus: "no-answer")
+            let response = try await client.twilioWebhook(Self.calls, fields: unanswered, token: fake.authToken)
+            #expect(response.status == .ok)
+            #expect(
+                response.text.hasSuffix(
+                    #"<Response><Redirect method="POST">https://handler.twilio.com/twiml/EH1?a=1&amp;b=2</Redirect></Response>"#
+                ))
+            try await OutboxWorker(app: app).drain()
+            #expect(fake.sent.map(\.to) == ["+15125550142"])
         }
     }
 
@@ -121,7 +150,9 @@ struct TriggeredCampaignWebTests {
                 try await WebTests.post(client, "/estimates/\(estimate.id)/status", session, "status=sold").status
                     == .seeOther)
             #expect(
-                try await WebTests.post(client, "/services/\(service.id)/done", session, "").status == .seeOther)
+                try await WebTests.post(client, "/services/\(service.id)/done", session, "due=\(service.nextDue)")
+                    .status
+                    == .seeOther)
             let after = try await app.customers.detail(world.customer.id, by: world.admin)
             #expect(after.estimates.first?.status == .sold)
             #expect(after.services.first?.nextDue == "2028-03-15")

@@ -125,8 +125,12 @@ struct TriggeredCampaignTests {
                 fake.sent.map(\.body) == [
                     "Hi Robert, your Furnace tune-up with Northside Plumbing is due Thu, Dec 3. Reply to book a visit."
                 ])
-            let done = try await app.estimates.serviceDone(service.id, by: world.dispatcher)
+            let done = try await app.estimates.serviceDone(service.id, expecting: "2026-12-03", by: world.dispatcher)
             #expect(done.nextDue == "2027-12-03")
+            // A second click on the same "Mark done" finds it moved and changes nothing.
+            await #expect(throws: FieldlineError.self) {
+                try await app.estimates.serviceDone(service.id, expecting: "2026-12-03", by: world.dispatcher)
+            }
             #expect(try await app.triggeredCampaigns.runDue() == 0)
             // Moved back into the window by hand: a new due day is a new reminder.
             _ = try await app.estimates.updateService(
@@ -137,6 +141,70 @@ struct TriggeredCampaignTests {
             _ = try await app.estimates.updateService(
                 service.id, intervalMonths: nil, nextDue: "2026-11-29", by: world.dispatcher)
             #expect(try await app.triggeredCampaigns.runDue() == 0)
+        }
+    }
+
+    @Test(
+        "A held follow-up is withdrawn when the estimate is answered; the next mobile number is tried when the first is refused",
+        arguments: TestEngine.available)
+    func withdrawnAndSecondNumber(engine: TestEngine) async throws {
+        let clock = TestClock(Self.noon.addingTimeInterval(10 * 3600))  // 22:00: held until morning
+        try await engine.withChatWorld(clock: clock) { app, world, fake, main in
+            _ = try await app.triggeredCampaigns.save(.estimateFollowUp, .init(enabled: true, days: 1), by: world.admin)
+            let estimate = try await app.estimates.add(
+                .init(summary: "Softener"), to: world.customer.id, by: world.dispatcher)
+            let family = try await app.customers.create(
+                .init(
+                    name: "Dee Park",
+                    location: .init(street: "3 Ash St", city: "Austin", state: "TX", postalCode: "78703"),
+                    phones: [
+                        .init(number: "(512) 555-0161", kind: "mobile"),
+                        .init(number: "(512) 555-0162", kind: "mobile"),
+                    ]),
+                by: world.admin)
+            _ = try await world.textIn(from: "5125550161", body: "STOP", to: main)
+            _ = try await app.estimates.add(.init(summary: "Descaling"), to: family.id, by: world.dispatcher)
+            clock.advance(by: Self.day)
+            #expect(try await app.triggeredCampaigns.runDue() == 2)
+            // Sold overnight: the held text must not go in the morning.
+            _ = try await app.estimates.decide(estimate.id, status: "sold", by: world.dispatcher)
+            clock.advance(by: 11 * 3600)
+            try await OutboxWorker(app: app).drain()
+            let followUps = fake.sent.filter { $0.body.contains("estimate") }
+            #expect(followUps.map(\.to) == ["+15125550162"])
+            let recorded = try await runs(app, world, .estimateFollowUp)
+            #expect(recorded.first { $0.subject == estimate.id.rawValue }?.skipReason == "estimate_answered")
+            let entry = try await app.triggeredCampaigns.overview(by: world.admin).first {
+                $0.campaign.kind == .estimateFollowUp
+            }
+            #expect(entry?.sentLast30Days == 1)
+            #expect(entry?.skippedLast30Days == 1)
+        }
+    }
+
+    @Test("More due than one batch: every one is sent once", arguments: TestEngine.available)
+    func manyDue(engine: TestEngine) async throws {
+        let clock = TestClock(Self.noon)
+        try await engine.withChatWorld(clock: clock) { app, world, _, _ in
+            _ = try await app.triggeredCampaigns.save(.estimateFollowUp, .init(enabled: true, days: 1), by: world.admin)
+            let count = TriggeredCampaigns.batchSize + 7
+            try await app.database.write { sql in
+                for index in 0..<count {
+                    try await EstimateStore(sql).insert(
+                        Estimate(
+                            id: .generate(), accountID: world.account.id, customerID: world.customer.id,
+                            locationID: nil,
+                            summary: "Quote \(index)", amountCents: nil, status: .open,
+                            createdAt: Self.noon.addingTimeInterval(-Double(index)), decidedAt: nil))
+                }
+            }
+            clock.advance(by: Self.day)
+            #expect(try await app.triggeredCampaigns.runDue() == count)
+            #expect(try await app.triggeredCampaigns.runDue() == 0)
+            let entry = try await app.triggeredCampaigns.overview(by: world.admin).first {
+                $0.campaign.kind == .estimateFollowUp
+            }
+            #expect(entry?.sentLast30Days == count)
         }
     }
 
@@ -178,6 +246,13 @@ struct TriggeredCampaignTests {
             #expect(try await app.triggeredCampaigns.textBack(call) == .duplicate)
             let again = TriggeredCampaigns.Call(callID: "CA" + FakeTwilio.hex(32), from: caller, to: main)
             #expect(try await app.triggeredCampaigns.textBack(again) == .skipped("texted_recently"))
+            _ = try await app.customers.create(
+                .init(name: "Office Line", phones: [.init(number: "(512) 555-0170", kind: "landline")]), by: world.admin
+            )
+            #expect(
+                try await app.triggeredCampaigns.textBack(
+                    .init(callID: "CA" + FakeTwilio.hex(32), from: try PhoneNumber.parse("(512) 555-0170"), to: main))
+                    == .skipped("landline"))
             let technician = try PhoneNumber.parse("(512) 555-0131")
             #expect(
                 try await app.triggeredCampaigns.textBack(

@@ -17,7 +17,7 @@ public struct TriggeredCampaigns: Sendable {
     static let accountWideRefusals: Set<String> = ["texting_not_registered", "no_sender_number"]
 
     /// How many things one pass handles before looking again.
-    static let batchSize = 200
+    public static let batchSize = 200
 
     public struct Entry: Sendable {
         public var campaign: TriggeredCampaign
@@ -77,11 +77,14 @@ public struct TriggeredCampaigns: Sendable {
         public var enabled: Bool?
         public var template: String?
         public var days: Int?
+        /// Missed calls: the voicemail TwiML's address; empty removes it.
+        public var followOnURL: String?
 
-        public init(enabled: Bool? = nil, template: String? = nil, days: Int? = nil) {
+        public init(enabled: Bool? = nil, template: String? = nil, days: Int? = nil, followOnURL: String? = nil) {
             self.enabled = enabled
             self.template = template
             self.days = days
+            self.followOnURL = followOnURL
         }
     }
 
@@ -95,6 +98,7 @@ public struct TriggeredCampaigns: Sendable {
             if let enabled = changes.enabled { campaign.enabled = enabled }
             if let template = changes.template { campaign.template = template }
             if let days = changes.days { campaign.days = days }
+            if let url = changes.followOnURL { campaign.followOnURL = url }
             campaign = try TriggeredCampaignRules.validated(campaign)
             campaign.updatedAt = app.clock.now()
             try await store.save(campaign)
@@ -125,6 +129,12 @@ public struct TriggeredCampaigns: Sendable {
     private func runDue(_ campaign: TriggeredCampaign) async throws -> Int {
         guard let account = try await app.database.read({ sql in try await AccountStore(sql).find(campaign.accountID) })
         else { return 0 }
+        // An account that cannot text at all is passed over until it can; what fell due meanwhile
+        // goes then, while it is still due.
+        if let problem = try await readiness(of: account.id) {
+            app.logger.debug("\(campaign.kind.title) for account \(account.id) waits: \(problem)")
+            return 0
+        }
         let template = try NoticeTemplate.parse(campaign.template, field: "template", allowed: campaign.kind.tokens)
         let days = campaign.days ?? campaign.kind.defaultDays ?? 1
         var queued = 0
@@ -134,10 +144,9 @@ public struct TriggeredCampaigns: Sendable {
                 let store = EstimateStore(sql)
                 switch campaign.kind {
                 case .estimateFollowUp:
-                    let until = now.addingTimeInterval(-TimeInterval(days) * 86_400)
+                    let given = TriggeredCampaignRules.followUpGiven(days: days, now: now)
                     return try await store.awaitingFollowUp(
-                        in: account.id, givenFrom: until.addingTimeInterval(-TriggeredCampaignRules.followUpWindow),
-                        givenUntil: until, limit: Self.batchSize
+                        in: account.id, givenFrom: given.from, givenUntil: given.until, limit: Self.batchSize
                     ).map(Subject.estimate)
                 case .serviceReminder:
                     guard
@@ -167,72 +176,83 @@ public struct TriggeredCampaigns: Sendable {
     enum Subject: Sendable {
         case estimate(Estimate)
         case service(RecurringService)
-
-        var customerID: CustomerID {
-            switch self {
-            case .estimate(let estimate): estimate.customerID
-            case .service(let service): service.customerID
-            }
-        }
     }
 
     /// Claims and sends one follow-up or reminder in one transaction; false when it was skipped
-    /// (or another server had it).
+    /// (or another server had it, or the estimate or service changed since it was listed).
     private func fire(
-        _ kind: TriggeredCampaignKind, for subject: Subject, template: NoticeTemplate, account: Account
+        _ kind: TriggeredCampaignKind, for listed: Subject, template: NoticeTemplate, account: Account
     ) async throws -> Bool {
         try await app.transaction { sql, effects in
             let now = app.clock.now()
+            let store = EstimateStore(sql)
+            // Read again inside the transaction: answered or moved since the list was read, it is
+            // not due any more.
+            var values = NoticeValues(customerName: "", companyName: account.name)
             var run: TriggeredRun
-            switch subject {
-            case .estimate(let estimate):
+            let customerID: CustomerID
+            switch listed {
+            case .estimate(let listedEstimate):
+                guard let estimate = try await store.find(listedEstimate.id, in: account.id), estimate.status == .open
+                else { return false }
                 run = TriggeredRun(
                     kind: kind, subject: estimate.id.rawValue, occurrence: "1", phone: nil, messageID: nil,
                     skipReason: nil, createdAt: now)
-            case .service(let service):
+                values.estimateSummary = estimate.summary
+                customerID = estimate.customerID
+            case .service(let listedService):
+                guard let service = try await store.service(listedService.id, in: account.id),
+                    service.nextDue == listedService.nextDue
+                else { return false }
                 run = TriggeredRun(
                     kind: kind, subject: service.id.rawValue, occurrence: service.nextDue, phone: nil, messageID: nil,
                     skipReason: nil, createdAt: now)
+                values.serviceName = service.name
+                values.dueDate = service.dueDateText
+                customerID = service.customerID
             }
             let runs = TriggeredCampaignStore(sql)
             guard try await runs.claim(run, in: account.id) else { return false }
             let customers = CustomerStore(sql)
-            guard let customer = try await customers.find(subject.customerID, in: account.id) else { return false }
-            // One text per customer: their first number that can receive one.
-            guard
-                let phone = try await customers.phones(of: customer.id, in: account.id).first(where: {
-                    $0.kind != .landline
-                })
-            else {
-                run.skipReason = "no_mobile_number"
-                try await runs.settle(run, in: account.id)
-                return false
+            guard let customer = try await customers.find(customerID, in: account.id) else { return false }
+            values.customerName = customer.name
+            let body = template.render(values, forText: true)
+            // One text per customer: to the first number that can take one. The gate refuses
+            // before it writes, so a refused number leaves nothing behind and the next is tried.
+            var refusal = "no_mobile_number"
+            for phone in try await customers.phones(of: customer.id, in: account.id) where phone.kind != .landline {
+                do {
+                    let queued = try await app.messenger.send(
+                        OutboundText(
+                            accountID: account.id, to: phone.number, body: body, purpose: .transactional,
+                            author: .automated(kind.automation), thread: .joinIfExists,
+                            timeSensitive: !kind.waitsForQuietHours), in: sql, effects: effects)
+                    run.phone = phone.number
+                    run.messageID = queued.message.id
+                    try await runs.settle(run, in: account.id)
+                    return true
+                } catch let error as FieldlineError where !Self.accountWideRefusals.contains(error.code) {
+                    if run.phone == nil {
+                        run.phone = phone.number
+                        refusal = error.code
+                    }
+                }
             }
-            run.phone = phone.number
-            var values = NoticeValues(customerName: customer.name, companyName: account.name)
-            switch subject {
-            case .estimate(let estimate): values.estimateSummary = estimate.summary
-            case .service(let service): values.dueDate = service.dueDateText
-            }
-            if case .service(let service) = subject { values.serviceName = service.name }
-            do {
-                let queued = try await app.messenger.send(
-                    OutboundText(
-                        accountID: account.id, to: phone.number, body: template.render(values, forText: true),
-                        purpose: .transactional, author: .automated(kind.automation), thread: .joinIfExists,
-                        timeSensitive: !kind.waitsForQuietHours), in: sql, effects: effects)
-                run.messageID = queued.message.id
-                try await runs.settle(run, in: account.id)
-                return true
-            } catch let error as FieldlineError where !Self.accountWideRefusals.contains(error.code) {
-                run.skipReason = error.code
-                try await runs.settle(run, in: account.id)
-                return false
-            }
+            run.skipReason = refusal
+            try await runs.settle(run, in: account.id)
+            return false
         }
     }
 
     // MARK: Missed calls
+
+    /// Where Twilio should take a caller whose `<Dial>` went unanswered (the account's voicemail),
+    /// if the account set one.
+    public func followOnURL(of accountID: AccountID) async throws -> String? {
+        try await app.database.read { sql in
+            try await TriggeredCampaignStore(sql).campaign(.missedCall, of: accountID).followOnURL
+        }
+    }
 
     /// A call Twilio reported, to one of the account's numbers.
     public struct Call: Sendable {
@@ -265,6 +285,7 @@ public struct TriggeredCampaigns: Sendable {
             let campaign = try await runs.campaign(.missedCall, of: accountID)
             guard campaign.enabled else { return .notEnabled }
             let now = app.clock.now()
+            try await runs.lock(.missedCall, of: accountID)
             let textedRecently = try await runs.textedRecently(
                 .missedCall, subject: call.from.e164,
                 since: now.addingTimeInterval(-TriggeredCampaignRules.textBackQuietPeriod),
@@ -273,9 +294,12 @@ public struct TriggeredCampaigns: Sendable {
                 kind: .missedCall, subject: call.from.e164, occurrence: call.callID, phone: call.from, messageID: nil,
                 skipReason: nil, createdAt: now)
             guard try await runs.claim(run, in: accountID) else { return .duplicate }
+            let contact = try await CustomerStore(sql).phone(number: call.from, in: accountID)
             var skip: String?
             if textedRecently {
                 skip = "texted_recently"
+            } else if contact?.kind == .landline {
+                skip = "landline"
             } else if try await TechnicianStore(sql).employee(withPhone: call.from, in: accountID) != nil {
                 skip = "employee_number"
             }
@@ -286,9 +310,7 @@ public struct TriggeredCampaigns: Sendable {
             }
             guard let account = try await AccountStore(sql).find(accountID) else { return .notEnabled }
             var customerName = ""
-            if let contact = try await CustomerStore(sql).phone(number: call.from, in: accountID),
-                let customer = try await CustomerStore(sql).find(contact.customerID, in: accountID)
-            {
+            if let contact, let customer = try await CustomerStore(sql).find(contact.customerID, in: accountID) {
                 customerName = customer.name
             }
             let template = try NoticeTemplate.parse(campaign.template, field: "template", allowed: campaign.kind.tokens)

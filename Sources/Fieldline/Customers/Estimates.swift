@@ -81,25 +81,39 @@ public struct Estimates: Sendable {
         return service
     }
 
-    /// Changes when it is next due or how often it repeats; what is nil stays.
+    /// Changes its name, when it is next due or how often it repeats; what is nil stays.
     public func updateService(
-        _ id: RecurringServiceID, intervalMonths: Int?, nextDue: String?, by actor: Actor
+        _ id: RecurringServiceID, name: String? = nil, intervalMonths: Int?, nextDue: String?, by actor: Actor
     ) async throws -> RecurringService {
         try actor.require(.editCustomers)
+        var newName: String?
+        if let name { newName = try Text.required(name, field: "name", label: "The service's name", maxLength: 100) }
         var interval: Int?
         if let intervalMonths { interval = try RecurringService.validatedInterval(intervalMonths) }
         var day: String?
         if let nextDue { day = try RecurringService.validatedDay(nextDue) }
-        return try await changeService(id, by: actor) { [interval, day] service in
+        return try await changeService(id, by: actor) { [newName, interval, day] service, _ in
+            if let newName { service.name = newName }
             if let interval { service.intervalMonths = interval }
             if let day { service.nextDue = day }
         }
     }
 
-    /// The service was done: it is next due one interval after the day it was due.
-    public func serviceDone(_ id: RecurringServiceID, by actor: Actor) async throws -> RecurringService {
+    /// The service was done: it is next due one interval after the day it was due (further, for
+    /// one left undone several intervals, so it lands on today or later). `expecting` is the due
+    /// day the person saw: a second click, or a retried request, finds it moved and changes nothing.
+    public func serviceDone(
+        _ id: RecurringServiceID, expecting: String?, by actor: Actor
+    ) async throws -> RecurringService {
         try actor.require(.editCustomers)
-        return try await changeService(id, by: actor) { service in service.nextDue = service.followingDue() }
+        return try await changeService(id, by: actor) { service, today in
+            if let expecting, expecting != service.nextDue {
+                throw FieldlineError.conflict(
+                    code: "service_already_moved",
+                    message: "\(service.name) was already moved on; it is next due \(service.dueDateText).")
+            }
+            service.nextDue = service.dueAfterDone(today: today)
+        }
     }
 
     public func removeService(_ id: RecurringServiceID, by actor: Actor) async throws -> RecurringService {
@@ -114,15 +128,20 @@ public struct Estimates: Sendable {
         }
     }
 
+    /// Applies `change` to the stored service; it is handed today's day in the account's zone.
     private func changeService(
-        _ id: RecurringServiceID, by actor: Actor, _ change: @escaping @Sendable (inout RecurringService) -> Void
+        _ id: RecurringServiceID, by actor: Actor,
+        _ change: @escaping @Sendable (inout RecurringService, String) throws -> Void
     ) async throws -> RecurringService {
         try await app.database.write { sql in
             let store = EstimateStore(sql)
             guard var service = try await store.service(id, in: actor.accountID) else {
                 throw FieldlineError.notFound(entity: "recurring service", id: id.rawValue)
             }
-            change(&service)
+            guard let account = try await AccountStore(sql).find(actor.accountID) else {
+                throw FieldlineError.notFound(entity: "account", id: actor.accountID.rawValue)
+            }
+            try change(&service, DayString.of(app.clock.now(), calendar: account.calendar))
             try await store.update(service)
             return service
         }

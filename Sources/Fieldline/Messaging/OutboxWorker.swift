@@ -247,13 +247,7 @@ public final class OutboxWorker: Service, Sendable {
             }
             // Consent may have changed while the text waited: check again at the last moment.
             if let reason = try await refusal(of: message, sql: sql) {
-                try await MessageStore(sql).advance(
-                    message.id, to: .canceled, errorCode: reason.code, errorMessage: reason.message, at: now)
-                try await outbox.remove(entry.id)
-                effects.publish(
-                    .messageStatusChanged(
-                        conversationID: message.conversationID, messageID: message.id, status: .canceled),
-                    to: message.accountID)
+                try await cancel(message, entry: entry, because: reason, sql: sql, effects: effects, now: now)
                 return .skipped
             }
             if let later = try await quietHoursHold(of: message, sql: sql, now: now) {
@@ -295,13 +289,7 @@ public final class OutboxWorker: Service, Sendable {
                     continue
                 }
                 if let reason = try await refusal(of: message, sql: sql) {
-                    try await MessageStore(sql).advance(
-                        message.id, to: .canceled, errorCode: reason.code, errorMessage: reason.message, at: now)
-                    try await OutboxStore(sql).remove(entry.id)
-                    effects.publish(
-                        .messageStatusChanged(
-                            conversationID: message.conversationID, messageID: message.id, status: .canceled),
-                        to: message.accountID)
+                    try await cancel(message, entry: entry, because: reason, sql: sql, effects: effects, now: now)
                     continue
                 }
                 if let later = try await quietHoursHold(of: message, sql: sql, now: now) {
@@ -317,6 +305,25 @@ public final class OutboxWorker: Service, Sendable {
             return .claimed(scheduled, nextSlot: next)
         }
     }
+
+    /// Settles a text that must not go out after all; a triggered campaign's run counts it as skipped.
+    private func cancel(
+        _ message: Message, entry: OutboxStore.Entry, because reason: (code: String, message: String),
+        sql: any SQLDatabase, effects: AfterCommit, now: Date
+    ) async throws {
+        try await MessageStore(sql).advance(
+            message.id, to: .canceled, errorCode: reason.code, errorMessage: reason.message, at: now)
+        try await OutboxStore(sql).remove(entry.id)
+        if let automation = message.author.automation, Self.triggeredAutomations.contains(automation) {
+            try await TriggeredCampaignStore(sql).withdraw(
+                message: message.id, reason: reason.code, in: message.accountID)
+        }
+        effects.publish(
+            .messageStatusChanged(conversationID: message.conversationID, messageID: message.id, status: .canceled),
+            to: message.accountID)
+    }
+
+    static let triggeredAutomations: Set<Automation> = Set(TriggeredCampaignKind.allCases.map(\.automation))
 
     /// Why a queued text must not go out after all, if it must not.
     private func refusal(of message: Message, sql: any SQLDatabase) async throws -> (code: String, message: String)? {
@@ -336,6 +343,14 @@ public final class OutboxWorker: Service, Sendable {
             try await CampaignStore(sql).isCanceled(message: message.id, in: message.accountID)
         {
             return ("campaign_canceled", "The campaign was canceled before this text went out.")
+        }
+        if message.author.automation == .estimateFollowUp || message.author.automation == .serviceReminder,
+            let reason = try await TriggeredCampaignStore(sql).withdrawal(ofMessage: message.id, in: message.accountID)
+        {
+            return (
+                reason,
+                "The estimate was answered, the service changed, or the automatic text was turned off before it went out."
+            )
         }
         let consent = try await ConsentStore(sql).consent(of: message.phone, in: message.accountID)
         let contact = try await CustomerStore(sql).phone(number: message.phone, in: message.accountID)

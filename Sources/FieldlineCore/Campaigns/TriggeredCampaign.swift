@@ -80,17 +80,21 @@ public struct TriggeredCampaign: Sendable, Equatable {
     public var template: String
     /// See `TriggeredCampaignKind.defaultDays`.
     public var days: Int?
+    /// Missed calls only: where Twilio takes the caller after an unanswered `<Dial>` (the
+    /// account's voicemail TwiML); nil ends the call, as an unanswered `<Dial>` does by itself.
+    public var followOnURL: String?
     public var updatedAt: Date
 
     public init(
         accountID: AccountID, kind: TriggeredCampaignKind, enabled: Bool = false, template: String? = nil,
-        days: Int? = nil, updatedAt: Date = Date(timeIntervalSince1970: 0)
+        days: Int? = nil, followOnURL: String? = nil, updatedAt: Date = Date(timeIntervalSince1970: 0)
     ) {
         self.accountID = accountID
         self.kind = kind
         self.enabled = enabled
         self.template = template ?? kind.defaultTemplate
         self.days = days ?? kind.defaultDays
+        self.followOnURL = followOnURL
         self.updatedAt = updatedAt
     }
 }
@@ -161,6 +165,20 @@ public enum TriggeredCampaignRules {
                     "Use plain letters and punctuation: a character outside the GSM alphabet (an emoji, curly quotes) makes the text cost three messages."
             )
         }
+        if campaign.kind == .missedCall, let url = campaign.followOnURL?.trimmingCharacters(in: .whitespaces),
+            !url.isEmpty
+        {
+            guard url.count <= 500, let parsed = URL(string: url), ["https", "http"].contains(parsed.scheme ?? ""),
+                parsed.host?.isEmpty == false, !url.contains("<"), !url.contains("\"")
+            else {
+                throw .invalid(
+                    field: "followOnUrl",
+                    message: "The voicemail address is a web address, like https://handler.twilio.com/twiml/EH…")
+            }
+            checked.followOnURL = url
+        } else {
+            checked.followOnURL = nil
+        }
         if campaign.kind.defaultDays == nil {
             checked.days = nil
         } else {
@@ -177,10 +195,12 @@ public enum TriggeredCampaignRules {
         customerName: "Robert Castellanos", companyName: "Northside Plumbing",
         estimateSummary: "Water heater replacement", serviceName: "Furnace tune-up", dueDate: "Tue, Dec 15")
 
-    /// Whether an estimate given at `createdAt` is due for its follow-up `days` later.
-    public static func followUpIsDue(createdAt: Date, days: Int, now: Date) -> Bool {
-        let due = createdAt.addingTimeInterval(TimeInterval(days) * 86_400)
-        return due <= now && now.timeIntervalSince(due) < followUpWindow
+    /// When estimates were given whose follow-up is due now, `days` after: after `from`, up to and
+    /// including `until` (an estimate whose follow-up fell due more than `followUpWindow` ago is
+    /// left alone).
+    public static func followUpGiven(days: Int, now: Date) -> (from: Date, until: Date) {
+        let until = now.addingTimeInterval(-TimeInterval(days) * 86_400)
+        return (until.addingTimeInterval(-followUpWindow), until)
     }
 
     /// The due days whose reminder goes today: from today through `days` ahead (a service

@@ -46,6 +46,9 @@ public struct RecurringService: Sendable, Equatable {
         guard let date = calendar.date(from: components), calendar.component(.day, from: date) == components.day else {
             throw .invalid(field: "nextDue", message: "\(trimmed) is not a day of the calendar.")
         }
+        guard let year = components.year, (2000...2100).contains(year) else {
+            throw .invalid(field: "nextDue", message: "The next due date is a day between 2000 and 2100.")
+        }
         return DayString.format(components)
     }
 
@@ -62,6 +65,21 @@ public struct RecurringService: Sendable, Equatable {
         formatter.timeZone = calendar.timeZone
         formatter.dateFormat = "EEE, MMM d"
         return formatter.string(from: day)
+    }
+
+    /// The first due day on or after `today` when the service was done: one interval on from the
+    /// current due day, and further for a service left undone several intervals.
+    public func dueAfterDone(today: String) -> String {
+        var next = followingDue()
+        var steps = 0
+        while next < today && steps < 1200 {
+            next = RecurringService(
+                id: id, accountID: accountID, customerID: customerID, locationID: locationID, name: name,
+                intervalMonths: intervalMonths, nextDue: next, createdAt: createdAt
+            ).followingDue()
+            steps += 1
+        }
+        return next
     }
 
     /// The due day after this one: `intervalMonths` later (the 31st becomes the month's last day).

@@ -19,7 +19,10 @@ extension APIRoutes {
                     let body = try await request.decodeJSON(TriggeredCampaignInput.self, context: context)
                     let actor = try context.actor()
                     _ = try await app.triggeredCampaigns.save(
-                        kind, .init(enabled: body.enabled, template: body.template, days: body.days), by: actor)
+                        kind,
+                        .init(
+                            enabled: body.enabled, template: body.template, days: body.days,
+                            followOnURL: body.followOnUrl), by: actor)
                     let entries = try await app.triggeredCampaigns.overview(by: actor)
                     guard let entry = entries.first(where: { $0.campaign.kind == kind }) else {
                         throw FieldlineError.notFound(entity: "triggered campaign", id: kind.rawValue)
@@ -57,16 +60,19 @@ extension APIRoutes {
             },
             APIRoute(.patch, "/recurring-services/{serviceId}") { request, context in
                 let id = try context.parameters.id("serviceId", as: RecurringServiceID.self)
-                let body = try await request.decodeJSON(RecurringServiceInput.self, context: context)
+                let body = try await request.decodeJSON(RecurringServicePatch.self, context: context)
                 return try APIResponse.json(
                     RecurringServiceJSON(
                         try await app.estimates.updateService(
-                            id, intervalMonths: body.intervalMonths, nextDue: body.nextDue, by: try context.actor())))
+                            id, name: body.name, intervalMonths: body.intervalMonths, nextDue: body.nextDue,
+                            by: try context.actor())))
             },
-            APIRoute(.post, "/recurring-services/{serviceId}/done") { _, context in
+            APIRoute(.post, "/recurring-services/{serviceId}/done") { request, context in
                 let id = try context.parameters.id("serviceId", as: RecurringServiceID.self)
+                let body = try await request.decodeOptionalJSON(ServiceDoneInput.self, context: context)
                 return try APIResponse.json(
-                    RecurringServiceJSON(try await app.estimates.serviceDone(id, by: try context.actor())))
+                    RecurringServiceJSON(
+                        try await app.estimates.serviceDone(id, expecting: body?.nextDue, by: try context.actor())))
             },
             APIRoute(.delete, "/recurring-services/{serviceId}") { _, context in
                 let id = try context.parameters.id("serviceId", as: RecurringServiceID.self)
@@ -81,6 +87,18 @@ struct TriggeredCampaignInput: Decodable {
     var enabled: Bool?
     var template: String?
     var days: Int?
+    var followOnUrl: String?
+}
+
+struct RecurringServicePatch: Decodable {
+    var name: String?
+    var intervalMonths: Int?
+    var nextDue: String?
+}
+
+struct ServiceDoneInput: Decodable {
+    /// The due day the caller saw; when given and no longer current, the request changes nothing.
+    var nextDue: String?
 }
 
 struct TriggeredCampaignJSON: Encodable {
@@ -98,6 +116,7 @@ struct TriggeredCampaignJSON: Encodable {
     var enabled: Bool
     var template: String
     var days: Int?
+    var followOnUrl: String?
     var tokens: [String]
     var preview: String
     var sentLast30Days: Int
@@ -110,6 +129,7 @@ struct TriggeredCampaignJSON: Encodable {
         enabled = entry.campaign.enabled
         template = entry.campaign.template
         days = entry.campaign.days
+        followOnUrl = entry.campaign.followOnURL
         tokens = entry.campaign.kind.tokens.map { "{\($0.rawValue)}" }
         preview = entry.preview
         sentLast30Days = entry.sentLast30Days

@@ -7,6 +7,21 @@ import NIOCore
 extension Request {
     /// Decodes a JSON body, turning every way it can be wrong into a 4xx with the field named.
     func decodeJSON<T: Decodable>(_ type: T.Type, context: AppRequestContext) async throws -> T {
+        let data = try await jsonBody(context: context)
+        guard !data.isEmpty else {
+            throw HTTPFailure(
+                status: .badRequest, code: "invalid_json", message: "The request body is empty; send a JSON object.")
+        }
+        return try Self.decode(T.self, from: data, context: context)
+    }
+
+    /// As `decodeJSON`, for a body that may be left out: no body is nil.
+    func decodeOptionalJSON<T: Decodable>(_ type: T.Type, context: AppRequestContext) async throws -> T? {
+        let data = try await jsonBody(context: context)
+        return data.isEmpty ? nil : try Self.decode(T.self, from: data, context: context)
+    }
+
+    private func jsonBody(context: AppRequestContext) async throws -> Data {
         if let contentType = headers[.contentType], !contentType.lowercased().contains("json") {
             throw HTTPFailure(
                 status: .unsupportedMediaType, code: "unsupported_media_type",
@@ -19,11 +34,10 @@ extension Request {
             throw HTTPFailure(
                 status: .contentTooLarge, code: "body_too_large", message: "The request body is larger than 1 MB.")
         }
-        let data = Data(buffer.readableBytesView)
-        guard !data.isEmpty else {
-            throw HTTPFailure(
-                status: .badRequest, code: "invalid_json", message: "The request body is empty; send a JSON object.")
-        }
+        return Data(buffer.readableBytesView)
+    }
+
+    private static func decode<T: Decodable>(_ type: T.Type, from data: Data, context: AppRequestContext) throws -> T {
         do {
             return try context.requestDecoder.decode(T.self, from: data)
         } catch let error as DecodingError {

@@ -67,12 +67,20 @@ struct TwilioWebhooks {
                     direction: form.value("Direction"))
             else { return Self.emptyTwiML() }
             // A withheld or international caller ("anonymous", "+266696687") cannot be texted back.
-            guard let caller = form.value("From").flatMap({ try? PhoneNumber.parse($0) }) else {
+            if let caller = form.value("From").flatMap({ try? PhoneNumber.parse($0) }) {
+                let outcome = try await app.triggeredCampaigns.textBack(.init(callID: sid, from: caller, to: number))
+                context.logger.info("Missed call \(sid): \(outcome)")
+            } else {
                 context.logger.info("Missed call \(sid) from a number that cannot be texted; no text-back.")
-                return Self.emptyTwiML()
             }
-            let outcome = try await app.triggeredCampaigns.textBack(.init(callID: sid, from: caller, to: number))
-            context.logger.info("Missed call \(sid): \(outcome)")
+            // As a `<Dial action>`, the answer is what the caller hears next: the account's
+            // voicemail when it set one, else the end of the call (what an unanswered `<Dial>`
+            // with nothing after it does anyway).
+            if form.value("DialCallStatus") != nil,
+                let voicemail = try await app.triggeredCampaigns.followOnURL(of: number.accountID)
+            {
+                return Self.twiML(#"<Redirect method="POST">\#(Self.xmlEscaped(voicemail))</Redirect>"#)
+            }
             return Self.emptyTwiML()
         }
     }
@@ -157,10 +165,21 @@ struct TwilioWebhooks {
     }
 
     static func emptyTwiML() -> Response {
+        twiML("")
+    }
+
+    static func twiML(_ verbs: String) -> Response {
         Response(
             status: .ok, headers: [.contentType: "text/xml; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: #"<?xml version="1.0" encoding="UTF-8"?><Response></Response>"#))
+            body: .init(
+                byteBuffer: ByteBuffer(
+                    string: #"<?xml version="1.0" encoding="UTF-8"?><Response>"# + verbs + "</Response>"))
         )
+    }
+
+    static func xmlEscaped(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 }
 

@@ -16,6 +16,7 @@ public struct TriggeredCampaignStore: Sendable {
         var enabled: Bool
         var template: String
         var days: Int?
+        var followOnUrl: String?
         var updatedAt: Date
     }
 
@@ -29,7 +30,7 @@ public struct TriggeredCampaignStore: Sendable {
             }
             return TriggeredCampaign(
                 accountID: accountID, kind: kind, enabled: row.enabled, template: row.template, days: row.days,
-                updatedAt: row.updatedAt)
+                followOnURL: row.followOnUrl, updatedAt: row.updatedAt)
         }
     }
 
@@ -47,7 +48,7 @@ public struct TriggeredCampaignStore: Sendable {
                 TriggeredCampaignKind(rawValue: row.kind).map { kind in
                     TriggeredCampaign(
                         accountID: AccountID(row.accountId), kind: kind, enabled: row.enabled, template: row.template,
-                        days: row.days, updatedAt: row.updatedAt)
+                        days: row.days, followOnURL: row.followOnUrl, updatedAt: row.updatedAt)
                 }
             }
     }
@@ -57,11 +58,13 @@ public struct TriggeredCampaignStore: Sendable {
             .record(
                 Row(
                     accountId: campaign.accountID.rawValue, kind: campaign.kind.rawValue, enabled: campaign.enabled,
-                    template: campaign.template, days: campaign.days, updatedAt: campaign.updatedAt)
+                    template: campaign.template, days: campaign.days, followOnUrl: campaign.followOnURL,
+                    updatedAt: campaign.updatedAt)
             )
             .onConflict(with: ["account_id", "kind"]) { conflict in
                 conflict.set(excludedValueOf: "enabled").set(excludedValueOf: "template")
-                    .set(excludedValueOf: "days").set(excludedValueOf: "updated_at")
+                    .set(excludedValueOf: "days").set(excludedValueOf: "follow_on_url").set(
+                        excludedValueOf: "updated_at")
             }
             .run()
     }
@@ -104,6 +107,52 @@ public struct TriggeredCampaignStore: Sendable {
             .where("subject", .equal, run.subject).where("occurrence", .equal, run.occurrence).run()
     }
 
+    /// Holds the account's row of this kind until the transaction ends, so two servers deciding
+    /// "texted recently?" for the same caller at once take turns (SQLite's one writer does this
+    /// by itself).
+    public func lock(_ kind: TriggeredCampaignKind, of accountID: AccountID) async throws {
+        try await sql.update("triggered_campaigns").set("enabled", to: SQLColumn("enabled"))
+            .where("account_id", .equal, accountID.rawValue).where("kind", .equal, kind.rawValue).run()
+    }
+
+    /// Why a queued follow-up or reminder should no longer go, if it should not: the campaign was
+    /// switched off, the estimate was answered, the service was done, moved or removed.
+    public func withdrawal(ofMessage id: MessageID, in accountID: AccountID) async throws -> String? {
+        guard
+            let row = try await sql.raw(
+                """
+                SELECT r.kind AS kind, r.occurrence AS occurrence,
+                  (SELECT t.enabled FROM triggered_campaigns t
+                    WHERE t.account_id = r.account_id AND t.kind = r.kind) AS enabled,
+                  (SELECT e.status FROM estimates e
+                    WHERE e.id = r.subject AND e.account_id = r.account_id) AS estimate_status,
+                  (SELECT s.next_due FROM recurring_services s
+                    WHERE s.id = r.subject AND s.account_id = r.account_id) AS next_due
+                FROM triggered_runs r
+                WHERE r.message_id = \(bind: id.rawValue) AND r.account_id = \(bind: accountID.rawValue)
+                """
+            ).first()
+        else { return nil }
+        guard try row.decode(column: "enabled", as: Bool?.self) == true else { return "automatic_text_off" }
+        switch TriggeredCampaignKind(rawValue: try row.decode(column: "kind", as: String.self)) {
+        case .estimateFollowUp:
+            let status = try row.decode(column: "estimate_status", as: String?.self)
+            return status == EstimateStatus.open.rawValue ? nil : "estimate_answered"
+        case .serviceReminder:
+            let due = try row.decode(column: "next_due", as: String?.self)
+            return due == (try row.decode(column: "occurrence", as: String.self)) ? nil : "service_changed"
+        case .missedCall, nil:
+            return nil
+        }
+    }
+
+    /// A queued text that the outbox stopped at the last moment: the run counts as skipped, with
+    /// the reason.
+    public func withdraw(message id: MessageID, reason: String, in accountID: AccountID) async throws {
+        try await sql.update("triggered_runs").set("skip_reason", to: SQLBind(reason))
+            .where("message_id", .equal, id.rawValue).where("account_id", .equal, accountID.rawValue).run()
+    }
+
     /// Whether a text went to `subject` for this kind since `instant` (the text-back's quiet period).
     public func textedRecently(
         _ kind: TriggeredCampaignKind, subject: String, since instant: Date, in accountID: AccountID
@@ -135,8 +184,10 @@ public struct TriggeredCampaignStore: Sendable {
         since instant: Date, in accountID: AccountID
     ) async throws -> [TriggeredCampaignKind: (sent: Int, skipped: Int)] {
         let rows = try await sql.select().column("kind")
-            .column(SQLRaw("SUM(CASE WHEN message_id IS NOT NULL THEN 1 ELSE 0 END)"), as: "sent")
-            .column(SQLRaw("SUM(CASE WHEN message_id IS NULL THEN 1 ELSE 0 END)"), as: "skipped")
+            .column(
+                SQLRaw("SUM(CASE WHEN skip_reason IS NULL AND message_id IS NOT NULL THEN 1 ELSE 0 END)"), as: "sent"
+            )
+            .column(SQLRaw("SUM(CASE WHEN skip_reason IS NOT NULL THEN 1 ELSE 0 END)"), as: "skipped")
             .from("triggered_runs").where("account_id", .equal, accountID.rawValue)
             .where("created_at", .greaterThanOrEqual, instant).groupBy("kind").all()
         var result: [TriggeredCampaignKind: (sent: Int, skipped: Int)] = [:]

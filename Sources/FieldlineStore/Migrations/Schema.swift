@@ -635,6 +635,7 @@ public enum Schema {
                 enabled BOOLEAN NOT NULL,
                 template TEXT NOT NULL,
                 days INTEGER,
+                follow_on_url TEXT,
                 updated_at \(ts) NOT NULL,
                 PRIMARY KEY (account_id, kind)
             )
@@ -654,6 +655,8 @@ public enum Schema {
             )
             """,
             "CREATE INDEX triggered_runs_recent ON triggered_runs (account_id, kind, created_at)",
+            // The outbox asks, for a follow-up or reminder about to go, whether it still applies.
+            "CREATE INDEX triggered_runs_message ON triggered_runs (message_id)",
         ]
     }
 }

@@ -322,6 +322,9 @@ struct CampaignPages {
         case "texted_recently": "Already texted back today"
         case "employee_number": "An employee's number"
         case "no_sender_number": "No texting number set up"
+        case "estimate_answered": "Estimate answered before it went"
+        case "service_changed": "Service done or moved before it went"
+        case "automatic_text_off": "Turned off before it went"
         default: code.replacingOccurrences(of: "_", with: " ")
         }
     }

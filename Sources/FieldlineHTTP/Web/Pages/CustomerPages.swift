@@ -357,9 +357,9 @@ struct CustomerPages {
         }
 
         router.post("/services/:id/done") { request, context in
-            _ = try await verifiedForm(request, context)
+            let form = try await verifiedForm(request, context)
             let id = try context.parameters.id("id", as: RecurringServiceID.self)
-            let service = try await app.estimates.serviceDone(id, by: try context.actor())
+            let service = try await app.estimates.serviceDone(id, expecting: form["due"], by: try context.actor())
             return renderer.redirect(
                 to: "/customers/\(service.customerID)#services",
                 flash: Flash(

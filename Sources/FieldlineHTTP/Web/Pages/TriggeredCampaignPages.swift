@@ -26,6 +26,7 @@ struct TriggeredCampaignPages {
         var days: Int
         var daysLabel: String
         var isMissedCall: Bool
+        var followOnURL: String
         var waitsForQuietHours: Bool
         var tokens: [Token]
         var preview: String
@@ -63,28 +64,31 @@ struct TriggeredCampaignPages {
                 guard let value = Int((form["days"] ?? "").trimmingCharacters(in: .whitespaces)) else {
                     return try await page(
                         request, context, failed: kind, message: "Choose between 1 and 60 days.",
-                        template: form["template"])
+                        template: form["template"], followOn: form["followOnUrl"])
                 }
                 days = value
             }
             do {
                 let saved = try await app.triggeredCampaigns.save(
-                    kind, .init(enabled: form.checked("enabled"), template: form["template"] ?? "", days: days),
-                    by: actor)
+                    kind,
+                    .init(
+                        enabled: form.checked("enabled"), template: form["template"] ?? "", days: days,
+                        followOnURL: kind == .missedCall ? form["followOnUrl"] ?? "" : nil), by: actor)
                 return renderer.redirect(
                     to: "/campaigns/automatic#\(kind.rawValue)",
                     flash: Flash(.success, "\(kind.title) \(saved.enabled ? "is on" : "is off") and saved."))
             } catch let error as FieldlineError {
                 guard case .invalid = error else { throw error }
                 return try await page(
-                    request, context, failed: kind, message: error.message, template: form["template"])
+                    request, context, failed: kind, message: error.message, template: form["template"],
+                    followOn: form["followOnUrl"])
             }
         }
     }
 
     private func page(
         _ request: Request, _ context: AppRequestContext, failed: TriggeredCampaignKind? = nil, message: String? = nil,
-        template: String? = nil
+        template: String? = nil, followOn: String? = nil
     ) async throws -> Response {
         let actor = try context.actor()
         let entries = try await app.triggeredCampaigns.overview(by: actor)
@@ -100,7 +104,9 @@ struct TriggeredCampaignPages {
                 hasDays: kind.defaultDays != nil, days: campaign.days ?? kind.defaultDays ?? 0,
                 daysLabel: kind == .estimateFollowUp
                     ? "Days after the estimate is given" : "Days before the service is due",
-                isMissedCall: kind == .missedCall, waitsForQuietHours: kind.waitsForQuietHours,
+                isMissedCall: kind == .missedCall,
+                followOnURL: kind == failed ? followOn ?? "" : campaign.followOnURL ?? "",
+                waitsForQuietHours: kind.waitsForQuietHours,
                 tokens: kind.tokens.map { Token(token: "{\($0.rawValue)}", meaning: $0.meaning) },
                 preview: entry.preview, sent: entry.sentLast30Days, skipped: entry.skippedLast30Days,
                 recent: entry.recent.map { run in
