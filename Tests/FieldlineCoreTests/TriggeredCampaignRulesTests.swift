@@ -82,6 +82,7 @@ struct TriggeredCampaignRulesTests {
         #expect(QuietHours.applies(to: .transactional, automation: .serviceReminder))
         #expect(!QuietHours.applies(to: .transactional, automation: .missedCallTextBack))
         #expect(!QuietHours.applies(to: .transactional, automation: .dispatchNotice))
+        #expect(TriggeredCampaignKind.allCases.filter(\.waitsForQuietHours) == [.estimateFollowUp, .serviceReminder])
         #expect(
             TriggeredCampaignKind.allCases.allSatisfy {
                 $0.waitsForQuietHours == QuietHours.applies(to: .transactional, automation: $0.automation)

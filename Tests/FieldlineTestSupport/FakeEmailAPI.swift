@@ -11,7 +11,7 @@ import Synchronization
 /// `POST /emails` with a bearer key, an `Idempotency-Key` header and a JSON body (`from`, `to`,
 /// `subject`, `html`, `text`); `200 {"id": …}`, `401`/`422` with `{"statusCode", "name",
 /// "message"}`, `429` with `Retry-After`. A repeated key answers the first id without a second email.
-public final class FakeEmailAPI: Sendable {
+public final class FakeEmailAPI: LoopbackFake {
     public let apiKey: String
 
     public struct Received: Sendable, Equatable {
@@ -40,14 +40,13 @@ public final class FakeEmailAPI: Sendable {
     }
 
     private let state = Mutex(State())
-    private let portBox = Mutex<Int?>(nil)
-    private let runner = Mutex<Task<Void, any Error>?>(nil)
+    private let server = LoopbackRunner()
 
     public init(apiKey: String = "re_" + FakeTwilio.hex(24)) {
         self.apiKey = apiKey
     }
 
-    public var baseURL: String { "http://127.0.0.1:\(portBox.withLock { $0 } ?? 0)" }
+    public var baseURL: String { "http://127.0.0.1:\(server.port)" }
     /// Emails accepted, each once.
     public var received: [Received] { state.withLock { $0.received } }
     public var requestCount: Int { state.withLock { $0.requests } }
@@ -69,28 +68,15 @@ public final class FakeEmailAPI: Sendable {
         router.post("/emails") { request, context in
             try await self.create(request, context: context)
         }
-        let (task, port) = await LoopbackServer.start(router, label: "fake-email")
-        runner.withLock { $0 = task }
-        portBox.withLock { $0 = port }
+        await server.start(router, label: "fake-email")
     }
 
     public func stop() async {
-        let task = runner.withLock { $0 }
-        task?.cancel()
-        _ = try? await task?.value
+        await server.stop()
     }
 
     public static func running<T: Sendable>(_ body: (FakeEmailAPI) async throws -> T) async throws -> T {
-        let fake = FakeEmailAPI()
-        try await fake.start()
-        do {
-            let result = try await body(fake)
-            await fake.stop()
-            return result
-        } catch {
-            await fake.stop()
-            throw error
-        }
+        try await FakeEmailAPI().run(body)
     }
 
     private func create(_ request: Request, context: some RequestContext) async throws -> Response {

@@ -12,7 +12,7 @@ import Synchronization
 /// decline, status, notes, check-in and check-out, the error body, a per-minute call budget
 /// answered with 429 + Retry-After, and replica lag (a work order written in the last
 /// `replicaLag` seconds reads as 404). Time is the test's clock.
-public final class FakeServiceChannel: Sendable {
+public final class FakeServiceChannel: LoopbackFake {
     public let credentials: ServiceChannelCredentials
     let clock: any WallClock
 
@@ -40,8 +40,7 @@ public final class FakeServiceChannel: Sendable {
     }
 
     private let state = Mutex(State())
-    private let portBox = Mutex<Int?>(nil)
-    private let runner = Mutex<Task<Void, any Error>?>(nil)
+    private let server = LoopbackRunner()
 
     public init(clock: any WallClock, callsPerMinute: Int = 300) {
         self.clock = clock
@@ -52,7 +51,7 @@ public final class FakeServiceChannel: Sendable {
     }
 
     public var endpoints: ServiceChannelEndpoints {
-        let base = "http://127.0.0.1:\(portBox.withLock { $0 } ?? 0)"
+        let base = "http://127.0.0.1:\(server.port)"
         return ServiceChannelEndpoints(apiBase: base + "/v3", tokenURL: base + "/oauth/token")
     }
 
@@ -127,30 +126,17 @@ public final class FakeServiceChannel: Sendable {
                 }
             }
         }
-        let (task, port) = await LoopbackServer.start(router, label: "fake-servicechannel")
-        runner.withLock { $0 = task }
-        portBox.withLock { $0 = port }
+        await server.start(router, label: "fake-servicechannel")
     }
 
     public func stop() async {
-        let task = runner.withLock { $0 }
-        task?.cancel()
-        _ = try? await task?.value
+        await server.stop()
     }
 
     public static func running<T: Sendable>(
         clock: any WallClock, callsPerMinute: Int = 300, _ body: (FakeServiceChannel) async throws -> T
     ) async throws -> T {
-        let fake = FakeServiceChannel(clock: clock, callsPerMinute: callsPerMinute)
-        try await fake.start()
-        do {
-            let result = try await body(fake)
-            await fake.stop()
-            return result
-        } catch {
-            await fake.stop()
-            throw error
-        }
+        try await FakeServiceChannel(clock: clock, callsPerMinute: callsPerMinute).run(body)
     }
 
     // MARK: Token endpoint

@@ -12,7 +12,7 @@ import Synchronization
 /// with HTTP Basic auth, media downloads with Basic auth, and status callbacks signed with
 /// `X-Twilio-Signature` like Twilio's own. Failures are set per recipient, so one test can mix
 /// delivered texts, landlines (30006), unsubscribed numbers (21610), server errors and timeouts.
-public final class FakeTwilio: Sendable {
+public final class FakeTwilio: LoopbackFake {
     public let accountSID: String
     public let authToken: String
 
@@ -53,8 +53,7 @@ public final class FakeTwilio: Sendable {
     }
 
     private let state = Mutex(State())
-    private let portBox = Mutex<Int?>(nil)
-    private let runner = Mutex<Task<Void, any Error>?>(nil)
+    private let server = LoopbackRunner()
     let http: HTTPClient
     /// Delivers status callbacks automatically after each accepted send.
     public let sendsCallbacks: Bool
@@ -70,7 +69,7 @@ public final class FakeTwilio: Sendable {
         String((0..<count).map { _ in "0123456789abcdef".randomElement() ?? "0" })
     }
 
-    public var baseURL: String { "http://127.0.0.1:\(portBox.withLock { $0 } ?? 0)" }
+    public var baseURL: String { "http://127.0.0.1:\(server.port)" }
 
     public var credentials: SMSCredentials { SMSCredentials(accountID: accountSID, authToken: authToken) }
 
@@ -113,15 +112,11 @@ public final class FakeTwilio: Sendable {
         router.get("/2010-04-01/Accounts/:account/Messages/:message/Media/:media") { request, context in
             try self.media(request, context: context)
         }
-        let (task, port) = await LoopbackServer.start(router, label: "fake-twilio")
-        runner.withLock { $0 = task }
-        portBox.withLock { $0 = port }
+        await server.start(router, label: "fake-twilio")
     }
 
     public func stop() async {
-        let task = runner.withLock { $0 }
-        task?.cancel()
-        _ = try? await task?.value
+        await server.stop()
     }
 
     /// Runs `body` with a started fake, stopped afterwards.
@@ -129,14 +124,11 @@ public final class FakeTwilio: Sendable {
         sendsCallbacks: Bool = true, _ body: (FakeTwilio) async throws -> T
     ) async throws -> T {
         let fake = FakeTwilio(sendsCallbacks: sendsCallbacks)
-        try await fake.start()
         do {
-            let result = try await body(fake)
-            await fake.stop()
+            let result = try await fake.run(body)
             try? await fake.http.shutdown()
             return result
         } catch {
-            await fake.stop()
             try? await fake.http.shutdown()
             throw error
         }

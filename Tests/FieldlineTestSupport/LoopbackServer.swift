@@ -24,3 +24,42 @@ enum LoopbackServer {
         return (task, port)
     }
 }
+
+/// The server a fake runs on: started on a free port, stopped by cancelling its task.
+final class LoopbackRunner: Sendable {
+    private let state = Mutex<(task: Task<Void, any Error>?, port: Int)>((nil, 0))
+
+    func start(_ router: Router<BasicRequestContext>, label: String) async {
+        let (task, port) = await LoopbackServer.start(router, label: label)
+        state.withLock { $0 = (task, port) }
+    }
+
+    var port: Int { state.withLock { $0.port } }
+
+    func stop() async {
+        let task = state.withLock { $0.task }
+        task?.cancel()
+        _ = try? await task?.value
+    }
+}
+
+/// A fake provider that can be started and stopped.
+public protocol LoopbackFake: Sendable {
+    func start() async throws
+    func stop() async
+}
+
+extension LoopbackFake {
+    /// Runs `body` with the fake started, and stops it afterwards whether or not `body` throws.
+    func run<T: Sendable>(_ body: (Self) async throws -> T) async throws -> T {
+        try await start()
+        do {
+            let result = try await body(self)
+            await stop()
+            return result
+        } catch {
+            await stop()
+            throw error
+        }
+    }
+}

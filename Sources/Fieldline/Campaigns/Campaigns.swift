@@ -351,17 +351,10 @@ public struct Campaigns: Sendable {
     /// A campaign may be scheduled only when marketing can go out at all: both registrations
     /// approved and a marketing number set up.
     private func requireReady(_ accountID: AccountID, sql: any SQLDatabase) async throws {
-        let registrations = try await RegistrationStore(sql).statuses(of: accountID)
-        if let refusal = RegistrationRules.refusal(
-            purpose: .marketing, automation: .campaign, texting: registrations.texting,
-            marketing: registrations.marketing)
+        if let refusal = try await app.messenger.accountRefusal(
+            purpose: .marketing, automation: .campaign, accountID: accountID, in: sql)
         {
             throw refusal
-        }
-        guard try await SenderNumberStore(sql).all(in: accountID).contains(where: \.marketing) else {
-            throw FieldlineError.conflict(
-                code: "no_marketing_number",
-                message: "Set up a marketing number in Settings → Texting numbers before sending campaigns.")
         }
     }
 

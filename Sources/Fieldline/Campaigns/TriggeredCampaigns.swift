@@ -51,17 +51,8 @@ public struct TriggeredCampaigns: Sendable {
     /// What stops automatic texts from going out for this account, in words; nil when nothing.
     public func readiness(of accountID: AccountID) async throws -> String? {
         try await app.database.read { sql in
-            let registrations = try await RegistrationStore(sql).statuses(of: accountID)
-            if let refusal = RegistrationRules.refusal(
-                purpose: .transactional, automation: nil, texting: registrations.texting,
-                marketing: registrations.marketing)
-            {
-                return refusal.message
-            }
-            guard try await SenderNumberStore(sql).defaultNumber(in: accountID) != nil else {
-                return "Set up a default texting number in Settings → Texting numbers first."
-            }
-            return nil
+            try await app.messenger.accountRefusal(
+                purpose: .transactional, automation: nil, accountID: accountID, in: sql)?.message
         }
     }
 
@@ -225,8 +216,7 @@ public struct TriggeredCampaigns: Sendable {
                     let queued = try await app.messenger.send(
                         OutboundText(
                             accountID: account.id, to: phone.number, body: body, purpose: .transactional,
-                            author: .automated(kind.automation), thread: .joinIfExists,
-                            timeSensitive: !kind.waitsForQuietHours), in: sql, effects: effects)
+                            author: .automated(kind.automation), thread: .joinIfExists), in: sql, effects: effects)
                     run.phone = phone.number
                     run.messageID = queued.message.id
                     try await runs.settle(run, in: account.id)

@@ -183,7 +183,7 @@ public struct ConsentBook: Sendable {
             OutboundText(
                 accountID: accountID, to: number, body: Self.optInRequest(company: company),
                 purpose: .compliance, author: .automated(.doubleOptInRequest), sender: marketingNumber.id,
-                thread: .joinIfExists, timeSensitive: false),
+                thread: .joinIfExists),
             in: sql, effects: effects)
         // The window runs from when the request can go out (after quiet hours).
         consent.doubleOptInPendingUntil = queued.sendAt.addingTimeInterval(Self.optInWindow)

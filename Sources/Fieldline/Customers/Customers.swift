@@ -1,6 +1,7 @@
 import FieldlineCore
 import FieldlineStore
 import Foundation
+import SQLKit
 
 /// Customers and how to reach them: locations, phone numbers with their preferences, emails.
 public struct Customers: Sendable {
@@ -384,4 +385,25 @@ public struct CustomerDetail: Sendable, Equatable {
     public var estimates: [Estimate]
     /// Soonest due first.
     public var services: [RecurringService]
+}
+
+extension Customers {
+    /// That a record about to name a customer and a location names ones of this account, the
+    /// location being the customer's (bookings, estimates, recurring services).
+    static func checkReferences(
+        customer: CustomerID?, location: LocationID?, actor: Actor, sql: any SQLDatabase
+    ) async throws {
+        let store = CustomerStore(sql)
+        if let customer, try await store.find(customer, in: actor.accountID) == nil {
+            throw FieldlineError.notFound(entity: "customer", id: customer.rawValue)
+        }
+        if let location {
+            guard let found = try await store.location(location, in: actor.accountID) else {
+                throw FieldlineError.notFound(entity: "location", id: location.rawValue)
+            }
+            if let customer, found.customerID != customer {
+                throw FieldlineError.invalid(field: "locationId", message: "That location belongs to another customer.")
+            }
+        }
+    }
 }

@@ -27,7 +27,8 @@ public struct Estimates: Sendable {
             amountCents: try Estimate.cents(from: input.amount), status: .open, createdAt: app.clock.now(),
             decidedAt: nil)
         try await app.database.write { sql in
-            try await requireCustomer(customerID, location: input.locationID, accountID: actor.accountID, sql: sql)
+            try await Customers.checkReferences(
+                customer: customerID, location: input.locationID, actor: actor, sql: sql)
             try await EstimateStore(sql).insert(estimate)
         }
         return estimate
@@ -75,7 +76,8 @@ public struct Estimates: Sendable {
             intervalMonths: try RecurringService.validatedInterval(input.intervalMonths),
             nextDue: try RecurringService.validatedDay(input.nextDue), createdAt: app.clock.now())
         try await app.database.write { sql in
-            try await requireCustomer(customerID, location: input.locationID, accountID: actor.accountID, sql: sql)
+            try await Customers.checkReferences(
+                customer: customerID, location: input.locationID, actor: actor, sql: sql)
             try await EstimateStore(sql).insert(service)
         }
         return service
@@ -144,21 +146,6 @@ public struct Estimates: Sendable {
             try change(&service, DayString.of(app.clock.now(), calendar: account.calendar))
             try await store.update(service)
             return service
-        }
-    }
-
-    private func requireCustomer(
-        _ customerID: CustomerID, location: LocationID?, accountID: AccountID, sql: any SQLDatabase
-    ) async throws {
-        let customers = CustomerStore(sql)
-        guard try await customers.find(customerID, in: accountID) != nil else {
-            throw FieldlineError.notFound(entity: "customer", id: customerID.rawValue)
-        }
-        if let location {
-            guard let found = try await customers.location(location, in: accountID), found.customerID == customerID
-            else {
-                throw FieldlineError.invalid(field: "locationId", message: "That location is not this customer's.")
-            }
         }
     }
 }

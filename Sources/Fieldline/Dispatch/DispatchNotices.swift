@@ -236,7 +236,7 @@ public struct DispatchNotices: Sendable {
                             author: MessageAuthor(
                                 kind: .automation, id: technician.id.rawValue, name: technician.name,
                                 automation: .dispatchNotice),
-                            jobID: jobID, thread: .joinIfExists, timeSensitive: true),
+                            jobID: jobID, thread: .joinIfExists),
                         in: sql, effects: effects)
                 }
             }
@@ -368,24 +368,5 @@ public struct DispatchNotices: Sendable {
                 trackingLink: sampleLink),
             nil
         )
-    }
-}
-
-/// Escaping for text placed in HTML we build by hand (emails).
-enum HTMLText {
-    static func escape(_ text: String) -> String {
-        var result = ""
-        result.reserveCapacity(text.count)
-        for character in text {
-            switch character {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            case "'": result += "&#39;"
-            default: result.append(character)
-            }
-        }
-        return result
     }
 }

@@ -53,7 +53,7 @@ public struct Bookings: Sendable {
                 field: "customerId", message: "A booking needs a customer, or at least a contact name or phone number.")
         }
         try await app.database.write { sql in
-            try await checkReferences(
+            try await Customers.checkReferences(
                 customer: booking.customerID, location: booking.locationID, actor: actor, sql: sql)
             try await BookingStore(sql).insert(booking)
             try await app.events.publish(
@@ -98,7 +98,7 @@ public struct Bookings: Sendable {
                 throw FieldlineError.conflict(
                     code: "invalid_booking_transition", message: "A \(booking.status.rawValue) booking cannot change.")
             }
-            try await checkReferences(customer: customerID, location: location, actor: actor, sql: sql)
+            try await Customers.checkReferences(customer: customerID, location: location, actor: actor, sql: sql)
             booking.customerID = customerID
             booking.locationID = location
             booking.updatedAt = app.clock.now()
@@ -158,22 +158,4 @@ public struct Bookings: Sendable {
                 kind: .bookingStatusChanged(booking.id, booking.status)), in: sql)
     }
 
-    private func checkReferences(
-        customer: CustomerID?, location: LocationID?, actor: Actor, sql: any SQLDatabase
-    )
-        async throws
-    {
-        let store = CustomerStore(sql)
-        if let customer, try await store.find(customer, in: actor.accountID) == nil {
-            throw FieldlineError.notFound(entity: "customer", id: customer.rawValue)
-        }
-        if let location {
-            guard let found = try await store.location(location, in: actor.accountID) else {
-                throw FieldlineError.notFound(entity: "location", id: location.rawValue)
-            }
-            if let customer, found.customerID != customer {
-                throw FieldlineError.invalid(field: "locationId", message: "That location belongs to another customer.")
-            }
-        }
-    }
 }

@@ -25,14 +25,12 @@ public struct OutboundText: Sendable {
     public var jobID: JobID?
     public var attachmentCount: Int
     public var thread: Thread
-    /// Time-sensitive texts (replies, "on the way") go at once; others wait for quiet hours to end.
-    public var timeSensitive: Bool
     public var resendOf: MessageID?
 
     public init(
         accountID: AccountID, to: PhoneNumber, body: String?, purpose: MessagePurpose, author: MessageAuthor,
         sender: SenderNumberID? = nil, jobID: JobID? = nil, attachmentCount: Int = 0, thread: Thread,
-        timeSensitive: Bool = true, resendOf: MessageID? = nil
+        resendOf: MessageID? = nil
     ) {
         self.accountID = accountID
         self.to = to
@@ -43,7 +41,6 @@ public struct OutboundText: Sendable {
         self.jobID = jobID
         self.attachmentCount = attachmentCount
         self.thread = thread
-        self.timeSensitive = timeSensitive
         self.resendOf = resendOf
     }
 }
@@ -139,13 +136,10 @@ public struct Messenger: Sendable {
         }
         let body = try MessageText.validatedOutbound(text.body)
 
-        // 5. Quiet hours hold what is not time-sensitive (SC8).
-        let sendAt: Date
-        if text.timeSensitive && text.purpose != .marketing {
-            sendAt = now
-        } else {
-            sendAt = try await quietHoursEnd(for: text, contact: contact, sql: sql, now: now)
-        }
+        // 5. Quiet hours hold what is not time-sensitive (SC8): `QuietHours.applies` says which.
+        let waitsForQuietHours = QuietHours.applies(to: text.purpose, automation: text.author.automation)
+        let sendAt =
+            waitsForQuietHours ? try await quietHoursEnd(for: text, contact: contact, sql: sql, now: now) : now
 
         // 6. The thread (CH11): a person's text opens or reuses it; an automatic one only joins.
         var conversation = existing
@@ -196,7 +190,7 @@ public struct Messenger: Sendable {
                 id: 0, accountID: text.accountID, messageID: message.id,
                 senderNumberID: sender.id, state: .pending, notBefore: sendAt, attempts: 0, claimedBy: nil,
                 claimedAt: nil, createdAt: now,
-                priority: QuietHours.applies(to: text.purpose, automation: text.author.automation) ? 1 : 0))
+                priority: waitsForQuietHours ? 1 : 0))
         if text.author.automation == .optOutConfirmation {
             // The one confirmation an opt-out allows is now spent.
             consent.confirmationOwed = false
@@ -264,7 +258,7 @@ public struct Messenger: Sendable {
             guard let number = try await store.all(in: accountID).first(where: \.marketing) else {
                 throw FieldlineError.conflict(
                     code: "no_marketing_number",
-                    message: "Set up a marketing number in Settings before sending promotions.")
+                    message: "Set up a marketing number in Settings → Texting numbers before sending promotions.")
             }
             return number
         }
@@ -273,6 +267,26 @@ public struct Messenger: Sendable {
                 code: "no_sender_number", message: "Set up a texting number in Settings → Texting numbers first.")
         }
         return number
+    }
+
+    /// The account-wide part of the gate, for pages that warn before anyone tries: why no text of
+    /// this purpose could go out for the account now (its registrations, a number to send from).
+    public func accountRefusal(
+        purpose: MessagePurpose, automation: Automation?, accountID: AccountID, in sql: any SQLDatabase
+    ) async throws -> FieldlineError? {
+        let registrations = try await RegistrationStore(sql).statuses(of: accountID)
+        if let refusal = RegistrationRules.refusal(
+            purpose: purpose, automation: automation, texting: registrations.texting,
+            marketing: registrations.marketing)
+        {
+            return refusal
+        }
+        do {
+            _ = try await senderNumber(accountID: accountID, purpose: purpose, chosen: nil, thread: nil, sql: sql)
+            return nil
+        } catch let refusal as FieldlineError {
+            return refusal
+        }
     }
 
     private func quietHoursEnd(

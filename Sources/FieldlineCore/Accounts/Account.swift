@@ -142,6 +142,14 @@ public struct BusinessHours: Sendable, Equatable, Codable {
 
 /// `yyyy-MM-dd` calendar days, independent of any formatter's locale.
 public enum DayString {
+    /// For arithmetic on days themselves (a due day a month on, a week ahead): the Gregorian
+    /// calendar in UTC, where every day is 24 hours and no clock change moves a date.
+    public static var dayArithmetic: Calendar {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? .gmt
+        return calendar
+    }
+
     public static func format(_ components: DateComponents) -> String {
         let year = components.year ?? 0
         let month = components.month ?? 0

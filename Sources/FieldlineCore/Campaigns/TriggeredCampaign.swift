@@ -68,8 +68,8 @@ public enum TriggeredCampaignKind: String, Sendable, Codable, CaseIterable {
     }
 
     /// Follow-ups and reminders are not urgent: they wait for the recipient's quiet hours to end
-    /// (SC8). A text-back answers a call the person just made.
-    public var waitsForQuietHours: Bool { self != .missedCall }
+    /// (SC8). A text-back answers a call the person just made. `QuietHours.applies` decides.
+    public var waitsForQuietHours: Bool { QuietHours.applies(to: .transactional, automation: automation) }
 }
 
 /// One account's settings for one triggered campaign. Off until someone turns it on.
@@ -206,8 +206,7 @@ public enum TriggeredCampaignRules {
     /// The due days whose reminder goes today: from today through `days` ahead (a service
     /// already past due gets no reminder).
     public static func reminderDays(today: String, days: Int) -> ClosedRange<String>? {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC") ?? .current
+        let calendar = DayString.dayArithmetic
         guard let components = DayString.parse(today), let start = calendar.date(from: components),
             let end = calendar.date(byAdding: .day, value: days, to: start)
         else { return nil }

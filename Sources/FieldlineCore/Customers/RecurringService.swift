@@ -41,8 +41,7 @@ public struct RecurringService: Sendable, Equatable {
         guard let components = DayString.parse(trimmed) else {
             throw .invalid(field: "nextDue", message: "The next due date is a day, like 2027-03-15.")
         }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC") ?? .current
+        let calendar = DayString.dayArithmetic
         guard let date = calendar.date(from: components), calendar.component(.day, from: date) == components.day else {
             throw .invalid(field: "nextDue", message: "\(trimmed) is not a day of the calendar.")
         }
@@ -54,8 +53,7 @@ public struct RecurringService: Sendable, Equatable {
 
     /// "Tue, Dec 15": the due day as a text says it.
     public var dueDateText: String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC") ?? .current
+        let calendar = DayString.dayArithmetic
         guard let components = DayString.parse(nextDue), let day = calendar.date(from: components) else {
             return nextDue
         }
@@ -73,10 +71,7 @@ public struct RecurringService: Sendable, Equatable {
         var next = followingDue()
         var steps = 0
         while next < today && steps < 1200 {
-            next = RecurringService(
-                id: id, accountID: accountID, customerID: customerID, locationID: locationID, name: name,
-                intervalMonths: intervalMonths, nextDue: next, createdAt: createdAt
-            ).followingDue()
+            next = Self.day(next, plusMonths: intervalMonths)
             steps += 1
         }
         return next
@@ -84,11 +79,14 @@ public struct RecurringService: Sendable, Equatable {
 
     /// The due day after this one: `intervalMonths` later (the 31st becomes the month's last day).
     public func followingDue() -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC") ?? .current
-        guard let components = DayString.parse(nextDue), let day = calendar.date(from: components),
-            let next = calendar.date(byAdding: .month, value: intervalMonths, to: day)
-        else { return nextDue }
+        Self.day(nextDue, plusMonths: intervalMonths)
+    }
+
+    static func day(_ day: String, plusMonths months: Int) -> String {
+        let calendar = DayString.dayArithmetic
+        guard let components = DayString.parse(day), let date = calendar.date(from: components),
+            let next = calendar.date(byAdding: .month, value: months, to: date)
+        else { return day }
         return DayString.of(next, calendar: calendar)
     }
 }

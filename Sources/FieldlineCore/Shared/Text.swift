@@ -30,3 +30,22 @@ public enum Text {
         return trimmed
     }
 }
+
+/// Escaping for text placed in HTML or XML we build by hand (emails, TwiML).
+public enum HTMLText {
+    public static func escape(_ text: String) -> String {
+        var result = ""
+        result.reserveCapacity(text.count)
+        for character in text {
+            switch character {
+            case "&": result += "&amp;"
+            case "<": result += "&lt;"
+            case ">": result += "&gt;"
+            case "\"": result += "&quot;"
+            case "'": result += "&#39;"
+            default: result.append(character)
+            }
+        }
+        return result
+    }
+}

@@ -79,7 +79,7 @@ struct TwilioWebhooks {
             if form.value("DialCallStatus") != nil,
                 let voicemail = try await app.triggeredCampaigns.followOnURL(of: number.accountID)
             {
-                return Self.twiML(#"<Redirect method="POST">\#(Self.xmlEscaped(voicemail))</Redirect>"#)
+                return Self.twiML(#"<Redirect method="POST">\#(HTMLText.escape(voicemail))</Redirect>"#)
             }
             return Self.emptyTwiML()
         }
@@ -177,10 +177,6 @@ struct TwilioWebhooks {
         )
     }
 
-    static func xmlEscaped(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-    }
 }
 
 /// A webhook's form body, kept as ordered pairs because the signature covers every one of them.

@@ -173,7 +173,7 @@ public struct TriggeredCampaignStore: Sendable {
             .map { row in
                 TriggeredRun(
                     kind: kind, subject: row.subject, occurrence: row.occurrence,
-                    phone: row.phone.flatMap { try? PhoneNumber.parse($0) },
+                    phone: row.phone.map(PhoneNumber.init(storedE164:)),
                     messageID: row.messageId.map(MessageID.init),
                     skipReason: row.skipReason, createdAt: row.createdAt)
             }
