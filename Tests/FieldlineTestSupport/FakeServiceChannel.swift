@@ -37,6 +37,8 @@ public final class FakeServiceChannel: LoopbackFake {
         var callsPerMinute = 300
         var replicaLag: TimeInterval = 0
         var nextNoteID = 1
+        var outage = false
+        var lostAnswers = 0
     }
 
     private let state = Mutex(State())
@@ -88,6 +90,43 @@ public final class FakeServiceChannel: LoopbackFake {
     public func setReplicaLag(_ seconds: TimeInterval) { state.withLock { $0.replicaLag = seconds } }
     /// Every access token stops working (as after a password change on ServiceChannel's side).
     public func revokeTokens() { state.withLock { $0.tokens.removeAll() } }
+    /// While on, every request (token ones too) answers 503, as during an outage.
+    public func setOutage(_ down: Bool) { state.withLock { $0.outage = down } }
+    /// The next `times` changes take effect but their answers are lost (a 504 comes back instead),
+    /// as when a connection drops after ServiceChannel did the work.
+    public func loseNextAnswers(_ times: Int) { state.withLock { $0.lostAnswers = times } }
+
+    /// Someone at the subscriber or provider acted in ServiceChannel's own portal.
+    public func portalAccept(_ id: Int) {
+        portal(id) { $0.status = .init(primary: "In Progress", extended: "Dispatch Confirmed") }
+    }
+
+    public func portalSetStatus(_ id: Int, primary: String, extended: String?) {
+        portal(id) { $0.status = .init(primary: primary, extended: extended) }
+    }
+
+    /// A note written in ServiceChannel by the subscriber's people.
+    public func portalNote(_ id: Int, text: String, by author: String) {
+        let now = clock.now()
+        state.withLock { state in
+            state.notes[id, default: []].append(
+                ServiceChannelNote(
+                    id: state.nextNoteID, text: text, actionRequired: false, createdBy: author,
+                    dateCreated: ServiceChannelDate.format(now)))
+            state.nextNoteID += 1
+            state.workOrders[id]?.updatedDate = ServiceChannelDate.format(now)
+        }
+    }
+
+    private func portal(_ id: Int, _ change: (inout ServiceChannelWorkOrder) -> Void) {
+        let now = clock.now()
+        state.withLock { state in
+            guard var order = state.workOrders[id] else { return }
+            change(&order)
+            order.updatedDate = ServiceChannelDate.format(now)
+            state.workOrders[id] = order
+        }
+    }
 
     // MARK: Lifecycle
 
@@ -141,8 +180,13 @@ public final class FakeServiceChannel: LoopbackFake {
 
     // MARK: Token endpoint
 
+    static func outage() throws -> Response {
+        try error(503, "ServiceUnavailable", "The service is temporarily unavailable.")
+    }
+
     private func token(_ request: Request) async throws -> Response {
         let body = String(buffer: try await request.body.collect(upTo: 1 << 16))
+        if state.withLock({ $0.outage }) { return try Self.outage() }
         let form = Dictionary(FormEncoding.decode(body).map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
         let now = clock.now()
         let expectedBasic =
@@ -198,6 +242,7 @@ public final class FakeServiceChannel: LoopbackFake {
         _ request: Request, _ method: String, _ path: String, _ handle: (Data) throws -> Response
     ) async throws -> Response {
         let body = Data(try await request.body.collect(upTo: 1 << 20).readableBytesView)
+        if state.withLock({ $0.outage }) { return try Self.outage() }
         let now = clock.now()
         let header = request.headers[.authorization] ?? ""
         let authorized = state.withLock { state -> Bool in
@@ -326,7 +371,8 @@ public final class FakeServiceChannel: LoopbackFake {
                     return .refused(904, "The work order status does not allow check-out.")
                 }
                 if input["PrimaryStatus"] as? String == "Completed" {
-                    order.status = .init(primary: "Completed", extended: "Pending Confirmation")
+                    order.status = .init(
+                        primary: "Completed", extended: input["ExtendedStatus"] as? String ?? "Pending Confirmation")
                 }
             default:
                 return .refused(400, "Unknown action.")
@@ -338,6 +384,12 @@ public final class FakeServiceChannel: LoopbackFake {
         }
         switch outcome {
         case .done:
+            let lost = state.withLock { state -> Bool in
+                guard state.lostAnswers > 0 else { return false }
+                state.lostAnswers -= 1
+                return true
+            }
+            if lost { return try Self.error(504, "GatewayTimeout", "The gateway timed out.") }
             return try json(["result": true, "id": id], status: action == "notes" ? .created : .ok)
         case .notFound:
             return try Self.error(404, "WorkOrderNotFound", "Work order \(id) was not found.")

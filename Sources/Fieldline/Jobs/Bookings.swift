@@ -131,31 +131,40 @@ public struct Bookings: Sendable {
             booking.locationID = job.locationID
             booking.updatedAt = app.clock.now()
             try await store.update(booking)
-            try await publishStatus(booking, actor: actor, sql: sql)
+            try await publishStatus(booking, actor: actor, sql: sql, effects: effects)
             return (booking, job)
         }
     }
 
     private func change(_ id: BookingID, _ action: BookingAction, by actor: Actor) async throws -> Booking {
         try actor.require(.manageJobs)
-        return try await app.database.write { sql in
-            let store = BookingStore(sql)
-            guard var booking = try await store.find(id, in: actor.accountID) else {
-                throw FieldlineError.notFound(entity: "booking", id: id.rawValue)
-            }
-            booking.status = try booking.status.after(action)
-            booking.updatedAt = app.clock.now()
-            try await store.update(booking)
-            try await publishStatus(booking, actor: actor, sql: sql)
-            return booking
+        return try await app.transaction { sql, effects in
+            try await change(id, action, by: actor, in: sql, effects: effects)
         }
     }
 
-    private func publishStatus(_ booking: Booking, actor: Actor, sql: any SQLDatabase) async throws {
-        try await app.events.publish(
-            DomainEvent(
+    /// Moves a booking inside an existing transaction (the ServiceChannel sync and decline use it).
+    func change(
+        _ id: BookingID, _ action: BookingAction, by actor: Actor, in sql: any SQLDatabase, effects: AfterCommit
+    ) async throws -> Booking {
+        let store = BookingStore(sql)
+        guard var booking = try await store.find(id, in: actor.accountID) else {
+            throw FieldlineError.notFound(entity: "booking", id: id.rawValue)
+        }
+        booking.status = try booking.status.after(action)
+        booking.updatedAt = app.clock.now()
+        try await store.update(booking)
+        try await publishStatus(booking, actor: actor, sql: sql, effects: effects)
+        return booking
+    }
+
+    private func publishStatus(
+        _ booking: Booking, actor: Actor, sql: any SQLDatabase, effects: AfterCommit
+    ) async throws {
+        try await app.react(
+            to: DomainEvent(
                 accountID: actor.accountID, occurredAt: app.clock.now(), actor: .user(actor),
-                kind: .bookingStatusChanged(booking.id, booking.status)), in: sql)
+                kind: .bookingStatusChanged(booking.id, booking.status)), in: sql, effects: effects)
     }
 
 }

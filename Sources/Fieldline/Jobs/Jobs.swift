@@ -280,6 +280,58 @@ public struct Jobs: Sendable {
         }
     }
 
+    // MARK: Notes
+
+    /// Writes a note on the job's trail. Office staff and the job's own technicians may; a job
+    /// from ServiceChannel sends it to the work order (SV10).
+    public func addNote(_ id: JobID, text: String?, by actor: Actor) async throws -> JobEvent {
+        let text = try JobEvent.validatedNote(text)
+        return try await app.transaction { sql, effects in
+            let job = try await notableJob(id, actor: actor, sql: sql)
+            let note = JobEvent(
+                id: UUID().uuidString.lowercased(), accountID: job.accountID, jobID: job.id,
+                occurredAt: app.clock.now(), actor: .user(actor), kind: JobEvent.noteKind, text: text)
+            try await JobStore(sql).append(note)
+            try await app.react(
+                to: DomainEvent(
+                    accountID: job.accountID, occurredAt: note.occurredAt, actor: note.actor,
+                    kind: .jobNoteAdded(job.id, note.id)), in: sql, effects: effects)
+            return note
+        }
+    }
+
+    /// Changes a note's text; ServiceChannel gets the new text as a new note (it cannot edit).
+    public func editNote(_ id: JobID, note noteID: String, text: String?, by actor: Actor) async throws -> JobEvent {
+        let text = try JobEvent.validatedNote(text)
+        return try await app.transaction { sql, effects in
+            let job = try await notableJob(id, actor: actor, sql: sql)
+            let store = JobStore(sql)
+            guard var note = try await store.events(of: job.id, in: actor.accountID).first(where: { $0.id == noteID }),
+                note.kind == JobEvent.noteKind
+            else { throw FieldlineError.notFound(entity: "note", id: noteID) }
+            guard note.text != text else { return note }
+            note.text = text
+            try await store.updateNote(noteID, of: job.id, in: actor.accountID, text: text)
+            try await app.react(
+                to: DomainEvent(
+                    accountID: job.accountID, occurredAt: app.clock.now(), actor: .user(actor),
+                    kind: .jobNoteEdited(job.id, note.id)), in: sql, effects: effects)
+            return note
+        }
+    }
+
+    private func notableJob(_ id: JobID, actor: Actor, sql: any SQLDatabase) async throws -> Job {
+        let store = JobStore(sql)
+        guard let job = try await store.find(id, in: actor.accountID) else {
+            throw FieldlineError.notFound(entity: "job", id: id.rawValue)
+        }
+        if actor.can(.manageJobs) { return job }
+        let assignments = try await store.assignments(ofJobs: [id], in: actor.accountID)
+        try requireVisible(job: job, assignments: assignments, actor: actor)
+        guard actor.can(.reportArrival) else { throw FieldlineError.forbidden(permission: Permission.manageJobs.rawValue) }
+        return job
+    }
+
     // MARK: Reading
 
     public func detail(_ id: JobID, by actor: Actor) async throws -> JobDetail {

@@ -7,8 +7,9 @@ import Synchronization
 /// What a transaction wants done once it has committed, and only then: live events to publish
 /// and queued texts to wake the outbox for. Collected inside `Fieldline.transaction`.
 public final class AfterCommit: Sendable {
-    private let state = Mutex<(events: [(AccountID, LiveEvent)], wakeOutbox: Bool, wakeEmail: Bool)>(
-        ([], false, false))
+    private let state = Mutex<
+        (events: [(AccountID, LiveEvent)], wakeOutbox: Bool, wakeEmail: Bool, wakeServiceChannel: Bool)
+    >(([], false, false, false))
 
     public init() {}
 
@@ -22,6 +23,10 @@ public final class AfterCommit: Sendable {
 
     public func wakeEmail() {
         state.withLock { $0.wakeEmail = true }
+    }
+
+    public func wakeServiceChannel() {
+        state.withLock { $0.wakeServiceChannel = true }
     }
 
     /// The events to publish, each once.
@@ -38,6 +43,7 @@ public final class AfterCommit: Sendable {
         for (account, event) in events { app.live.publish(event, to: account) }
         if state.withLock({ $0.wakeOutbox }) { app.outboxSignal.signal() }
         if state.withLock({ $0.wakeEmail }) { app.emailSignal.signal() }
+        if state.withLock({ $0.wakeServiceChannel }) { app.serviceChannelSignal.signal() }
     }
 }
 

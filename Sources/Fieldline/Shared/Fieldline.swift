@@ -32,6 +32,12 @@ public struct Fieldline: Sendable {
     public let emailSignal: WorkSignal
     /// Wakes the campaign scheduler when a campaign is to go now.
     public let campaignSignal: WorkSignal
+    /// Reaches ServiceChannel, one client per connection.
+    public let serviceChannelClients: ServiceChannelClients
+    /// Wakes the ServiceChannel worker when a change was queued or a webhook asked for a poll.
+    public let serviceChannelSignal: WorkSignal
+    /// Wakes the ServiceChannel poller when a webhook or a person asked for a poll now.
+    public let serviceChannelPollSignal: WorkSignal
 
     public init(
         database: any Database, clock: any WallClock = SystemClock(), tokens: any TokenSource = SecureTokens(),
@@ -40,7 +46,8 @@ public struct Fieldline: Sendable {
         publicURL: String = "http://127.0.0.1:8080", live: LiveEvents = LiveEvents(),
         outboxSignal: WorkSignal = WorkSignal(), email: (any EmailProvider)? = nil,
         emailFrom: String = "notifications@fieldline.invalid", emailSignal: WorkSignal = WorkSignal(),
-        campaignSignal: WorkSignal = WorkSignal()
+        campaignSignal: WorkSignal = WorkSignal(), serviceChannelClients: ServiceChannelClients? = nil,
+        serviceChannelSignal: WorkSignal = WorkSignal(), serviceChannelPollSignal: WorkSignal = WorkSignal()
     ) {
         self.database = database
         self.clock = clock
@@ -57,6 +64,9 @@ public struct Fieldline: Sendable {
         self.emailFrom = emailFrom
         self.emailSignal = emailSignal
         self.campaignSignal = campaignSignal
+        self.serviceChannelClients = serviceChannelClients ?? ServiceChannelClients(http: nil, clock: clock)
+        self.serviceChannelSignal = serviceChannelSignal
+        self.serviceChannelPollSignal = serviceChannelPollSignal
     }
 
     public var accounts: Accounts { Accounts(app: self) }
@@ -78,11 +88,15 @@ public struct Fieldline: Sendable {
     public var campaigns: Campaigns { Campaigns(app: self) }
     public var triggeredCampaigns: TriggeredCampaigns { TriggeredCampaigns(app: self) }
     public var estimates: Estimates { Estimates(app: self) }
+    public var serviceChannel: ServiceChannel { ServiceChannel(app: self) }
+    public var serviceChannelSync: ServiceChannelSync { ServiceChannelSync(app: self) }
+    var serviceChannelChanges: ServiceChannelChanges { ServiceChannelChanges(app: self) }
 
     /// Reactions to a business event, inside the transaction that made it happen: Fieldline's own
-    /// (dispatch notices) first, then any subscriber.
+    /// (dispatch notices, ServiceChannel updates) first, then any subscriber.
     func react(to event: DomainEvent, in sql: any SQLDatabase, effects: AfterCommit) async throws {
         try await dispatchNotices.handle(event, in: sql, effects: effects)
+        try await serviceChannelChanges.handle(event, in: sql, effects: effects)
         try await events.publish(event, in: sql)
     }
 }

@@ -84,6 +84,21 @@ public struct Actor: Sendable, Equatable {
         self.permissions = permissions
     }
 
+    /// An integration acting on the account's behalf (a ServiceChannel work order becoming a
+    /// job): office permissions over jobs, and audit trails that name the integration.
+    public init(integration name: String, accountID: AccountID) {
+        self.userID = UserID("integration")
+        self.accountID = accountID
+        self.name = name
+        self.role = .dispatcher
+        self.technicianID = nil
+        self.permissions = [.viewCustomers, .editCustomers, .viewJobs, .manageJobs, .dispatchJobs]
+        self.isIntegration = true
+    }
+
+    /// Set for `init(integration:accountID:)`.
+    public private(set) var isIntegration = false
+
     public func can(_ permission: Permission) -> Bool {
         permissions.contains(permission)
     }

@@ -10,6 +10,15 @@ public struct JobEvent: Sendable, Equatable, Codable {
     public var kind: String
     public var text: String
 
+    /// A note someone wrote on the job (it syncs to ServiceChannel, SV10).
+    public static let noteKind = "note"
+    /// A note copied from the job's ServiceChannel work order.
+    public static let workOrderNoteKind = "servicechannel_note"
+
+    public static func validatedNote(_ input: String?) throws(FieldlineError) -> String {
+        try Text.required(input, field: "text", label: "Note", maxLength: 4000)
+    }
+
     public init(
         id: String, accountID: AccountID, jobID: JobID, occurredAt: Date, actor: ActorRef, kind: String, text: String
     ) {
@@ -42,7 +51,9 @@ public struct ActorRef: Sendable, Equatable, Codable {
     }
 
     public static func user(_ actor: Actor) -> ActorRef {
-        ActorRef(kind: actor.role == .technician ? .technician : .user, id: actor.userID.rawValue, name: actor.name)
+        if actor.isIntegration { return ActorRef(kind: .integration, id: nil, name: actor.name) }
+        return ActorRef(
+            kind: actor.role == .technician ? .technician : .user, id: actor.userID.rawValue, name: actor.name)
     }
 
     public static let system = ActorRef(kind: .system, id: nil, name: "Fieldline")
@@ -64,6 +75,9 @@ public struct DomainEvent: Sendable, Equatable {
         case jobCompleted(JobID)
         case bookingCreated(BookingID)
         case bookingStatusChanged(BookingID, BookingStatus)
+        /// A note written on a job (its job event's id); edited notes come again as `jobNoteEdited`.
+        case jobNoteAdded(JobID, String)
+        case jobNoteEdited(JobID, String)
     }
 
     public var accountID: AccountID

@@ -158,14 +158,17 @@ public actor ServiceChannelClient {
         _ = try await call(.POST, "/workorders/\(id)/universalCheckIn", json: body)
     }
 
-    /// The work is done (SV8): checked out with Completed.
-    public func checkOut(_ id: Int, at time: Date, resolution: String) async throws(ServiceChannelError) {
-        _ = try await call(
-            .POST, "/workorders/\(id)/universalCheckOut",
-            json: [
-                "WorkTypeId": 1, "PrimaryStatus": "Completed", "Resolution": resolution,
-                "CheckOutTime": ServiceChannelDate.format(time),
-            ])
+    /// The work is done (SV8): checked out with Completed (and the extended status the mapping
+    /// names, if any).
+    public func checkOut(
+        _ id: Int, at time: Date, resolution: String, extendedStatus: String? = nil
+    ) async throws(ServiceChannelError) {
+        var body: [String: Any] = [
+            "WorkTypeId": 1, "PrimaryStatus": "Completed", "Resolution": resolution,
+            "CheckOutTime": ServiceChannelDate.format(time),
+        ]
+        if let extendedStatus { body["ExtendedStatus"] = extendedStatus }
+        _ = try await call(.POST, "/workorders/\(id)/universalCheckOut", json: body)
     }
 
     // MARK: Calls

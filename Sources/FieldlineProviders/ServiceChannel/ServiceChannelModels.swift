@@ -150,6 +150,18 @@ public struct ServiceChannelWorkOrder: Sendable, Equatable, Codable {
         }
     }
 
+    public struct Currency: Sendable, Equatable, Codable {
+        public var alphabeticalCode: String?
+
+        public init(alphabeticalCode: String?) {
+            self.alphabeticalCode = alphabeticalCode
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case alphabeticalCode = "AlphabeticalCode"
+        }
+    }
+
     public var id: Int
     public var number: String
     public var purchaseNumber: String?
@@ -161,6 +173,7 @@ public struct ServiceChannelWorkOrder: Sendable, Equatable, Codable {
     public var category: String?
     public var description: String?
     public var nte: Double?
+    public var currency: Currency?
     public var scheduledDate: String?
     public var updatedDate: String
     public var createdDate: String?
@@ -168,7 +181,8 @@ public struct ServiceChannelWorkOrder: Sendable, Equatable, Codable {
     public init(
         id: Int, number: String, purchaseNumber: String? = nil, subscriber: Party, location: Location, status: Status,
         priority: String? = nil, trade: String? = nil, category: String? = nil, description: String? = nil,
-        nte: Double? = nil, scheduledDate: String? = nil, updatedDate: String, createdDate: String? = nil
+        nte: Double? = nil, currency: Currency? = nil, scheduledDate: String? = nil, updatedDate: String,
+        createdDate: String? = nil
     ) {
         self.id = id
         self.number = number
@@ -181,6 +195,7 @@ public struct ServiceChannelWorkOrder: Sendable, Equatable, Codable {
         self.category = category
         self.description = description
         self.nte = nte
+        self.currency = currency
         self.scheduledDate = scheduledDate
         self.updatedDate = updatedDate
         self.createdDate = createdDate
@@ -198,6 +213,7 @@ public struct ServiceChannelWorkOrder: Sendable, Equatable, Codable {
         case category = "Category"
         case description = "Description"
         case nte = "Nte"
+        case currency = "Currency"
         case scheduledDate = "ScheduledDate"
         case updatedDate = "UpdatedDate"
         case createdDate = "CreatedDate"

@@ -304,6 +304,15 @@ public struct JobStore: Sendable {
         try await sql.insert(into: "job_events").record(row).run()
     }
 
+    /// Rewrites a note's text (only notes change after they are written).
+    @discardableResult
+    public func updateNote(_ id: String, of jobID: JobID, in accountID: AccountID, text: String) async throws -> Bool {
+        !(try await sql.update("job_events").set("text", to: text)
+            .where("id", .equal, id).where("job_id", .equal, jobID.rawValue)
+            .where("account_id", .equal, accountID.rawValue).where("kind", .equal, JobEvent.noteKind)
+            .returning("id").all()).isEmpty
+    }
+
     /// The job's trail, newest first.
     public func events(of jobID: JobID, in accountID: AccountID) async throws -> [JobEvent] {
         try await sql.select()

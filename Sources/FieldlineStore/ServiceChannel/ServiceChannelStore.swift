@@ -1,0 +1,616 @@
+import FieldlineCore
+import Foundation
+import SQLKit
+
+/// ServiceChannel connections, the work orders seen, and the queue of outgoing changes.
+public struct ServiceChannelStore: Sendable {
+    let sql: any SQLDatabase
+
+    public init(_ sql: any SQLDatabase) {
+        self.sql = sql
+    }
+
+    var isPostgres: Bool { sql.dialect.name == "postgresql" }
+
+    // MARK: Connections
+
+    struct ConnectionRow: Codable {
+        var accountId: String
+        var environment: String
+        var clientId: String
+        var sealedClientSecret: String
+        var username: String
+        var sealedPassword: String
+        var sealedWebhookSecret: String?
+        var authorizedByName: String
+        var authorizedAt: Date
+        var connectedAt: Date
+        var syncCursor: Date?
+        var lastSyncAt: Date?
+        var lastSyncCount: Int
+        var lastError: String?
+        var lastErrorAt: Date?
+        var lastThrottledAt: Date?
+        var pollRequested: Bool
+
+        init(_ c: ServiceChannelConnection) {
+            accountId = c.accountID.rawValue
+            environment = c.environment.rawValue
+            clientId = c.clientID
+            sealedClientSecret = c.sealedClientSecret
+            username = c.username
+            sealedPassword = c.sealedPassword
+            sealedWebhookSecret = c.sealedWebhookSecret
+            authorizedByName = c.authorizedByName
+            authorizedAt = c.authorizedAt
+            connectedAt = c.connectedAt
+            syncCursor = c.syncCursor
+            lastSyncAt = c.lastSyncAt
+            lastSyncCount = c.lastSyncCount
+            lastError = c.lastError
+            lastErrorAt = c.lastErrorAt
+            lastThrottledAt = c.lastThrottledAt
+            pollRequested = c.pollRequested
+        }
+
+        var connection: ServiceChannelConnection {
+            ServiceChannelConnection(
+                accountID: AccountID(accountId), environment: ServiceChannelEnvironment(rawValue: environment) ?? .production,
+                clientID: clientId, sealedClientSecret: sealedClientSecret, username: username,
+                sealedPassword: sealedPassword, sealedWebhookSecret: sealedWebhookSecret,
+                authorizedByName: authorizedByName, authorizedAt: authorizedAt, connectedAt: connectedAt,
+                syncCursor: syncCursor, lastSyncAt: lastSyncAt, lastSyncCount: lastSyncCount, lastError: lastError,
+                lastErrorAt: lastErrorAt, lastThrottledAt: lastThrottledAt, pollRequested: pollRequested)
+        }
+    }
+
+    static let connectionColumns = [
+        "account_id", "environment", "client_id", "sealed_client_secret", "username", "sealed_password",
+        "sealed_webhook_secret", "authorized_by_name", "authorized_at", "connected_at", "sync_cursor", "last_sync_at",
+        "last_sync_count", "last_error", "last_error_at", "last_throttled_at", "poll_requested",
+    ]
+
+    public func connection(of accountID: AccountID) async throws -> ServiceChannelConnection? {
+        try await sql.select().columns(Self.connectionColumns).from("servicechannel_connections")
+            .where("account_id", .equal, accountID.rawValue).first()?.record(ConnectionRow.self).connection
+    }
+
+    /// Connects, or replaces the credentials of an existing connection (keeping its sync place).
+    public func save(_ connection: ServiceChannelConnection) async throws {
+        let row = ConnectionRow(connection)
+        try await sql.insert(into: "servicechannel_connections").record(row)
+            .onConflict(with: ["account_id"]) { update in
+                try update.set(excludedContentOf: row, keyEncodingStrategy: .convertToSnakeCase)
+            }
+            .run()
+    }
+
+    public func deleteConnection(of accountID: AccountID) async throws {
+        try await sql.delete(from: "servicechannel_connections").where("account_id", .equal, accountID.rawValue).run()
+    }
+
+    /// Records how a poll or a change went, without touching the credentials.
+    public func recordHealth(
+        of accountID: AccountID, syncedAt: Date? = nil, count: Int? = nil, cursor: Date? = nil, error: String? = nil,
+        errorAt: Date? = nil, throttledAt: Date? = nil
+    ) async throws {
+        let update = sql.update("servicechannel_connections").where("account_id", .equal, accountID.rawValue)
+        var any = false
+        if let syncedAt {
+            update.set("last_sync_at", to: syncedAt)
+            any = true
+        }
+        if let count {
+            update.set("last_sync_count", to: count)
+            any = true
+        }
+        if let cursor {
+            update.set("sync_cursor", to: cursor)
+            any = true
+        }
+        if let errorAt {
+            update.set("last_error", to: SQLBind(error)).set("last_error_at", to: errorAt)
+            any = true
+        }
+        if let throttledAt {
+            update.set("last_throttled_at", to: throttledAt)
+            any = true
+        }
+        guard any else { return }
+        try await update.run()
+    }
+
+    public func requestPoll(of accountID: AccountID) async throws {
+        try await sql.update("servicechannel_connections").set("poll_requested", to: true)
+            .where("account_id", .equal, accountID.rawValue).run()
+    }
+
+    /// Accounts whose poll is due (last one before `dueBefore`, or asked for), each taken for
+    /// this server until `staleBefore` passes so two servers do not poll one account at once.
+    public func claimPolls(at now: Date, dueBefore: Date, staleBefore: Date, limit: Int) async throws -> [AccountID] {
+        let query = sql.select().column("account_id").from("servicechannel_connections")
+            .where { due in
+                due.where("poll_requested", .equal, true)
+                    .orWhere("last_sync_at", .is, SQLLiteral.null)
+                    .orWhere("last_sync_at", .lessThan, dueBefore)
+            }
+            .where { free in
+                free.where("sync_claimed_at", .is, SQLLiteral.null).orWhere("sync_claimed_at", .lessThan, staleBefore)
+            }
+            .orderBy("account_id").limit(limit)
+        if isPostgres { query.lockingClause(SQLRaw("FOR UPDATE SKIP LOCKED")) }
+        let ids = try await query.all().map { try $0.decode(column: "account_id", as: String.self) }
+        guard !ids.isEmpty else { return [] }
+        try await sql.update("servicechannel_connections").set("sync_claimed_at", to: now)
+            .set("poll_requested", to: false).where("account_id", .in, ids).run()
+        return ids.map(AccountID.init)
+    }
+
+    public func releasePoll(of accountID: AccountID) async throws {
+        try await sql.update("servicechannel_connections").set("sync_claimed_at", to: SQLLiteral.null)
+            .where("account_id", .equal, accountID.rawValue).run()
+    }
+
+    // MARK: Work orders
+
+    struct WorkOrderRow: Codable {
+        var accountId: String
+        var workOrderId: Int
+        var number: String
+        var purchaseNumber: String?
+        var subscriberId: Int
+        var subscriberName: String?
+        var locationId: Int
+        var locationName: String?
+        var locationAddress: String?
+        var priority: String?
+        var trade: String?
+        var category: String?
+        var description: String?
+        var nte: Double?
+        var currency: String?
+        var scheduledDate: String?
+        var statusPrimary: String
+        var statusExtended: String?
+        var updatedDate: String
+        var ignored: Bool
+        var bookingId: String?
+        var jobId: String?
+        var lastNoteId: Int
+        var notice: String?
+        var firstSeenAt: Date
+
+        init(_ w: WorkOrderRecord) {
+            accountId = w.accountID.rawValue
+            workOrderId = w.workOrderID
+            number = w.number
+            purchaseNumber = w.purchaseNumber
+            subscriberId = w.subscriberID
+            subscriberName = w.subscriberName
+            locationId = w.locationID
+            locationName = w.locationName
+            locationAddress = w.locationAddress
+            priority = w.priority
+            trade = w.trade
+            category = w.category
+            description = w.description
+            nte = w.nte
+            currency = w.currency
+            scheduledDate = w.scheduledDate
+            statusPrimary = w.statusPrimary
+            statusExtended = w.statusExtended
+            updatedDate = w.updatedDate
+            ignored = w.ignored
+            bookingId = w.bookingID?.rawValue
+            jobId = w.jobID?.rawValue
+            lastNoteId = w.lastNoteID
+            notice = w.notice
+            firstSeenAt = w.firstSeenAt
+        }
+
+        var record: WorkOrderRecord {
+            WorkOrderRecord(
+                accountID: AccountID(accountId), workOrderID: workOrderId, number: number,
+                purchaseNumber: purchaseNumber, subscriberID: subscriberId, subscriberName: subscriberName,
+                locationID: locationId, locationName: locationName, locationAddress: locationAddress,
+                priority: priority, trade: trade, category: category, description: description, nte: nte,
+                currency: currency, scheduledDate: scheduledDate, statusPrimary: statusPrimary,
+                statusExtended: statusExtended, updatedDate: updatedDate, ignored: ignored,
+                bookingID: bookingId.map(BookingID.init), jobID: jobId.map(JobID.init), lastNoteID: lastNoteId,
+                notice: notice, firstSeenAt: firstSeenAt)
+        }
+    }
+
+    static let workOrderColumns = [
+        "account_id", "work_order_id", "number", "purchase_number", "subscriber_id", "subscriber_name", "location_id",
+        "location_name", "location_address", "priority", "trade", "category", "description", "nte", "currency",
+        "scheduled_date", "status_primary", "status_extended", "updated_date", "ignored", "booking_id", "job_id",
+        "last_note_id", "notice", "first_seen_at",
+    ]
+
+    public func workOrder(_ id: Int, in accountID: AccountID) async throws -> WorkOrderRecord? {
+        try await sql.select().columns(Self.workOrderColumns).from("servicechannel_work_orders")
+            .where("account_id", .equal, accountID.rawValue).where("work_order_id", .equal, id)
+            .first()?.record(WorkOrderRow.self).record
+    }
+
+    /// The stored copies of these work orders, by id: a page of a poll reads them at once.
+    public func workOrders(_ ids: [Int], in accountID: AccountID) async throws -> [Int: WorkOrderRecord] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await sql.select().columns(Self.workOrderColumns).from("servicechannel_work_orders")
+            .where("account_id", .equal, accountID.rawValue).where("work_order_id", .in, ids)
+            .all().map { try $0.record(WorkOrderRow.self).record }
+        return Dictionary(rows.map { ($0.workOrderID, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    public func workOrder(ofBooking id: BookingID, in accountID: AccountID) async throws -> WorkOrderRecord? {
+        try await sql.select().columns(Self.workOrderColumns).from("servicechannel_work_orders")
+            .where("account_id", .equal, accountID.rawValue).where("booking_id", .equal, id.rawValue)
+            .first()?.record(WorkOrderRow.self).record
+    }
+
+    public func workOrder(ofJob id: JobID, in accountID: AccountID) async throws -> WorkOrderRecord? {
+        try await sql.select().columns(Self.workOrderColumns).from("servicechannel_work_orders")
+            .where("account_id", .equal, accountID.rawValue).where("job_id", .equal, id.rawValue)
+            .first()?.record(WorkOrderRow.self).record
+    }
+
+    public func insert(_ record: WorkOrderRecord) async throws {
+        try await sql.insert(into: "servicechannel_work_orders").record(WorkOrderRow(record)).run()
+    }
+
+    public func update(_ record: WorkOrderRecord) async throws {
+        try await sql.update("servicechannel_work_orders").record(WorkOrderRow(record))
+            .where("account_id", .equal, record.accountID.rawValue)
+            .where("work_order_id", .equal, record.workOrderID).run()
+    }
+
+    public struct Counts: Sendable, Equatable {
+        public var imported: Int
+        public var ignored: Int
+    }
+
+    public func counts(in accountID: AccountID) async throws -> Counts {
+        let row = try await sql.raw(
+            """
+            SELECT COUNT(*) FILTER (WHERE NOT ignored) AS imported, COUNT(*) FILTER (WHERE ignored) AS ignored
+            FROM servicechannel_work_orders WHERE account_id = \(bind: accountID.rawValue)
+            """
+        ).first()
+        return Counts(
+            imported: try row?.decode(column: "imported", as: Int?.self) ?? 0,
+            ignored: try row?.decode(column: "ignored", as: Int?.self) ?? 0)
+    }
+
+    // MARK: Outgoing changes
+
+    struct ChangeRow: Codable {
+        var id: String
+        var accountId: String
+        var workOrderId: Int
+        var bookingId: String?
+        var jobId: String?
+        var kind: String
+        var dedupeKey: String
+        var note: String?
+        var statusPrimary: String?
+        var statusExtended: String?
+        var declineReason: Int?
+        var occurredAt: Date
+        var state: String
+        var attempts: Int
+        var notBefore: Date
+        var claimedAt: Date?
+        var problem: String?
+        var createdAt: Date
+        var appliedAt: Date?
+
+        init(_ c: WorkOrderChange) {
+            id = c.id
+            accountId = c.accountID.rawValue
+            workOrderId = c.workOrderID
+            bookingId = c.bookingID?.rawValue
+            jobId = c.jobID?.rawValue
+            kind = c.kind.rawValue
+            dedupeKey = c.dedupeKey
+            note = c.note
+            statusPrimary = c.statusPrimary
+            statusExtended = c.statusExtended
+            declineReason = c.declineReason
+            occurredAt = c.occurredAt
+            state = c.state.rawValue
+            attempts = c.attempts
+            notBefore = c.notBefore
+            claimedAt = c.claimedAt
+            problem = c.problem
+            createdAt = c.createdAt
+            appliedAt = c.appliedAt
+        }
+
+        var change: WorkOrderChange {
+            WorkOrderChange(
+                id: id, accountID: AccountID(accountId), workOrderID: workOrderId, bookingID: bookingId.map(BookingID.init),
+                jobID: jobId.map(JobID.init), kind: WorkOrderChangeKind(rawValue: kind) ?? .note, dedupeKey: dedupeKey,
+                note: note, statusPrimary: statusPrimary, statusExtended: statusExtended, declineReason: declineReason,
+                occurredAt: occurredAt, state: WorkOrderChangeState(rawValue: state) ?? .failed, attempts: attempts,
+                notBefore: notBefore, claimedAt: claimedAt, problem: problem, createdAt: createdAt,
+                appliedAt: appliedAt)
+        }
+    }
+
+    static let changeColumns = [
+        "id", "account_id", "work_order_id", "booking_id", "job_id", "kind", "dedupe_key", "note", "status_primary",
+        "status_extended", "decline_reason", "occurred_at", "state", "attempts", "not_before", "claimed_at", "problem",
+        "created_at", "applied_at",
+    ]
+
+    /// Queues a change behind the work order's earlier ones, unless one with its dedupe key was
+    /// already queued: false then, and nothing is written.
+    @discardableResult
+    public func enqueue(_ change: WorkOrderChange) async throws -> Bool {
+        let row = ChangeRow(change)
+        let inserted = try await sql.raw(
+            """
+            INSERT INTO servicechannel_changes (id, account_id, work_order_id, booking_id, job_id, kind, dedupe_key,
+              note, status_primary, status_extended, decline_reason, occurred_at, state, attempts, not_before,
+              claimed_at, problem, created_at, applied_at, sequence)
+            SELECT \(bind: row.id), \(bind: row.accountId), \(bind: row.workOrderId), \(bind: row.bookingId),
+              \(bind: row.jobId), \(bind: row.kind), \(bind: row.dedupeKey), \(bind: row.note),
+              \(bind: row.statusPrimary), \(bind: row.statusExtended), \(bind: row.declineReason),
+              \(bind: row.occurredAt), \(bind: row.state), \(bind: row.attempts), \(bind: row.notBefore),
+              \(bind: row.claimedAt), \(bind: row.problem), \(bind: row.createdAt), \(bind: row.appliedAt),
+              COALESCE(MAX(sequence), 0) + 1
+            FROM servicechannel_changes
+            WHERE account_id = \(bind: row.accountId) AND work_order_id = \(bind: row.workOrderId)
+            ON CONFLICT (account_id, work_order_id, dedupe_key) DO NOTHING
+            RETURNING id
+            """
+        ).all()
+        return !inserted.isEmpty
+    }
+
+    public func changes(ofWorkOrder id: Int, in accountID: AccountID) async throws -> [WorkOrderChange] {
+        try await sql.select().columns(Self.changeColumns).from("servicechannel_changes")
+            .where("account_id", .equal, accountID.rawValue).where("work_order_id", .equal, id)
+            .orderBy("sequence").orderBy("created_at").all().map { try $0.record(ChangeRow.self).change }
+    }
+
+    /// Claims due changes, each the earliest unsettled one of its work order (a check-in never
+    /// overtakes the accept before it): queued ones whose time has come, and ones left `sending`
+    /// by a worker that stopped.
+    public func claimDue(limit: Int, at now: Date, staleBefore: Date) async throws -> [WorkOrderChange] {
+        let locking = isPostgres ? "FOR UPDATE OF c SKIP LOCKED" : ""
+        var changes = try await sql.raw(
+            """
+            SELECT \(unsafeRaw: Self.changeColumns.map { "c.\($0)" }.joined(separator: ", "))
+            FROM servicechannel_changes c
+            WHERE ((c.state = 'queued' AND c.not_before <= \(bind: now))
+                OR (c.state = 'sending' AND c.claimed_at < \(bind: staleBefore)))
+              AND NOT EXISTS (
+                SELECT 1 FROM servicechannel_changes e
+                WHERE e.account_id = c.account_id AND e.work_order_id = c.work_order_id
+                  AND e.state IN ('queued', 'sending') AND e.sequence < c.sequence)
+            ORDER BY c.not_before, c.sequence
+            LIMIT \(bind: limit)
+            \(unsafeRaw: locking)
+            """
+        ).all().map { try $0.record(ChangeRow.self).change }
+        guard !changes.isEmpty else { return [] }
+        try await sql.update("servicechannel_changes")
+            .set("state", to: WorkOrderChangeState.sending.rawValue).set("claimed_at", to: now)
+            .set(SQLIdentifier("attempts"), to: SQLRaw("attempts + 1"))
+            .where("id", .in, changes.map(\.id)).run()
+        for index in changes.indices {
+            changes[index].state = .sending
+            changes[index].claimedAt = now
+            changes[index].attempts += 1
+        }
+        return changes
+    }
+
+    /// Records how an attempt ended, only while the row is still this attempt's claim.
+    @discardableResult
+    public func settle(_ change: WorkOrderChange) async throws -> Bool {
+        let updated = try await sql.update("servicechannel_changes")
+            .set("state", to: change.state.rawValue).set("not_before", to: change.notBefore)
+            .set("problem", to: SQLBind(change.problem)).set("applied_at", to: SQLBind(change.appliedAt))
+            .where("id", .equal, change.id).where("state", .equal, WorkOrderChangeState.sending.rawValue)
+            .where("attempts", .equal, change.attempts)
+            .returning("id").all()
+        return !updated.isEmpty
+    }
+
+    public func nextDue() async throws -> Date? {
+        try await sql.select().column("not_before").from("servicechannel_changes")
+            .where("state", .equal, WorkOrderChangeState.queued.rawValue)
+            .orderBy("not_before").limit(1).first()?.decode(column: "not_before", as: Date.self)
+    }
+
+    /// Whether this text already went to the work order from here (as a note, or with an accept
+    /// or decline): such notes are not copied back into the job.
+    public func sentNoteTexts(ofWorkOrder id: Int, in accountID: AccountID) async throws -> Set<String> {
+        let rows = try await sql.select().column("note").from("servicechannel_changes")
+            .where("account_id", .equal, accountID.rawValue).where("work_order_id", .equal, id)
+            .where("note", .isNot, SQLLiteral.null).all()
+        return Set(try rows.map { try $0.decode(column: "note", as: String.self) })
+    }
+
+    public struct QueueCounts: Sendable, Equatable {
+        public var pending: Int
+        public var attention: Int
+    }
+
+    public func queueCounts(in accountID: AccountID) async throws -> QueueCounts {
+        let row = try await sql.raw(
+            """
+            SELECT COUNT(*) FILTER (WHERE state IN ('queued', 'sending')) AS pending,
+              COUNT(*) FILTER (WHERE state IN ('action_required', 'failed')) AS attention
+            FROM servicechannel_changes WHERE account_id = \(bind: accountID.rawValue)
+            """
+        ).first()
+        return QueueCounts(
+            pending: try row?.decode(column: "pending", as: Int?.self) ?? 0,
+            attention: try row?.decode(column: "attention", as: Int?.self) ?? 0)
+    }
+
+    /// The changes that need a person: refused or given up, newest first.
+    public func attention(in accountID: AccountID, limit: Int) async throws -> [WorkOrderChange] {
+        try await sql.select().columns(Self.changeColumns).from("servicechannel_changes")
+            .where("account_id", .equal, accountID.rawValue)
+            .where("state", .in, [WorkOrderChangeState.actionRequired.rawValue, WorkOrderChangeState.failed.rawValue])
+            .orderBy("created_at", .descending).limit(limit).all().map { try $0.record(ChangeRow.self).change }
+    }
+
+    // MARK: Subscribers, mappings, rules, locations
+
+    struct SubscriberRow: Codable {
+        var accountId: String
+        var subscriberId: Int
+        var name: String
+        var noteSync: Bool
+        var checkInInstructions: String?
+        var checkInPin: String?
+    }
+
+    /// Remembers a subscriber when a work order of theirs first arrives (note sync on).
+    public func noteSubscriber(_ id: Int, name: String, in accountID: AccountID) async throws {
+        try await sql.insert(into: "servicechannel_subscribers")
+            .record(
+                SubscriberRow(
+                    accountId: accountID.rawValue, subscriberId: id, name: name, noteSync: true,
+                    checkInInstructions: nil, checkInPin: nil)
+            )
+            .ignoringConflicts(with: ["account_id", "subscriber_id"]).run()
+    }
+
+    public func subscribers(in accountID: AccountID) async throws -> [SubscriberSettings] {
+        try await sql.select().columns("*").from("servicechannel_subscribers")
+            .where("account_id", .equal, accountID.rawValue).orderBy("name").orderBy("subscriber_id")
+            .all().map { try Self.settings($0.record(SubscriberRow.self)) }
+    }
+
+    public func subscriber(_ id: Int, in accountID: AccountID) async throws -> SubscriberSettings? {
+        try await sql.select().columns("*").from("servicechannel_subscribers")
+            .where("account_id", .equal, accountID.rawValue).where("subscriber_id", .equal, id)
+            .first().map { try Self.settings($0.record(SubscriberRow.self)) }
+    }
+
+    static func settings(_ row: SubscriberRow) -> SubscriberSettings {
+        SubscriberSettings(
+            accountID: AccountID(row.accountId), subscriberID: row.subscriberId, name: row.name,
+            noteSync: row.noteSync, checkInInstructions: row.checkInInstructions, checkInPIN: row.checkInPin)
+    }
+
+    public func update(_ settings: SubscriberSettings) async throws {
+        try await sql.update("servicechannel_subscribers").set("note_sync", to: settings.noteSync)
+            .set("check_in_instructions", to: SQLBind(settings.checkInInstructions))
+            .set("check_in_pin", to: SQLBind(settings.checkInPIN))
+            .where("account_id", .equal, settings.accountID.rawValue)
+            .where("subscriber_id", .equal, settings.subscriberID).run()
+    }
+
+    struct MappingRow: Codable {
+        var accountId: String
+        var subscriberId: Int
+        var milestone: String
+        var enabled: Bool
+        var statusPrimary: String
+        var statusExtended: String?
+    }
+
+    /// The account's own mappings (subscriber 0) or a subscriber's overrides.
+    public func mappings(subscriber: Int, in accountID: AccountID) async throws -> [StatusMapping] {
+        try await sql.select().columns("*").from("servicechannel_status_mappings")
+            .where("account_id", .equal, accountID.rawValue).where("subscriber_id", .equal, subscriber)
+            .all().compactMap { row in
+                let row = try row.record(MappingRow.self)
+                return WorkOrderMilestone(rawValue: row.milestone).map {
+                    StatusMapping(
+                        milestone: $0, enabled: row.enabled, primary: row.statusPrimary, extended: row.statusExtended)
+                }
+            }
+    }
+
+    public func saveMapping(_ mapping: StatusMapping, subscriber: Int, in accountID: AccountID) async throws {
+        let row = MappingRow(
+            accountId: accountID.rawValue, subscriberId: subscriber, milestone: mapping.milestone.rawValue,
+            enabled: mapping.enabled, statusPrimary: mapping.primary, statusExtended: mapping.extended)
+        try await sql.insert(into: "servicechannel_status_mappings").record(row)
+            .onConflict(with: ["account_id", "subscriber_id", "milestone"]) { update in
+                try update.set(excludedContentOf: row, keyEncodingStrategy: .convertToSnakeCase)
+            }
+            .run()
+    }
+
+    public func deleteMappings(subscriber: Int, in accountID: AccountID) async throws {
+        try await sql.delete(from: "servicechannel_status_mappings").where("account_id", .equal, accountID.rawValue)
+            .where("subscriber_id", .equal, subscriber).run()
+    }
+
+    struct RuleRow: Codable {
+        var id: String
+        var accountId: String
+        var subscriberId: Int?
+        var trade: String?
+        var priority: String?
+        var category: String?
+        var outcome: String
+        var position: Int
+    }
+
+    public func rules(in accountID: AccountID) async throws -> [ConversionRule] {
+        try await sql.select().columns("*").from("servicechannel_rules")
+            .where("account_id", .equal, accountID.rawValue).orderBy("position").orderBy("id")
+            .all().map { row in
+                let row = try row.record(RuleRow.self)
+                return ConversionRule(
+                    id: row.id, accountID: AccountID(row.accountId), subscriberID: row.subscriberId, trade: row.trade,
+                    priority: row.priority, category: row.category,
+                    outcome: ConversionOutcome(rawValue: row.outcome) ?? .booking, position: row.position)
+            }
+    }
+
+    public func insert(_ rule: ConversionRule) async throws {
+        try await sql.insert(into: "servicechannel_rules")
+            .record(
+                RuleRow(
+                    id: rule.id, accountId: rule.accountID.rawValue, subscriberId: rule.subscriberID, trade: rule.trade,
+                    priority: rule.priority, category: rule.category, outcome: rule.outcome.rawValue,
+                    position: rule.position)
+            ).run()
+    }
+
+    @discardableResult
+    public func deleteRule(_ id: String, in accountID: AccountID) async throws -> Bool {
+        !(try await sql.delete(from: "servicechannel_rules").where("account_id", .equal, accountID.rawValue)
+            .where("id", .equal, id).returning("id").all()).isEmpty
+    }
+
+    public func mappedLocation(
+        subscriber: Int, location: Int, in accountID: AccountID
+    ) async throws -> (CustomerID, LocationID)? {
+        guard
+            let row = try await sql.select().columns("customer_id", "location_id").from("servicechannel_locations")
+                .where("account_id", .equal, accountID.rawValue).where("subscriber_id", .equal, subscriber)
+                .where("sc_location_id", .equal, location).first()
+        else { return nil }
+        return (
+            CustomerID(try row.decode(column: "customer_id", as: String.self)),
+            LocationID(try row.decode(column: "location_id", as: String.self))
+        )
+    }
+
+    public func mapLocation(
+        subscriber: Int, location: Int, to customer: CustomerID, _ place: LocationID, in accountID: AccountID
+    ) async throws {
+        try await sql.raw(
+            """
+            INSERT INTO servicechannel_locations (account_id, subscriber_id, sc_location_id, customer_id, location_id)
+            VALUES (\(bind: accountID.rawValue), \(bind: subscriber), \(bind: location), \(bind: customer.rawValue),
+              \(bind: place.rawValue))
+            ON CONFLICT (account_id, subscriber_id, sc_location_id)
+            DO UPDATE SET customer_id = excluded.customer_id, location_id = excluded.location_id
+            """
+        ).run()
+    }
+}
