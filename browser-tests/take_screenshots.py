@@ -63,6 +63,26 @@ def automatic_text_shots(dana, base):
     dana.set_window_size(1360, 860)
 
 
+def servicechannel_shots(dana, base):
+    """ServiceChannel: the settings page, a work order waiting as a booking, and a job doing one
+    with its work order panel, notes and invoice."""
+    dana.set_window_size(1360, 860)
+    dana.get(base + "/settings/servicechannel")
+    time.sleep(1)
+    shoot(dana, "servicechannel-settings")
+    dana.set_window_size(1360, 860)
+    dana.get(base + "/bookings")
+    time.sleep(1)
+    shoot(dana, "servicechannel-booking")
+    dana.set_window_size(1360, 860)
+    jobs = API(base).call("GET", "/jobs?limit=50")["items"]
+    job = next(j for j in jobs if j["summary"].startswith("Work order"))
+    dana.get(f"{base}/jobs/{job['id']}")
+    time.sleep(1)
+    shoot(dana, "servicechannel-job")
+    dana.set_window_size(1360, 860)
+
+
 def main():
     base = os.environ["FIELDLINE_BASE_URL"].rstrip("/")
     os.makedirs(OUT, exist_ok=True)
@@ -157,6 +177,7 @@ def main():
             luis.quit()
         campaign_shots(dana, base)
         automatic_text_shots(dana, base)
+        servicechannel_shots(dana, base)
     finally:
         dana.quit()
         marcus.quit()

@@ -123,7 +123,12 @@ struct Serve: AsyncParsableCommand {
             twilioAPIBase: configuration.twilioAPIBase, publicURL: configuration.publicURL,
             email: configuration.emailAPIBase.map { base in
                 HTTPEmailProvider(http: http, baseURL: base, apiKey: configuration.emailAPIKey ?? "")
-            }, emailFrom: configuration.emailFrom)
+            }, emailFrom: configuration.emailFrom,
+            serviceChannel: ServiceChannelClients(
+                http: http,
+                endpointOverride: configuration.serviceChannelAPIBase.map { base in
+                    ServiceChannelEndpoints(apiBase: base, tokenURL: configuration.serviceChannelTokenURL ?? base)
+                }))
         if configuration.emailAPIBase == nil {
             logger.notice("FIELDLINE_EMAIL_API_BASE is not set: emails are written to the log, not sent.")
         }
@@ -159,7 +164,8 @@ struct Serve: AsyncParsableCommand {
 /// The application with its providers, as the server and the CLI use it.
 func makeApplication(
     database: any Database, logger: Logger, http: HTTPClient?, secretKey: String?, twilioAPIBase: String,
-    publicURL: String, email: (any EmailProvider)? = nil, emailFrom: String = "notifications@fieldline.invalid"
+    publicURL: String, email: (any EmailProvider)? = nil, emailFrom: String = "notifications@fieldline.invalid",
+    serviceChannel: ServiceChannelClients? = nil
 ) throws -> Fieldline {
     var secrets: SecretBox?
     if let secretKey {
@@ -174,7 +180,8 @@ func makeApplication(
         sms: SMSGateway(
             twilio: http.map { TwilioProvider(http: $0, baseURL: twilioAPIBase) },
             console: ConsoleProvider(logger: logger)),
-        secrets: secrets, publicURL: publicURL, email: email, emailFrom: emailFrom)
+        secrets: secrets, publicURL: publicURL, email: email, emailFrom: emailFrom,
+        serviceChannelClients: serviceChannel)
 }
 
 struct Migrate: AsyncParsableCommand {

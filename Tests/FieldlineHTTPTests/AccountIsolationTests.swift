@@ -67,7 +67,11 @@ struct AccountIsolationTests {
         let service = try await app.estimates.addService(
             .init(name: "Rival tune-up", intervalMonths: 12, nextDue: "2027-03-01"), to: world.customer.id,
             by: world.admin)
+        let note = try await app.jobs.addNote(job.id, text: "Rival note", by: world.admin)
+        _ = try await app.invoices.save(
+            .init(number: "R-1", issuedOn: "2026-12-01", labor: "100"), forJob: job.id, by: world.admin)
         let ids: [String: String] = [
+            "noteId": note.id,
             "campaignId": campaign.id.rawValue, "estimateId": estimate.id.rawValue, "serviceId": service.id.rawValue,
             "customerId": world.customer.id.rawValue, "locationId": world.location.id.rawValue,
             "phoneId": world.phone.id.rawValue, "emailId": try #require(customer.emails.first?.id.rawValue),
@@ -113,6 +117,10 @@ struct AccountIsolationTests {
             "POST /customers/{customerId}/recurring-services":
                 #"{"name":"Changed","intervalMonths":6,"nextDue":"2027-01-01"}"#,
             "PATCH /recurring-services/{serviceId}": #"{"nextDue":"2027-01-01"}"#,
+            "POST /bookings/{bookingId}/decline": #"{"reason":2}"#,
+            "POST /jobs/{jobId}/notes": #"{"text":"Changed"}"#,
+            "PUT /jobs/{jobId}/invoice": #"{"number":"X-1","issuedOn":"2026-12-02","labor":"100"}"#,
+            "PATCH /jobs/{jobId}/notes/{noteId}": #"{"text":"Changed"}"#,
         ]
         return bodies[operation]
     }

@@ -39,6 +39,26 @@ public final class FakeServiceChannel: LoopbackFake {
         var nextNoteID = 1
         var outage = false
         var lostAnswers = 0
+        var attachments: [Int: [Attachment]] = [:]
+        var touchAfterList: (id: Int, primary: String)?
+        var invoices: [Invoice] = []
+    }
+
+    /// A file uploaded to a work order.
+    public struct Attachment: Sendable, Equatable {
+        public var fileName: String
+        public var contentType: String
+        public var data: Data
+    }
+
+    /// An invoice as `POST /invoices` received it.
+    public struct Invoice: Sendable, Equatable {
+        public var number: String
+        public var workOrderID: Int
+        public var date: String
+        public var total: Double
+        public var tax: Double
+        public var labor: Double
     }
 
     private let state = Mutex(State())
@@ -65,6 +85,8 @@ public final class FakeServiceChannel: LoopbackFake {
 
     public func workOrder(_ id: Int) -> ServiceChannelWorkOrder? { state.withLock { $0.workOrders[id] } }
     public func notes(of id: Int) -> [ServiceChannelNote] { state.withLock { $0.notes[id] ?? [] } }
+    public func attachments(of id: Int) -> [Attachment] { state.withLock { $0.attachments[id] ?? [] } }
+    public var invoices: [Invoice] { state.withLock { $0.invoices } }
     /// Every API call (not token requests), in order.
     public var calls: [Call] { state.withLock { $0.calls } }
     public var tokenRequests: Int { state.withLock { $0.tokenRequestTimes.count } }
@@ -95,6 +117,12 @@ public final class FakeServiceChannel: LoopbackFake {
     /// The next `times` changes take effect but their answers are lost (a 504 comes back instead),
     /// as when a connection drops after ServiceChannel did the work.
     public func loseNextAnswers(_ times: Int) { state.withLock { $0.lostAnswers = times } }
+
+    /// Right after answering the next work order page, work order `id` changes in the portal (its
+    /// UpdatedDate moves to now), as happens while a long sync reads its pages.
+    public func changeAfterNextPage(_ id: Int, primary: String = "Open") {
+        state.withLock { $0.touchAfterList = (id, primary) }
+    }
 
     /// Someone at the subscriber or provider acted in ServiceChannel's own portal.
     public func portalAccept(_ id: Int) {
@@ -156,6 +184,25 @@ public final class FakeServiceChannel: LoopbackFake {
                     try self.change(Int(id) ?? 0, action: action, body: body)
                 }
             }
+        }
+        router.get("/v3/workorders/:id/attachments") { request, context in
+            let id = context.parameters.get("id") ?? ""
+            return try await self.api(request, "GET", "/workorders/\(id)/attachments") { _ in
+                try self.json(
+                    self.attachments(of: Int(id) ?? 0).enumerated().map { index, file in
+                        ["Id": index + 1, "FileName": file.fileName, "FileSize": file.data.count] as [String: Any]
+                    })
+            }
+        }
+        router.post("/v3/workorders/:id/attachments") { request, context in
+            let id = context.parameters.get("id") ?? ""
+            let contentType = request.headers[.contentType] ?? ""
+            return try await self.api(request, "POST", "/workorders/\(id)/attachments") { body in
+                try self.upload(Int(id) ?? 0, contentType: contentType, body: body)
+            }
+        }
+        router.post("/v3/invoices") { request, _ in
+            try await self.api(request, "POST", "/invoices") { body in try self.invoice(body) }
         }
         for action in ["notes", "universalCheckIn", "universalCheckOut"] {
             router.post(RouterPath(stringLiteral: "/v3/workorders/:id/\(action)")) { request, context in
@@ -286,24 +333,46 @@ public final class FakeServiceChannel: LoopbackFake {
         // Decoded by hand: the names themselves are percent-encoded ("%24filter").
         let pairs = FormEncoding.decode(request.uri.query ?? "")
         let query = Dictionary(pairs.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
-        let filter = query["$filter"] ?? ""
-        var since = Date.distantPast
-        if let range = filter.range(of: "UpdatedDate ge ") {
-            since =
-                ServiceChannelDate.parse(String(filter[range.upperBound...]).trimmingCharacters(in: .whitespaces))
-                ?? since
+        guard let filter = Self.filter(query["$filter"] ?? "") else {
+            return try Self.error(400, "InvalidFilter", "The $filter is not one this stand-in understands.")
         }
         let top = min(Int(query["$top"] ?? "50") ?? 50, 50)
         let skip = Int(query["$skip"] ?? "0") ?? 0
-        let matching = state.withLock { state in
-            state.workOrders.values.filter { ($0.updatedAt ?? .distantPast) >= since }
-                .sorted { ($0.updatedAt ?? .distantPast, $0.id) < ($1.updatedAt ?? .distantPast, $1.id) }
+        let (matching, touch) = state.withLock { state in
+            let touch = state.touchAfterList
+            state.touchAfterList = nil
+            return (
+                state.workOrders.values.filter { filter($0.updatedAt ?? .distantPast, $0.id) }
+                    .sorted { ($0.updatedAt ?? .distantPast, $0.id) < ($1.updatedAt ?? .distantPast, $1.id) }, touch
+            )
         }
         let page = Array(matching.dropFirst(skip).prefix(top))
+        // Someone changes a work order while the pages are being read.
+        if let touch { portalSetStatus(touch.id, primary: touch.primary, extended: nil) }
         let encoded = try JSONSerialization.jsonObject(with: JSONEncoder().encode(page))
         return try json([
             "@odata.context": "https://api.servicechannel.com/v3/odata/$metadata#workorders", "value": encoded,
         ])
+    }
+
+    /// `UpdatedDate ge T`, or the keyset form `UpdatedDate gt T or (UpdatedDate eq T and Id gt N)`.
+    static func filter(_ text: String) -> ((Date, Int) -> Bool)? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if trimmed.isEmpty { return { _, _ in true } }
+        let simple = "UpdatedDate ge "
+        if trimmed.hasPrefix(simple), let since = ServiceChannelDate.parse(String(trimmed.dropFirst(simple.count))) {
+            return { updated, _ in updated >= since }
+        }
+        let pattern = #"^UpdatedDate gt (\S+) or \(UpdatedDate eq (\S+) and Id gt (\d+)\)$"#
+        guard let regex = try? NSRegularExpression(pattern: pattern),
+            let match = regex.firstMatch(in: trimmed, range: NSRange(trimmed.startIndex..., in: trimmed)),
+            let after = Range(match.range(at: 1), in: trimmed).flatMap({ ServiceChannelDate.parse(String(trimmed[$0])) }
+            ),
+            let equal = Range(match.range(at: 2), in: trimmed).flatMap({ ServiceChannelDate.parse(String(trimmed[$0])) }
+            ),
+            let id = Range(match.range(at: 3), in: trimmed).flatMap({ Int(trimmed[$0]) })
+        else { return nil }
+        return { updated, workOrder in updated > after || (updated == equal && workOrder > id) }
     }
 
     private func read(_ id: Int) throws -> Response {
@@ -384,18 +453,89 @@ public final class FakeServiceChannel: LoopbackFake {
         }
         switch outcome {
         case .done:
-            let lost = state.withLock { state -> Bool in
-                guard state.lostAnswers > 0 else { return false }
-                state.lostAnswers -= 1
-                return true
-            }
-            if lost { return try Self.error(504, "GatewayTimeout", "The gateway timed out.") }
-            return try json(["result": true, "id": id], status: action == "notes" ? .created : .ok)
+            return try answer(json(["result": true, "id": id], status: action == "notes" ? .created : .ok))
         case .notFound:
             return try Self.error(404, "WorkOrderNotFound", "Work order \(id) was not found.")
         case .refused(let code, let message):
             return try Self.error(400, String(code), message)
         }
+    }
+
+    /// `multipart/form-data` with the file in the `file` part, read as ServiceChannel does.
+    private func upload(_ id: Int, contentType: String, body: Data) throws -> Response {
+        guard let range = contentType.range(of: "boundary=") else {
+            return try Self.error(400, "InvalidRequest", "Expected multipart/form-data.")
+        }
+        let boundary = Data(("--" + contentType[range.upperBound...].trimmingCharacters(in: .whitespaces)).utf8)
+        var file: Attachment?
+        var rest = body[...]
+        while let start = rest.range(of: boundary) {
+            rest = rest[start.upperBound...]
+            guard let headerEnd = rest.range(of: Data("\r\n\r\n".utf8)) else { break }
+            let headers = String(decoding: rest[rest.startIndex..<headerEnd.lowerBound], as: UTF8.self)
+            let contentStart = headerEnd.upperBound
+            guard let next = rest[contentStart...].range(of: boundary) else { break }
+            let content = rest[contentStart..<max(contentStart, next.lowerBound - 2)]
+            if headers.contains(#"name="file""#), let nameRange = headers.range(of: #"filename=""#) {
+                let name = headers[nameRange.upperBound...].prefix { $0 != "\"" }
+                let type = headers.components(separatedBy: "\r\n").first { $0.lowercased().hasPrefix("content-type:") }
+                    .map { String($0.dropFirst("content-type:".count)).trimmingCharacters(in: .whitespaces) }
+                file = Attachment(
+                    fileName: String(name), contentType: type ?? "application/octet-stream", data: Data(content))
+            }
+            rest = rest[next.lowerBound...]
+        }
+        guard let file, !file.data.isEmpty else { return try Self.error(400, "InvalidRequest", "No file part.") }
+        let now = clock.now()
+        let found = state.withLock { state -> Bool in
+            guard state.workOrders[id] != nil else { return false }
+            state.attachments[id, default: []].append(file)
+            state.workOrders[id]?.updatedDate = ServiceChannelDate.format(now)
+            return true
+        }
+        guard found else { return try Self.error(404, "WorkOrderNotFound", "Work order \(id) was not found.") }
+        return try answer(json(["result": true], status: .created))
+    }
+
+    private func invoice(_ body: Data) throws -> Response {
+        let input = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:]
+        guard let number = input["InvoiceNumber"] as? String, let id = input["WoIdentifier"] as? Int,
+            let total = input["InvoiceTotal"] as? Double
+        else {
+            return try Self.error(400, "InvalidRequest", "InvoiceNumber, WoIdentifier and InvoiceTotal are required.")
+        }
+        let details = input["InvoiceAmountsDetails"] as? [String: Any] ?? [:]
+        enum Outcome { case done, notFound, notCompleted, duplicate }
+        let now = clock.now()
+        let outcome = state.withLock { state -> Outcome in
+            guard var order = state.workOrders[id] else { return .notFound }
+            guard order.status.primary == "Completed" else { return .notCompleted }
+            guard order.isInvoiced != true else { return .duplicate }
+            order.isInvoiced = true
+            order.updatedDate = ServiceChannelDate.format(now)
+            state.workOrders[id] = order
+            state.invoices.append(
+                Invoice(
+                    number: number, workOrderID: id, date: input["InvoiceDate"] as? String ?? "", total: total,
+                    tax: input["InvoiceTax"] as? Double ?? 0, labor: details["Labor"] as? Double ?? 0))
+            return .done
+        }
+        switch outcome {
+        case .done: return try answer(json(["result": true, "id": id], status: .created))
+        case .notFound: return try Self.error(404, "WorkOrderNotFound", "Work order \(id) was not found.")
+        case .notCompleted: return try Self.error(400, "904", "Only a completed work order can be invoiced.")
+        case .duplicate: return try Self.error(400, "InvoiceAlreadyExists", "The work order is already invoiced.")
+        }
+    }
+
+    /// The answer to a change that took effect, unless it is to be lost on the way back.
+    private func answer(_ response: Response) throws -> Response {
+        let lost = state.withLock { state -> Bool in
+            guard state.lostAnswers > 0 else { return false }
+            state.lostAnswers -= 1
+            return true
+        }
+        return lost ? try Self.error(504, "GatewayTimeout", "The gateway timed out.") : response
     }
 
     static func noteJSON(_ note: ServiceChannelNote) -> [String: Any] {

@@ -27,7 +27,9 @@ struct ServiceChannelFlowTests {
         (try? JSONSerialization.jsonObject(with: Data(call.body.utf8))) as? [String: Any] ?? [:]
     }
 
-    @Test("The full life: new → booking → accept → job → dispatch → arrive → done, every call in order", arguments: TestEngine.available)
+    @Test(
+        "The full life: new → booking → accept → job → dispatch → arrive → done, every call in order",
+        arguments: TestEngine.available)
     func fullLife(engine: TestEngine) async throws {
         let clock = TestClock(Self.start)
         try await engine.withServiceChannelWorld(clock: clock) { app, world, fake in
@@ -113,7 +115,143 @@ struct ServiceChannelFlowTests {
         }
     }
 
-    @Test("Declining sends ServiceChannel's reason; a plain dismissal declines as Other", arguments: TestEngine.available)
+    @Test(
+        "Done sends the job's files once, later ones stay; the exported invoice goes with the hourly export",
+        arguments: TestEngine.available)
+    func attachmentsAndInvoice(engine: TestEngine) async throws {
+        let clock = TestClock(Self.start)
+        try await engine.withServiceChannelWorld(clock: clock) { app, world, fake in
+            let number = try await world.addMainNumber(twilio: nil)
+            fake.add(FakeServiceChannel.workOrder(1, updated: Self.start.addingTimeInterval(-60)))
+            try await world.connectServiceChannel(fake)
+            _ = try await app.serviceChannelSync.pollDue()
+            let booking = try #require(try await app.bookings.list(status: .new, by: world.dispatcher).first)
+            let start = clock.now().addingTimeInterval(3600)
+            let (_, job) = try await app.bookings.convert(
+                booking.id,
+                into: .init(
+                    customerID: world.customer.id, locationID: world.location.id, summary: "Faucet", startsAt: start,
+                    endsAt: start.addingTimeInterval(3600), technicianIDs: [world.technician.id]),
+                by: world.dispatcher)
+
+            /// A picture the customer texted, stored, attached to the job.
+            func picture(_ bytes: String) async throws {
+                guard
+                    case .inbox(let messageID, _, _) = try await world.textIn(
+                        from: "5125550142", body: "Photo", to: number,
+                        media: [.init(url: "https://api.twilio.com/media/\(UUID())", contentType: "image/jpeg")])
+                else { throw TestSetupError("the picture did not reach the inbox") }
+                let media = try await app.database.write { sql in
+                    let store = MessageStore(sql)
+                    guard let media = try await store.media(ofMessages: [messageID], in: world.account.id).first else {
+                        throw TestSetupError("the text has no media")
+                    }
+                    try await store.storeMedia(media.id, contentType: "image/jpeg", data: Data(bytes.utf8))
+                    return media
+                }
+                try await app.inbox.attach(media.id, toJob: job.id, by: world.dispatcher)
+            }
+            try await picture("first picture")
+            clock.advance(by: 1)
+            try await picture("second picture")
+
+            let assignment = try #require(try await app.jobs.detail(job.id, by: world.dispatcher).assignments.first)
+            _ = try await app.jobs.dispatch(assignment.id, by: world.dispatcher)
+            _ = try await app.jobs.arrive(assignment.id, by: world.technicianActor)
+            try await Self.drain(app)
+            _ = try await app.jobs.complete(assignment.id, by: world.technicianActor)
+            try await picture("after the job")
+            // The answers to the check-out and the first upload are lost: each retry finds the
+            // change made and does not make it again.
+            fake.loseNextAnswers(2)
+            let mark = fake.calls.count
+            for _ in 0..<3 {
+                try await Self.drain(app)
+                clock.advance(by: 10)
+            }
+            #expect(
+                Self.calls(fake, from: mark) == [
+                    "POST /workorders/1/universalCheckOut", "GET /workorders/1", "POST /workorders/1/attachments",
+                    "GET /workorders/1/attachments", "POST /workorders/1/attachments",
+                ])
+            let files = fake.attachments(of: 1)
+            #expect(
+                files.map(\.fileName) == ["fieldline-job-\(job.number)-1.jpg", "fieldline-job-\(job.number)-2.jpg"])
+            #expect(files.map { String(decoding: $0.data, as: UTF8.self) } == ["first picture", "second picture"])
+            #expect(files.allSatisfy { $0.contentType == "image/jpeg" })
+
+            await #expect(throws: FieldlineError.self) {
+                _ = try await app.invoices.save(
+                    .init(number: "INV-1", issuedOn: "2026-12-02"), forJob: job.id, by: world.dispatcher)
+            }
+            _ = try await app.invoices.save(
+                .init(
+                    number: "INV-\(job.number)", issuedOn: "2026-11-19", labor: "350", material: "$1,200.50",
+                    tax: "99.95"), forJob: job.id, by: world.dispatcher)
+            clock.advance(by: 600)
+            let exported = try await app.invoices.export(forJob: job.id, by: world.dispatcher)
+            #expect(exported.amounts.total == 165_045)
+            await #expect(
+                throws: FieldlineError.conflict(
+                    code: "invoice_exported", message: "This invoice was exported and no longer changes.")
+            ) {
+                _ = try await app.invoices.save(
+                    .init(number: "X", issuedOn: "2026-11-19", labor: "1"), forJob: job.id, by: world.dispatcher)
+            }
+            try await Self.drain(app)
+            #expect(fake.invoices.isEmpty)
+            // The hourly export; its answer is lost, and the retry finds the work order invoiced.
+            clock.advance(by: 3000)
+            fake.loseNextAnswers(1)
+            try await Self.drain(app)
+            clock.advance(by: 60)
+            try await Self.drain(app)
+            #expect(fake.invoices.count == 1)
+            #expect(fake.invoices.first?.number == "INV-\(job.number)")
+            #expect(fake.invoices.first?.total == 1650.45)
+            #expect(fake.invoices.first?.labor == 350)
+            #expect(fake.workOrder(1)?.isInvoiced == true)
+            let panel = try #require(try await app.serviceChannel.panel(forJob: job.id, by: world.dispatcher))
+            #expect(panel.changes.allSatisfy { $0.state == .applied })
+            #expect(panel.changes.filter { $0.kind == .attachment }.count == 2)
+            #expect(panel.changes.last?.kind == .invoice)
+        }
+    }
+
+    @Test(
+        "Paging by (UpdatedDate, Id): a work order changed between pages steps over nothing; a second's ties page by id",
+        arguments: TestEngine.available)
+    func keysetPaging(engine: TestEngine) async throws {
+        let clock = TestClock(Self.start)
+        try await engine.withServiceChannelWorld(clock: clock) { app, world, fake in
+            for id in 1...120 {
+                fake.add(FakeServiceChannel.workOrder(id, updated: Self.start.addingTimeInterval(Double(id - 200))))
+            }
+            // Ten more in one and the same second, across a page boundary.
+            for id in 121...180 {
+                fake.add(FakeServiceChannel.workOrder(id, updated: Self.start.addingTimeInterval(-10)))
+            }
+            try await world.connectServiceChannel(fake)
+            fake.changeAfterNextPage(10)
+            let outcome = try #require(try await app.serviceChannelSync.pollDue()[world.account.id])
+            #expect(outcome.error == nil)
+            #expect(outcome.created == 180)
+            let overview = try await app.serviceChannel.overview(by: world.admin)
+            #expect(overview.workOrders.imported == 180)
+            let connection = try #require(overview.connection)
+            // The cursor is the last work order read: the one that changed during the poll.
+            #expect(connection.syncCursorID == 10)
+            // The next poll starts after it: nothing read twice, nothing new.
+            clock.advance(by: 60)
+            let again = try await Self.poll(app, world)
+            #expect(again.read == 0)
+            let pages = fake.calls.filter { $0.path == "/odata/workorders" }.count
+            #expect(pages == 1 + 4 + 1)
+        }
+    }
+
+    @Test(
+        "Declining sends ServiceChannel's reason; a plain dismissal declines as Other", arguments: TestEngine.available)
     func decline(engine: TestEngine) async throws {
         let clock = TestClock(Self.start)
         try await engine.withServiceChannelWorld(clock: clock) { app, world, fake in
@@ -129,8 +267,11 @@ struct ServiceChannelFlowTests {
             let first = try #require(zip(bookings, panels).first { $0.1?.workOrder.workOrderID == 1 }?.0)
             let second = try #require(zip(bookings, panels).first { $0.1?.workOrder.workOrderID == 2 }?.0)
 
-            await #expect(throws: FieldlineError.invalid(field: "comment", message: "Say why, when the reason is \"Other\".")) {
-                _ = try await app.serviceChannel.decline(booking: first.id, reason: 5, comment: nil, by: world.dispatcher)
+            await #expect(
+                throws: FieldlineError.invalid(field: "comment", message: "Say why, when the reason is \"Other\".")
+            ) {
+                _ = try await app.serviceChannel.decline(
+                    booking: first.id, reason: 5, comment: nil, by: world.dispatcher)
             }
             let declined = try await app.serviceChannel.decline(
                 booking: first.id, reason: 2, comment: nil, by: world.dispatcher)
@@ -150,7 +291,9 @@ struct ServiceChannelFlowTests {
         }
     }
 
-    @Test("A work order accepted in ServiceChannel itself updates its booking and sends nothing", arguments: TestEngine.available)
+    @Test(
+        "A work order accepted in ServiceChannel itself updates its booking and sends nothing",
+        arguments: TestEngine.available)
     func acceptedInServiceChannel(engine: TestEngine) async throws {
         let clock = TestClock(Self.start)
         try await engine.withServiceChannelWorld(clock: clock) { app, world, fake in
@@ -162,7 +305,8 @@ struct ServiceChannelFlowTests {
             // Created after the connection and accepted before our next poll saw it: imported too.
             fake.add(
                 FakeServiceChannel.workOrder(
-                    2, updated: clock.now(), created: clock.now(), status: "In Progress", extended: "Dispatch Confirmed"))
+                    2, updated: clock.now(), created: clock.now(), status: "In Progress", extended: "Dispatch Confirmed"
+                ))
             clock.advance(by: 60)
             let outcome = try await app.serviceChannelSync.pollDue()
             #expect(outcome[world.account.id]?.updated == 1)
@@ -170,7 +314,8 @@ struct ServiceChannelFlowTests {
             let accepted = try await app.bookings.list(status: .accepted, by: world.dispatcher)
             #expect(accepted.count == 2)
             for booking in accepted {
-                let panel = try #require(try await app.serviceChannel.panel(forBooking: booking.id, by: world.dispatcher))
+                let panel = try #require(
+                    try await app.serviceChannel.panel(forBooking: booking.id, by: world.dispatcher))
                 #expect(panel.workOrder.notice?.contains("accepted directly in ServiceChannel") == true)
                 #expect(panel.changes.isEmpty)
             }
@@ -180,7 +325,9 @@ struct ServiceChannelFlowTests {
         }
     }
 
-    @Test("Notes both ways: Fieldline's go out (edits as new notes), the subscriber's come in; off per subscriber", arguments: TestEngine.available)
+    @Test(
+        "Notes both ways: Fieldline's go out (edits as new notes), the subscriber's come in; off per subscriber",
+        arguments: TestEngine.available)
     func notes(engine: TestEngine) async throws {
         let clock = TestClock(Self.start)
         try await engine.withServiceChannelWorld(clock: clock) { app, world, fake in
@@ -197,9 +344,28 @@ struct ServiceChannelFlowTests {
                 by: world.dispatcher)
             try await Self.drain(app)
 
-            let note = try await app.jobs.addNote(job.id, text: "Bringing a new cartridge.", by: world.dispatcher)
-            _ = try await app.jobs.editNote(job.id, note: note.id, text: "Bringing two cartridges.", by: world.dispatcher)
+            // The dispatch's answer is lost; the work order was already In Progress, so the retry
+            // goes by the note that came with it, and does not send it again.
+            let assignment = try #require(try await app.jobs.detail(job.id, by: world.dispatcher).assignments.first)
+            _ = try await app.jobs.dispatch(assignment.id, by: world.dispatcher)
+            fake.loseNextAnswers(1)
             try await Self.drain(app)
+            clock.advance(by: 10)
+            try await Self.drain(app)
+            #expect(fake.calls.filter { $0.path == "/workorders/1/status" }.count == 1)
+            #expect(fake.notes(of: 1).filter { $0.text.hasSuffix("dispatched a technician.") }.count == 1)
+
+            let note = try await app.jobs.addNote(job.id, text: "Bringing a new cartridge.", by: world.dispatcher)
+            _ = try await app.jobs.editNote(
+                job.id, note: note.id, text: "Bringing two cartridges.", by: world.dispatcher)
+            // A technician on the job writes notes and edits their own, not the office's.
+            await #expect(throws: FieldlineError.forbidden(permission: "manage_jobs")) {
+                _ = try await app.jobs.editNote(job.id, note: note.id, text: "Mine now", by: world.technicianActor)
+            }
+            let own = try await app.jobs.addNote(job.id, text: "On site at 2.", by: world.technicianActor)
+            _ = try await app.jobs.editNote(job.id, note: own.id, text: "On site at 2:15.", by: world.technicianActor)
+            try await Self.drain(app)
+            #expect(fake.notes(of: 1).map(\.text).contains("Edited note from Luis Romero: On site at 2:15."))
             let texts = fake.notes(of: 1).map(\.text)
             #expect(texts.contains("Marcus Dispatch: Bringing a new cartridge."))
             #expect(texts.contains("Edited note from Marcus Dispatch: Bringing two cartridges."))
@@ -235,7 +401,9 @@ struct ServiceChannelFlowTests {
         }
     }
 
-    @Test("A change the work order's status no longer allows adds an Action Required note and shows the problem", arguments: TestEngine.available)
+    @Test(
+        "A change the work order's status no longer allows adds an Action Required note and shows the problem",
+        arguments: TestEngine.available)
     func actionRequired(engine: TestEngine) async throws {
         let clock = TestClock(Self.start)
         try await engine.withServiceChannelWorld(clock: clock) { app, world, fake in
@@ -258,11 +426,15 @@ struct ServiceChannelFlowTests {
         }
     }
 
-    @Test("Throttling, a 10-minute outage and a lost answer: every change applied once, in order, within the token limit", arguments: TestEngine.available)
+    @Test(
+        "Throttling, a 10-minute outage and a lost answer: every change applied once, in order, within the token limit",
+        arguments: TestEngine.available)
     func outage(engine: TestEngine) async throws {
         let clock = TestClock(Self.start)
         try await engine.withServiceChannelWorld(clock: clock) { app, world, fake in
-            for id in 1...3 { fake.add(FakeServiceChannel.workOrder(id, updated: Self.start.addingTimeInterval(Double(-id)))) }
+            for id in 1...3 {
+                fake.add(FakeServiceChannel.workOrder(id, updated: Self.start.addingTimeInterval(Double(-id))))
+            }
             try await world.connectServiceChannel(fake)
             _ = try await app.serviceChannelSync.pollDue()
             let bookings = try await app.bookings.list(status: .new, by: world.dispatcher)
@@ -306,7 +478,9 @@ struct ServiceChannelFlowTests {
         }
     }
 
-    @Test("Status mappings: the account's, and a subscriber's own, decide what a dispatch sends", arguments: TestEngine.available)
+    @Test(
+        "Status mappings: the account's, and a subscriber's own, decide what a dispatch sends",
+        arguments: TestEngine.available)
     func mappings(engine: TestEngine) async throws {
         let clock = TestClock(Self.start)
         try await engine.withServiceChannelWorld(clock: clock) { app, world, fake in
@@ -351,7 +525,9 @@ struct ServiceChannelFlowTests {
         }
     }
 
-    @Test("Connecting needs the authorization and working credentials; other accounts see nothing", arguments: TestEngine.available)
+    @Test(
+        "Connecting needs the authorization and working credentials; other accounts see nothing",
+        arguments: TestEngine.available)
     func connectionAndIsolation(engine: TestEngine) async throws {
         let clock = TestClock(Self.start)
         try await engine.withServiceChannelWorld(clock: clock) { app, world, fake in
@@ -388,7 +564,8 @@ struct ServiceChannelFlowTests {
             let other = try await TestWorld.make(app, name: "Other Co", emailDomain: "other.test")
             #expect(try await app.serviceChannel.panel(forBooking: booking.id, by: other.dispatcher) == nil)
             await #expect(throws: FieldlineError.notFound(entity: "booking", id: booking.id.rawValue)) {
-                _ = try await app.serviceChannel.decline(booking: booking.id, reason: 2, comment: nil, by: other.dispatcher)
+                _ = try await app.serviceChannel.decline(
+                    booking: booking.id, reason: 2, comment: nil, by: other.dispatcher)
             }
             #expect(try await app.serviceChannel.overview(by: other.admin).connection == nil)
             #expect(try await app.serviceChannel.overview(by: other.admin).workOrders.imported == 0)

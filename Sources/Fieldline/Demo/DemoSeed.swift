@@ -1,6 +1,8 @@
 import FieldlineCore
+import FieldlineProviders
 import FieldlineStore
 import Foundation
+import SQLKit
 
 /// A realistic demo business for `fieldline serve --demo`: customers around Austin, a crew of
 /// technicians, jobs today (some already under way) and tomorrow, and a few open bookings.
@@ -199,10 +201,8 @@ public struct DemoSeed: Sendable {
             .init(
                 source: "phone", contactName: "Grace Liu", contactPhone: "(512) 555-0199",
                 summary: "Estimate for whole-house repipe"), by: admin)
-        _ = try await app.bookings.create(
-            .init(
-                source: "servicechannel", customerID: customers[1].0.id, locationID: customers[1].1,
-                summary: "WO 8841207 · Restroom faucet dripping", details: "Priority: Normal · NTE $450"), by: admin)
+        try await seedServiceChannel(
+            account: account, admin: admin, dental: customers[1], technician: technicians[1].id, at: at)
         try await seedConversations(account: account, admin: admin, luisAfternoonJob: jobs[4])
         try await seedMarketing(account: account, admin: admin)
         try await seedFollowUps(account: account, admin: admin, customers: customers.map(\.0))
@@ -252,6 +252,103 @@ public struct DemoSeed: Sendable {
     }
 
     /// Customers who signed up on the web form, a draft and a campaign going out now.
+    /// Two ServiceChannel work orders as a connection would have brought them in: one waiting as a
+    /// booking, one already a job for tomorrow with its updates sent and a note from the client.
+    /// No connection is made (the demo has no ServiceChannel to talk to).
+    private func seedServiceChannel(
+        account: Account, admin: Actor, dental: (Customer, LocationID), technician: TechnicianID,
+        at: (Int, Int) -> Date
+    ) async throws {
+        let now = app.clock.now()
+        func order(
+            _ id: Int, subscriber: (Int, String), store: (Int, String, String), trade: String, category: String,
+            description: String, nte: Double, scheduled: Date
+        ) -> ServiceChannelWorkOrder {
+            ServiceChannelWorkOrder(
+                id: id, number: String(85_120_000 + id % 10_000), purchaseNumber: nil,
+                subscriber: .init(id: subscriber.0, name: subscriber.1),
+                location: .init(
+                    id: store.0, storeID: String(store.0), name: store.1, address1: store.2, city: "Austin",
+                    state: "TX", zip: "78701"),
+                status: .init(primary: WorkOrderIntake.open), priority: "P2 - 8 HOURS", trade: trade,
+                category: category, description: description, nte: nte, currency: .init(alphabeticalCode: "USD"),
+                scheduledDate: ServiceChannelDate.format(scheduled), updatedDate: ServiceChannelDate.format(now),
+                createdDate: ServiceChannelDate.format(now))
+        }
+        let cafe = order(
+            91_406_211, subscriber: (2_014_917_243, "Bravo Hospitality Group"),
+            store: (
+                1100, "Café Bravo · Store 1100",
+                "1100 S Congress Ave"
+            ), trade: "PLUMBING", category: "REPAIR",
+            description: "Grease backing up into the prep sink; kitchen closes at 10 pm.", nte: 650,
+            scheduled: at(1, 11))
+        let dentalOrder = order(
+            91_406_388, subscriber: (2_014_918_002, "Harbor View Dental Group"),
+            store: (22, "Harbor View Dental · Downtown", "22 Harbor St"), trade: "PLUMBING", category: "REPAIR",
+            description: "Restroom faucet dripping in the patient restroom.", nte: 450, scheduled: at(1, 14))
+        let integration = Actor(integration: "ServiceChannel", accountID: account.id)
+        let dentalBooking: BookingID? = try await app.transaction { sql, effects in
+            var dentalBooking: BookingID?
+            let store = ServiceChannelStore(sql)
+            for workOrder in [cafe, dentalOrder] {
+                try await store.noteSubscriber(
+                    workOrder.subscriber.id, name: workOrder.subscriber.name ?? "", in: account.id)
+                let booking = Booking(
+                    id: .generate(), accountID: account.id, source: "servicechannel",
+                    customerID: workOrder.id == dentalOrder.id ? dental.0.id : nil,
+                    locationID: workOrder.id == dentalOrder.id ? dental.1 : nil,
+                    contactName: ServiceChannelSync.contactName(workOrder), contactPhone: nil,
+                    summary: ServiceChannelSync.summary(workOrder), details: ServiceChannelSync.details(workOrder),
+                    requestedFor: workOrder.scheduledDate.flatMap(ServiceChannelDate.parse), status: .new, jobID: nil,
+                    createdAt: now, updatedAt: now)
+                try await BookingStore(sql).insert(booking)
+                var record = ServiceChannelSync.record(workOrder, accountID: account.id, firstSeenAt: now)
+                record.bookingID = booking.id
+                try await store.insert(record)
+                if workOrder.id == dentalOrder.id { dentalBooking = booking.id }
+                try await app.react(
+                    to: DomainEvent(
+                        accountID: account.id, occurredAt: now, actor: .user(integration),
+                        kind: .bookingCreated(booking.id)), in: sql, effects: effects)
+            }
+            try await store.update(
+                SubscriberSettings(
+                    accountID: account.id, subscriberID: dentalOrder.subscriber.id, name: "Harbor View Dental Group",
+                    checkInInstructions:
+                        "Call 1-800-555-0199 on arrival and when leaving, enter the PIN, then the work order number.",
+                    checkInPIN: "4417"))
+            return dentalBooking
+        }
+        guard let dentalBooking else { return }
+        let (_, job) = try await app.bookings.convert(
+            dentalBooking,
+            into: .init(
+                customerID: dental.0.id, locationID: dental.1, summary: ServiceChannelSync.summary(dentalOrder),
+                startsAt: at(1, 14), endsAt: at(1, 16), arrivalWindowStart: at(1, 14), arrivalWindowEnd: at(1, 15),
+                technicianIDs: [technician]), by: admin)
+        try await app.database.write { sql in
+            // As if sent: the demo has no ServiceChannel to send them to.
+            try await sql.update("servicechannel_changes").set("state", to: WorkOrderChangeState.applied.rawValue)
+                .set("applied_at", to: now).set("attempts", to: 1).where("account_id", .equal, account.id.rawValue)
+                .run()
+            let store = ServiceChannelStore(sql)
+            if var record = try await store.workOrder(dentalOrder.id, in: account.id) {
+                record.statusPrimary = WorkOrderIntake.inProgress
+                record.statusExtended = "Dispatch Confirmed"
+                try await store.refresh(record)
+                try await store.setLastNoteID(3, ofWorkOrder: dentalOrder.id, in: account.id)
+            }
+            try await JobStore(sql).append(
+                JobEvent(
+                    id: UUID().uuidString.lowercased(), accountID: account.id, jobID: job.id,
+                    occurredAt: now.addingTimeInterval(60),
+                    actor: ActorRef(kind: .integration, id: nil, name: "ServiceChannel · Jane Ortiz"),
+                    kind: JobEvent.workOrderNoteKind,
+                    text: "Please check in with the front desk; the patient restroom is off the main hallway."))
+        }
+    }
+
     private func seedMarketing(account: Account, admin: Actor) async throws {
         try await app.database.write { sql in
             let contacts = try await CustomerStore(sql).search("", in: account.id, limit: 50, offset: 0)

@@ -309,6 +309,10 @@ public struct Jobs: Sendable {
             guard var note = try await store.events(of: job.id, in: actor.accountID).first(where: { $0.id == noteID }),
                 note.kind == JobEvent.noteKind
             else { throw FieldlineError.notFound(entity: "note", id: noteID) }
+            // The office edits any note; anyone else only their own.
+            guard actor.can(.manageJobs) || note.actor.id == actor.userID.rawValue else {
+                throw FieldlineError.forbidden(permission: Permission.manageJobs.rawValue)
+            }
             guard note.text != text else { return note }
             note.text = text
             try await store.updateNote(noteID, of: job.id, in: actor.accountID, text: text)
@@ -328,7 +332,9 @@ public struct Jobs: Sendable {
         if actor.can(.manageJobs) { return job }
         let assignments = try await store.assignments(ofJobs: [id], in: actor.accountID)
         try requireVisible(job: job, assignments: assignments, actor: actor)
-        guard actor.can(.reportArrival) else { throw FieldlineError.forbidden(permission: Permission.manageJobs.rawValue) }
+        guard actor.can(.reportArrival) else {
+            throw FieldlineError.forbidden(permission: Permission.manageJobs.rawValue)
+        }
         return job
     }
 

@@ -67,9 +67,7 @@ public struct ServiceChannel: Sendable {
                 overrides: overrides, rules: try await store.rules(in: actor.accountID),
                 canStoreCredentials: app.secrets != nil,
                 webhookURL: "\(app.publicURL)/webhooks/servicechannel/\(actor.accountID.rawValue)",
-                webhookSecret: try connection?.sealedWebhookSecret.map { sealed throws in
-                    try app.secrets?.open(sealed)
-                } ?? nil)
+                webhookSecret: connection?.sealedWebhookSecret.flatMap { sealed in try? app.secrets?.open(sealed) })
         }
     }
 
@@ -81,7 +79,9 @@ public struct ServiceChannel: Sendable {
         guard input.authorizationAccepted else {
             throw FieldlineError.invalid(
                 field: "authorization",
-                message: "Accept the data authorization: it lets ServiceChannel and Fieldline exchange this account's work orders.")
+                message:
+                    "Accept the data authorization: it lets ServiceChannel and Fieldline exchange this account's work orders."
+            )
         }
         guard let secrets = app.secrets else { throw Self.cannotStore }
         guard let environment = ServiceChannelEnvironment(rawValue: (input.environment ?? "production").lowercased())
@@ -95,12 +95,10 @@ public struct ServiceChannel: Sendable {
             username: try Text.required(input.username, field: "username", label: "API user", maxLength: 200),
             password: try Text.required(input.password, field: "password", label: "API user's password", maxLength: 400)
         )
-        guard
-            let client = app.serviceChannelClients.client(
-                account: actor.accountID, environment: environment, credentials: credentials)
+        guard let client = app.serviceChannelClients.probe(environment: environment, credentials: credentials)
         else { throw Self.unreachable }
         do throws(ServiceChannelError) {
-            _ = try await client.workOrderPage(updatedSince: app.clock.now(), skip: 0)
+            _ = try await client.workOrderPage(from: ServiceChannelCursor(updated: app.clock.now(), id: nil))
         } catch .authentication(let message) {
             throw FieldlineError.invalid(
                 field: "clientSecret", message: "ServiceChannel did not accept these credentials: \(message)")
@@ -110,6 +108,11 @@ public struct ServiceChannel: Sendable {
                 message: "ServiceChannel could not be reached to test the connection: \(error.message)")
         }
         let now = app.clock.now()
+        defer {
+            // The tried client, with its token and its minute's calls, becomes the connection's.
+            app.serviceChannelClients.adopt(
+                client, account: actor.accountID, environment: environment, credentials: credentials)
+        }
         return try await app.database.write { sql in
             let store = ServiceChannelStore(sql)
             let existing = try await store.connection(of: actor.accountID)
@@ -135,7 +138,7 @@ public struct ServiceChannel: Sendable {
         let client = try client(for: connection)
         let now = app.clock.now()
         do throws(ServiceChannelError) {
-            _ = try await client.workOrderPage(updatedSince: now, skip: 0)
+            _ = try await client.workOrderPage(from: ServiceChannelCursor(updated: now, id: nil))
             return "ServiceChannel answered: the connection works."
         } catch {
             try await app.database.write { sql in
@@ -160,6 +163,38 @@ public struct ServiceChannel: Sendable {
         _ = try await requireConnection(actor.accountID)
         try await app.database.write { sql in try await ServiceChannelStore(sql).requestPoll(of: actor.accountID) }
         app.serviceChannelPollSignal.signal()
+    }
+
+    /// A webhook delivery (HMAC-checked against the connection's signing key): the poller
+    /// fetches what changed at once. Deliveries carry only a notice of the change; the poll reads
+    /// the work order itself, so a repeated or reordered delivery changes nothing.
+    public func receiveWebhook(
+        account raw: String, body: Data, signType: String?, signData: String?
+    ) async throws -> String? {
+        let accountID = AccountID(raw)
+        guard
+            let connection = try await app.database.read({ sql in
+                try await ServiceChannelStore(sql).connection(of: accountID)
+            }), let sealed = connection.sealedWebhookSecret, let secrets = app.secrets,
+            let secret = try? secrets.open(sealed)
+        else { throw FieldlineError.notFound(entity: "ServiceChannel connection", id: raw) }
+        guard ServiceChannelWebhookSignature.isValid(body, signType: signType, signData: signData, secret: secret)
+        else {
+            throw FieldlineError.unauthenticated(message: "The webhook's Sign-Data does not match its body.")
+        }
+        struct Delivery: Decodable {
+            var eventType: String?
+
+            enum CodingKeys: String, CodingKey {
+                case eventType = "EventType"
+            }
+        }
+        guard let delivery = try? JSONDecoder().decode(Delivery.self, from: body) else {
+            throw FieldlineError.invalid(field: "body", message: "The webhook body is not ServiceChannel's JSON.")
+        }
+        try await app.database.write { sql in try await ServiceChannelStore(sql).requestPoll(of: accountID) }
+        app.serviceChannelPollSignal.signal()
+        return delivery.eventType
     }
 
     // MARK: Subscribers, mappings, rules
@@ -231,7 +266,12 @@ public struct ServiceChannel: Sendable {
     public func clearOverride(subscriber: Int, by actor: Actor) async throws {
         try actor.require(.manageIntegrations)
         try await app.database.write { sql in
-            try await ServiceChannelStore(sql).deleteMappings(subscriber: subscriber, in: actor.accountID)
+            let store = ServiceChannelStore(sql)
+            // Subscriber 0 holds the account's own mapping, which is not an override.
+            guard subscriber > 0, try await store.subscriber(subscriber, in: actor.accountID) != nil else {
+                throw FieldlineError.notFound(entity: "subscriber", id: String(subscriber))
+            }
+            try await store.deleteMappings(subscriber: subscriber, in: actor.accountID)
         }
     }
 
@@ -317,7 +357,8 @@ public struct ServiceChannel: Sendable {
             guard let record = try await store.workOrder(ofJob: id, in: actor.accountID) else { return nil }
             if !actor.can(.viewJobs) {
                 let assignments = try await JobStore(sql).assignments(ofJobs: [id], in: actor.accountID)
-                guard let technician = actor.technicianID, assignments.contains(where: { $0.technicianID == technician })
+                guard let technician = actor.technicianID,
+                    assignments.contains(where: { $0.technicianID == technician })
                 else { return nil }
             }
             return try await panel(record, store: store)
@@ -345,11 +386,17 @@ public struct ServiceChannel: Sendable {
     }
 
     /// The client for a stored connection: its secrets opened with the server key.
-    func client(for connection: ServiceChannelConnection) throws -> ServiceChannelClient {
+    func client(for connection: ServiceChannelConnection) throws(FieldlineError) -> ServiceChannelClient {
         guard let secrets = app.secrets else { throw Self.cannotStore }
-        let credentials = ServiceChannelCredentials(
-            clientID: connection.clientID, clientSecret: try secrets.open(connection.sealedClientSecret),
-            username: connection.username, password: try secrets.open(connection.sealedPassword))
+        let credentials: ServiceChannelCredentials
+        do {
+            credentials = ServiceChannelCredentials(
+                clientID: connection.clientID, clientSecret: try secrets.open(connection.sealedClientSecret),
+                username: connection.username, password: try secrets.open(connection.sealedPassword))
+        } catch {
+            throw .refused(
+                code: "credentials_unavailable", message: "\(error.description) Connect ServiceChannel again.")
+        }
         guard
             let client = app.serviceChannelClients.client(
                 account: connection.accountID, environment: connection.environment, credentials: credentials)

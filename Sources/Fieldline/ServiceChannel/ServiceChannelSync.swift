@@ -27,8 +27,10 @@ public struct ServiceChannelSync: Sendable {
     }
 
     /// Polls every connection that is due (or asked for a poll); any number of servers may run it.
+    /// Connections are polled side by side, a few at a time (each has its own budget), so one
+    /// that is throttled or slow does not hold the others back.
     @discardableResult
-    public func pollDue() async throws -> [AccountID: Outcome] {
+    public func pollDue(concurrently width: Int = 4) async throws -> [AccountID: Outcome] {
         let now = app.clock.now()
         let accounts = try await app.database.write { sql in
             try await ServiceChannelStore(sql).claimPolls(
@@ -36,16 +38,44 @@ public struct ServiceChannelSync: Sendable {
                 staleBefore: now.addingTimeInterval(-Self.pollLease), limit: 50)
         }
         var outcomes: [AccountID: Outcome] = [:]
-        for account in accounts {
-            outcomes[account] = try await poll(account)
-            try await app.database.write { sql in try await ServiceChannelStore(sql).releasePoll(of: account) }
+        for start in stride(from: 0, to: accounts.count, by: max(1, width)) {
+            let slice = accounts[start..<min(accounts.count, start + max(1, width))]
+            await withTaskGroup(of: (AccountID, Outcome).self) { group in
+                for account in slice {
+                    group.addTask { (account, await self.pollReleasing(account)) }
+                }
+                for await (account, outcome) in group { outcomes[account] = outcome }
+            }
         }
         return outcomes
     }
 
-    /// Reads every work order changed since the connection's cursor. The cursor moves to the
-    /// last UpdatedDate of each page as the page is stored: a work order that changes while the
-    /// pages are read moves to the end of the ordering, and `$skip` alone would step over another.
+    /// One account's poll, whatever happens: its errors are recorded as its health, and its
+    /// claim is given back.
+    private func pollReleasing(_ accountID: AccountID) async -> Outcome {
+        var outcome: Outcome
+        do {
+            outcome = try await poll(accountID)
+        } catch {
+            let message = (error as? FieldlineError)?.message ?? "\(error)"
+            app.logger.error("ServiceChannel poll of \(accountID): \(message)")
+            outcome = Outcome()
+            outcome.error = message
+            let now = app.clock.now()
+            try? await app.database.write { sql in
+                try await ServiceChannelStore(sql).recordHealth(of: accountID, error: message, errorAt: now)
+            }
+        }
+        do {
+            try await app.database.write { sql in try await ServiceChannelStore(sql).releasePoll(of: accountID) }
+        } catch {
+            app.logger.error("ServiceChannel poll of \(accountID) could not give its claim back: \(error)")
+        }
+        return outcome
+    }
+
+    /// Reads every work order changed since the connection's cursor, page by page in
+    /// (UpdatedDate, Id) order; the cursor moves past each page as the page is stored.
     public func poll(_ accountID: AccountID) async throws -> Outcome {
         var outcome = Outcome()
         guard
@@ -54,12 +84,10 @@ public struct ServiceChannelSync: Sendable {
             })
         else { return outcome }
         let client = try app.serviceChannel.client(for: connection)
-        // OData filters in whole seconds: start at the cursor's second.
-        var since = Date(timeIntervalSince1970: connection.pollStart.timeIntervalSince1970.rounded(.down))
-        var skip = 0
+        var cursor = ServiceChannelCursor(updated: connection.pollStart, id: connection.syncCursorID)
         do {
             while true {
-                let page = try await client.workOrderPage(updatedSince: since, skip: skip)
+                let page = try await client.workOrderPage(from: cursor)
                 let notes = try await notesToCopy(page, connection: connection, client: client)
                 let counts = try await ingest(page, notes: notes, connection: connection)
                 outcome.read += page.count
@@ -67,20 +95,15 @@ public struct ServiceChannelSync: Sendable {
                 outcome.updated += counts.updated
                 outcome.ignored += counts.ignored
                 outcome.notesCopied += counts.notesCopied
-                if let last = page.last?.updatedAt {
-                    let lastSecond = Date(timeIntervalSince1970: last.timeIntervalSince1970.rounded(.down))
-                    if lastSecond == since {
-                        skip += page.count
-                    } else {
-                        since = lastSecond
-                        skip = page.filter { ($0.updatedAt?.timeIntervalSince1970.rounded(.down)) == lastSecond.timeIntervalSince1970 }.count
-                    }
-                } else {
-                    skip += page.count
+                guard let next = ServiceChannelCursor(after: page) else { break }
+                if next == cursor {
+                    // A whole page within one millisecond: nothing more to read at this cursor.
+                    app.logger.warning("ServiceChannel poll of \(accountID) made no progress past \(cursor).")
+                    break
                 }
-                let cursor = since
+                cursor = next
                 try await app.database.write { sql in
-                    try await ServiceChannelStore(sql).recordHealth(of: accountID, cursor: cursor)
+                    try await ServiceChannelStore(sql).recordHealth(of: accountID, cursor: (next.updated, next.id))
                 }
                 if page.count < ServiceChannelClient.pageSize { break }
             }
@@ -156,6 +179,14 @@ public struct ServiceChannelSync: Sendable {
                 let store = ServiceChannelStore(sql)
                 let known = try await store.workOrders(page.map(\.id), in: connection.accountID)
                 let rules = try await store.rules(in: connection.accountID)
+                // Each subscriber new to the page once, not once per work order.
+                var subscribers: [Int: String] = [:]
+                for order in page where known[order.id] == nil {
+                    subscribers[order.subscriber.id] = order.subscriber.name ?? "Subscriber \(order.subscriber.id)"
+                }
+                for (id, name) in subscribers.sorted(by: { $0.key < $1.key }) {
+                    try await store.noteSubscriber(id, name: name, in: connection.accountID)
+                }
                 var counts = PageCounts()
                 for order in page {
                     if var record = known[order.id] {
@@ -163,7 +194,8 @@ public struct ServiceChannelSync: Sendable {
                         counts.notesCopied += try await update(
                             &record, from: order, notes: notes[order.id], sql: sql, effects: effects)
                         counts.updated += 1
-                    } else if try await create(order, connection: connection, rules: rules, sql: sql, effects: effects) {
+                    } else if try await create(order, connection: connection, rules: rules, sql: sql, effects: effects)
+                    {
                         counts.created += 1
                     } else {
                         counts.ignored += 1
@@ -191,9 +223,6 @@ public struct ServiceChannelSync: Sendable {
             primary: order.status.primary, extended: order.status.extended,
             createdAt: order.createdDate.flatMap(ServiceChannelDate.parse), connectedAt: connection.connectedAt)
         record.ignored = !imports
-        try await store.noteSubscriber(
-            order.subscriber.id, name: order.subscriber.name ?? "Subscriber \(order.subscriber.id)",
-            in: connection.accountID)
         guard imports else {
             try await store.insert(record)
             return false
@@ -258,6 +287,10 @@ public struct ServiceChannelSync: Sendable {
         record.statusPrimary = fresh.statusPrimary
         record.statusExtended = fresh.statusExtended
         record.updatedDate = fresh.updatedDate
+        try await store.refresh(record)
+        if let jobID = record.jobID, let nte = record.nteText {
+            try await app.serviceChannelChanges.recordNTE(nte, onJob: jobID, in: record.accountID, sql: sql)
+        }
         let integration = Actor(integration: "ServiceChannel", accountID: record.accountID)
         if !record.ignored, !wasAccepted, WorkOrderIntake.isAccepted(primary: order.status.primary),
             let bookingID = record.bookingID,
@@ -268,6 +301,7 @@ public struct ServiceChannelSync: Sendable {
             if !ours {
                 _ = try await app.bookings.change(bookingID, .accept, by: integration, in: sql, effects: effects)
                 record.notice = Self.acceptedElsewhere(order)
+                try await store.setNotice(record.notice, ofWorkOrder: record.workOrderID, in: record.accountID)
             }
         }
         var copied = 0
@@ -287,8 +321,8 @@ public struct ServiceChannelSync: Sendable {
                         kind: JobEvent.workOrderNoteKind, text: note.text))
                 copied += 1
             }
+            try await store.setLastNoteID(record.lastNoteID, ofWorkOrder: record.workOrderID, in: record.accountID)
         }
-        try await store.update(record)
         return copied
     }
 
@@ -296,7 +330,8 @@ public struct ServiceChannelSync: Sendable {
 
     static func record(_ order: ServiceChannelWorkOrder, accountID: AccountID, firstSeenAt: Date) -> WorkOrderRecord {
         let address = [
-            order.location.address1, [order.location.city, order.location.state].compactMap { $0 }.joined(separator: ", "),
+            order.location.address1,
+            [order.location.city, order.location.state].compactMap { $0 }.joined(separator: ", "),
             order.location.zip,
         ].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
         return WorkOrderRecord(
@@ -305,7 +340,8 @@ public struct ServiceChannelSync: Sendable {
             locationName: order.location.name ?? order.location.storeID.map { "Store \($0)" },
             locationAddress: address.isEmpty ? nil : address, priority: order.priority, trade: order.trade,
             category: order.category, description: order.description, nte: order.nte,
-            currency: order.currency?.alphabeticalCode, scheduledDate: order.scheduledDate, statusPrimary: order.status.primary,
+            currency: order.currency?.alphabeticalCode, scheduledDate: order.scheduledDate,
+            statusPrimary: order.status.primary,
             statusExtended: order.status.extended, updatedDate: order.updatedDate, firstSeenAt: firstSeenAt)
     }
 

@@ -14,7 +14,10 @@ public final class ServiceChannelWorker: Service, Sendable {
     /// A `sending` row older than this belongs to a worker that stopped.
     let staleAfter: TimeInterval
 
-    public init(app: Fieldline, staleAfter: TimeInterval = 300) {
+    /// Longer than one call can take (the minute's budget, three Retry-After waits of up to a
+    /// minute, timeouts and a new token: about six minutes at worst), so a change is never taken
+    /// over while its first attempt may still land.
+    public init(app: Fieldline, staleAfter: TimeInterval = 600) {
         self.app = app
         self.staleAfter = staleAfter
     }
@@ -93,7 +96,16 @@ public final class ServiceChannelWorker: Service, Sendable {
         } catch {
             settled.state = .queued
             settled.notBefore = app.clock.now().addingTimeInterval(15 * 60)
-            settled.problem = (error as? FieldlineError)?.message ?? "\(error)"
+            settled.problem = error.message
+            try await settle(settled)
+            return
+        }
+        let payload: Payload
+        do {
+            payload = try await self.payload(of: change)
+        } catch let problem as FieldlineError {
+            settled.state = .failed
+            settled.problem = problem.message
             try await settle(settled)
             return
         }
@@ -101,7 +113,7 @@ public final class ServiceChannelWorker: Service, Sendable {
             if change.attempts > 1, try await alreadyApplied(change, client: client) {
                 app.logger.info("ServiceChannel change \(change.id) had already taken effect; not sent again.")
             } else {
-                try await send(change, client: client)
+                try await send(change, payload: payload, client: client)
             }
             settled.state = .applied
             settled.appliedAt = app.clock.now()
@@ -177,17 +189,53 @@ public final class ServiceChannelWorker: Service, Sendable {
         }
         var settled = change
         settled.state = .actionRequired
-        settled.problem = "ServiceChannel refused: \(message) A note marked Action Required was added to the work order."
+        settled.actionNote = note
+        settled.problem =
+            "ServiceChannel refused: \(message) A note marked Action Required was added to the work order."
         return settled
+    }
+
+    /// What a change sends besides its own row: the file, or the invoice.
+    struct Payload {
+        var file: (contentType: String, data: Data)?
+        var invoice: Invoice?
+    }
+
+    private func payload(of change: WorkOrderChange) async throws -> Payload {
+        try await app.database.read { sql in
+            var payload = Payload()
+            if change.kind == .attachment {
+                guard let mediaID = change.mediaID,
+                    let (media, data) = try await MessageStore(sql).mediaData(mediaID, in: change.accountID)
+                else {
+                    throw FieldlineError.notFound(entity: "file", id: change.mediaID?.rawValue ?? "")
+                }
+                payload.file = (media.contentType, data)
+            }
+            if change.kind == .invoice {
+                guard let invoiceID = change.invoiceID,
+                    let invoice = try await InvoiceStore(sql).find(invoiceID, in: change.accountID)
+                else {
+                    throw FieldlineError.notFound(entity: "invoice", id: change.invoiceID?.rawValue ?? "")
+                }
+                payload.invoice = invoice
+            }
+            return payload
+        }
     }
 
     /// Whether an earlier attempt, whose answer never came, already did this.
     private func alreadyApplied(
         _ change: WorkOrderChange, client: ServiceChannelClient
     ) async throws(ServiceChannelError) -> Bool {
-        if change.kind == .note {
+        // A status may already be the one asked for (a dispatch after an accept is In Progress
+        // either way): the note that came with it says whether it landed.
+        if change.kind == .note || (change.kind == .status && change.note != nil) {
             let text = change.note ?? ""
             return try await client.notes(change.workOrderID).contains { $0.text == text }
+        }
+        if change.kind == .attachment {
+            return try await client.attachmentNames(change.workOrderID).contains(change.note ?? "")
         }
         let order = try await client.workOrder(change.workOrderID)
         let primary = order.status.primary
@@ -207,12 +255,16 @@ public final class ServiceChannelWorker: Service, Sendable {
             return same(extended, "On Site") || same(primary, WorkOrderIntake.completed)
         case .checkOut:
             return same(primary, WorkOrderIntake.completed)
-        case .note:
+        case .invoice:
+            return order.isInvoiced == true
+        case .note, .attachment:
             return false
         }
     }
 
-    private func send(_ change: WorkOrderChange, client: ServiceChannelClient) async throws(ServiceChannelError) {
+    private func send(
+        _ change: WorkOrderChange, payload: Payload, client: ServiceChannelClient
+    ) async throws(ServiceChannelError) {
         let id = change.workOrderID
         switch change.kind {
         case .accept:
@@ -220,7 +272,7 @@ public final class ServiceChannelWorker: Service, Sendable {
         case .decline:
             try await client.decline(
                 id, reason: change.declineReason.flatMap(ServiceChannelDeclineReason.init(rawValue:)) ?? .other,
-                customReason: nil, note: change.note ?? "")
+                customReason: change.declineComment, note: change.note ?? "")
         case .status:
             try await client.setStatus(
                 id, primary: change.statusPrimary ?? WorkOrderIntake.inProgress, extended: change.statusExtended,
@@ -233,6 +285,20 @@ public final class ServiceChannelWorker: Service, Sendable {
             try await client.checkOut(
                 id, at: change.occurredAt, resolution: change.note ?? "Work completed.",
                 extendedStatus: change.statusExtended)
+        case .attachment:
+            guard let file = payload.file else { return }
+            try await client.uploadAttachment(
+                id, fileName: change.note ?? "attachment", contentType: file.contentType, data: file.data,
+                description: "From Fieldline, when the job was done.")
+        case .invoice:
+            guard let invoice = payload.invoice else { return }
+            func dollars(_ cents: Int) -> Double { Double(cents) / 100 }
+            try await client.createInvoice(
+                workOrder: id, number: invoice.number, date: invoice.issuedOn,
+                total: dollars(invoice.amounts.total), tax: dollars(invoice.amounts.tax),
+                labor: dollars(invoice.amounts.labor), material: dollars(invoice.amounts.material),
+                travel: dollars(invoice.amounts.travel), freight: dollars(invoice.amounts.freight),
+                other: dollars(invoice.amounts.other))
         }
     }
 

@@ -88,6 +88,7 @@ public struct Fieldline: Sendable {
     public var campaigns: Campaigns { Campaigns(app: self) }
     public var triggeredCampaigns: TriggeredCampaigns { TriggeredCampaigns(app: self) }
     public var estimates: Estimates { Estimates(app: self) }
+    public var invoices: Invoices { Invoices(app: self) }
     public var serviceChannel: ServiceChannel { ServiceChannel(app: self) }
     public var serviceChannelSync: ServiceChannelSync { ServiceChannelSync(app: self) }
     var serviceChannelChanges: ServiceChannelChanges { ServiceChannelChanges(app: self) }

@@ -157,6 +157,23 @@ public enum DayString {
         return String(format: "%04d-%02d-%02d", year, month, day)
     }
 
+    /// A typed day ("2027-03-15") that exists on the calendar, between 2000 and 2100; errors name
+    /// `field` and say what `label` wants.
+    public static func validated(_ text: String?, field: String, label: String) throws(FieldlineError) -> String {
+        let trimmed = (text ?? "").trimmingWhitespace()
+        guard let components = parse(trimmed) else {
+            throw .invalid(field: field, message: "\(label) is a day, like 2027-03-15.")
+        }
+        let calendar = dayArithmetic
+        guard let date = calendar.date(from: components), calendar.component(.day, from: date) == components.day else {
+            throw .invalid(field: field, message: "\(trimmed) is not a day of the calendar.")
+        }
+        guard let year = components.year, (2000...2100).contains(year) else {
+            throw .invalid(field: field, message: "\(label) is a day between 2000 and 2100.")
+        }
+        return format(components)
+    }
+
     public static func parse(_ text: String) -> DateComponents? {
         let parts = text.split(separator: "-")
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,

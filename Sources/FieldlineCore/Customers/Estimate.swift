@@ -46,14 +46,7 @@ public struct Estimate: Sendable, Equatable {
 
     /// "$1,250.00", or nil without an amount.
     public var amountText: String? {
-        amountCents.map { cents in
-            let formatter = NumberFormatter()
-            formatter.numberStyle = .decimal
-            formatter.minimumFractionDigits = 2
-            formatter.maximumFractionDigits = 2
-            formatter.locale = Locale(identifier: "en_US")
-            return "$" + (formatter.string(from: NSNumber(value: Double(cents) / 100)) ?? String(cents / 100))
-        }
+        amountCents.map { Money.dollars(cents: $0) }
     }
 
     /// Reads a typed amount ("1250", "$1,250.50") as cents; empty is no amount.

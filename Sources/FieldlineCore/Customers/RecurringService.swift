@@ -37,18 +37,7 @@ public struct RecurringService: Sendable, Equatable {
     }
 
     public static func validatedDay(_ text: String?) throws(FieldlineError) -> String {
-        let trimmed = (text ?? "").trimmingWhitespace()
-        guard let components = DayString.parse(trimmed) else {
-            throw .invalid(field: "nextDue", message: "The next due date is a day, like 2027-03-15.")
-        }
-        let calendar = DayString.dayArithmetic
-        guard let date = calendar.date(from: components), calendar.component(.day, from: date) == components.day else {
-            throw .invalid(field: "nextDue", message: "\(trimmed) is not a day of the calendar.")
-        }
-        guard let year = components.year, (2000...2100).contains(year) else {
-            throw .invalid(field: "nextDue", message: "The next due date is a day between 2000 and 2100.")
-        }
-        return DayString.format(components)
+        try DayString.validated(text, field: "nextDue", label: "The next due date")
     }
 
     /// "Tue, Dec 15": the due day as a text says it.

@@ -78,6 +78,7 @@ public struct DomainEvent: Sendable, Equatable {
         /// A note written on a job (its job event's id); edited notes come again as `jobNoteEdited`.
         case jobNoteAdded(JobID, String)
         case jobNoteEdited(JobID, String)
+        case invoiceExported(JobID, InvoiceID)
     }
 
     public var accountID: AccountID

@@ -74,6 +74,6 @@ public struct Email: Sendable, Equatable {
 
     /// The pause before attempt `attempts + 1`: 30 s doubling, at most an hour.
     public static func retryDelay(afterAttempts attempts: Int) -> TimeInterval {
-        min(3600, 30 * pow(2, Double(max(attempts - 1, 0))))
+        Backoff.delay(afterAttempts: attempts, first: 30, cap: 3600)
     }
 }

@@ -17,6 +17,8 @@ public struct ServiceChannelConnection: Sendable, Equatable {
     public var connectedAt: Date
     /// The UpdatedDate the next poll starts from.
     public var syncCursor: Date?
+    /// The Id of the last work order read at `syncCursor`.
+    public var syncCursorID: Int?
     public var lastSyncAt: Date?
     public var lastSyncCount: Int
     public var lastError: String?
@@ -28,7 +30,8 @@ public struct ServiceChannelConnection: Sendable, Equatable {
     public init(
         accountID: AccountID, environment: ServiceChannelEnvironment, clientID: String, sealedClientSecret: String,
         username: String, sealedPassword: String, sealedWebhookSecret: String? = nil, authorizedByName: String,
-        authorizedAt: Date, connectedAt: Date, syncCursor: Date? = nil, lastSyncAt: Date? = nil,
+        authorizedAt: Date, connectedAt: Date, syncCursor: Date? = nil, syncCursorID: Int? = nil,
+        lastSyncAt: Date? = nil,
         lastSyncCount: Int = 0, lastError: String? = nil, lastErrorAt: Date? = nil, lastThrottledAt: Date? = nil,
         pollRequested: Bool = false
     ) {
@@ -43,6 +46,7 @@ public struct ServiceChannelConnection: Sendable, Equatable {
         self.authorizedAt = authorizedAt
         self.connectedAt = connectedAt
         self.syncCursor = syncCursor
+        self.syncCursorID = syncCursorID
         self.lastSyncAt = lastSyncAt
         self.lastSyncCount = lastSyncCount
         self.lastError = lastError

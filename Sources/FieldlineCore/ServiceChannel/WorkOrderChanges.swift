@@ -5,6 +5,10 @@ public enum WorkOrderChangeKind: String, Sendable, Codable, CaseIterable {
     case accept, decline, note, status
     case checkIn = "check_in"
     case checkOut = "check_out"
+    /// One of the job's files, sent once when the job is done (SV9).
+    case attachment
+    /// The job's exported invoice, sent with the hourly export (SV11).
+    case invoice
 }
 
 public enum WorkOrderChangeState: String, Sendable, Codable, CaseIterable {
@@ -47,6 +51,14 @@ public struct WorkOrderChange: Sendable, Equatable {
     public var statusPrimary: String?
     public var statusExtended: String?
     public var declineReason: Int?
+    /// The file an attachment change sends.
+    public var mediaID: MediaID?
+    /// The invoice an invoice change sends.
+    public var invoiceID: InvoiceID?
+    /// Why, in words, for a decline (ServiceChannel's CustomDeclineReason).
+    public var declineComment: String?
+    /// The Action Required note added when ServiceChannel refused this change: not copied back.
+    public var actionNote: String?
     /// When it happened here: check-in and check-out times.
     public var occurredAt: Date
     public var state: WorkOrderChangeState
@@ -60,7 +72,9 @@ public struct WorkOrderChange: Sendable, Equatable {
     public init(
         id: String = UUID().uuidString.lowercased(), accountID: AccountID, workOrderID: Int, bookingID: BookingID?,
         jobID: JobID?, kind: WorkOrderChangeKind, dedupeKey: String, note: String? = nil,
-        statusPrimary: String? = nil, statusExtended: String? = nil, declineReason: Int? = nil, occurredAt: Date,
+        statusPrimary: String? = nil, statusExtended: String? = nil, declineReason: Int? = nil,
+        mediaID: MediaID? = nil, invoiceID: InvoiceID? = nil, declineComment: String? = nil,
+        actionNote: String? = nil, occurredAt: Date,
         state: WorkOrderChangeState = .queued, attempts: Int = 0, notBefore: Date? = nil, claimedAt: Date? = nil,
         problem: String? = nil, createdAt: Date, appliedAt: Date? = nil
     ) {
@@ -75,6 +89,10 @@ public struct WorkOrderChange: Sendable, Equatable {
         self.statusPrimary = statusPrimary
         self.statusExtended = statusExtended
         self.declineReason = declineReason
+        self.mediaID = mediaID
+        self.invoiceID = invoiceID
+        self.declineComment = declineComment
+        self.actionNote = actionNote
         self.occurredAt = occurredAt
         self.state = state
         self.attempts = attempts
@@ -89,7 +107,7 @@ public struct WorkOrderChange: Sendable, Equatable {
     public static let maximumAttempts = 16
 
     public static func retryDelay(afterAttempts attempts: Int) -> TimeInterval {
-        min(900, 5 * pow(2, Double(max(0, attempts - 1))))
+        Backoff.delay(afterAttempts: attempts, first: 5, cap: 900)
     }
 
     /// How the office reads it: "Accept", "Status In Progress / Dispatch Confirmed", "Note".
@@ -102,6 +120,8 @@ public struct WorkOrderChange: Sendable, Equatable {
         case .status: return "Status → \(status)"
         case .checkIn: return "Technician check-in"
         case .checkOut: return status.isEmpty ? "Technician check-out" : "Check-out, status → \(status)"
+        case .attachment: return "File: \(note ?? "attachment")"
+        case .invoice: return "Invoice \(note ?? "")"
         }
     }
 
@@ -114,6 +134,8 @@ public struct WorkOrderChange: Sendable, Equatable {
         case .status: "set the status to \(statusPrimary ?? "")\(statusExtended.map { " / \($0)" } ?? "")"
         case .checkIn: "check the technician in"
         case .checkOut: "check the technician out and complete the work order"
+        case .attachment: "attach \(note ?? "a file")"
+        case .invoice: "send invoice \(note ?? "")"
         }
     }
 }

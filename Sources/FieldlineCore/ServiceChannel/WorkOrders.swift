@@ -75,15 +75,7 @@ public struct WorkOrderRecord: Sendable, Equatable {
     /// "USD 1,250.00", the not-to-exceed amount as the job's custom field shows it (SV7).
     public var nteText: String? {
         guard let nte else { return nil }
-        let formatter = NumberFormatter()
-        formatter.numberStyle = .decimal
-        formatter.minimumFractionDigits = 2
-        formatter.maximumFractionDigits = 2
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.usesGroupingSeparator = true
-        formatter.groupingSeparator = ","
-        let amount = formatter.string(from: NSNumber(value: nte)) ?? String(format: "%.2f", nte)
-        return "\(currency ?? "USD") \(amount)"
+        return "\(currency ?? "USD") \(Money.decimal(nte))"
     }
 }
 

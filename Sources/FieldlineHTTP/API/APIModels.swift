@@ -376,6 +376,7 @@ struct AppointmentJSON: Codable {
 }
 
 struct JobEventJSON: Codable {
+    var id: String
     var occurredAt: Date
     var actorKind: String
     var actorName: String
@@ -383,6 +384,7 @@ struct JobEventJSON: Codable {
     var text: String
 
     init(_ event: JobEvent) {
+        id = event.id
         occurredAt = event.occurredAt
         actorKind = event.actor.kind.rawValue
         actorName = event.actor.name

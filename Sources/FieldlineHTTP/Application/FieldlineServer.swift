@@ -78,6 +78,7 @@ public enum FieldlineServer {
         }
         APIRouter.register(APIRoutes.all(app: app), on: router, app: app, openAPIDocument: resources.openAPIDocument)
         TwilioWebhooks(app: app).register(on: router)
+        ServiceChannelWebhooks(app: app).register(on: router)
         WebRoutes.register(on: router, app: app, renderer: renderer)
         return router
     }

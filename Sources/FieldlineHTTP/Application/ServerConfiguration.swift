@@ -26,13 +26,19 @@ public struct ServerConfiguration: Sendable {
     /// the page draws its own vector map.
     public var mapTileURL: String?
     public var mapTileAttribution: String?
+    /// ServiceChannel's API base and token URL (`FIELDLINE_SERVICECHANNEL_API_BASE`,
+    /// `FIELDLINE_SERVICECHANNEL_TOKEN_URL`), set together and only to point at a stand-in; nil:
+    /// each connection uses ServiceChannel's production or sandbox hosts.
+    public var serviceChannelAPIBase: String?
+    public var serviceChannelTokenURL: String?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, databaseURL: String = "sqlite://./fieldline.sqlite",
         publicURL: String? = nil, demo: Bool = false, bcryptCost: UInt8 = 12, secretKey: String? = nil,
         twilioAPIBase: String = "https://api.twilio.com", emailAPIBase: String? = nil, emailAPIKey: String? = nil,
         emailFrom: String = "notifications@fieldline.invalid", mapTileURL: String? = nil,
-        mapTileAttribution: String? = nil
+        mapTileAttribution: String? = nil, serviceChannelAPIBase: String? = nil,
+        serviceChannelTokenURL: String? = nil
     ) {
         self.host = host
         self.port = port
@@ -47,6 +53,8 @@ public struct ServerConfiguration: Sendable {
         self.emailFrom = emailFrom
         self.mapTileURL = mapTileURL
         self.mapTileAttribution = mapTileAttribution
+        self.serviceChannelAPIBase = serviceChannelAPIBase
+        self.serviceChannelTokenURL = serviceChannelTokenURL
     }
 
     public static func fromEnvironment(
@@ -98,12 +106,26 @@ public struct ServerConfiguration: Sendable {
                         "FIELDLINE_MAP_TILE_URL must be an https URL template with {z}, {x} and {y}, not \"\(tiles)\".")
             }
         }
+        let serviceChannelBase = nonEmpty("FIELDLINE_SERVICECHANNEL_API_BASE")
+        let serviceChannelToken = nonEmpty("FIELDLINE_SERVICECHANNEL_TOKEN_URL")
+        guard (serviceChannelBase == nil) == (serviceChannelToken == nil) else {
+            throw ConfigurationError(
+                message:
+                    "Set FIELDLINE_SERVICECHANNEL_API_BASE and FIELDLINE_SERVICECHANNEL_TOKEN_URL together, or neither."
+            )
+        }
+        for url in [serviceChannelBase, serviceChannelToken].compactMap({ $0 }) {
+            guard url.hasPrefix("https://") || url.hasPrefix("http://") else {
+                throw ConfigurationError(message: "ServiceChannel addresses must be http(s) URLs, not \"\(url)\".")
+            }
+        }
         return ServerConfiguration(
             host: host, port: port, databaseURL: environment["FIELDLINE_DATABASE_URL"] ?? "sqlite://./fieldline.sqlite",
             publicURL: environment["FIELDLINE_PUBLIC_URL"],
             secretKey: environment["FIELDLINE_SECRET_KEY"].flatMap { $0.isEmpty ? nil : $0 },
             twilioAPIBase: twilioBase, emailAPIBase: emailBase, emailAPIKey: nonEmpty("FIELDLINE_EMAIL_API_KEY"),
-            emailFrom: emailFrom, mapTileURL: tiles, mapTileAttribution: nonEmpty("FIELDLINE_MAP_TILE_ATTRIBUTION"))
+            emailFrom: emailFrom, mapTileURL: tiles, mapTileAttribution: nonEmpty("FIELDLINE_MAP_TILE_ATTRIBUTION"),
+            serviceChannelAPIBase: serviceChannelBase, serviceChannelTokenURL: serviceChannelToken)
     }
 
     var secureCookies: Bool { publicURL.hasPrefix("https://") }

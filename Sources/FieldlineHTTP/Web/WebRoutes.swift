@@ -28,6 +28,7 @@ enum WebRoutes {
         RegistrationPage(app: app, renderer: renderer).register(on: signedIn)
         CampaignPages(app: app, renderer: renderer).register(on: signedIn)
         TriggeredCampaignPages(app: app, renderer: renderer).register(on: signedIn)
+        ServiceChannelPages(app: app, renderer: renderer).register(on: signedIn)
         SimulatorPage(app: app, renderer: renderer).register(on: signedIn)
     }
 }

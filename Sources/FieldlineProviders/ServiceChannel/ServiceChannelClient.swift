@@ -3,6 +3,7 @@ import FieldlineCore
 import Foundation
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// ServiceChannel's API v3 for one connection (one client key and API user), within its limits
 /// (SV14): the access token is reused until shortly before its ten minutes end, then refreshed;
@@ -25,7 +26,8 @@ public actor ServiceChannelClient {
     }
 
     private var token: Token?
-    private var lastTokenRequest: Date?
+    /// Spaces token requests per API user across every client of this process.
+    let tokenGate: ServiceChannelTokenGate
     /// When each call of the last minute was made: the budget's window.
     private var recentCalls: [Date] = []
     /// Calls and token requests made, for the connection's health and the benchmark.
@@ -44,8 +46,9 @@ public actor ServiceChannelClient {
         sleep: @escaping @Sendable (TimeInterval) async throws -> Void = { seconds in
             try await Task.sleep(nanoseconds: UInt64(max(seconds, 0) * 1_000_000_000))
         },
-        timeout: TimeAmount = .seconds(20)
+        timeout: TimeAmount = .seconds(20), tokenGate: ServiceChannelTokenGate = ServiceChannelTokenGate()
     ) {
+        self.tokenGate = tokenGate
         self.http = http
         self.endpoints = endpoints
         self.credentials = credentials
@@ -64,26 +67,35 @@ public actor ServiceChannelClient {
         -> [ServiceChannelWorkOrder]
     {
         var all: [ServiceChannelWorkOrder] = []
-        for page in 0..<maximumPages {
-            let batch = try await workOrderPage(updatedSince: since, skip: page * Self.pageSize)
+        var cursor = ServiceChannelCursor(updated: since, id: nil)
+        for _ in 0..<maximumPages {
+            let batch = try await workOrderPage(from: cursor)
             all += batch
-            if batch.count < Self.pageSize { break }
+            guard batch.count == Self.pageSize, let next = ServiceChannelCursor(after: batch), next != cursor else {
+                break
+            }
+            cursor = next
         }
         return all
     }
 
-    /// One page of `/odata/workorders` filtered by UpdatedDate.
+    /// One page of `/odata/workorders` after `cursor`, in (UpdatedDate, Id) order. Keyset paging
+    /// rather than `$skip`: a work order that changes while the pages are read moves to the end
+    /// of the order, and would shift every later one past a `$skip`.
     public func workOrderPage(
-        updatedSince since: Date, skip: Int
+        from cursor: ServiceChannelCursor
     ) async throws(ServiceChannelError)
         -> [ServiceChannelWorkOrder]
     {
         struct Page: Decodable {
             var value: [ServiceChannelWorkOrder]
         }
+        let at = ServiceChannelDate.formatMilliseconds(cursor.updated)
+        let filter =
+            cursor.id.map { id in "UpdatedDate gt \(at) or (UpdatedDate eq \(at) and Id gt \(id))" }
+            ?? "UpdatedDate ge \(at)"
         let query: [(name: String, value: String)] = [
-            ("$filter", "UpdatedDate ge \(ServiceChannelDate.format(since))"), ("$orderby", "UpdatedDate asc"),
-            ("$top", String(Self.pageSize)), ("$skip", String(skip)),
+            ("$filter", filter), ("$orderby", "UpdatedDate asc,Id asc"), ("$top", String(Self.pageSize)),
         ]
         let data = try await call(.GET, "/odata/workorders", query: query)
         do {
@@ -171,22 +183,85 @@ public actor ServiceChannelClient {
         _ = try await call(.POST, "/workorders/\(id)/universalCheckOut", json: body)
     }
 
+    /// Attaches a file to the work order (SV9): multipart, the file in the `file` part.
+    public func uploadAttachment(
+        _ id: Int, fileName: String, contentType: String, data: Data, description: String
+    ) async throws(ServiceChannelError) {
+        let boundary = "fieldline-" + UUID().uuidString.lowercased()
+        var body = Data()
+        func line(_ text: String) { body.append(Data((text + "\r\n").utf8)) }
+        line("--\(boundary)")
+        line(#"Content-Disposition: form-data; name="description""#)
+        line("")
+        line(description)
+        line("--\(boundary)")
+        line(
+            #"Content-Disposition: form-data; name="file"; filename="\#(fileName.replacingOccurrences(of: "\"", with: ""))""#
+        )
+        line("Content-Type: \(contentType)")
+        line("")
+        body.append(data)
+        line("")
+        line("--\(boundary)--")
+        _ = try await call(.POST, "/workorders/\(id)/attachments", multipart: (boundary, body))
+    }
+
+    /// The names of the files on a work order, to tell whether an upload whose answer was lost
+    /// went through.
+    public func attachmentNames(_ id: Int) async throws(ServiceChannelError) -> [String] {
+        struct Attachment: Decodable {
+            var fileName: String?
+
+            enum CodingKeys: String, CodingKey {
+                case fileName = "FileName"
+            }
+        }
+        let data = try await call(.GET, "/workorders/\(id)/attachments")
+        do {
+            return try JSONDecoder().decode([Attachment].self, from: data).compactMap(\.fileName)
+        } catch {
+            throw .unavailable("ServiceChannel answered the attachments of \(id) in a shape Fieldline cannot read.")
+        }
+    }
+
+    /// Sends an invoice for a completed work order (SV11).
+    public func createInvoice(
+        workOrder id: Int, number: String, date: String, total: Double, tax: Double, labor: Double, material: Double,
+        travel: Double, freight: Double, other: Double
+    ) async throws(ServiceChannelError) {
+        _ = try await call(
+            .POST, "/invoices",
+            json: [
+                "InvoiceNumber": number, "WoIdentifier": id, "InvoiceDate": date, "InvoiceTotal": total,
+                "InvoiceTax": tax,
+                "InvoiceAmountsDetails": [
+                    "Labor": labor, "Material": material, "Travel": travel, "Freight": freight, "Other": other,
+                ],
+            ])
+    }
+
     // MARK: Calls
 
     /// One call within the budget, with a valid token; a 401 gets one new token, a 429 waits its
     /// Retry-After. The body of a 2xx answer is returned.
     func call(
-        _ method: HTTPMethod, _ path: String, query: [(name: String, value: String)] = [], json: [String: Any]? = nil
+        _ method: HTTPMethod, _ path: String, query: [(name: String, value: String)] = [], json: [String: Any]? = nil,
+        multipart: (boundary: String, body: Data)? = nil
     ) async throws(ServiceChannelError) -> Data {
         var url = endpoints.apiBase + path
         if !query.isEmpty { url += "?" + FormEncoding.encode(query).replacingOccurrences(of: "+", with: "%20") }
         var body: Data?
+        var contentType = "application/json"
         if let json {
             do {
                 body = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
             } catch {
                 throw .unavailable("The request to ServiceChannel could not be written: \(error).")
             }
+        }
+        if let multipart {
+            body = multipart.body
+            contentType = "multipart/form-data; boundary=\(multipart.boundary)"
         }
         var renewedToken = false
         var throttled = 0
@@ -198,7 +273,7 @@ public actor ServiceChannelClient {
             request.headers.add(name: "Authorization", value: "Bearer \(access)")
             request.headers.add(name: "Accept", value: "application/json")
             if let body {
-                request.headers.add(name: "Content-Type", value: "application/json")
+                request.headers.add(name: "Content-Type", value: contentType)
                 request.body = .bytes(ByteBuffer(bytes: body))
             }
             let (status, headers, data) = try await execute(request)
@@ -208,6 +283,8 @@ public actor ServiceChannelClient {
             case 401 where !renewedToken:
                 token = nil
                 renewedToken = true
+            case 401:
+                throw .authentication("ServiceChannel refused a new access token for \(method) \(path).")
             case 429:
                 throttledAnswers += 1
                 let wait = Self.retryAfter(headers) ?? 60
@@ -226,18 +303,23 @@ public actor ServiceChannelClient {
         }
     }
 
+    /// A call leaves the budget's window this long after the minute: ServiceChannel counts a call
+    /// when it arrives, a little after we send it, and a request can overtake an earlier one.
+    static let windowMargin: TimeInterval = 1
+
     /// Waits until another call fits in the last minute's budget, and counts this one.
     private func waitForBudget() async throws(ServiceChannelError) {
+        let window = 60 + Self.windowMargin
         while true {
             let now = clock.now()
-            recentCalls.removeAll { now.timeIntervalSince($0) >= 60 }
+            recentCalls.removeAll { now.timeIntervalSince($0) >= window }
             if recentCalls.count < limits.callsPerMinute {
                 recentCalls.append(now)
                 callsMade += 1
                 return
             }
             let oldest = recentCalls.min() ?? now
-            try await pause(max(0.01, 60 - now.timeIntervalSince(oldest)))
+            try await pause(max(0.01, window - now.timeIntervalSince(oldest)))
         }
     }
 
@@ -260,11 +342,9 @@ public actor ServiceChannelClient {
     private func requestToken(_ form: [(name: String, value: String)]) async throws(ServiceChannelError) -> String {
         var attempts = 0
         while true {
-            if let last = lastTokenRequest {
-                let wait = limits.tokenInterval - clock.now().timeIntervalSince(last)
-                if wait > 0 { try await pause(wait) }
-            }
-            lastTokenRequest = clock.now()
+            let wait = tokenGate.reserve(
+                endpoints.tokenURL + " " + credentials.username, interval: limits.tokenInterval, now: clock.now())
+            if wait > 0 { try await pause(wait) }
             tokenRequests += 1
             var request = HTTPClientRequest(url: endpoints.tokenURL)
             request.method = .POST
@@ -337,5 +417,22 @@ public actor ServiceChannelClient {
         let message =
             json?["ErrorMessage"] as? String ?? json?["Reason"] as? String ?? "ServiceChannel answered \(status)."
         return (code, message)
+    }
+}
+
+/// ServiceChannel allows one token request per 5 s per user, whichever client makes it: a client
+/// trying new credentials and the connection's own client share this gate.
+public final class ServiceChannelTokenGate: Sendable {
+    private let next = Mutex<[String: Date]>([:])
+
+    public init() {}
+
+    /// Takes the next free slot for `key`; returns how long to wait for it.
+    func reserve(_ key: String, interval: TimeInterval, now: Date) -> TimeInterval {
+        next.withLock { next in
+            let slot = max(now, next[key] ?? now)
+            next[key] = slot.addingTimeInterval(interval)
+            return slot.timeIntervalSince(now)
+        }
     }
 }

@@ -15,6 +15,7 @@ public final class ServiceChannelClients: Sendable {
     let clock: any WallClock
     let sleep: @Sendable (TimeInterval) async throws -> Void
     private let clients = Mutex<[String: ServiceChannelClient]>([:])
+    private let tokenGate = ServiceChannelTokenGate()
 
     public init(
         http: HTTPClient?, endpointOverride: ServiceChannelEndpoints? = nil,
@@ -38,11 +39,33 @@ public final class ServiceChannelClients: Sendable {
         return environment == .sandbox ? .sandbox : .production
     }
 
-    /// The client for these credentials; nil when the server has no HTTP client.
-    public func client(
-        account: AccountID, environment: ServiceChannelEnvironment, credentials: ServiceChannelCredentials
+    /// A client for trying credentials before they are saved: not kept, so the connection's own
+    /// client (its token and budget) is not replaced by one that may never be used.
+    public func probe(
+        environment: ServiceChannelEnvironment, credentials: ServiceChannelCredentials
     ) -> ServiceChannelClient? {
         guard let http else { return nil }
+        return ServiceChannelClient(
+            http: http, endpoints: endpoints(for: environment), credentials: credentials,
+            limits: limitsOverride ?? (environment == .sandbox ? .sandbox : .production), clock: clock, sleep: sleep,
+            tokenGate: tokenGate)
+    }
+
+    /// Keeps a probe whose credentials were saved as the connection's client, with its token.
+    public func adopt(
+        _ client: ServiceChannelClient, account: AccountID, environment: ServiceChannelEnvironment,
+        credentials: ServiceChannelCredentials
+    ) {
+        let key = Self.key(account: account, environment: environment, credentials: credentials)
+        clients.withLock { clients in
+            clients = clients.filter { !$0.key.hasPrefix(account.rawValue + ":") }
+            clients[key] = client
+        }
+    }
+
+    static func key(
+        account: AccountID, environment: ServiceChannelEnvironment, credentials: ServiceChannelCredentials
+    ) -> String {
         let fingerprint = SHA256.hash(
             data: Data(
                 [
@@ -50,7 +73,15 @@ public final class ServiceChannelClients: Sendable {
                     credentials.username, credentials.password,
                 ].joined(separator: "\u{0}").utf8)
         ).map { String(format: "%02x", $0) }.joined()
-        let key = account.rawValue + ":" + fingerprint
+        return account.rawValue + ":" + fingerprint
+    }
+
+    /// The client for these credentials; nil when the server has no HTTP client.
+    public func client(
+        account: AccountID, environment: ServiceChannelEnvironment, credentials: ServiceChannelCredentials
+    ) -> ServiceChannelClient? {
+        guard let http else { return nil }
+        let key = Self.key(account: account, environment: environment, credentials: credentials)
         return clients.withLock { clients in
             if let existing = clients[key] { return existing }
             // A connection whose credentials changed leaves its old client behind.
@@ -58,7 +89,7 @@ public final class ServiceChannelClients: Sendable {
             let client = ServiceChannelClient(
                 http: http, endpoints: endpoints(for: environment), credentials: credentials,
                 limits: limitsOverride ?? (environment == .sandbox ? .sandbox : .production), clock: clock,
-                sleep: sleep)
+                sleep: sleep, tokenGate: tokenGate)
             clients[key] = client
             return client
         }

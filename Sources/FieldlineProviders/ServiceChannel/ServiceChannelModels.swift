@@ -177,12 +177,13 @@ public struct ServiceChannelWorkOrder: Sendable, Equatable, Codable {
     public var scheduledDate: String?
     public var updatedDate: String
     public var createdDate: String?
+    public var isInvoiced: Bool?
 
     public init(
         id: Int, number: String, purchaseNumber: String? = nil, subscriber: Party, location: Location, status: Status,
         priority: String? = nil, trade: String? = nil, category: String? = nil, description: String? = nil,
         nte: Double? = nil, currency: Currency? = nil, scheduledDate: String? = nil, updatedDate: String,
-        createdDate: String? = nil
+        createdDate: String? = nil, isInvoiced: Bool? = nil
     ) {
         self.id = id
         self.number = number
@@ -199,6 +200,7 @@ public struct ServiceChannelWorkOrder: Sendable, Equatable, Codable {
         self.scheduledDate = scheduledDate
         self.updatedDate = updatedDate
         self.createdDate = createdDate
+        self.isInvoiced = isInvoiced
     }
 
     enum CodingKeys: String, CodingKey {
@@ -217,6 +219,7 @@ public struct ServiceChannelWorkOrder: Sendable, Equatable, Codable {
         case scheduledDate = "ScheduledDate"
         case updatedDate = "UpdatedDate"
         case createdDate = "CreatedDate"
+        case isInvoiced = "IsInvoiced"
     }
 
     /// `UpdatedDate` as an instant: ServiceChannel writes ISO 8601, sometimes without a zone
@@ -257,6 +260,17 @@ public enum ServiceChannelDeclineReason: Int, Sendable, CaseIterable {
     case notUnderWarranty = 4
     case other = 5
     case nteTooLow = 6
+
+    public var label: String {
+        switch self {
+        case .cannotMakeETA: "Can't make the ETA"
+        case .tradeNotServiced: "Trade not serviced"
+        case .locationNotServiced: "Location not serviced"
+        case .notUnderWarranty: "Not under warranty"
+        case .other: "Other"
+        case .nteTooLow: "Not-to-exceed too low"
+        }
+    }
 }
 
 public enum ServiceChannelDate {
@@ -273,10 +287,39 @@ public enum ServiceChannelDate {
         return nil
     }
 
+    /// To the millisecond, rounded down: "2026-11-23T15:04:05.123Z". A cursor never lands after
+    /// the work order it came from.
+    public static func formatMilliseconds(_ date: Date) -> String {
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let seconds = Date(timeIntervalSince1970: Double(milliseconds / 1000))
+        let whole = format(seconds)
+        let fraction = String(format: "%03d", Int(milliseconds % 1000))
+        return String(whole.dropLast()) + "." + fraction + "Z"
+    }
+
     /// The form OData filters take: "2026-11-23T15:04:05Z".
     public static func format(_ date: Date) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
         return formatter.string(from: date)
+    }
+}
+
+/// Where a poll goes on from: the UpdatedDate and Id of the last work order read (no Id: from that
+/// instant on, inclusive).
+public struct ServiceChannelCursor: Sendable, Equatable {
+    public var updated: Date
+    public var id: Int?
+
+    public init(updated: Date, id: Int?) {
+        self.updated = updated
+        self.id = id
+    }
+
+    /// After the last work order of a page that has a readable UpdatedDate, to the millisecond.
+    public init?(after page: [ServiceChannelWorkOrder]) {
+        guard let last = page.last(where: { $0.updatedAt != nil }), let updated = last.updatedAt else { return nil }
+        self.updated = Date(timeIntervalSince1970: (updated.timeIntervalSince1970 * 1000).rounded(.down) / 1000)
+        self.id = last.id
     }
 }

@@ -26,6 +26,7 @@ public struct ServiceChannelStore: Sendable {
         var authorizedAt: Date
         var connectedAt: Date
         var syncCursor: Date?
+        var syncCursorId: Int?
         var lastSyncAt: Date?
         var lastSyncCount: Int
         var lastError: String?
@@ -45,6 +46,7 @@ public struct ServiceChannelStore: Sendable {
             authorizedAt = c.authorizedAt
             connectedAt = c.connectedAt
             syncCursor = c.syncCursor
+            syncCursorId = c.syncCursorID
             lastSyncAt = c.lastSyncAt
             lastSyncCount = c.lastSyncCount
             lastError = c.lastError
@@ -55,18 +57,21 @@ public struct ServiceChannelStore: Sendable {
 
         var connection: ServiceChannelConnection {
             ServiceChannelConnection(
-                accountID: AccountID(accountId), environment: ServiceChannelEnvironment(rawValue: environment) ?? .production,
+                accountID: AccountID(accountId),
+                environment: ServiceChannelEnvironment(rawValue: environment) ?? .production,
                 clientID: clientId, sealedClientSecret: sealedClientSecret, username: username,
                 sealedPassword: sealedPassword, sealedWebhookSecret: sealedWebhookSecret,
                 authorizedByName: authorizedByName, authorizedAt: authorizedAt, connectedAt: connectedAt,
-                syncCursor: syncCursor, lastSyncAt: lastSyncAt, lastSyncCount: lastSyncCount, lastError: lastError,
+                syncCursor: syncCursor, syncCursorID: syncCursorId, lastSyncAt: lastSyncAt,
+                lastSyncCount: lastSyncCount, lastError: lastError,
                 lastErrorAt: lastErrorAt, lastThrottledAt: lastThrottledAt, pollRequested: pollRequested)
         }
     }
 
     static let connectionColumns = [
         "account_id", "environment", "client_id", "sealed_client_secret", "username", "sealed_password",
-        "sealed_webhook_secret", "authorized_by_name", "authorized_at", "connected_at", "sync_cursor", "last_sync_at",
+        "sealed_webhook_secret", "authorized_by_name", "authorized_at", "connected_at", "sync_cursor", "sync_cursor_id",
+        "last_sync_at",
         "last_sync_count", "last_error", "last_error_at", "last_throttled_at", "poll_requested",
     ]
 
@@ -91,7 +96,8 @@ public struct ServiceChannelStore: Sendable {
 
     /// Records how a poll or a change went, without touching the credentials.
     public func recordHealth(
-        of accountID: AccountID, syncedAt: Date? = nil, count: Int? = nil, cursor: Date? = nil, error: String? = nil,
+        of accountID: AccountID, syncedAt: Date? = nil, count: Int? = nil, cursor: (Date, Int?)? = nil,
+        error: String? = nil,
         errorAt: Date? = nil, throttledAt: Date? = nil
     ) async throws {
         let update = sql.update("servicechannel_connections").where("account_id", .equal, accountID.rawValue)
@@ -105,7 +111,7 @@ public struct ServiceChannelStore: Sendable {
             any = true
         }
         if let cursor {
-            update.set("sync_cursor", to: cursor)
+            update.set("sync_cursor", to: cursor.0).set("sync_cursor_id", to: SQLBind(cursor.1))
             any = true
         }
         if let errorAt {
@@ -131,8 +137,8 @@ public struct ServiceChannelStore: Sendable {
         let query = sql.select().column("account_id").from("servicechannel_connections")
             .where { due in
                 due.where("poll_requested", .equal, true)
-                    .orWhere("last_sync_at", .is, SQLLiteral.null)
-                    .orWhere("last_sync_at", .lessThan, dueBefore)
+                    .orWhere("last_poll_at", .is, SQLLiteral.null)
+                    .orWhere("last_poll_at", .lessThan, dueBefore)
             }
             .where { free in
                 free.where("sync_claimed_at", .is, SQLLiteral.null).orWhere("sync_claimed_at", .lessThan, staleBefore)
@@ -141,8 +147,9 @@ public struct ServiceChannelStore: Sendable {
         if isPostgres { query.lockingClause(SQLRaw("FOR UPDATE SKIP LOCKED")) }
         let ids = try await query.all().map { try $0.decode(column: "account_id", as: String.self) }
         guard !ids.isEmpty else { return [] }
+        // A poll that fails is tried again a minute later, not at once.
         try await sql.update("servicechannel_connections").set("sync_claimed_at", to: now)
-            .set("poll_requested", to: false).where("account_id", .in, ids).run()
+            .set("last_poll_at", to: now).set("poll_requested", to: false).where("account_id", .in, ids).run()
         return ids.map(AccountID.init)
     }
 
@@ -259,10 +266,39 @@ public struct ServiceChannelStore: Sendable {
         try await sql.insert(into: "servicechannel_work_orders").record(WorkOrderRow(record)).run()
     }
 
-    public func update(_ record: WorkOrderRecord) async throws {
-        try await sql.update("servicechannel_work_orders").record(WorkOrderRow(record))
+    /// Writes what ServiceChannel says of the work order, and only that: what it became here (its
+    /// booking, its job, the notes copied) is written by its own statements, so a poll running
+    /// while someone converts the booking cannot undo the link.
+    public func refresh(_ record: WorkOrderRecord) async throws {
+        try await sql.update("servicechannel_work_orders")
+            .set("number", to: record.number).set("purchase_number", to: SQLBind(record.purchaseNumber))
+            .set("subscriber_name", to: SQLBind(record.subscriberName))
+            .set("location_name", to: SQLBind(record.locationName))
+            .set("location_address", to: SQLBind(record.locationAddress))
+            .set("priority", to: SQLBind(record.priority)).set("trade", to: SQLBind(record.trade))
+            .set("category", to: SQLBind(record.category)).set("description", to: SQLBind(record.description))
+            .set("nte", to: SQLBind(record.nte)).set("currency", to: SQLBind(record.currency))
+            .set("scheduled_date", to: SQLBind(record.scheduledDate)).set("status_primary", to: record.statusPrimary)
+            .set("status_extended", to: SQLBind(record.statusExtended)).set("updated_date", to: record.updatedDate)
             .where("account_id", .equal, record.accountID.rawValue)
             .where("work_order_id", .equal, record.workOrderID).run()
+    }
+
+    public func setNotice(_ notice: String?, ofWorkOrder id: Int, in accountID: AccountID) async throws {
+        try await sql.update("servicechannel_work_orders").set("notice", to: SQLBind(notice))
+            .where("account_id", .equal, accountID.rawValue).where("work_order_id", .equal, id).run()
+    }
+
+    /// Notes up to `noteID` were read; never moves back.
+    public func setLastNoteID(_ noteID: Int, ofWorkOrder id: Int, in accountID: AccountID) async throws {
+        try await sql.update("servicechannel_work_orders").set("last_note_id", to: noteID)
+            .where("account_id", .equal, accountID.rawValue).where("work_order_id", .equal, id)
+            .where("last_note_id", .lessThan, noteID).run()
+    }
+
+    public func link(_ id: Int, toJob jobID: JobID, in accountID: AccountID) async throws {
+        try await sql.update("servicechannel_work_orders").set("job_id", to: jobID.rawValue)
+            .where("account_id", .equal, accountID.rawValue).where("work_order_id", .equal, id).run()
     }
 
     public struct Counts: Sendable, Equatable {
@@ -296,6 +332,10 @@ public struct ServiceChannelStore: Sendable {
         var statusPrimary: String?
         var statusExtended: String?
         var declineReason: Int?
+        var mediaId: String?
+        var invoiceId: String?
+        var declineComment: String?
+        var actionNote: String?
         var occurredAt: Date
         var state: String
         var attempts: Int
@@ -317,6 +357,10 @@ public struct ServiceChannelStore: Sendable {
             statusPrimary = c.statusPrimary
             statusExtended = c.statusExtended
             declineReason = c.declineReason
+            mediaId = c.mediaID?.rawValue
+            invoiceId = c.invoiceID?.rawValue
+            declineComment = c.declineComment
+            actionNote = c.actionNote
             occurredAt = c.occurredAt
             state = c.state.rawValue
             attempts = c.attempts
@@ -329,10 +373,13 @@ public struct ServiceChannelStore: Sendable {
 
         var change: WorkOrderChange {
             WorkOrderChange(
-                id: id, accountID: AccountID(accountId), workOrderID: workOrderId, bookingID: bookingId.map(BookingID.init),
+                id: id, accountID: AccountID(accountId), workOrderID: workOrderId,
+                bookingID: bookingId.map(BookingID.init),
                 jobID: jobId.map(JobID.init), kind: WorkOrderChangeKind(rawValue: kind) ?? .note, dedupeKey: dedupeKey,
                 note: note, statusPrimary: statusPrimary, statusExtended: statusExtended, declineReason: declineReason,
-                occurredAt: occurredAt, state: WorkOrderChangeState(rawValue: state) ?? .failed, attempts: attempts,
+                mediaID: mediaId.map(MediaID.init), invoiceID: invoiceId.map(InvoiceID.init),
+                declineComment: declineComment, actionNote: actionNote, occurredAt: occurredAt,
+                state: WorkOrderChangeState(rawValue: state) ?? .failed, attempts: attempts,
                 notBefore: notBefore, claimedAt: claimedAt, problem: problem, createdAt: createdAt,
                 appliedAt: appliedAt)
         }
@@ -340,7 +387,9 @@ public struct ServiceChannelStore: Sendable {
 
     static let changeColumns = [
         "id", "account_id", "work_order_id", "booking_id", "job_id", "kind", "dedupe_key", "note", "status_primary",
-        "status_extended", "decline_reason", "occurred_at", "state", "attempts", "not_before", "claimed_at", "problem",
+        "status_extended", "decline_reason", "media_id", "invoice_id", "decline_comment", "action_note", "occurred_at",
+        "state", "attempts", "not_before",
+        "claimed_at", "problem",
         "created_at", "applied_at",
     ]
 
@@ -349,15 +398,27 @@ public struct ServiceChannelStore: Sendable {
     @discardableResult
     public func enqueue(_ change: WorkOrderChange) async throws -> Bool {
         let row = ChangeRow(change)
+        if isPostgres {
+            // Two transactions queuing for one work order take turns, so their sequence numbers
+            // differ (SQLite has one writer anyway).
+            try await sql.raw(
+                """
+                SELECT work_order_id FROM servicechannel_work_orders
+                WHERE account_id = \(bind: row.accountId) AND work_order_id = \(bind: row.workOrderId) FOR UPDATE
+                """
+            ).run()
+        }
         let inserted = try await sql.raw(
             """
             INSERT INTO servicechannel_changes (id, account_id, work_order_id, booking_id, job_id, kind, dedupe_key,
-              note, status_primary, status_extended, decline_reason, occurred_at, state, attempts, not_before,
-              claimed_at, problem, created_at, applied_at, sequence)
+              note, status_primary, status_extended, decline_reason, media_id, invoice_id, decline_comment,
+              action_note, occurred_at, state, attempts, not_before, claimed_at, problem, created_at, applied_at,
+              sequence)
             SELECT \(bind: row.id), \(bind: row.accountId), \(bind: row.workOrderId), \(bind: row.bookingId),
               \(bind: row.jobId), \(bind: row.kind), \(bind: row.dedupeKey), \(bind: row.note),
               \(bind: row.statusPrimary), \(bind: row.statusExtended), \(bind: row.declineReason),
-              \(bind: row.occurredAt), \(bind: row.state), \(bind: row.attempts), \(bind: row.notBefore),
+              \(bind: row.mediaId), \(bind: row.invoiceId), \(bind: row.declineComment),
+              \(bind: row.actionNote), \(bind: row.occurredAt), \(bind: row.state), \(bind: row.attempts), \(bind: row.notBefore),
               \(bind: row.claimedAt), \(bind: row.problem), \(bind: row.createdAt), \(bind: row.appliedAt),
               COALESCE(MAX(sequence), 0) + 1
             FROM servicechannel_changes
@@ -389,7 +450,9 @@ public struct ServiceChannelStore: Sendable {
               AND NOT EXISTS (
                 SELECT 1 FROM servicechannel_changes e
                 WHERE e.account_id = c.account_id AND e.work_order_id = c.work_order_id
-                  AND e.state IN ('queued', 'sending') AND e.sequence < c.sequence)
+                  AND e.state IN ('queued', 'sending') AND e.sequence < c.sequence
+                  -- An invoice waits for the hourly export; what follows it need not.
+                  AND e.kind <> 'invoice')
             ORDER BY c.not_before, c.sequence
             LIMIT \(bind: limit)
             \(unsafeRaw: locking)
@@ -414,6 +477,7 @@ public struct ServiceChannelStore: Sendable {
         let updated = try await sql.update("servicechannel_changes")
             .set("state", to: change.state.rawValue).set("not_before", to: change.notBefore)
             .set("problem", to: SQLBind(change.problem)).set("applied_at", to: SQLBind(change.appliedAt))
+            .set("action_note", to: SQLBind(change.actionNote))
             .where("id", .equal, change.id).where("state", .equal, WorkOrderChangeState.sending.rawValue)
             .where("attempts", .equal, change.attempts)
             .returning("id").all()
@@ -429,10 +493,14 @@ public struct ServiceChannelStore: Sendable {
     /// Whether this text already went to the work order from here (as a note, or with an accept
     /// or decline): such notes are not copied back into the job.
     public func sentNoteTexts(ofWorkOrder id: Int, in accountID: AccountID) async throws -> Set<String> {
-        let rows = try await sql.select().column("note").from("servicechannel_changes")
-            .where("account_id", .equal, accountID.rawValue).where("work_order_id", .equal, id)
-            .where("note", .isNot, SQLLiteral.null).all()
-        return Set(try rows.map { try $0.decode(column: "note", as: String.self) })
+        let rows = try await sql.select().columns("note", "action_note").from("servicechannel_changes")
+            .where("account_id", .equal, accountID.rawValue).where("work_order_id", .equal, id).all()
+        var texts: Set<String> = []
+        for row in rows {
+            if let note = try row.decode(column: "note", as: String?.self) { texts.insert(note) }
+            if let note = try row.decode(column: "action_note", as: String?.self) { texts.insert(note) }
+        }
+        return texts
     }
 
     public struct QueueCounts: Sendable, Equatable {

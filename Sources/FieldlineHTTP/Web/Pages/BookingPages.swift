@@ -1,5 +1,7 @@
 import Fieldline
 import FieldlineCore
+import FieldlineProviders
+import FieldlineStore
 import Foundation
 import Hummingbird
 import HummingbirdCore
@@ -15,6 +17,7 @@ struct BookingPages {
         var hasBookings: Bool
         var filters: [JobPages.Filter]
         var canManage: Bool
+        var declineReasons: [Reason]
     }
 
     struct Row {
@@ -33,6 +36,13 @@ struct BookingPages {
         var needsCustomer: Bool
         var newCustomerLink: String
         var jobID: String?
+        var workOrder: WorkOrderPanelView?
+        var canDecline: Bool
+    }
+
+    struct Reason {
+        var id: Int
+        var label: String
     }
 
     func register(on router: RouterGroup<AppRequestContext>) {
@@ -46,18 +56,26 @@ struct BookingPages {
             let text = TimeText(timeZoneIdentifier: try await app.accounts.find(actor.accountID).timeZone)
             let canManage = actor.can(.manageJobs)
             let isOpen = { (booking: Booking) in booking.status == .new || booking.status == .accepted }
+            var panels: [BookingID: WorkOrderPanelView] = [:]
+            for booking in bookings where booking.source == "servicechannel" {
+                if let panel = try await app.serviceChannel.panel(forBooking: booking.id, by: actor) {
+                    panels[booking.id] = WorkOrderPanelView(panel, text: text)
+                }
+            }
             let rows = bookings.map { booking in
-                Row(
+                let workOrder = panels[booking.id]
+                return Row(
                     id: booking.id.rawValue, summary: booking.summary, details: booking.details,
                     source: BookingSource.label(booking.source),
                     contact: Self.contact(of: booking),
                     customerID: booking.customerID?.rawValue, requestedFor: booking.requestedFor.map(text.dateTime),
                     created: text.dateTime(booking.createdAt), status: StatusView(booking.status),
                     canAccept: canManage && booking.status == .new,
-                    canDismiss: canManage && isOpen(booking),
+                    canDismiss: canManage && isOpen(booking) && workOrder == nil,
                     canConvert: canManage && booking.customerID != nil && isOpen(booking),
                     needsCustomer: canManage && booking.customerID == nil && isOpen(booking),
-                    newCustomerLink: Self.newCustomerLink(for: booking), jobID: booking.jobID?.rawValue)
+                    newCustomerLink: Self.newCustomerLink(for: booking), jobID: booking.jobID?.rawValue,
+                    workOrder: workOrder, canDecline: canManage && isOpen(booking) && workOrder != nil)
             }
             let filters =
                 [JobPages.Filter(label: "Open", value: "open", selected: rawStatus == "open")]
@@ -68,7 +86,11 @@ struct BookingPages {
                 "bookings",
                 Model(
                     shell: try await renderer.shell(context, request: request, active: "bookings"), bookings: rows,
-                    hasBookings: !rows.isEmpty, filters: filters, canManage: canManage), request: request)
+                    hasBookings: !rows.isEmpty, filters: filters, canManage: canManage,
+                    declineReasons: ServiceChannelDeclineReason.allCases.map {
+                        Reason(id: $0.rawValue, label: $0.label)
+                    }),
+                request: request)
         }
 
         router.post("/bookings") { request, context in

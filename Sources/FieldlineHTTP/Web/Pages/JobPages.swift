@@ -78,6 +78,53 @@ struct JobPages {
         var hasAttachments: Bool
         var emails: [EmailRow]
         var hasEmails: Bool
+        var workOrder: WorkOrderPanelView?
+        var canNote: Bool
+        var invoice: InvoiceView?
+        var canInvoice: Bool
+    }
+
+    /// The job's invoice as its card shows and edits it.
+    struct InvoiceView {
+        var number: String
+        var issuedOn: String
+        var labor: String
+        var material: String
+        var travel: String
+        var freight: String
+        var other: String
+        var tax: String
+        var total: String
+        var status: String
+        var isDraft: Bool
+        var isNew: Bool
+        var exported: String?
+        var lines: [Field]
+
+        init(_ invoice: Invoice?, jobNumber: Int, today: String, text: TimeText) {
+            func amount(_ cents: Int?) -> String {
+                guard let cents, cents > 0 else { return "" }
+                return String(format: "%.2f", Double(cents) / 100)
+            }
+            number = invoice?.number ?? "INV-\(jobNumber)"
+            issuedOn = invoice?.issuedOn ?? today
+            labor = amount(invoice?.amounts.labor)
+            material = amount(invoice?.amounts.material)
+            travel = amount(invoice?.amounts.travel)
+            freight = amount(invoice?.amounts.freight)
+            other = amount(invoice?.amounts.other)
+            tax = amount(invoice?.amounts.tax)
+            total = Money.dollars(cents: invoice?.amounts.total ?? 0)
+            status = invoice?.status.label ?? "Not started"
+            isDraft = invoice?.status != .exported
+            isNew = invoice == nil
+            exported = invoice?.exportedAt.map(text.dateTime)
+            let amounts = invoice?.amounts ?? .init()
+            lines = [
+                ("Labor", amounts.labor), ("Material", amounts.material), ("Travel", amounts.travel),
+                ("Freight", amounts.freight), ("Other", amounts.other), ("Tax", amounts.tax),
+            ].filter { $0.1 > 0 }.map { Field(name: $0.0, value: Money.dollars(cents: $0.1)) }
+        }
     }
 
     struct EmailRow {
@@ -119,6 +166,9 @@ struct JobPages {
         var actor: String
         var text: String
         var tone: String?
+        /// Set for notes the viewer may edit.
+        var noteID: String?
+        var isNote: Bool
     }
 
     func register(on router: RouterGroup<AppRequestContext>) {
@@ -235,9 +285,13 @@ struct JobPages {
                 },
                 hasCustomFields: !detail.job.customFields.isEmpty,
                 events: detail.events.map { event in
-                    EventRow(
+                    let isNote = event.kind == JobEvent.noteKind || event.kind == JobEvent.workOrderNoteKind
+                    let editable =
+                        event.kind == JobEvent.noteKind
+                        && (actor.can(.manageJobs) || event.actor.id == actor.userID.rawValue)
+                    return EventRow(
                         time: text.dateTime(event.occurredAt), actor: event.actor.name, text: event.text,
-                        tone: Self.tone(of: event.kind))
+                        tone: Self.tone(of: event.kind), noteID: editable ? event.id : nil, isNote: isNote)
                 },
                 texts: texts.map { inbox.bubble($0, text: text, now: app.clock.now()) }, hasTexts: !texts.isEmpty,
                 canReadTexts: readsChats,
@@ -255,7 +309,15 @@ struct JobPages {
                         status: email.status.label,
                         tone: email.status == .sent ? "success" : email.status == .failed ? "danger" : "neutral",
                         problem: email.status == .sent ? nil : email.errorMessage)
-                }, hasEmails: !emails.isEmpty)
+                }, hasEmails: !emails.isEmpty,
+                workOrder: try await app.serviceChannel.panel(forJob: id, by: actor).map {
+                    WorkOrderPanelView($0, text: text)
+                }, canNote: actor.can(.manageJobs) || actor.can(.reportArrival),
+                invoice: actor.can(.viewJobs)
+                    ? InvoiceView(
+                        try await app.invoices.invoice(ofJob: id, by: actor), jobNumber: detail.job.number,
+                        today: String(text.inputValue(app.clock.now()).prefix(10)), text: text) : nil,
+                canInvoice: actor.can(.manageJobs) && detail.job.status != .canceled)
             return try renderer.page("job", model, request: request)
         }
 
@@ -264,6 +326,26 @@ struct JobPages {
             let id = try context.parameters.id("id", as: JobID.self)
             _ = try await app.jobs.update(id, .init(summary: form["summary"]), by: try context.actor())
             return renderer.redirect(to: "/jobs/\(id)", flash: Flash(.success, "Job saved."))
+        }
+
+        router.post("/jobs/:id/invoice") { request, context in
+            let form = try await verifiedForm(request, context)
+            let id = try context.parameters.id("id", as: JobID.self)
+            let invoice = try await app.invoices.save(
+                .init(
+                    number: form["number"], issuedOn: form["issuedOn"], labor: form["labor"],
+                    material: form["material"], travel: form["travel"], freight: form["freight"],
+                    other: form["other"], tax: form["tax"]), forJob: id, by: try context.actor())
+            return renderer.redirect(
+                to: "/jobs/\(id)#invoice", flash: Flash(.success, "Invoice \(invoice.number) saved as a draft."))
+        }
+
+        router.post("/jobs/:id/invoice/export") { request, context in
+            _ = try await verifiedForm(request, context)
+            let id = try context.parameters.id("id", as: JobID.self)
+            let invoice = try await app.invoices.export(forJob: id, by: try context.actor())
+            return renderer.redirect(
+                to: "/jobs/\(id)#invoice", flash: Flash(.success, "Invoice \(invoice.number) exported."))
         }
 
         router.post("/jobs/:id/cancel") { request, context in
@@ -366,7 +448,8 @@ struct JobPages {
         case "canceled": "danger"
         case "completed", "arrived": "success"
         case "dispatched": "info"
-        case "booked": "brand"
+        case "booked", JobEvent.noteKind: "brand"
+        case JobEvent.workOrderNoteKind: "info"
         case "rescheduled", "hold": "warning"
         default: nil
         }

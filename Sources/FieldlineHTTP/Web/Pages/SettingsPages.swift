@@ -1,5 +1,7 @@
 import Fieldline
 import FieldlineCore
+import FieldlineProviders
+import FieldlineStore
 import Foundation
 import Hummingbird
 
@@ -30,6 +32,7 @@ struct SettingsPages {
         var blocked: [BlockedRow]
         var hasBlocked: Bool
         var noticesSummary: String
+        var serviceChannelSummary: String
         var optInURL: String?
         var registrations: [RegistrationBadge]
     }
@@ -177,6 +180,7 @@ struct SettingsPages {
                 noticesSummary: channels.isEmpty
                     ? "Off: customers are not told when a technician sets off."
                     : "On by \(channels.joined(separator: " and "))\(notices.trackingEnabled ? ", with live tracking" : "").",
+                serviceChannelSummary: try await Self.serviceChannelSummary(app, actor: actor),
                 optInURL: try await app.consent.signUpURL(of: account.id),
                 registrations: try await app.registrations.overview(by: actor).map {
                     let view = RegistrationPage.model($0, time: time)
@@ -295,4 +299,16 @@ struct SettingsPages {
         else { return nil }
         return hours * 60 + minutes
     }
+
+    static func serviceChannelSummary(_ app: Fieldline, actor: Actor) async throws -> String {
+        guard actor.can(.manageIntegrations) else { return "" }
+        let overview = try await app.serviceChannel.overview(by: actor)
+        guard let connection = overview.connection else {
+            return "Not connected: receive facilities clients' work orders as bookings."
+        }
+        if !connection.isHealthy { return "Connected, but the last check failed: \(connection.lastError ?? "")" }
+        return "Connected · \(overview.workOrders.imported) work orders brought in"
+            + (overview.queue.attention > 0 ? " · \(overview.queue.attention) updates need attention" : "")
+    }
+
 }

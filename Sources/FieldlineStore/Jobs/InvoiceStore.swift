@@ -1,0 +1,91 @@
+import FieldlineCore
+import Foundation
+import SQLKit
+
+/// Jobs' invoices, one per job.
+public struct InvoiceStore: Sendable {
+    let sql: any SQLDatabase
+
+    public init(_ sql: any SQLDatabase) {
+        self.sql = sql
+    }
+
+    struct Row: Codable {
+        var id: String
+        var accountId: String
+        var jobId: String
+        var number: String
+        var issuedOn: String
+        var laborCents: Int
+        var materialCents: Int
+        var travelCents: Int
+        var freightCents: Int
+        var otherCents: Int
+        var taxCents: Int
+        var status: String
+        var exportedAt: Date?
+        var createdAt: Date
+        var updatedAt: Date
+
+        init(_ invoice: Invoice) {
+            id = invoice.id.rawValue
+            accountId = invoice.accountID.rawValue
+            jobId = invoice.jobID.rawValue
+            number = invoice.number
+            issuedOn = invoice.issuedOn
+            laborCents = invoice.amounts.labor
+            materialCents = invoice.amounts.material
+            travelCents = invoice.amounts.travel
+            freightCents = invoice.amounts.freight
+            otherCents = invoice.amounts.other
+            taxCents = invoice.amounts.tax
+            status = invoice.status.rawValue
+            exportedAt = invoice.exportedAt
+            createdAt = invoice.createdAt
+            updatedAt = invoice.updatedAt
+        }
+
+        var invoice: Invoice {
+            Invoice(
+                id: InvoiceID(id), accountID: AccountID(accountId), jobID: JobID(jobId), number: number,
+                issuedOn: issuedOn,
+                amounts: .init(
+                    labor: laborCents, material: materialCents, travel: travelCents, freight: freightCents,
+                    other: otherCents, tax: taxCents),
+                status: InvoiceStatus(rawValue: status) ?? .draft, exportedAt: exportedAt, createdAt: createdAt,
+                updatedAt: updatedAt)
+        }
+    }
+
+    static let columns = [
+        "id", "account_id", "job_id", "number", "issued_on", "labor_cents", "material_cents", "travel_cents",
+        "freight_cents", "other_cents", "tax_cents", "status", "exported_at", "created_at", "updated_at",
+    ]
+
+    public func invoice(ofJob jobID: JobID, in accountID: AccountID) async throws -> Invoice? {
+        try await sql.select().columns(Self.columns).from("invoices")
+            .where("account_id", .equal, accountID.rawValue).where("job_id", .equal, jobID.rawValue)
+            .first()?.record(Row.self).invoice
+    }
+
+    public func find(_ id: InvoiceID, in accountID: AccountID) async throws -> Invoice? {
+        try await sql.select().columns(Self.columns).from("invoices")
+            .where("account_id", .equal, accountID.rawValue).where("id", .equal, id.rawValue)
+            .first()?.record(Row.self).invoice
+    }
+
+    /// False when the job already has one (someone else wrote it a moment ago).
+    public func insert(_ invoice: Invoice) async throws -> Bool {
+        do {
+            try await sql.insert(into: "invoices").record(Row(invoice)).run()
+            return true
+        } catch  where StoreErrors.isUniqueViolation(error) {
+            return false
+        }
+    }
+
+    public func update(_ invoice: Invoice) async throws {
+        try await sql.update("invoices").record(Row(invoice))
+            .where("account_id", .equal, invoice.accountID.rawValue).where("id", .equal, invoice.id.rawValue).run()
+    }
+}
