@@ -44,6 +44,10 @@ public enum TestEngine: String, CaseIterable, Sendable, CustomStringConvertible 
                     "FIELDLINE_REQUIRE_POSTGRES_TESTS is set but FIELDLINE_TEST_POSTGRES_URL is not: the Postgres suite cannot run."
                 )
             }
+            // Each database holds connections (its own pool and the admin's); the suites run in
+            // parallel, so only so many are open at once, within the server's max_connections.
+            await Self.postgresSlots.acquire()
+            defer { Task { await Self.postgresSlots.release() } }
             let name = "fieldline_t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
             let admin = try await DatabaseOpener.open(url: adminURL, logger: logger)
             try await admin.read { sql in try await sql.raw("CREATE DATABASE \(ident: name)").run() }
@@ -76,6 +80,8 @@ public enum TestEngine: String, CaseIterable, Sendable, CustomStringConvertible 
         }
     }
 
+    static let postgresSlots = TestSlots(16)
+
     static func replacingDatabase(in url: String, with name: String) throws -> String {
         guard var components = URLComponents(string: url) else { throw TestSetupError("Cannot read \(url)") }
         components.path = "/" + name
@@ -87,4 +93,30 @@ public enum TestEngine: String, CaseIterable, Sendable, CustomStringConvertible 
 public struct TestSetupError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
+}
+
+/// At most `count` holders at once; the rest wait their turn, first come first served.
+actor TestSlots {
+    private var free: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(_ count: Int) {
+        free = count
+    }
+
+    func acquire() async {
+        if free > 0 {
+            free -= 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func release() {
+        if waiting.isEmpty {
+            free += 1
+        } else {
+            waiting.removeFirst().resume()
+        }
+    }
 }

@@ -292,8 +292,8 @@ public struct DemoSeed: Sendable {
             var dentalBooking: BookingID?
             let store = ServiceChannelStore(sql)
             for workOrder in [cafe, dentalOrder] {
-                try await store.noteSubscriber(
-                    workOrder.subscriber.id, name: workOrder.subscriber.name ?? "", in: account.id)
+                try await store.noteSubscribers(
+                    [workOrder.subscriber.id: workOrder.subscriber.name ?? ""], in: account.id)
                 let booking = Booking(
                     id: .generate(), accountID: account.id, source: "servicechannel",
                     customerID: workOrder.id == dentalOrder.id ? dental.0.id : nil,
@@ -305,7 +305,7 @@ public struct DemoSeed: Sendable {
                 try await BookingStore(sql).insert(booking)
                 var record = ServiceChannelSync.record(workOrder, accountID: account.id, firstSeenAt: now)
                 record.bookingID = booking.id
-                try await store.insert(record)
+                try await store.insert([record])
                 if workOrder.id == dentalOrder.id { dentalBooking = booking.id }
                 try await app.react(
                     to: DomainEvent(

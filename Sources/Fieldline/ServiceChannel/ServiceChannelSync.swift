@@ -180,26 +180,39 @@ public struct ServiceChannelSync: Sendable {
                 let known = try await store.workOrders(page.map(\.id), in: connection.accountID)
                 let rules = try await store.rules(in: connection.accountID)
                 // Each subscriber new to the page once, not once per work order.
+                let fresh = page.filter { known[$0.id] == nil }
                 var subscribers: [Int: String] = [:]
-                for order in page where known[order.id] == nil {
+                for order in fresh {
                     subscribers[order.subscriber.id] = order.subscriber.name ?? "Subscriber \(order.subscriber.id)"
                 }
-                for (id, name) in subscribers.sorted(by: { $0.key < $1.key }) {
-                    try await store.noteSubscriber(id, name: name, in: connection.accountID)
-                }
+                try await store.noteSubscribers(subscribers, in: connection.accountID)
+                let places = try await store.mappedLocations(
+                    ofSubscribers: Set(subscribers.keys), in: connection.accountID)
                 var counts = PageCounts()
+                var plan = NewWorkOrders()
                 for order in page {
                     if var record = known[order.id] {
                         guard record.updatedDate != order.updatedDate || notes[order.id] != nil else { continue }
                         counts.notesCopied += try await update(
                             &record, from: order, notes: notes[order.id], sql: sql, effects: effects)
                         counts.updated += 1
-                    } else if try await create(order, connection: connection, rules: rules, sql: sql, effects: effects)
+                    } else if try await create(
+                        order, connection: connection, rules: rules, mapped: places, plan: &plan, sql: sql,
+                        effects: effects)
                     {
                         counts.created += 1
                     } else {
                         counts.ignored += 1
                     }
+                }
+                try await BookingStore(sql).insert(plan.bookings)
+                try await store.insert(plan.records)
+                let integration = Actor(integration: "ServiceChannel", accountID: connection.accountID)
+                for booking in plan.bookings {
+                    try await app.react(
+                        to: DomainEvent(
+                            accountID: connection.accountID, occurredAt: booking.createdAt,
+                            actor: .user(integration), kind: .bookingCreated(booking.id)), in: sql, effects: effects)
                 }
                 return counts
             }
@@ -210,13 +223,20 @@ public struct ServiceChannelSync: Sendable {
         }
     }
 
+    /// What a page's new work orders become, written together: one statement for their bookings
+    /// and one for their records, not two per work order.
+    struct NewWorkOrders {
+        var bookings: [Booking] = []
+        var records: [WorkOrderRecord] = []
+    }
+
     /// A work order seen for the first time: a booking, a job, or (already started before the
     /// connection) remembered as not imported. Returns whether it was imported.
     private func create(
         _ order: ServiceChannelWorkOrder, connection: ServiceChannelConnection, rules: [ConversionRule],
+        mapped places: [ServiceChannelStore.MappedPlace: (CustomerID, LocationID)], plan: inout NewWorkOrders,
         sql: any SQLDatabase, effects: AfterCommit
     ) async throws -> Bool {
-        let store = ServiceChannelStore(sql)
         let now = app.clock.now()
         var record = Self.record(order, accountID: connection.accountID, firstSeenAt: now)
         let imports = WorkOrderIntake.imports(
@@ -224,12 +244,10 @@ public struct ServiceChannelSync: Sendable {
             createdAt: order.createdDate.flatMap(ServiceChannelDate.parse), connectedAt: connection.connectedAt)
         record.ignored = !imports
         guard imports else {
-            try await store.insert(record)
+            plan.records.append(record)
             return false
         }
-        let integration = Actor(integration: "ServiceChannel", accountID: connection.accountID)
-        let mapped = try await store.mappedLocation(
-            subscriber: order.subscriber.id, location: order.location.id, in: connection.accountID)
+        let mapped = places[.init(subscriber: order.subscriber.id, location: order.location.id)]
         let outcome = ConversionRule.outcome(
             of: rules, subscriberID: order.subscriber.id, trade: order.trade, priority: order.priority,
             category: order.category)
@@ -239,8 +257,8 @@ public struct ServiceChannelSync: Sendable {
                 Jobs.NewJob(
                     customerID: customer, locationID: location, summary: Self.summary(order), startsAt: starts,
                     endsAt: starts.addingTimeInterval(2 * 3600)),
-                by: integration, in: sql, effects: effects)
-            try await store.insert(record)
+                by: Actor(integration: "ServiceChannel", accountID: connection.accountID), in: sql, effects: effects)
+            try await ServiceChannelStore(sql).insert([record])
             try await app.serviceChannelChanges.linkJob(job.id, to: record, at: now, sql: sql, effects: effects)
             return true
         }
@@ -251,14 +269,10 @@ public struct ServiceChannelSync: Sendable {
             summary: Self.summary(order), details: Self.details(order),
             requestedFor: order.scheduledDate.flatMap(ServiceChannelDate.parse), status: accepted ? .accepted : .new,
             jobID: nil, createdAt: now, updatedAt: now)
-        try await BookingStore(sql).insert(booking)
         record.bookingID = booking.id
         if accepted { record.notice = Self.acceptedElsewhere(order) }
-        try await store.insert(record)
-        try await app.react(
-            to: DomainEvent(
-                accountID: connection.accountID, occurredAt: now, actor: .user(integration),
-                kind: .bookingCreated(booking.id)), in: sql, effects: effects)
+        plan.bookings.append(booking)
+        plan.records.append(record)
         return true
     }
 

@@ -15,6 +15,13 @@ extension SQLInsertBuilder {
     }
 }
 
+extension SQLInsertBuilder {
+    /// Several Encodable records, one row each; nil properties become NULL columns.
+    func records(_ values: [some Encodable & Sendable]) throws -> Self {
+        try models(values, keyEncodingStrategy: .convertToSnakeCase, nilEncodingStrategy: .asNil)
+    }
+}
+
 extension SQLUpdateBuilder {
     func record(_ value: some Encodable & Sendable) throws -> Self {
         try set(model: value, keyEncodingStrategy: .convertToSnakeCase, nilEncodingStrategy: .asNil)

@@ -63,6 +63,12 @@ public struct BookingStore: Sendable {
         try await sql.insert(into: "bookings").record(BookingRow(booking)).run()
     }
 
+    /// Several bookings in one statement (a page of ServiceChannel work orders).
+    public func insert(_ bookings: [Booking]) async throws {
+        guard !bookings.isEmpty else { return }
+        try await sql.insert(into: "bookings").records(bookings.map(BookingRow.init)).run()
+    }
+
     public func update(_ booking: Booking) async throws {
         let row = BookingRow(booking)
         try await sql.update("bookings")

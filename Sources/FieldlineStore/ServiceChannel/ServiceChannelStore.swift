@@ -262,8 +262,10 @@ public struct ServiceChannelStore: Sendable {
             .first()?.record(WorkOrderRow.self).record
     }
 
-    public func insert(_ record: WorkOrderRecord) async throws {
-        try await sql.insert(into: "servicechannel_work_orders").record(WorkOrderRow(record)).run()
+    /// New work orders, in one statement.
+    public func insert(_ records: [WorkOrderRecord]) async throws {
+        guard !records.isEmpty else { return }
+        try await sql.insert(into: "servicechannel_work_orders").records(records.map(WorkOrderRow.init)).run()
     }
 
     /// Writes what ServiceChannel says of the work order, and only that: what it became here (its
@@ -540,13 +542,17 @@ public struct ServiceChannelStore: Sendable {
         var checkInPin: String?
     }
 
-    /// Remembers a subscriber when a work order of theirs first arrives (note sync on).
-    public func noteSubscriber(_ id: Int, name: String, in accountID: AccountID) async throws {
+    /// Remembers subscribers when a work order of theirs first arrives (note sync on); ones
+    /// already known stay as they are.
+    public func noteSubscribers(_ names: [Int: String], in accountID: AccountID) async throws {
+        guard !names.isEmpty else { return }
         try await sql.insert(into: "servicechannel_subscribers")
-            .record(
-                SubscriberRow(
-                    accountId: accountID.rawValue, subscriberId: id, name: name, noteSync: true,
-                    checkInInstructions: nil, checkInPin: nil)
+            .records(
+                names.sorted { $0.key < $1.key }.map { id, name in
+                    SubscriberRow(
+                        accountId: accountID.rawValue, subscriberId: id, name: name, noteSync: true,
+                        checkInInstructions: nil, checkInPin: nil)
+                }
             )
             .ignoringConflicts(with: ["account_id", "subscriber_id"]).run()
     }
@@ -652,6 +658,38 @@ public struct ServiceChannelStore: Sendable {
     public func deleteRule(_ id: String, in accountID: AccountID) async throws -> Bool {
         !(try await sql.delete(from: "servicechannel_rules").where("account_id", .equal, accountID.rawValue)
             .where("id", .equal, id).returning("id").all()).isEmpty
+    }
+
+    /// A (subscriber, ServiceChannel location) pair.
+    public struct MappedPlace: Hashable, Sendable {
+        public var subscriber: Int
+        public var location: Int
+
+        public init(subscriber: Int, location: Int) {
+            self.subscriber = subscriber
+            self.location = location
+        }
+    }
+
+    /// Every mapped location of these subscribers, for a page of new work orders at once.
+    public func mappedLocations(
+        ofSubscribers subscribers: Set<Int>, in accountID: AccountID
+    ) async throws -> [MappedPlace: (CustomerID, LocationID)] {
+        guard !subscribers.isEmpty else { return [:] }
+        let rows = try await sql.select()
+            .columns("subscriber_id", "sc_location_id", "customer_id", "location_id").from("servicechannel_locations")
+            .where("account_id", .equal, accountID.rawValue).where("subscriber_id", .in, Array(subscribers)).all()
+        var places: [MappedPlace: (CustomerID, LocationID)] = [:]
+        for row in rows {
+            let place = MappedPlace(
+                subscriber: try row.decode(column: "subscriber_id", as: Int.self),
+                location: try row.decode(column: "sc_location_id", as: Int.self))
+            places[place] = (
+                CustomerID(try row.decode(column: "customer_id", as: String.self)),
+                LocationID(try row.decode(column: "location_id", as: String.self))
+            )
+        }
+        return places
     }
 
     public func mappedLocation(
