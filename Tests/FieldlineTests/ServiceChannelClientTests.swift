@@ -180,3 +180,58 @@ struct ServiceChannelClientTests {
         }
     }
 }
+
+@Suite("ServiceChannel timestamps and amounts, read and written by hand")
+struct ServiceChannelDateTests {
+    static func foundation(_ text: String) -> Date? {
+        let plain = ISO8601DateFormatter()
+        plain.formatOptions = [.withInternetDateTime]
+        let fraction = ISO8601DateFormatter()
+        fraction.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return plain.date(from: text) ?? fraction.date(from: text)
+    }
+
+    @Test("Every form ServiceChannel writes reads as Foundation reads it; anything else is nil")
+    func parse() {
+        #expect(ServiceChannelDate.parse("2026-11-23T15:04:05Z") == Self.foundation("2026-11-23T15:04:05Z"))
+        #expect(ServiceChannelDate.parse("2026-11-23T15:04:05") == Self.foundation("2026-11-23T15:04:05Z"))
+        #expect(ServiceChannelDate.parse("2026-11-23T15:04:05-06:00") == Self.foundation("2026-11-23T21:04:05Z"))
+        #expect(ServiceChannelDate.parse("2024-02-29T23:59:59+05:30") == Self.foundation("2024-02-29T18:29:59Z"))
+        let fractional = ServiceChannelDate.parse("2026-11-23T15:04:05.123Z")
+        #expect(abs((fractional?.timeIntervalSince1970 ?? 0) - 1_795_446_245.123) < 0.000_001)
+        for bad in [
+            "", "2026-11-23", "2026-13-01T00:00:00Z", "2026-11-23 15:04:05Z", "2026-11-23T15:04:05Zjunk",
+            "2026-11-23T15:04:05.Z", "yesterday",
+        ] {
+            #expect(ServiceChannelDate.parse(bad) == nil, "\(bad)")
+        }
+    }
+
+    @Test("Writing round-trips for dates across centuries, leap days and the epoch")
+    func roundTrip() {
+        var generator = SeededGenerator(seed: 11)
+        for _ in 0..<2000 {
+            let seconds = Double(Int.random(in: -2_000_000_000...4_000_000_000, using: &generator))
+            let date = Date(timeIntervalSince1970: seconds)
+            let text = ServiceChannelDate.format(date)
+            #expect(Self.foundation(text) == date, "\(text)")
+            #expect(ServiceChannelDate.parse(text) == date, "\(text)")
+        }
+        #expect(ServiceChannelDate.format(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00Z")
+        #expect(
+            ServiceChannelDate.formatMilliseconds(Date(timeIntervalSince1970: 1_795_446_245.1239))
+                == "2026-11-23T15:04:05.123Z")
+    }
+
+    @Test("Amounts: two decimals, thousands grouped, rounded to the cent")
+    func money() {
+        #expect(Money.decimal(0) == "0.00")
+        #expect(Money.decimal(5) == "5.00")
+        #expect(Money.decimal(450) == "450.00")
+        #expect(Money.decimal(1250) == "1,250.00")
+        #expect(Money.decimal(1_234_567.891) == "1,234,567.89")
+        #expect(Money.decimal(0.005) == "0.01")
+        #expect(Money.decimal(-3.5) == "-3.50")
+        #expect(Money.dollars(cents: 165_045) == "$1,650.45")
+    }
+}

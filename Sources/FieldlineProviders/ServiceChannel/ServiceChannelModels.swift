@@ -273,35 +273,103 @@ public enum ServiceChannelDeclineReason: Int, Sendable, CaseIterable {
     }
 }
 
+/// ServiceChannel's timestamps, read and written by hand: a page of work orders carries three
+/// per work order, and building date formatters for each dominated the sync's time.
 public enum ServiceChannelDate {
-    /// "2026-11-23T15:04:05Z", "2026-11-23T15:04:05.123", "2026-11-23T15:04:05-06:00" …
+    /// "2026-11-23T15:04:05Z", "2026-11-23T15:04:05.123", "2026-11-23T15:04:05-06:00" … (no zone:
+    /// UTC); nil for anything else.
     public static func parse(_ text: String) -> Date? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        let withFraction = ISO8601DateFormatter()
-        withFraction.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        let plain = ISO8601DateFormatter()
-        plain.formatOptions = [.withInternetDateTime]
-        for candidate in [trimmed, trimmed + "Z"] {
-            if let date = plain.date(from: candidate) ?? withFraction.date(from: candidate) { return date }
+        let bytes = Array(text.utf8).filter { $0 != UInt8(ascii: " ") }
+        func number(_ from: Int, _ count: Int) -> Int? {
+            guard from + count <= bytes.count else { return nil }
+            var value = 0
+            for byte in bytes[from..<(from + count)] {
+                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+                value = value * 10 + Int(byte - UInt8(ascii: "0"))
+            }
+            return value
         }
-        return nil
+        func byte(_ index: Int) -> UInt8? { index < bytes.count ? bytes[index] : nil }
+        guard let year = number(0, 4), byte(4) == UInt8(ascii: "-"), let month = number(5, 2),
+            byte(7) == UInt8(ascii: "-"), let day = number(8, 2), byte(10) == UInt8(ascii: "T"),
+            let hour = number(11, 2), byte(13) == UInt8(ascii: ":"), let minute = number(14, 2),
+            byte(16) == UInt8(ascii: ":"), let second = number(17, 2),
+            (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
+        else { return nil }
+        var index = 19
+        var fraction = 0.0
+        if byte(index) == UInt8(ascii: ".") {
+            index += 1
+            var scale = 0.1
+            let start = index
+            while let digit = byte(index), digit >= UInt8(ascii: "0"), digit <= UInt8(ascii: "9") {
+                fraction += Double(digit - UInt8(ascii: "0")) * scale
+                scale /= 10
+                index += 1
+            }
+            guard index > start else { return nil }
+        }
+        var offset = 0
+        switch byte(index) {
+        case nil:
+            break
+        case UInt8(ascii: "Z"), UInt8(ascii: "z"):
+            guard index + 1 == bytes.count else { return nil }
+        case UInt8(ascii: "+"), UInt8(ascii: "-"):
+            guard let hours = number(index + 1, 2), byte(index + 3) == UInt8(ascii: ":"),
+                let minutes = number(index + 4, 2), index + 6 == bytes.count
+            else { return nil }
+            offset = (hours * 3600 + minutes * 60) * (byte(index) == UInt8(ascii: "-") ? -1 : 1)
+        default:
+            return nil
+        }
+        let seconds = daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset
+        return Date(timeIntervalSince1970: Double(seconds) + fraction)
     }
 
     /// To the millisecond, rounded down: "2026-11-23T15:04:05.123Z". A cursor never lands after
     /// the work order it came from.
     public static func formatMilliseconds(_ date: Date) -> String {
         let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
-        let seconds = Date(timeIntervalSince1970: Double(milliseconds / 1000))
-        let whole = format(seconds)
-        let fraction = String(format: "%03d", Int(milliseconds % 1000))
-        return String(whole.dropLast()) + "." + fraction + "Z"
+        let whole = format(Date(timeIntervalSince1970: Double(milliseconds / 1000)))
+        return String(whole.dropLast()) + "." + pad(Int(milliseconds % 1000), 3) + "Z"
     }
 
     /// The form OData filters take: "2026-11-23T15:04:05Z".
     public static func format(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
+        let total = Int((date.timeIntervalSince1970).rounded(.down))
+        let days = total >= 0 ? total / 86400 : (total - 86399) / 86400
+        let secondsOfDay = total - days * 86400
+        let (year, month, day) = civilFromDays(days)
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondsOfDay / 3600, 2)):"
+            + "\(pad(secondsOfDay % 3600 / 60, 2)):\(pad(secondsOfDay % 60, 2))Z"
+    }
+
+    static func pad(_ value: Int, _ width: Int) -> String {
+        let text = String(value)
+        return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+    static func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146097 + dayOfEra - 719468
+    }
+
+    static func civilFromDays(_ days: Int) -> (Int, Int, Int) {
+        let z = days + 719468
+        let era = (z >= 0 ? z : z - 146096) / 146097
+        let dayOfEra = z - era * 146097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }
 
