@@ -169,13 +169,7 @@ struct ServiceChannelWebTests {
             #expect(declined.status == .seeOther)
             #expect(try await app.bookings.find(first.id, by: world.dispatcher).status == .dismissed)
 
-            let start = clock.now().addingTimeInterval(3600)
-            let (_, job) = try await app.bookings.convert(
-                second.id,
-                into: .init(
-                    customerID: world.customer.id, locationID: world.location.id, summary: "Faucet", startsAt: start,
-                    endsAt: start.addingTimeInterval(3600), technicianIDs: [world.technician.id]),
-                by: world.dispatcher)
+            let job = try await world.convertToJob(second.id)
             let noted = try await WebTests.post(client, "/jobs/\(job.id)/notes", session, "text=Gate+code+1234")
             #expect(noted.status == .seeOther)
             let page = try await client.execute(

@@ -42,6 +42,19 @@ extension TestEngine {
 }
 
 extension TestWorld {
+    /// Makes the booking a job for the world's customer an hour from now, with its technician
+    /// on it, as the dispatcher would.
+    public func convertToJob(_ booking: BookingID, summary: String = "Faucet") async throws -> Job {
+        let start = app.clock.now().addingTimeInterval(3600)
+        return try await app.bookings.convert(
+            booking,
+            into: .init(
+                customerID: customer.id, locationID: location.id, summary: summary, startsAt: start,
+                endsAt: start.addingTimeInterval(3600), technicianIDs: [technician.id]),
+            by: dispatcher
+        ).1
+    }
+
     /// Connects the world's account to `fake` as its admin would.
     @discardableResult
     public func connectServiceChannel(_ fake: FakeServiceChannel) async throws -> ServiceChannelConnection {

@@ -126,13 +126,7 @@ struct ServiceChannelFlowTests {
             try await world.connectServiceChannel(fake)
             _ = try await app.serviceChannelSync.pollDue()
             let booking = try #require(try await app.bookings.list(status: .new, by: world.dispatcher).first)
-            let start = clock.now().addingTimeInterval(3600)
-            let (_, job) = try await app.bookings.convert(
-                booking.id,
-                into: .init(
-                    customerID: world.customer.id, locationID: world.location.id, summary: "Faucet", startsAt: start,
-                    endsAt: start.addingTimeInterval(3600), technicianIDs: [world.technician.id]),
-                by: world.dispatcher)
+            let job = try await world.convertToJob(booking.id)
 
             /// A picture the customer texted, stored, attached to the job.
             func picture(_ bytes: String) async throws {
@@ -335,13 +329,7 @@ struct ServiceChannelFlowTests {
             try await world.connectServiceChannel(fake)
             _ = try await app.serviceChannelSync.pollDue()
             let booking = try #require(try await app.bookings.list(status: .new, by: world.dispatcher).first)
-            let start = clock.now().addingTimeInterval(3600)
-            let (_, job) = try await app.bookings.convert(
-                booking.id,
-                into: .init(
-                    customerID: world.customer.id, locationID: world.location.id, summary: "Faucet",
-                    startsAt: start, endsAt: start.addingTimeInterval(3600), technicianIDs: [world.technician.id]),
-                by: world.dispatcher)
+            let job = try await world.convertToJob(booking.id)
             try await Self.drain(app)
 
             // The dispatch's answer is lost; the work order was already In Progress, so the retry
@@ -503,13 +491,7 @@ struct ServiceChannelFlowTests {
             }
             let bookings = try await app.bookings.list(status: .new, by: world.dispatcher)
             for booking in bookings {
-                let start = clock.now().addingTimeInterval(3600)
-                let (_, job) = try await app.bookings.convert(
-                    booking.id,
-                    into: .init(
-                        customerID: world.customer.id, locationID: world.location.id, summary: "Work",
-                        startsAt: start, endsAt: start.addingTimeInterval(3600), technicianIDs: [world.technician.id]),
-                    by: world.dispatcher)
+                let job = try await world.convertToJob(booking.id, summary: "Work")
                 let assignment = try #require(try await app.jobs.detail(job.id, by: world.dispatcher).assignments.first)
                 _ = try await app.jobs.dispatch(assignment.id, by: world.dispatcher)
                 _ = try await app.jobs.arrive(assignment.id, by: world.technicianActor)
