@@ -202,8 +202,7 @@ struct ServiceChannelWebTests {
             #expect(apiDecline.status == .conflict)
 
             // Another account sees none of it.
-            let other = try await TestWorld.make(app, name: "Other Co", emailDomain: "other.test")
-            _ = other
+            _ = try await TestWorld.make(app, name: "Other Co", emailDomain: "other.test")
             let otherToken = try await client.token(email: "admin@other.test")
             #expect(try await client.api(.get, "/jobs/\(job.id)/work-order", token: otherToken).status == .notFound)
             #expect(

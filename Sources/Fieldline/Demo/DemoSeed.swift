@@ -2,7 +2,6 @@ import FieldlineCore
 import FieldlineProviders
 import FieldlineStore
 import Foundation
-import SQLKit
 
 /// A realistic demo business for `fieldline serve --demo`: customers around Austin, a crew of
 /// technicians, jobs today (some already under way) and tomorrow, and a few open bookings.
@@ -329,9 +328,7 @@ public struct DemoSeed: Sendable {
                 technicianIDs: [technician]), by: admin)
         try await app.database.write { sql in
             // As if sent: the demo has no ServiceChannel to send them to.
-            try await sql.update("servicechannel_changes").set("state", to: WorkOrderChangeState.applied.rawValue)
-                .set("applied_at", to: now).set("attempts", to: 1).where("account_id", .equal, account.id.rawValue)
-                .run()
+            try await ServiceChannelStore(sql).markApplied(in: account.id, at: now)
             let store = ServiceChannelStore(sql)
             if var record = try await store.workOrder(dentalOrder.id, in: account.id) {
                 record.statusPrimary = WorkOrderIntake.inProgress

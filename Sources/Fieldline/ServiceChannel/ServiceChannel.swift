@@ -180,7 +180,8 @@ public struct ServiceChannel: Sendable {
         else { throw FieldlineError.notFound(entity: "ServiceChannel connection", id: raw) }
         guard ServiceChannelWebhookSignature.isValid(body, signType: signType, signData: signData, secret: secret)
         else {
-            throw FieldlineError.unauthenticated(message: "The webhook's Sign-Data does not match its body.")
+            throw FieldlineError.refused(
+                code: "invalid_signature", message: "The webhook's Sign-Data does not match its body.")
         }
         struct Delivery: Decodable {
             var eventType: String?

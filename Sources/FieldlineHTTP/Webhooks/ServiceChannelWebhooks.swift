@@ -15,15 +15,10 @@ struct ServiceChannelWebhooks {
         let hooks = router.group().add(middleware: APIErrorMiddleware())
         hooks.post("/webhooks/servicechannel/:account") { request, context in
             let body = Data(try await request.body.collect(upTo: 1 << 20).readableBytesView)
-            let event: String?
-            do {
-                event = try await app.serviceChannel.receiveWebhook(
-                    account: context.parameters.get("account") ?? "", body: body,
-                    signType: request.headers[HTTPField.Name("Sign-Type")!],
-                    signData: request.headers[HTTPField.Name("Sign-Data")!])
-            } catch FieldlineError.unauthenticated(let message) {
-                throw HTTPFailure(status: .forbidden, code: "invalid_signature", message: message)
-            }
+            let event = try await app.serviceChannel.receiveWebhook(
+                account: context.parameters.get("account") ?? "", body: body,
+                signType: request.headers[HTTPField.Name("Sign-Type")!],
+                signData: request.headers[HTTPField.Name("Sign-Data")!])
             context.logger.info("ServiceChannel webhook \(event ?? "without EventType") received.")
             return try APIResponse.json(["received": true])
         }

@@ -692,18 +692,12 @@ public struct ServiceChannelStore: Sendable {
         return places
     }
 
-    public func mappedLocation(
-        subscriber: Int, location: Int, in accountID: AccountID
-    ) async throws -> (CustomerID, LocationID)? {
-        guard
-            let row = try await sql.select().columns("customer_id", "location_id").from("servicechannel_locations")
-                .where("account_id", .equal, accountID.rawValue).where("subscriber_id", .equal, subscriber)
-                .where("sc_location_id", .equal, location).first()
-        else { return nil }
-        return (
-            CustomerID(try row.decode(column: "customer_id", as: String.self)),
-            LocationID(try row.decode(column: "location_id", as: String.self))
-        )
+    /// Marks every queued change of the account as sent (the demo's history: it has no
+    /// ServiceChannel to send them to).
+    public func markApplied(in accountID: AccountID, at instant: Date) async throws {
+        try await sql.update("servicechannel_changes").set("state", to: WorkOrderChangeState.applied.rawValue)
+            .set("applied_at", to: instant).set("attempts", to: 1).where("account_id", .equal, accountID.rawValue)
+            .run()
     }
 
     public func mapLocation(
