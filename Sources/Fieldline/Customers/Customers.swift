@@ -17,10 +17,12 @@ public struct Customers: Sendable {
         public var verified: Bool?
         public var latitude: Double?
         public var longitude: Double?
+        public var notes: String?
 
         public init(
             name: String? = nil, street: String?, unit: String? = nil, city: String?, state: String?,
-            postalCode: String?, verified: Bool? = nil, latitude: Double? = nil, longitude: Double? = nil
+            postalCode: String?, verified: Bool? = nil, latitude: Double? = nil, longitude: Double? = nil,
+            notes: String? = nil
         ) {
             self.name = name
             self.street = street
@@ -31,6 +33,7 @@ public struct Customers: Sendable {
             self.verified = verified
             self.latitude = latitude
             self.longitude = longitude
+            self.notes = notes
         }
     }
 
@@ -200,6 +203,8 @@ public struct Customers: Sendable {
             var location = try makeLocation(input, customer: existing.customerID, account: actor.accountID)
             location.id = existing.id
             location.createdAt = existing.createdAt
+            // Notes left out are kept (older API clients know nothing of them); an empty text clears them.
+            if input.notes == nil { location.notes = existing.notes }
             try await store.update(location)
             return location
         }
@@ -337,6 +342,7 @@ public struct Customers: Sendable {
                 postalCode: input.postalCode),
             verified: input.verified ?? false,
             coordinates: try Coordinates.validated(latitude: input.latitude, longitude: input.longitude),
+            notes: try Text.optional(input.notes, field: "locationNotes", label: "Access notes", maxLength: 1000),
             createdAt: app.clock.now())
     }
 

@@ -107,11 +107,12 @@ public struct DemoSeed: Sendable {
             let email = name.lowercased().filter { $0.isASCII && $0.isLetter } + "@example.com"
             let customer = try await app.customers.create(
                 .init(
-                    name: name, notes: index == 0 ? "Dog in the backyard — use the side gate." : nil,
+                    name: name, notes: index == 0 ? "Prefers a text to a call; works from home." : nil,
                     location: .init(
                         name: index % 4 == 1 ? "Main office" : nil, street: street, city: city, state: "TX",
                         postalCode: zip, verified: verified, latitude: verified ? latitude : nil,
-                        longitude: verified ? longitude : nil),
+                        longitude: verified ? longitude : nil,
+                        notes: index == 0 ? "Dog in the backyard — use the side gate." : nil),
                     phones: [
                         .init(
                             number: phone, kind: index % 5 == 3 ? "landline" : "mobile",

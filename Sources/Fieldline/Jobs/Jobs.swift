@@ -381,6 +381,40 @@ public struct Jobs: Sendable {
 
     /// The visits of one day in the account's time zone (`yyyy-MM-dd`; today when nil), earliest
     /// first. Technicians see only their own.
+    /// The job's visits whose technician is booked elsewhere at the same time, with those other
+    /// visits (open jobs only): the job page flags them.
+    public func doubleBookings(ofJob id: JobID, by actor: Actor) async throws -> [AssignmentID: [DoubleBooking.Slot]] {
+        try actor.require(.viewJobs)
+        return try await app.database.read { sql in
+            let store = JobStore(sql)
+            let own = try await store.appointments(ofJobs: [id], in: actor.accountID)
+            guard let start = own.map(\.startsAt).min(), let end = own.map(\.endsAt).max(), start < end else {
+                return [:]
+            }
+            let appointments = try await store.appointments(
+                overlapping: DateInterval(start: start, end: end), in: actor.accountID)
+            let slots = try await Self.slots(of: appointments, store: store, accountID: actor.accountID)
+            let mine = Set(slots.filter { $0.jobID == id }.map(\.assignmentID))
+            return DoubleBooking.conflicts(among: slots).filter { mine.contains($0.key) }
+        }
+    }
+
+    /// Every technician's place on these visits, leaving out canceled and completed jobs.
+    static func slots(
+        of appointments: [Appointment], store: JobStore, accountID: AccountID
+    ) async throws -> [DoubleBooking.Slot] {
+        let jobs = try await store.jobs(Array(Set(appointments.map(\.jobID))), in: accountID)
+        let byID = Dictionary(uniqueKeysWithValues: appointments.map { ($0.id, $0) })
+        return try await store.assignments(ofJobs: Array(jobs.keys), in: accountID).compactMap { assignment in
+            guard let job = jobs[assignment.jobID], !job.status.isClosed,
+                let appointment = byID[assignment.appointmentID]
+            else { return nil }
+            return DoubleBooking.Slot(
+                assignmentID: assignment.id, technicianID: assignment.technicianID, jobID: job.id,
+                jobNumber: job.number, startsAt: appointment.startsAt, endsAt: appointment.endsAt)
+        }
+    }
+
     public func schedule(day: String?, by actor: Actor) async throws -> DaySchedule {
         guard actor.can(.viewJobs) || actor.can(.viewAssignedJobs) else {
             throw FieldlineError.forbidden(permission: Permission.viewJobs.rawValue)
@@ -524,6 +558,21 @@ public struct JobDetail: Sendable, Equatable {
     public var assignments: [Assignment]
     public var technicians: [TechnicianID: Technician]
     public var events: [JobEvent]
+}
+
+extension DaySchedule {
+    /// The day's technicians booked on two open visits at once.
+    public var doubleBookings: [AssignmentID: [DoubleBooking.Slot]] {
+        DoubleBooking.conflicts(
+            among: visits.filter { !$0.job.status.isClosed }.flatMap { visit in
+                visit.assignments.map { crew in
+                    DoubleBooking.Slot(
+                        assignmentID: crew.assignment.id, technicianID: crew.technician.id, jobID: visit.job.id,
+                        jobNumber: visit.job.number, startsAt: visit.appointment.startsAt,
+                        endsAt: visit.appointment.endsAt)
+                }
+            })
+    }
 }
 
 public struct DaySchedule: Sendable, Equatable {

@@ -20,6 +20,7 @@ public struct Field: Sendable {
     public struct JobCard: Sendable, Equatable {
         public var job: Job
         public var customerName: String
+        public var customerNotes: String?
         public var location: ServiceLocation
         /// The technician's visit: the current or next one, else the last.
         public var appointment: Appointment
@@ -318,7 +319,8 @@ public struct Field: Sendable {
             guard let visit = visits.first(where: { $0.1.endsAt > start }) ?? visits.last else { continue }
             cards.append(
                 JobCard(
-                    job: job, customerName: customer.name, location: location, appointment: visit.1,
+                    job: job, customerName: customer.name, customerNotes: customer.notes, location: location,
+                    appointment: visit.1,
                     assignment: visit.0,
                     thread: threads[jobID].map {
                         ThreadSummary(conversationID: $0.id, unread: unread[$0.id] ?? 0)

@@ -14,6 +14,8 @@ public struct Tracking: Sendable {
         public var accountID: AccountID
         public var technicianID: TechnicianID
         public var companyName: String
+        /// The business's texting number, for the customer to call or text back; nil when it has none.
+        public var companyPhone: PhoneNumber?
         public var technicianName: String
         public var technicianInitials: String
         public var technicianPhotoURL: String
@@ -58,6 +60,7 @@ public struct Tracking: Sendable {
             let text = TimeText(timeZoneIdentifier: account.timeZone)
             var view = View(
                 phase: phase, accountID: link.accountID, technicianID: technician.id, companyName: account.name,
+                companyPhone: try await SenderNumberStore(sql).defaultNumber(in: link.accountID)?.number,
                 technicianName: technician.name, technicianInitials: technician.initials,
                 technicianPhotoURL: technician.photoURL ?? Avatar.path(for: technician.id),
                 technicianRating: technician.publicRating, address: location.address.oneLine,

@@ -48,4 +48,25 @@ public enum Permission: String, Sendable, Codable, CaseIterable {
     case fullCustomerChats = "full_customer_chats"
     case manageMarketing = "manage_marketing"
     case manageIntegrations = "manage_integrations"
+
+    /// What the permission lets a person do, in the words a refusal uses ("Your role cannot …").
+    public var action: String {
+        switch self {
+        case .manageAccount: "change the business's settings"
+        case .manageUsers: "add people or change their access"
+        case .manageTechnicians: "manage technicians"
+        case .viewTechnicians: "see the technicians"
+        case .viewCustomers: "see customers"
+        case .editCustomers: "add or change customers"
+        case .viewJobs: "see all jobs"
+        case .viewAssignedJobs: "see your jobs"
+        case .manageJobs: "book or change jobs"
+        case .dispatchJobs: "dispatch technicians"
+        case .reportArrival: "mark visits arrived or done"
+        case .viewCustomerChats: "read customer conversations"
+        case .fullCustomerChats: "answer every customer conversation"
+        case .manageMarketing: "run marketing campaigns"
+        case .manageIntegrations: "manage integrations such as ServiceChannel"
+        }
+    }
 }

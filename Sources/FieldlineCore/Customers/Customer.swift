@@ -57,11 +57,13 @@ public struct ServiceLocation: Sendable, Equatable, Codable {
     public var address: Address
     public var verified: Bool
     public var coordinates: Coordinates?
+    /// Access notes for whoever goes there: gate codes, pets, where to park.
+    public var notes: String?
     public var createdAt: Date
 
     public init(
         id: LocationID, accountID: AccountID, customerID: CustomerID, name: String?, address: Address,
-        verified: Bool, coordinates: Coordinates?, createdAt: Date
+        verified: Bool, coordinates: Coordinates?, notes: String? = nil, createdAt: Date
     ) {
         self.id = id
         self.accountID = accountID
@@ -70,6 +72,7 @@ public struct ServiceLocation: Sendable, Equatable, Codable {
         self.address = address
         self.verified = verified
         self.coordinates = coordinates
+        self.notes = notes
         self.createdAt = createdAt
     }
 }

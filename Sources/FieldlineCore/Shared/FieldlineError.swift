@@ -33,7 +33,9 @@ public enum FieldlineError: Error, Equatable, Sendable {
         case .invalid(_, let message): message
         case .notFound(let entity, let id): "No \(entity) with id \(id) exists in this account."
         case .conflict(_, let message): message
-        case .forbidden(let permission): "Your role does not allow this (needs the \(permission) permission)."
+        case .forbidden(let permission):
+            // In words a person can take to an admin, never the internal permission name.
+            "Your role cannot \(Permission(rawValue: permission)?.action ?? "do this"). Ask an admin if you need to."
         case .refused(_, let message): message
         case .unauthenticated(let message): message
         case .rateLimited(let message, _): message

@@ -106,12 +106,12 @@ struct LocationInput: Decodable {
     var verified: Bool?
     var latitude: Double?
     var longitude: Double?
+    var notes: String?
 
     var newLocation: Customers.NewLocation {
         .init(
             name: name, street: street, unit: unit, city: city, state: state, postalCode: postalCode,
-            verified: verified,
-            latitude: latitude, longitude: longitude)
+            verified: verified, latitude: latitude, longitude: longitude, notes: notes)
     }
 }
 
@@ -174,6 +174,7 @@ struct LocationJSON: Codable {
     var verified: Bool
     var latitude: Double?
     var longitude: Double?
+    var notes: String?
 
     init(_ location: ServiceLocation) {
         id = location.id.rawValue
@@ -188,6 +189,7 @@ struct LocationJSON: Codable {
         verified = location.verified
         latitude = location.coordinates?.latitude
         longitude = location.coordinates?.longitude
+        notes = location.notes
     }
 }
 

@@ -78,9 +78,9 @@ enum APIRoutes {
         [
             APIRoute(.get, "/customers") { request, context in
                 let paging = try Paging(
-                    limit: try request.uri.intQuery("limit"), offset: try request.uri.intQuery("offset"))
+                    limit: try request.query.int(query: "limit"), offset: try request.query.int(query: "offset"))
                 let found = try await app.customers.search(
-                    request.uri.queryParameters.get("q"), paging: paging, by: try context.actor())
+                    request.query["q"], paging: paging, by: try context.actor())
                 return try APIResponse.json(
                     ListJSON(items: found.map(CustomerJSON.init), limit: paging.limit, offset: paging.offset))
             },
@@ -198,8 +198,8 @@ enum APIRoutes {
         [
             APIRoute(.get, "/jobs") { request, context in
                 let paging = try Paging(
-                    limit: try request.uri.intQuery("limit"), offset: try request.uri.intQuery("offset"))
-                let status = try request.uri.queryParameters.get("status").map { raw in
+                    limit: try request.query.int(query: "limit"), offset: try request.query.int(query: "offset"))
+                let status = try request.query["status"].map { raw in
                     guard let status = JobStatus(rawValue: raw) else {
                         throw FieldlineError.invalid(
                             field: "status",
@@ -253,7 +253,7 @@ enum APIRoutes {
             },
             APIRoute(.get, "/schedule") { request, context in
                 let schedule = try await app.jobs.schedule(
-                    day: request.uri.queryParameters.get("date"), by: try context.actor())
+                    day: request.query["date"], by: try context.actor())
                 return try APIResponse.json(ScheduleJSON(schedule))
             },
             APIRoute(.post, "/appointments/{appointmentId}/reschedule") { request, context in
@@ -287,8 +287,8 @@ enum APIRoutes {
         [
             APIRoute(.get, "/bookings") { request, context in
                 let paging = try Paging(
-                    limit: try request.uri.intQuery("limit"), offset: try request.uri.intQuery("offset"))
-                let status = try request.uri.queryParameters.get("status").map { raw in
+                    limit: try request.query.int(query: "limit"), offset: try request.query.int(query: "offset"))
+                let status = try request.query["status"].map { raw in
                     guard let status = BookingStatus(rawValue: raw) else {
                         throw FieldlineError.invalid(
                             field: "status", message: "status must be new, accepted, dismissed or converted.")

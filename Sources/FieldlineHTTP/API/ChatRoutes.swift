@@ -11,16 +11,16 @@ extension APIRoutes {
         [
             APIRoute(.get, "/conversations") { request, context in
                 let paging = try Paging(
-                    limit: try request.uri.intQuery("limit"), offset: try request.uri.intQuery("offset"))
+                    limit: try request.query.int(query: "limit"), offset: try request.query.int(query: "offset"))
                 let status: ConversationStatus =
-                    try request.uri.queryParameters.get("status").map { raw in
+                    try request.query["status"].map { raw in
                         guard let status = ConversationStatus(rawValue: String(raw)) else {
                             throw FieldlineError.invalid(field: "status", message: "status must be open or closed.")
                         }
                         return status
                     } ?? .open
                 let items = try await app.inbox.list(
-                    status: status, query: request.uri.queryParameters.get("q"), paging: paging,
+                    status: status, query: request.query["q"], paging: paging,
                     by: try context.actor())
                 return try APIResponse.json(
                     ListJSON(items: items.map(ConversationJSON.init), limit: paging.limit, offset: paging.offset))
@@ -46,11 +46,11 @@ extension APIRoutes {
             },
             APIRoute(.get, "/conversations/{conversationId}/messages") { request, context in
                 let id = try context.parameters.id("conversationId", as: ConversationID.self)
-                let limit = try request.uri.intQuery("limit") ?? 50
+                let limit = try request.query.int(query: "limit") ?? 50
                 guard (1...200).contains(limit) else {
                     throw FieldlineError.invalid(field: "limit", message: "limit is between 1 and 200.")
                 }
-                let before = try request.uri.queryParameters.get("before").map { raw in
+                let before = try request.query["before"].map { raw in
                     guard let date = JSONCoding.parseDate(raw) else {
                         throw FieldlineError.invalid(
                             field: "before", message: "before is an ISO 8601 time such as 2026-11-23T09:00:00Z.")
@@ -118,7 +118,7 @@ extension APIRoutes {
             },
             APIRoute(.get, "/chat-history") { request, context in
                 let history = try await app.inbox.history(
-                    of: request.uri.queryParameters.get("phone").map { String($0) }, by: try context.actor())
+                    of: request.query["phone"], by: try context.actor())
                 return try APIResponse.json(
                     ChatHistoryJSON(
                         phone: history.phone.e164, hasConversation: history.hasConversation,
@@ -126,7 +126,7 @@ extension APIRoutes {
             },
             APIRoute(.get, "/dispatch-board") { request, context in
                 let paging = try Paging(
-                    limit: try request.uri.intQuery("limit"), offset: try request.uri.intQuery("offset"))
+                    limit: try request.query.int(query: "limit"), offset: try request.query.int(query: "offset"))
                 let entries = try await app.inbox.dispatchBoard(paging: paging, by: try context.actor())
                 return try APIResponse.json(
                     ListJSON(items: entries.map(MessageJSON.init), limit: paging.limit, offset: paging.offset))

@@ -24,7 +24,7 @@ extension APIRoutes {
             },
             APIRoute(.get, "/consent-ledger/export") { request, context in
                 let export = try await app.consent.export(
-                    from: request.uri.queryParameters.get("from"), to: request.uri.queryParameters.get("to"),
+                    from: request.query["from"], to: request.query["to"],
                     by: try context.actor())
                 return LedgerDownload.response(export, app: app)
             },

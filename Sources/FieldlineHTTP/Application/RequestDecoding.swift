@@ -101,13 +101,3 @@ extension Parameters {
         return Identifier(raw)
     }
 }
-
-extension URI {
-    func intQuery(_ name: String) throws -> Int? {
-        guard let raw = queryParameters.get(name) else { return nil }
-        guard let value = Int(raw) else {
-            throw FieldlineError.invalid(field: name, message: "\(name) must be a whole number.")
-        }
-        return value
-    }
-}

@@ -9,6 +9,11 @@ struct ServerResources: Sendable {
     let publicFiles: [String: (contentType: String, data: Data)]
 
     static func load() async throws -> ServerResources {
+        // For work on the pages: FIELDLINE_RESOURCES_DIR names a source `Resources` folder to read
+        // instead, so a changed template or stylesheet needs a restart, not a rebuild.
+        if let override = ProcessInfo.processInfo.environment["FIELDLINE_RESOURCES_DIR"], !override.isEmpty {
+            return try await load(from: URL(fileURLWithPath: override))
+        }
         // Foundation on Linux reports the copied `Resources` folder itself as the resource URL,
         // Darwin reports its parent; accept either.
         guard let root = Bundle.module.resourceURL,
@@ -18,6 +23,13 @@ struct ServerResources: Sendable {
         else {
             throw ConfigurationError(
                 message: "The server's resource bundle (templates, styles, openapi.yaml) is missing.")
+        }
+        return try await load(from: base)
+    }
+
+    private static func load(from base: URL) async throws -> ServerResources {
+        guard FileManager.default.fileExists(atPath: base.appendingPathComponent("Templates").path) else {
+            throw ConfigurationError(message: "No Templates folder in \(base.path).")
         }
         let templates = try await MustacheLibrary(directory: base.appendingPathComponent("Templates").path)
         let openAPI = try String(contentsOf: base.appendingPathComponent("openapi.yaml"), encoding: .utf8)

@@ -7,18 +7,12 @@ import NIOCore
 struct FormData: Sendable {
     private var values: [String: [String]] = [:]
 
+    /// Decoded by `FormEncoding`, the one decoder for form bodies, query strings and webhooks: `+` is a
+    /// space, `%XX` a byte of UTF-8.
     init(encoded: String) {
-        for pair in encoded.split(separator: "&", omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let key = Self.decode(parts[0])
-            let value = parts.count > 1 ? Self.decode(parts[1]) : ""
-            values[key, default: []].append(value)
+        for (name, value) in FormEncoding.decode(encoded) {
+            values[name, default: []].append(value)
         }
-    }
-
-    private static func decode(_ text: Substring) -> String {
-        let spaced = text.replacingOccurrences(of: "+", with: " ")
-        return spaced.removingPercentEncoding ?? spaced
     }
 
     subscript(_ name: String) -> String? {
@@ -51,8 +45,22 @@ struct FormData: Sendable {
         return value
     }
 
+    func int(query name: String) throws -> Int? {
+        guard let raw = self[name] else { return nil }
+        guard let value = Int(raw) else {
+            throw FieldlineError.invalid(field: name, message: "\(name) must be a whole number.")
+        }
+        return value
+    }
+
     static func read(_ request: Request, context: AppRequestContext) async throws -> FormData {
         let buffer = try await request.body.collect(upTo: context.maxUploadSize)
         return FormData(encoded: String(buffer: buffer))
     }
+}
+
+extension Request {
+    /// The query string, decoded as a browser encodes a GET form (`+` is a space). Every page and API
+    /// route reads its query parameters here; Hummingbird's `uri.queryParameters` leaves `+` as typed.
+    var query: FormData { FormData(encoded: uri.query ?? "") }
 }

@@ -14,7 +14,7 @@ enum WebCookies {
 /// A one-shot message shown on the next page, carried in a short-lived cookie across a redirect.
 struct Flash: Sendable {
     enum Kind: String, Sendable {
-        case success, error, info
+        case success, error, info, warning
     }
 
     var kind: Kind

@@ -110,6 +110,7 @@ public struct CustomerStore: Sendable {
         var verified: Bool
         var latitude: Double?
         var longitude: Double?
+        var notes: String?
         var createdAt: Date
 
         init(_ location: ServiceLocation) {
@@ -126,6 +127,7 @@ public struct CustomerStore: Sendable {
             verified = location.verified
             latitude = location.coordinates?.latitude
             longitude = location.coordinates?.longitude
+            notes = location.notes
             createdAt = location.createdAt
         }
 
@@ -135,13 +137,13 @@ public struct CustomerStore: Sendable {
             return ServiceLocation(
                 id: LocationID(id), accountID: AccountID(accountId), customerID: CustomerID(customerId), name: name,
                 address: Address(street: street, unit: unit, city: city, state: state, postalCode: postalCode),
-                verified: verified, coordinates: coordinates, createdAt: createdAt)
+                verified: verified, coordinates: coordinates, notes: notes, createdAt: createdAt)
         }
     }
 
     static let locationColumns = [
         "id", "account_id", "customer_id", "name", "street", "unit", "city", "state", "postal_code", "search_text",
-        "verified", "latitude", "longitude", "created_at",
+        "verified", "latitude", "longitude", "notes", "created_at",
     ]
 
     public func insert(_ location: ServiceLocation) async throws {
@@ -154,7 +156,7 @@ public struct CustomerStore: Sendable {
             .set("name", to: row.name).set("street", to: row.street).set("unit", to: row.unit)
             .set("city", to: row.city).set("state", to: row.state).set("postal_code", to: row.postalCode)
             .set("search_text", to: row.searchText).set("verified", to: row.verified)
-            .set("latitude", to: row.latitude).set("longitude", to: row.longitude)
+            .set("latitude", to: row.latitude).set("longitude", to: row.longitude).set("notes", to: row.notes)
             .where("id", .equal, row.id).where("account_id", .equal, row.accountId)
             .run()
     }

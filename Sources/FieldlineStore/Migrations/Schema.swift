@@ -19,7 +19,14 @@ public enum Schema {
         Migration(
             version: 10, name: "invoices; ServiceChannel files, invoices, decline comments, keyset cursor",
             statements: invoices),
+        Migration(version: 11, name: "location access notes", statements: locationNotes),
     ]
+
+    /// What a technician needs to know to get in and work at a place ("gate code 4411", "dog in the
+    /// backyard"), kept with the location rather than the customer.
+    @Sendable static func locationNotes(_ engine: DatabaseEngine) -> [String] {
+        ["ALTER TABLE locations ADD COLUMN notes TEXT"]
+    }
 
     static func timestampType(_ engine: DatabaseEngine) -> String {
         engine == .postgres ? "TIMESTAMPTZ" : "REAL"

@@ -257,4 +257,65 @@
       simThread.scrollTop = simThread.scrollHeight;
     });
   }
+
+  // (g) Nothing typed is lost to a refused form. A refused post comes back to the same page with
+  //     an error flash; the form's values are kept in this tab's sessionStorage while it is sent,
+  //     and put back (its <details> opened) when the page returns with an error. Passwords, the
+  //     CSRF token and files are never kept. <form data-keep="off"> opts out.
+  const keptKey = "fieldline:kept-form";
+  const formKey = (form) => {
+    const action = form.getAttribute("action") || "";
+    const same = [...document.forms].filter((other) => (other.getAttribute("action") || "") === action);
+    return `${action}#${same.indexOf(form)}`;
+  };
+  // On window, in the bubbling phase: after every form's own listener, so a form that a script
+  // sends itself (preventDefault) is not kept.
+  window.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement) || event.defaultPrevented) return;
+    if ((form.method || "").toLowerCase() !== "post" || form.dataset.keep === "off") return;
+    const values = [];
+    for (const control of form.elements) {
+      if (!control.name || control.disabled || control.name === "_csrf") continue;
+      if (["password", "file", "hidden", "submit", "button"].includes(control.type)) continue;
+      if (control.type === "checkbox" || control.type === "radio") values.push([control.name, control.value, control.checked]);
+      else values.push([control.name, control.value]);
+    }
+    try {
+      sessionStorage.setItem(keptKey, JSON.stringify({ page: location.pathname, form: formKey(form), values, at: Date.now() }));
+    } catch { /* storage full or off: the form still posts */ }
+  });
+  const restoreKeptForm = () => {
+    let kept = null;
+    try {
+      kept = JSON.parse(sessionStorage.getItem(keptKey) || "null");
+      sessionStorage.removeItem(keptKey);
+    } catch { return; }
+    if (!kept || kept.page !== location.pathname || Date.now() - kept.at > 10 * 60 * 1000) return;
+    if (!document.querySelector(".flash-error")) return;
+    const form = [...document.forms].find((candidate) => formKey(candidate) === kept.form);
+    if (!form) return;
+    const used = new Map();
+    for (const [name, value, checked] of kept.values) {
+      const controls = [...form.elements].filter((control) => control.name === name);
+      if (checked !== undefined) {
+        const box = controls.find((control) => control.value === value);
+        if (box) box.checked = checked;
+        continue;
+      }
+      // Repeated names (several inputs called "phone") fill in order.
+      const index = used.get(name) || 0;
+      used.set(name, index + 1);
+      const control = controls.filter((c) => c.type !== "checkbox" && c.type !== "radio")[index];
+      if (control && control.type !== "password" && control.type !== "hidden") {
+        control.value = value;
+        control.dispatchEvent(new Event("input", { bubbles: true }));
+      }
+    }
+    for (let parent = form.parentElement; parent; parent = parent.parentElement) {
+      if (parent instanceof HTMLDetailsElement) parent.open = true;
+    }
+    form.querySelector("input:not([type=hidden]), select, textarea")?.scrollIntoView({ block: "center" });
+  };
+  restoreKeptForm();
 })();

@@ -34,11 +34,29 @@
     } catch { /* the next event or reconnect refreshes again */ }
   }, 120);
 
-  // Header and thread always; the panel only when nobody is typing into it.
-  const refreshParts = debounce(async (markRead) => {
+  // Header and thread always; the panel only when nobody is typing into it. A text arriving
+  // here is read when the thread is on screen: the wish to mark read survives the debounce, since
+  // an inbound text's "message" event is followed at once by its "conversation" event.
+  let pendingRead = false;
+  let unreadWhileHidden = false;
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible" && unreadWhileHidden) {
+      unreadWhileHidden = false;
+      refreshParts(true);
+    }
+  });
+  const refreshParts = (markRead) => {
+    pendingRead = pendingRead || markRead;
+    fetchParts();
+  };
+  const fetchParts = debounce(async () => {
     if (!partsUrl) return;
+    const markRead = pendingRead;
+    pendingRead = false;
     try {
       const read = markRead && document.visibilityState === "visible";
+      // Arrived while the tab was hidden: read it when the person comes back to it.
+      if (markRead && !read) unreadWhileHidden = true;
       const response = await fetch(partsUrl + (read ? "?read=1" : ""), { headers: { Accept: "text/html" } });
       if (!response.ok) return;
       const holder = document.createElement("div");

@@ -48,7 +48,7 @@ struct BookingPages {
     func register(on router: RouterGroup<AppRequestContext>) {
         router.get("/bookings") { request, context in
             let actor = try context.actor()
-            let rawStatus = request.uri.queryParameters.get("status") ?? "open"
+            let rawStatus = request.query["status"] ?? "open"
             let selected = BookingStatus(rawValue: rawStatus)
             var bookings = try await app.bookings.list(status: selected, paging: try Paging(limit: 100), by: actor)
             if rawStatus == "open" { bookings = bookings.filter { $0.status == .new || $0.status == .accepted } }

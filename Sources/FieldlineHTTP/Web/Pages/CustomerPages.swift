@@ -97,8 +97,8 @@ struct CustomerPages {
     func register(on router: RouterGroup<AppRequestContext>) {
         router.get("/customers") { request, context in
             let actor = try context.actor()
-            let query = request.uri.queryParameters.get("q") ?? ""
-            let paging = try Paging(limit: 50, offset: try request.uri.intQuery("offset"))
+            let query = request.query["q"] ?? ""
+            let paging = try Paging(limit: 50, offset: try request.query.int(query: "offset"))
             let found = try await app.customers.search(query, paging: paging, by: actor)
             let rows = found.map { summary in
                 Row(
@@ -123,7 +123,7 @@ struct CustomerPages {
             // Prefilled when coming from a booking: the caller's name and number are already known.
             var values: [String: String] = [:]
             for key in ["name", "phone", "booking"] {
-                if let value = request.uri.queryParameters.get(key), !value.isEmpty {
+                if let value = request.query[key], !value.isEmpty {
                     values[key] = String(value.prefix(200))
                 }
             }
@@ -144,7 +144,7 @@ struct CustomerPages {
                 location: hasAddress
                     ? .init(
                         name: form["locationName"], street: form["street"], unit: form["unit"], city: form["city"],
-                        state: form["state"], postalCode: form["postalCode"])
+                        state: form["state"], postalCode: form["postalCode"], notes: form["locationNotes"])
                     : nil,
                 phones: (form["phone"] ?? "").isEmpty
                     ? [] : [.init(number: form["phone"], kind: form["phoneKind"], jobNotifications: true)],
@@ -157,8 +157,7 @@ struct CustomerPages {
                     var values: [String: String] = [:]
                     for key in [
                         "name", "notes", "tags", "locationName", "street", "unit", "city", "state", "postalCode",
-                        "phone",
-                        "phoneKind", "email", "booking",
+                        "locationNotes", "phone", "phoneKind", "email", "booking",
                     ] {
                         values[key] = form[key] ?? ""
                     }
@@ -396,6 +395,7 @@ struct CustomerPages {
         .init(
             name: form["locationName"], street: form["street"], unit: form["unit"], city: form["city"],
             state: form["state"],
-            postalCode: form["postalCode"], verified: verified, latitude: latitude, longitude: longitude)
+            postalCode: form["postalCode"], verified: verified, latitude: latitude, longitude: longitude,
+            notes: form["locationNotes"])
     }
 }

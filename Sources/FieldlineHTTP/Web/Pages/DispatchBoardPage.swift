@@ -40,7 +40,7 @@ struct DispatchBoardPage {
         }
 
         router.get("/dispatch-board/feed") { request, context in
-            let limit = request.uri.queryParameters.get("limit").flatMap { Int($0) }.map { min(max($0, 1), 100) } ?? 100
+            let limit = request.query["limit"].flatMap { Int($0) }.map { min(max($0, 1), 100) } ?? 100
             return try renderer.page(
                 "dispatch_board_feed", try await feed(limit: limit, context: context), request: request)
         }

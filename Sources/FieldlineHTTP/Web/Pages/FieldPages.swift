@@ -53,6 +53,10 @@ struct FieldPages {
         var customerName: String
         var address: String
         var mapsURL: String
+        /// Gate codes, pets, parking, and what the office knows about the customer.
+        var locationNotes: String?
+        var customerNotes: String?
+        var hasNotes: Bool
         var when: String
         var window: String
         var visitStatus: StatusView
@@ -118,6 +122,8 @@ struct FieldPages {
                     jobID: id.rawValue, number: card.job.number, summary: card.job.summary,
                     customerName: card.customerName, address: address,
                     mapsURL: "https://www.openstreetmap.org/search?query=\(InboxPages.encode(address))",
+                    locationNotes: card.location.notes, customerNotes: card.customerNotes,
+                    hasNotes: card.location.notes != nil || card.customerNotes != nil,
                     when: text.range(card.appointment.startsAt, card.appointment.endsAt),
                     window:
                         "\(text.time(card.appointment.arrivalWindow.start)) – \(text.time(card.appointment.arrivalWindow.end))",
@@ -138,7 +144,7 @@ struct FieldPages {
 
         router.get("/field/jobs/:id/thread") { request, context in
             let id = try context.parameters.id("id", as: JobID.self)
-            let read = request.uri.queryParameters.get("read") == "1"
+            let read = request.query["read"] == "1"
             return try renderer.page(
                 "field_thread", try await threadModel(id, read: read, context: context), request: request)
         }

@@ -163,8 +163,8 @@ struct InboxPages {
         router.get("/inbox") { request, context in
             let actor = try context.actor()
             let status = Self.status(request)
-            let query = request.uri.queryParameters.get("q").map { String($0.prefix(100)) } ?? ""
-            var selected = request.uri.queryParameters.get("c").map { ConversationID(String($0)) }
+            let query = request.query["q"].map { String($0.prefix(100)) } ?? ""
+            var selected = request.query["c"].map { ConversationID($0) }
             if let id = selected {
                 // Opening a conversation reads it, for everyone (CH4).
                 if (try? await app.inbox.markRead(id, by: actor)) == nil { selected = nil }
@@ -173,7 +173,7 @@ struct InboxPages {
             var conversation: ConversationView?
             if let selected {
                 conversation = try await conversationView(
-                    selected, attachQuery: request.uri.queryParameters.get("attach").map { String($0) },
+                    selected, attachQuery: request.query["attach"],
                     request: request, context: context)
             }
             return try renderer.page(
@@ -187,15 +187,15 @@ struct InboxPages {
             let actor = try context.actor()
             let list = try await listModel(
                 status: Self.status(request),
-                query: request.uri.queryParameters.get("q").map { String($0.prefix(100)) } ?? "",
-                selected: request.uri.queryParameters.get("c").map { ConversationID(String($0)) }, actor: actor)
+                query: request.query["q"].map { String($0.prefix(100)) } ?? "",
+                selected: request.query["c"].map { ConversationID($0) }, actor: actor)
             return try renderer.page("inbox_list", list, request: request)
         }
 
         router.get("/inbox/c/:id/parts") { request, context in
             let id = try context.parameters.id("id", as: ConversationID.self)
             let actor = try context.actor()
-            if request.uri.queryParameters.get("read") == "1" { _ = try? await app.inbox.markRead(id, by: actor) }
+            if request.query["read"] == "1" { _ = try? await app.inbox.markRead(id, by: actor) }
             let view = try await conversationView(id, attachQuery: nil, request: request, context: context)
             return try renderer.page("inbox_parts", view, request: request)
         }
@@ -203,8 +203,8 @@ struct InboxPages {
         // CH8: text any stored number, tied to the job (or the location's next job) it was opened from.
         router.get("/inbox/compose") { request, context in
             let actor = try context.actor()
-            let phone = try PhoneNumber.parse(request.uri.queryParameters.get("phone").map { String($0) } ?? "")
-            let jobID = request.uri.queryParameters.get("job").map { JobID(String($0)) }
+            let phone = try PhoneNumber.parse(request.query["phone"] ?? "")
+            let jobID = request.query["job"].map { JobID($0) }
             let history = try await app.inbox.history(of: phone.e164, by: actor)
             var job: JobDetail?
             if let jobID { job = try await app.jobs.detail(jobID, by: actor) }
@@ -225,7 +225,7 @@ struct InboxPages {
                     shell: try await renderer.shell(context, request: request, active: "inbox"), phone: phone.e164,
                     phoneDisplay: phone.displayed, customerName: customers.first?.customer.name ?? phone.displayed,
                     jobID: jobID?.rawValue, jobLine: job.map { "Job #\($0.job.number) · \($0.job.summary)" },
-                    locationID: request.uri.queryParameters.get("location").map { String($0) }, existing: existing,
+                    locationID: request.query["location"], existing: existing,
                     hasExisting: !existing.isEmpty, conversationURL: history.conversationID.map { "/inbox?c=\($0)" },
                     optedOut: optedOut), request: request)
         }
@@ -382,7 +382,7 @@ struct InboxPages {
     // MARK: Building the models
 
     static func status(_ request: Request) -> ConversationStatus {
-        request.uri.queryParameters.get("status").flatMap { ConversationStatus(rawValue: String($0)) } ?? .open
+        request.query["status"].flatMap { ConversationStatus(rawValue: $0) } ?? .open
     }
 
     func listModel(

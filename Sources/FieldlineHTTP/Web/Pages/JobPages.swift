@@ -171,10 +171,17 @@ struct JobPages {
         var isNote: Bool
     }
 
+    /// "Also on #1042, 2:00 PM – 4:00 PM": where else the technician is booked at the same time.
+    static func doubleBookedNote(_ others: [DoubleBooking.Slot]?, text: TimeText) -> String? {
+        guard let others, !others.isEmpty else { return nil }
+        return "Also on "
+            + others.map { "#\($0.jobNumber), \(text.range($0.startsAt, $0.endsAt))" }.joined(separator: "; ")
+    }
+
     func register(on router: RouterGroup<AppRequestContext>) {
         router.get("/jobs") { request, context in
             let actor = try context.actor()
-            let selected = request.uri.queryParameters.get("status").flatMap(JobStatus.init(rawValue:))
+            let selected = request.query["status"].flatMap(JobStatus.init(rawValue:))
             let jobs = try await app.jobs.list(status: selected, paging: try Paging(limit: 100), by: actor)
             let account = try await app.accounts.find(actor.accountID)
             let text = TimeText(timeZoneIdentifier: account.timeZone)
@@ -195,11 +202,11 @@ struct JobPages {
         router.get("/jobs/new") { request, context in
             let actor = try context.actor()
             try actor.require(.manageJobs)
-            guard let raw = request.uri.queryParameters.get("customer") else {
+            guard let raw = request.query["customer"] else {
                 return renderer.redirect(to: "/customers", flash: Flash(.info, "Pick the customer to book a job for."))
             }
             let model = try await newModel(
-                customerID: CustomerID(raw), bookingID: request.uri.queryParameters.get("booking"), error: nil,
+                customerID: CustomerID(raw), bookingID: request.query["booking"], error: nil,
                 form: nil, request: request, context: context)
             return try renderer.page("job_new", model, request: request)
         }
@@ -251,13 +258,17 @@ struct JobPages {
             let emails = readsChats ? try await app.dispatchNotices.emails(ofJob: id, by: actor) : []
             let inbox = InboxPages(app: app, renderer: renderer)
             let canManage = actor.can(.manageJobs) && !detail.job.status.isClosed
+            let doubleBookings =
+                actor.can(.viewJobs) && !detail.job.status.isClosed
+                ? try await app.jobs.doubleBookings(ofJob: id, by: actor) : [:]
             let appointments = detail.appointments.map { appointment in
                 let crew = (byAppointment[appointment.id] ?? []).compactMap { assignment -> TodayPage.CrewMember? in
                     guard let technician = detail.technicians[assignment.technicianID] else { return nil }
                     return TodayPage.CrewMember(
                         assignmentID: assignment.id.rawValue, technician: TechnicianView(technician),
                         status: StatusView(assignment.status),
-                        next: NextStepView.available(to: actor, for: assignment, jobStatus: detail.job.status))
+                        next: NextStepView.available(to: actor, for: assignment, jobStatus: detail.job.status),
+                        doubleBooked: Self.doubleBookedNote(doubleBookings[assignment.id], text: text))
                 }
                 let assigned = Set(crew.map(\.technician.id))
                 let assignable = technicians.filter { !assigned.contains($0.id.rawValue) }
@@ -387,8 +398,19 @@ struct JobPages {
             guard let technician = form["technicianId"], !technician.isEmpty else {
                 throw FieldlineError.invalid(field: "technicianId", message: "Choose a technician to assign.")
             }
-            let assignment = try await app.jobs.assign(TechnicianID(technician), to: id, by: try context.actor())
-            return renderer.redirect(to: "/jobs/\(assignment.jobID)", flash: Flash(.success, "Technician assigned."))
+            let actor = try context.actor()
+            let assignment = try await app.jobs.assign(TechnicianID(technician), to: id, by: actor)
+            // Back to the page the form was on: the job's, or Today's.
+            let back = form["returnTo"] == "today" ? request.safeReferer ?? "/today" : "/jobs/\(assignment.jobID)"
+            // Allowed, but never silent: the office hears at once that the technician is needed elsewhere.
+            let text = TimeText(timeZoneIdentifier: try await app.accounts.find(actor.accountID).timeZone)
+            if let note = Self.doubleBookedNote(
+                try await app.jobs.doubleBookings(ofJob: assignment.jobID, by: actor)[assignment.id], text: text)
+            {
+                return renderer.redirect(
+                    to: back, flash: Flash(.warning, "Technician assigned, but double-booked. \(note)."))
+            }
+            return renderer.redirect(to: back, flash: Flash(.success, "Technician assigned."))
         }
 
         router.post("/assignments/:id/:action") { request, context in

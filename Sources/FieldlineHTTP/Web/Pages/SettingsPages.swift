@@ -119,8 +119,8 @@ struct SettingsPages {
         // The consent ledger as CSV for a range of days (SC7), streamed.
         router.get("/settings/consent-ledger.csv") { request, context in
             let export = try await app.consent.export(
-                from: request.uri.queryParameters.get("from").flatMap { $0.isEmpty ? nil : $0 },
-                to: request.uri.queryParameters.get("to").flatMap { $0.isEmpty ? nil : $0 }, by: try context.actor())
+                from: request.query["from"].flatMap { $0.isEmpty ? nil : $0 },
+                to: request.query["to"].flatMap { $0.isEmpty ? nil : $0 }, by: try context.actor())
             return LedgerDownload.response(export, app: app)
         }
         router.get("/settings") { request, context in

@@ -26,7 +26,7 @@ struct SignInPages {
             try renderer.page(
                 "signin",
                 Model(
-                    email: "", next: Self.safeNext(request.uri.queryParameters.get("next")), error: nil,
+                    email: "", next: Self.safeNext(request.query["next"]), error: nil,
                     demoHint: demoHint()),
                 request: request)
         }

@@ -16,7 +16,12 @@ struct SimulatorPage {
         var hasNumbers: Bool
         var contacts: [Contact]
         var phone: String
+        /// `phone` escaped for a query string (an E.164 number starts with `+`).
+        var phoneQuery: String
         var phoneDisplay: String
+        /// A typed "other number" that is not a phone number, kept in its box with the reason.
+        var otherNumber: String
+        var otherNumberError: String?
         var numberID: String
         var numberDisplay: String
         var numberLine: String
@@ -54,15 +59,25 @@ struct SimulatorPage {
             let account = try await app.accounts.find(actor.accountID)
             let customers = try await app.customers.search(nil, paging: try Paging(limit: 200), by: actor)
             let chosenNumber =
-                numbers.first { $0.id.rawValue == request.uri.queryParameters.get("number").map { String($0) } }
+                numbers.first { $0.id.rawValue == request.query["number"] }
                 ?? numbers.first
-            let phoneParameter = request.uri.queryParameters.get("phone").map { String($0) }
+            let phoneParameter = request.query["phone"].flatMap { $0.isEmpty ? nil : $0 }
+            let typedPhone = try phoneParameter.map { raw in
+                Result { try PhoneNumber.parse(raw) }
+            }
             // By default, the customer who texted most recently, so the demo opens mid-conversation.
             let recent = try await app.inbox.list(status: .open, paging: try Paging(limit: 20), by: actor)
                 .first { $0.customerID != nil }?.conversation.phone
             let phone =
-                phoneParameter.flatMap { try? PhoneNumber.parse($0) } ?? recent
+                (try? typedPhone?.get()) ?? recent
                 ?? customers.first { !$0.phones.isEmpty }?.phones.first?.number
+            // A number that cannot be read is said so, never swapped for someone else's thread.
+            var otherNumberError: String?
+            if case .failure(let error) = typedPhone {
+                otherNumberError =
+                    (error as? FieldlineError)?.message
+                    ?? "Enter a phone number, like (512) 555-0123."
+            }
             var bubbles: [Bubble] = []
             if let chosenNumber, let phone {
                 bubbles = try await app.simulator.thread(with: phone.e164, on: chosenNumber.id, by: actor).map {
@@ -87,7 +102,9 @@ struct SimulatorPage {
                         id: $0.id.rawValue, label: "\($0.label) · \($0.number.displayed)",
                         selected: $0.id == chosenNumber?.id)
                 }, hasNumbers: !numbers.isEmpty, contacts: contacts, phone: phone?.e164 ?? "",
-                phoneDisplay: phone?.displayed ?? "", numberID: chosenNumber?.id.rawValue ?? "",
+                phoneQuery: FormEncoding.escape(phone?.e164 ?? ""), phoneDisplay: phone?.displayed ?? "",
+                otherNumber: otherNumberError == nil ? "" : phoneParameter ?? "", otherNumberError: otherNumberError,
+                numberID: chosenNumber?.id.rawValue ?? "",
                 numberDisplay: account.name, numberLine: chosenNumber?.number.displayed ?? "",
                 messages: bubbles, hasMessages: !bubbles.isEmpty)
             return try renderer.page("simulator", model, request: request)
@@ -98,7 +115,7 @@ struct SimulatorPage {
             let account = try await app.accounts.find(actor.accountID)
             let number = try context.parameters.queryID(request, "number", as: SenderNumberID.self)
             let messages = try await app.simulator.thread(
-                with: request.uri.queryParameters.get("phone").map { String($0) }, on: number, by: actor)
+                with: request.query["phone"], on: number, by: actor)
             return try APIResponse.json(ThreadJSON(messages: messages.map { Self.bubble($0, zone: account.timeZone) }))
         }
 
@@ -111,7 +128,7 @@ struct SimulatorPage {
             let phone = (try? PhoneNumber.parse(form["phone"] ?? ""))?.e164 ?? ""
             return renderer.redirect(
                 to:
-                    "/simulator?number=\(number.rawValue)&phone=\(phone.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
+                    "/simulator?number=\(FormEncoding.escape(number.rawValue))&phone=\(FormEncoding.escape(phone))"
             )
         }
     }
@@ -131,7 +148,7 @@ extension Parameters {
     /// An id given as a query parameter, checked like a path id.
     func queryID<Entity>(_ request: Request, _ name: String, as _: Identifier<Entity>.Type) throws -> Identifier<Entity>
     {
-        guard let raw = request.uri.queryParameters.get(name), !raw.isEmpty, raw.count <= 64 else {
+        guard let raw = request.query[name], !raw.isEmpty, raw.count <= 64 else {
             throw HTTPFailure(status: .badRequest, code: "invalid_id", message: "The \(name) parameter is missing.")
         }
         return Identifier(String(raw))

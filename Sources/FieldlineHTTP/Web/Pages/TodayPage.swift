@@ -42,6 +42,10 @@ struct TodayPage {
         var status: StatusView
         var crew: [CrewMember]
         var hasCrew: Bool
+        var appointmentID: String
+        /// Who can still be put on this visit, for the office's assign form.
+        var assignable: [JobPages.Choice]
+        var canAssign: Bool
     }
 
     struct CrewMember {
@@ -49,12 +53,14 @@ struct TodayPage {
         var technician: TechnicianView
         var status: StatusView
         var next: NextStepView?
+        /// "Also on #1042 at 2:00 PM": the same technician on another open visit at the same time.
+        var doubleBooked: String?
     }
 
     func register(on router: RouterGroup<AppRequestContext>) {
         router.get("/today") { request, context in
             let actor = try context.actor()
-            let schedule = try await app.jobs.schedule(day: request.uri.queryParameters.get("date"), by: actor)
+            let schedule = try await app.jobs.schedule(day: request.query["date"], by: actor)
             let text = TimeText(timeZoneIdentifier: schedule.account.timeZone)
             let calendar = schedule.account.calendar
             let today = DayString.of(app.clock.now(), calendar: calendar)
@@ -63,21 +69,33 @@ struct TodayPage {
                     calendar.date(byAdding: .day, value: days, to: schedule.interval.start) ?? schedule.interval.start,
                     calendar: calendar)
             }
+            let technicians =
+                actor.can(.manageJobs) ? try await app.technicians.all(by: actor, includeInactive: false) : []
+            let doubleBookings = schedule.doubleBookings
             let visits = schedule.visits.map { visit in
-                Visit(
-                    jobID: visit.job.id.rawValue, jobNumber: visit.job.number, summary: visit.job.summary,
-                    customerName: visit.customer.name, customerID: visit.customer.id.rawValue,
-                    address: visit.location.address.oneLine,
-                    startTime: text.time(visit.appointment.startsAt), endTime: text.time(visit.appointment.endsAt),
-                    arrivalWindow:
-                        "\(text.time(visit.appointment.arrivalWindow.start)) – \(text.time(visit.appointment.arrivalWindow.end))",
-                    status: StatusView(visit.job.status),
-                    crew: visit.assignments.map { crew in
-                        CrewMember(
-                            assignmentID: crew.assignment.id.rawValue, technician: TechnicianView(crew.technician),
-                            status: StatusView(crew.assignment.status),
-                            next: NextStepView.available(to: actor, for: crew.assignment, jobStatus: visit.job.status))
-                    }, hasCrew: !visit.assignments.isEmpty)
+                let assigned = Set(visit.assignments.map(\.technician.id))
+                let assignable = technicians.filter { !assigned.contains($0.id) }.map {
+                    JobPages.Choice(id: $0.id.rawValue, label: $0.name, selected: false)
+                }
+                return
+                    Visit(
+                        jobID: visit.job.id.rawValue, jobNumber: visit.job.number, summary: visit.job.summary,
+                        customerName: visit.customer.name, customerID: visit.customer.id.rawValue,
+                        address: visit.location.address.oneLine,
+                        startTime: text.time(visit.appointment.startsAt), endTime: text.time(visit.appointment.endsAt),
+                        arrivalWindow:
+                            "\(text.time(visit.appointment.arrivalWindow.start)) – \(text.time(visit.appointment.arrivalWindow.end))",
+                        status: StatusView(visit.job.status),
+                        crew: visit.assignments.map { crew in
+                            CrewMember(
+                                assignmentID: crew.assignment.id.rawValue, technician: TechnicianView(crew.technician),
+                                status: StatusView(crew.assignment.status),
+                                next: NextStepView.available(
+                                    to: actor, for: crew.assignment, jobStatus: visit.job.status),
+                                doubleBooked: JobPages.doubleBookedNote(doubleBookings[crew.assignment.id], text: text))
+                        }, hasCrew: !visit.assignments.isEmpty, appointmentID: visit.appointment.id.rawValue,
+                        assignable: assignable,
+                        canAssign: actor.can(.manageJobs) && !visit.job.status.isClosed && !assignable.isEmpty)
             }
             let statuses = schedule.visits.flatMap { $0.assignments.map(\.assignment.status) }
             let model = Model(

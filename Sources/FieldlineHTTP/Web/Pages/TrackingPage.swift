@@ -24,6 +24,9 @@ struct TrackingPage {
     struct Model {
         var title: String
         var companyName: String
+        /// Tap to call or text the business (E.164 for the link, as people write it for the label).
+        var companyPhone: String?
+        var companyPhoneDisplay: String?
         var onTheWay: Bool
         var arrived: Bool
         var finished: Bool
@@ -170,7 +173,8 @@ struct TrackingPage {
         default: title = "\(firstName) is on the way"
         }
         return Model(
-            title: title, companyName: view.companyName, onTheWay: view.phase == .onTheWay,
+            title: title, companyName: view.companyName, companyPhone: view.companyPhone?.e164,
+            companyPhoneDisplay: view.companyPhone?.displayed, onTheWay: view.phase == .onTheWay,
             arrived: view.phase == .arrived, finished: view.phase == .finished, firstName: firstName,
             technicianName: view.technicianName, initials: view.technicianInitials, photoURL: view.technicianPhotoURL,
             hasRating: view.technicianRating != nil,

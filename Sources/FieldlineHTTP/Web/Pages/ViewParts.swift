@@ -149,6 +149,8 @@ struct LocationView {
     var verified: Bool
     var latitude: String?
     var longitude: String?
+    /// Named apart from the customer's `notes`, for the same reason as `locationName`.
+    var accessNotes: String?
 
     init(_ location: ServiceLocation) {
         id = location.id.rawValue
@@ -162,6 +164,7 @@ struct LocationView {
         verified = location.verified
         latitude = location.coordinates.map { String($0.latitude) }
         longitude = location.coordinates.map { String($0.longitude) }
+        accessNotes = location.notes
     }
 }
 
@@ -190,13 +193,21 @@ struct NextStepView {
     var action: String
     var label: String
     var primary: Bool
+    /// Finishing a visit cannot be taken back, and its button appears where "Mark arrived" was a
+    /// moment before: it asks first, so a double tap does not end the visit.
+    var confirm: String?
+    /// Stored, not computed: templates read values by reflection.
+    var isCompletion = false
 
     init?(_ status: AssignmentStatus, jobStatus: JobStatus) {
         guard !jobStatus.isClosed else { return nil }
         switch status {
         case .scheduled: (action, label, primary) = ("dispatch", "Dispatch", true)
         case .dispatched: (action, label, primary) = ("arrive", "Mark arrived", false)
-        case .working: (action, label, primary) = ("complete", "Complete", false)
+        case .working:
+            (action, label, primary) = ("complete", "Complete", false)
+            confirm = "Mark this visit done? Only when the work here is finished."
+            isCompletion = true
         case .done: return nil
         }
     }
