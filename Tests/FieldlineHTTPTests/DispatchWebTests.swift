@@ -137,6 +137,10 @@ struct DispatchWebTests {
                 latitude: 30.26, longitude: -97.75, accuracyMeters: 8, recordedAt: nil, by: world.technicianActor)
             let unverified = try await client.execute(uri: path, method: .get)
             #expect(unverified.status == .ok)
+            // Questions go to the business's own number: one tap to call, one to text.
+            #expect(unverified.text.contains(#"href="tel:\#(TestWorld.mainNumber)""#))
+            #expect(unverified.text.contains(#"href="sms:\#(TestWorld.mainNumber)""#))
+            #expect(!unverified.text.contains("Contact Northside Plumbing directly"))
             #expect(unverified.headers[.cacheControl] == "no-store")
             #expect(unverified.text.contains("Luis is on the way") && unverified.text.contains("418 Birchwood Ln"))
             #expect(unverified.text.contains("★") && unverified.text.contains("4.8"))

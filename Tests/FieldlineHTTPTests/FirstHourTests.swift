@@ -74,6 +74,26 @@ struct FirstHourTests {
         }
     }
 
+    @Test(
+        "Once an unknown number becomes a customer, its earlier texts show the customer's name",
+        arguments: TestEngine.available)
+    func earlierTextsTakeTheNewName(engine: TestEngine) async throws {
+        try await withServer(engine) { app, world, client in
+            let number = try await world.addMainNumber(twilio: nil)
+            let outcome = try await world.textIn(from: "(512) 555-7788", body: "Is anyone there?", to: number)
+            guard case .inbox(_, let conversationID, _) = outcome else {
+                Issue.record("The text did not reach the inbox: \(outcome)")
+                return
+            }
+            _ = try await app.inbox.createCustomer(
+                from: conversationID, name: "José Núñez", location: nil, by: world.dispatcher)
+            let session = try await WebTests.signIn(client, email: "dispatch@northside.test", expecting: "/inbox")
+            let page = try await InboxWebTests.get(client, "/inbox?c=\(conversationID)", session)
+            #expect(page.text.contains(#"<span class="message-author">José Núñez</span>"#))
+            #expect(!page.text.contains(#"<span class="message-author">(512) 555-7788</span>"#))
+        }
+    }
+
     @Test("A refusal names what the role cannot do in words, never a permission's internal name")
     func refusalInWords() {
         for permission in Permission.allCases {

@@ -215,7 +215,7 @@ struct InboxPages {
             var optedOut = false
             if let conversation = history.conversationID {
                 existing = try await app.inbox.messages(of: conversation, limit: 10, by: actor).map {
-                    bubble($0, text: text, now: app.clock.now())
+                    bubble($0, text: text, now: app.clock.now(), customerName: customers.first?.customer.name)
                 }
                 optedOut = try await app.inbox.detail(conversation, by: actor).consent.optedOut
             }
@@ -452,7 +452,8 @@ struct InboxPages {
             canSend: canWrite && !detail.consent.optedOut && !detail.blocked, optedOut: detail.consent.optedOut,
             blocked: detail.blocked, marketingLabel: Self.marketingLabel(detail.consent.marketing),
             senderLine: detail.senderNumber.map { "Texts go from \($0.label) · \($0.number.displayed)" },
-            messages: entries.map { bubble($0, text: text, now: now) }, hasMessages: !entries.isEmpty,
+            messages: entries.map { bubble($0, text: text, now: now, customerName: detail.customer?.name) },
+            hasMessages: !entries.isEmpty,
             partsURL: "/inbox/c/\(id)/parts", base: "/inbox/c/\(id)", csrf: context.auth?.csrfToken ?? "",
             panel: PanelView(
                 known: detail.customer != nil, conversationID: id.rawValue,
@@ -484,7 +485,9 @@ struct InboxPages {
             }, hasJobChoices: !upcoming.isEmpty)
     }
 
-    func bubble(_ entry: Inbox.Entry, text: TimeText, now: Date) -> Bubble {
+    /// `customerName`: who the thread's number belongs to now. An inbound text carries the name it
+    /// arrived under (often just the number); once the number is a customer's, every text shows it.
+    func bubble(_ entry: Inbox.Entry, text: TimeText, now: Date, customerName: String? = nil) -> Bubble {
         let message = entry.message
         let outbound = message.direction == .outbound
         var authorNote: String?
@@ -505,7 +508,7 @@ struct InboxPages {
                 ? text.time(message.createdAt) : text.dateTime(message.createdAt),
             author: outbound
                 ? (message.author.kind == .automation ? "Fieldline" : message.author.name)
-                : message.author.name,
+                : customerName ?? message.author.name,
             authorNote: authorNote, authorPhotoURL: photoURL, deliveryStatus: status, statusTone: tone,
             deliveryError: message.errorMessage.flatMap { message.status.isFinal ? $0 : nil },
             resendable: message.isResendable,

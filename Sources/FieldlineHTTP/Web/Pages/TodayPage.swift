@@ -95,7 +95,8 @@ struct TodayPage {
                                 doubleBooked: JobPages.doubleBookedNote(doubleBookings[crew.assignment.id], text: text))
                         }, hasCrew: !visit.assignments.isEmpty, appointmentID: visit.appointment.id.rawValue,
                         assignable: assignable,
-                        canAssign: actor.can(.manageJobs) && !visit.job.status.isClosed && !assignable.isEmpty)
+                        canAssign: actor.can(.manageJobs) && !visit.job.status.isClosed && visit.assignments.isEmpty
+                            && !assignable.isEmpty)
             }
             let statuses = schedule.visits.flatMap { $0.assignments.map(\.assignment.status) }
             let model = Model(
