@@ -116,7 +116,7 @@ struct Serve: AsyncParsableCommand {
     }
 
     private func serve(configuration: ServerConfiguration, database db: any Database, logger: Logger) async throws {
-        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        let http = HTTPClient.fieldline()
         defer { Task { try? await http.shutdown() } }
         let app = try makeApplication(
             database: db, logger: logger, http: http, secretKey: configuration.secretKey,

@@ -48,6 +48,8 @@ public final class FakeTwilio: LoopbackFake {
         var behaviors: [String: Behavior] = [:]
         var attempts: [String: Int] = [:]
         var media: [String: (contentType: String, data: Data)] = [:]
+        var mediaRedirects: [String: String] = [:]
+        var fileRequests: [(path: String, authorization: String?)] = []
         var callbackOverride: String?
         var requests = 0
     }
@@ -58,7 +60,7 @@ public final class FakeTwilio: LoopbackFake {
     /// Delivers status callbacks automatically after each accepted send.
     public let sendsCallbacks: Bool
 
-    public init(sendsCallbacks: Bool = true, http: HTTPClient = HTTPClient(eventLoopGroupProvider: .singleton)) {
+    public init(sendsCallbacks: Bool = true, http: HTTPClient = HTTPClient.fieldline()) {
         self.accountSID = "AC" + Self.hex(32)
         self.authToken = Self.hex(32)
         self.sendsCallbacks = sendsCallbacks
@@ -99,6 +101,17 @@ public final class FakeTwilio: LoopbackFake {
         return "\(baseURL)/2010-04-01/Accounts/\(accountSID)/Messages/MM\(Self.hex(32))/Media/\(id)"
     }
 
+    /// A Twilio-shaped media URL whose API answer redirects to `location` (anywhere: a test of
+    /// what the fetcher refuses).
+    public func hostMediaRedirecting(to location: String) -> String {
+        let id = "ME" + Self.hex(32)
+        state.withLock { $0.mediaRedirects[id] = location }
+        return "\(baseURL)/2010-04-01/Accounts/\(accountSID)/Messages/MM\(Self.hex(32))/Media/\(id)"
+    }
+
+    /// The file store's requests: path and the Authorization header it was sent, if any.
+    public var fileRequests: [(path: String, authorization: String?)] { state.withLock { $0.fileRequests } }
+
     // MARK: Lifecycle
 
     public func start() async throws {
@@ -111,6 +124,9 @@ public final class FakeTwilio: LoopbackFake {
         }
         router.get("/2010-04-01/Accounts/:account/Messages/:message/Media/:media") { request, context in
             try self.media(request, context: context)
+        }
+        router.get("/cdn/:media") { request, context in
+            try self.storedFile(request, context: context)
         }
         await server.start(router, label: "fake-twilio")
     }
@@ -301,10 +317,26 @@ public final class FakeTwilio: LoopbackFake {
             ], status: .ok)
     }
 
+    /// As Twilio: the API checks Basic auth and redirects to a short-lived URL on its file store,
+    /// which serves the file without credentials (and must not be sent any).
     private func media(_ request: Request, context: BasicRequestContext) throws -> Response {
         guard authorized(request, context: context) else {
             return try twilioError(20003, "Authenticate", status: .unauthorized)
         }
+        guard let id = context.parameters.get("media") else {
+            return try twilioError(20404, "Not found", status: .notFound)
+        }
+        if let elsewhere = state.withLock({ $0.mediaRedirects[id] }) {
+            return Response(status: .found, headers: [.location: elsewhere])
+        }
+        guard state.withLock({ $0.media[id] }) != nil else {
+            return try twilioError(20404, "Not found", status: .notFound)
+        }
+        return Response(status: .found, headers: [.location: "/cdn/\(id)?Expires=14400"])
+    }
+
+    private func storedFile(_ request: Request, context: BasicRequestContext) throws -> Response {
+        state.withLock { $0.fileRequests.append((request.uri.path, request.headers[.authorization])) }
         guard let id = context.parameters.get("media"), let file = state.withLock({ $0.media[id] }) else {
             return try twilioError(20404, "Not found", status: .notFound)
         }

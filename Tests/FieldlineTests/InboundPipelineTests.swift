@@ -228,4 +228,51 @@ struct InboundPipelineTests {
             #expect(otherEntry.media.first?.state == .notSupported)
         }
     }
+
+    @Test(
+        "A webhook's media URL is fetched only from Twilio's hosts, under the number's own account, never elsewhere",
+        arguments: TestEngine.available)
+    func mediaOnlyFromTheProvider(engine: TestEngine) async throws {
+        try await engine.withChatWorld { app, world, fake, number in
+            try await InternalService.running { service in
+                let port = URLComponents(string: service.baseURL)?.port ?? 0
+                let good = fake.hostMedia(Data([0x89, 0x50, 0x4E, 0x47]), contentType: "image/png")
+                let attacks = [
+                    service.baseURL + "/admin",
+                    "http://169.254.169.254/latest/meta-data/iam/security-credentials/",
+                    "http://2130706433:\(port)/admin",
+                    "file:///etc/passwd",
+                    fake.hostMediaRedirecting(to: service.baseURL + "/admin"),
+                    fake.hostMediaRedirecting(to: "http://[::ffff:127.0.0.1]:\(port)/"),
+                    fake.hostMediaRedirecting(to: "https://169.254.169.254/latest/meta-data/"),
+                    // Another Twilio account's media, on the provider's own host.
+                    good.replacingOccurrences(of: fake.accountSID, with: "AC" + FakeTwilio.hex(32)),
+                ]
+                var conversations: [String: ConversationID] = [:]
+                for (index, url) in ([good] + attacks).enumerated() {
+                    let outcome = try await world.textIn(
+                        from: "512555\(1000 + index)", body: "", to: number,
+                        media: [.init(url: url, contentType: "image/png")])
+                    guard case .inbox(_, let conversation, _) = outcome else { throw TestSetupError("not in inbox") }
+                    conversations[url] = conversation
+                }
+                #expect(try await MediaFetcher(app: app).fetchDue(limit: 20) == attacks.count + 1)
+                func state(_ url: String) async throws -> MessageMedia.State? {
+                    guard let conversation = conversations[url] else { return nil }
+                    return try await app.inbox.messages(of: conversation, by: world.dispatcher).first?.media.first?
+                        .state
+                }
+                #expect(try await state(good) == .stored)
+                for url in attacks {
+                    let result = try await state(url)
+                    #expect(result == .failed, "\(url) was \(String(describing: result))")
+                }
+                #expect(service.requests == 0)
+                // The file store got the redirect's request without the account's credentials.
+                #expect(fake.fileRequests.count == 1 && fake.fileRequests.first?.authorization == nil)
+                // Refused for good: nothing is tried again later.
+                #expect(try await MediaFetcher(app: app).fetchDue(limit: 20) == 0)
+            }
+        }
+    }
 }

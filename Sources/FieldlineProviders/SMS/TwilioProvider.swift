@@ -12,11 +12,17 @@ public struct TwilioProvider: SMSProvider {
     let http: HTTPClient
     let baseURL: String
     let timeout: TimeAmount
+    let resolver: any HostResolving
 
-    public init(http: HTTPClient, baseURL: String = Self.defaultBaseURL, timeout: TimeAmount = .seconds(10)) {
+    /// `http` must not follow redirects: media redirects are followed by hand, each one checked.
+    public init(
+        http: HTTPClient, baseURL: String = Self.defaultBaseURL, timeout: TimeAmount = .seconds(10),
+        resolver: any HostResolving = SystemResolver()
+    ) {
         self.http = http
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.timeout = timeout
+        self.resolver = resolver
     }
 
     public func send(_ sms: OutgoingSMS, credentials: SMSCredentials?) async throws(SMSSendError) -> AcceptedSMS {
@@ -107,43 +113,45 @@ public struct TwilioProvider: SMSProvider {
         return results
     }
 
+    /// Twilio's media hosts: the API (which answers a media URL with a redirect), and the file
+    /// stores it redirects to (`mms.twiliocdn.com` for accounts that require auth on media,
+    /// `s3-external-1.amazonaws.com` for older public media).
+    public static let mediaHosts = ["api.twilio.com", ".twiliocdn.com", "s3-external-1.amazonaws.com"]
+
+    /// The webhook's media URL comes from whoever signed the webhook, which is a tenant: it is
+    /// fetched only from Twilio's hosts (or the configured base URL), only under the number's own
+    /// Twilio account, with the credentials sent to that first URL alone.
     public func fetchMedia(url: String, credentials: SMSCredentials?) async throws -> FetchedMedia {
-        var request = HTTPClientRequest(url: url)
-        if let credentials {
-            request.headers.add(name: "Authorization", value: Self.basicAuthorization(credentials))
-        }
-        let response: HTTPClientResponse
-        do {
-            response = try await http.execute(request, timeout: timeout)
-        } catch {
-            throw MediaFetchError.transient("Could not reach the media URL: \(error)")
-        }
-        // Twilio answers a media URL with a redirect to its file store.
-        if [301, 302, 303, 307, 308].contains(response.status.code),
-            let location = response.headers.first(name: "Location")
-        {
-            return try await fetchMedia(url: location, credentials: nil)
-        }
-        switch response.status.code {
+        let fetch = GuardedFetch(
+            http: http,
+            policy: FetchPolicy(
+                hosts: Self.mediaHosts, trustedOrigin: baseURL == Self.defaultBaseURL ? nil : baseURL),
+            resolver: resolver, maximumBytes: MessageMedia.maximumBytes)
+        let accountPrefix = credentials.map { "/2010-04-01/Accounts/\($0.accountID)/" }
+        let apiHost = URLComponents(string: baseURL)?.host?.lowercased() ?? "api.twilio.com"
+        let answer = try await fetch.get(
+            url,
+            firstHop: { target in
+                guard target.trusted || target.host == apiHost || target.host == "api.twilio.com" else {
+                    return "A media URL starts at Twilio's API, not \(target.host)."
+                }
+                guard let accountPrefix, target.url.path.hasPrefix(accountPrefix) else {
+                    return "The media URL belongs to another Twilio account."
+                }
+                return nil
+            },
+            headers: { _, hop in
+                // Twilio's redirect target is a short-lived signed URL: no credentials past the API.
+                guard hop == 0, let credentials else { return [] }
+                return [("Authorization", Self.basicAuthorization(credentials))]
+            })
+        switch answer.status {
         case 200...299:
-            if let length = response.headers.first(name: "Content-Length").flatMap(Int.init),
-                length > MessageMedia.maximumBytes
-            {
-                throw MediaFetchError.permanent("The file is larger than 5 MB.")
-            }
-            let body: ByteBuffer
-            do {
-                body = try await response.body.collect(upTo: MessageMedia.maximumBytes)
-            } catch {
-                throw MediaFetchError.permanent("The file is larger than 5 MB.")
-            }
-            return FetchedMedia(
-                contentType: response.headers.first(name: "Content-Type") ?? "application/octet-stream",
-                data: Data(buffer: body))
+            return FetchedMedia(contentType: answer.contentType ?? "application/octet-stream", data: answer.body)
         case 404, 410, 401, 403:
-            throw MediaFetchError.permanent("The provider answered \(response.status.code) for the media file.")
+            throw MediaFetchError.permanent("The provider answered \(answer.status) for the media file.")
         default:
-            throw MediaFetchError.transient("The provider answered \(response.status.code) for the media file.")
+            throw MediaFetchError.transient("The provider answered \(answer.status) for the media file.")
         }
     }
 
