@@ -173,4 +173,50 @@ struct WebhookTests {
             #expect(try await app.customers.detail(world.customer.id, by: world.admin).phones.first?.kind == .landline)
         }
     }
+
+    @Test(
+        "A status callback signed by one business's Twilio account touches nothing of another business",
+        arguments: TestEngine.available)
+    func statusCallbackAcrossTenants(engine: TestEngine) async throws {
+        try await withChatServer(engine) { app, world, fake, _, client in
+            let queued = try await app.messenger.send(
+                OutboundText(
+                    accountID: world.account.id, to: world.phone.number, body: "Your visit is tomorrow",
+                    purpose: .transactional, author: .automated(.reminder), thread: .joinIfExists))
+            try await OutboxWorker(app: app).drain()
+            let sid = try #require(fake.sent.first?.sid)
+            // A second business, run by an attacker, with its own Twilio account and number.
+            let rival = try await TestWorld.make(app, name: "Rival Rooter", emailDomain: "rival.test")
+            let rivalSID = "AC" + FakeTwilio.hex(32)
+            let rivalToken = FakeTwilio.hex(32)
+            _ = try await app.senderNumbers.add(
+                .init(
+                    number: "+15125550399", label: "Rival", provider: "twilio", chat: true, isDefault: true,
+                    providerAccountID: rivalSID, authToken: rivalToken),
+                by: rival.admin)
+            // It learned the victim's message sid and reports it unsubscribed, signed with its own token.
+            let forged: [(name: String, value: String)] = [
+                ("MessageSid", sid), ("MessageStatus", "undelivered"), ("ErrorCode", "21610"),
+                ("AccountSid", rivalSID), ("From", "+15125550399"), ("To", world.phone.number.e164),
+            ]
+            let answer = try await client.twilioWebhook(Self.status, fields: forged, token: rivalToken)
+            #expect(answer.status == .noContent)
+            let stored = try await app.database.read { sql in
+                try await MessageStore(sql).find(queued.message.id, in: world.account.id)
+            }
+            #expect(stored?.status == .sending && stored?.errorCode == nil)
+            #expect(try await app.consent.consent(of: world.phone.number, by: world.admin).optedOut == false)
+            // The real callback, signed by the victim's own account, still lands.
+            let real: [(name: String, value: String)] = [
+                ("MessageSid", sid), ("MessageStatus", "delivered"), ("AccountSid", fake.accountSID),
+                ("From", TestWorld.mainNumber), ("To", world.phone.number.e164),
+            ]
+            #expect(
+                try await client.twilioWebhook(Self.status, fields: real, token: fake.authToken).status == .noContent)
+            let delivered = try await app.database.read { sql in
+                try await MessageStore(sql).find(queued.message.id, in: world.account.id)
+            }
+            #expect(delivered?.status == .delivered)
+        }
+    }
 }

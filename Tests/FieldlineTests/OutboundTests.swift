@@ -115,9 +115,11 @@ struct OutboundTests {
             var stored = try #require(try await message(app, queued.message.id, world))
             #expect(stored.providerMessageID == sent.sid && stored.status == .sending)
             try await app.deliveryReports.record(
-                .init(providerMessageID: sent.sid, status: "delivered", errorCode: nil, errorMessage: nil))
+                .init(providerMessageID: sent.sid, status: "delivered", errorCode: nil, errorMessage: nil),
+                for: world.account.id)
             try await app.deliveryReports.record(
-                .init(providerMessageID: sent.sid, status: "sent", errorCode: nil, errorMessage: nil))
+                .init(providerMessageID: sent.sid, status: "sent", errorCode: nil, errorMessage: nil),
+                for: world.account.id)
             stored = try #require(try await message(app, queued.message.id, world))
             #expect(stored.status == .delivered)
         }
@@ -134,13 +136,14 @@ struct OutboundTests {
             try await app.database.write { sql in
                 try await MessageStore(sql).holdReport(
                     .init(providerMessageID: "SMfuture", status: "delivered", errorCode: nil, errorMessage: nil),
-                    at: Date())
+                    in: world.account.id, at: Date())
             }
             try await app.deliveryReports.record(
-                .init(providerMessageID: sid, status: "delivered", errorCode: nil, errorMessage: nil))
+                .init(providerMessageID: sid, status: "delivered", errorCode: nil, errorMessage: nil),
+                for: world.account.id)
             #expect(try await message(app, queued.message.id, world)?.status == .delivered)
             let held = try await app.database.write { sql in
-                try await MessageStore(sql).takeHeldReport(providerMessageID: "SMfuture")
+                try await MessageStore(sql).takeHeldReport(providerMessageID: "SMfuture", in: world.account.id)
             }
             #expect(held?.status == "delivered")
         }
@@ -148,19 +151,22 @@ struct OutboundTests {
 
     @Test("Early reports that arrive out of order keep the most advanced one", arguments: TestEngine.available)
     func earlyReportsOutOfOrder(engine: TestEngine) async throws {
-        try await engine.withWorld { app, _, _ in
+        try await engine.withWorld { app, world, _ in
             for status in ["delivered", "sent", "queued"] {
                 try await app.deliveryReports.record(
-                    .init(providerMessageID: "SMearly", status: status, errorCode: nil, errorMessage: nil))
+                    .init(providerMessageID: "SMearly", status: status, errorCode: nil, errorMessage: nil),
+                    for: world.account.id)
             }
             try await app.deliveryReports.record(
-                .init(providerMessageID: "SMlate", status: "sent", errorCode: nil, errorMessage: nil))
+                .init(providerMessageID: "SMlate", status: "sent", errorCode: nil, errorMessage: nil),
+                for: world.account.id)
             try await app.deliveryReports.record(
-                .init(providerMessageID: "SMlate", status: "undelivered", errorCode: "30006", errorMessage: nil))
+                .init(providerMessageID: "SMlate", status: "undelivered", errorCode: "30006", errorMessage: nil),
+                for: world.account.id)
             let (early, late) = try await app.database.write { sql in
                 (
-                    try await MessageStore(sql).heldReport(providerMessageID: "SMearly"),
-                    try await MessageStore(sql).heldReport(providerMessageID: "SMlate")
+                    try await MessageStore(sql).heldReport(providerMessageID: "SMearly", in: world.account.id),
+                    try await MessageStore(sql).heldReport(providerMessageID: "SMlate", in: world.account.id)
                 )
             }
             #expect(early?.status == "delivered")
@@ -180,7 +186,8 @@ struct OutboundTests {
             try await OutboxWorker(app: app).drain()
             let sid = try #require(fake.sent.first?.sid)
             try await app.deliveryReports.record(
-                .init(providerMessageID: sid, status: "undelivered", errorCode: "30006", errorMessage: "Landline"))
+                .init(providerMessageID: sid, status: "undelivered", errorCode: "30006", errorMessage: "Landline"),
+                for: world.account.id)
             let stored = try #require(try await message(app, reply.id, world))
             #expect(stored.status == .undelivered && !stored.isResendable)
             #expect(try await app.customers.detail(world.customer.id, by: world.admin).phones.first?.kind == .landline)
@@ -190,7 +197,8 @@ struct OutboundTests {
             try await OutboxWorker(app: app).drain()
             let secondSid = try #require(fake.sent.last?.sid)
             try await app.deliveryReports.record(
-                .init(providerMessageID: secondSid, status: "undelivered", errorCode: "30003", errorMessage: nil))
+                .init(providerMessageID: secondSid, status: "undelivered", errorCode: "30003", errorMessage: nil),
+                for: world.account.id)
             let again = try await app.inbox.resend(second.id, by: world.dispatcher)
             #expect(again.resendOf == second.id && again.body == "Trying again")
         }

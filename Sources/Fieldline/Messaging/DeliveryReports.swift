@@ -8,21 +8,23 @@ import SQLKit
 public struct DeliveryReports: Sendable {
     let app: Fieldline
 
-    /// A status callback. A report for a text whose provider id is not recorded yet (the callback
-    /// beat the worker) is held and applied when the id is recorded; of several early reports the
-    /// most advanced is kept, as they may arrive out of order.
-    public func record(_ report: MessageStore.DeliveryReport) async throws {
+    /// A status callback, verified as coming from `accountID`'s provider account: it can only
+    /// ever touch that account's texts. A report for a text whose provider id is not recorded yet
+    /// (the callback beat the worker) is held and applied when the id is recorded; of several early
+    /// reports the most advanced is kept, as they may arrive out of order.
+    public func record(_ report: MessageStore.DeliveryReport, for accountID: AccountID) async throws {
         try await app.transaction { sql, effects in
             let store = MessageStore(sql)
-            try await store.lockProviderID(report.providerMessageID)
-            guard let message = try await store.find(providerMessageID: report.providerMessageID) else {
-                if let held = try await store.heldReport(providerMessageID: report.providerMessageID),
+            try await store.lockProviderID(report.providerMessageID, in: accountID)
+            guard let message = try await store.find(providerMessageID: report.providerMessageID, in: accountID)
+            else {
+                if let held = try await store.heldReport(providerMessageID: report.providerMessageID, in: accountID),
                     let heldStatus = DeliveryStatus.fromProvider(held.status),
                     !heldStatus.canAdvance(to: DeliveryStatus.fromProvider(report.status) ?? heldStatus)
                 {
                     return
                 }
-                try await store.holdReport(report, at: app.clock.now())
+                try await store.holdReport(report, in: accountID, at: app.clock.now())
                 return
             }
             try await apply(report, to: message, sql: sql, effects: effects)

@@ -414,7 +414,7 @@ public final class OutboxWorker: Service, Sendable {
     private func recordAccepted(_ job: Job, providerID: String, providerStatus: String) async throws {
         try await app.transaction { sql, effects in
             let messages = MessageStore(sql)
-            try await messages.lockProviderID(providerID)
+            try await messages.lockProviderID(providerID, in: job.message.accountID)
             try await messages.recordProviderID(providerID, of: job.message.id)
             let status = DeliveryStatus.fromProvider(providerStatus) ?? .sending
             // A provider that reports the final state at once (the console) skips straight there.
@@ -432,7 +432,7 @@ public final class OutboxWorker: Service, Sendable {
                     .init(providerMessageID: providerID, status: providerStatus, errorCode: nil, errorMessage: nil),
                     to: updated, sql: sql, effects: effects)
             }
-            if let held = try await messages.takeHeldReport(providerMessageID: providerID) {
+            if let held = try await messages.takeHeldReport(providerMessageID: providerID, in: job.message.accountID) {
                 try await app.deliveryReports.apply(held, to: updated, sql: sql, effects: effects)
             }
         }
@@ -516,7 +516,7 @@ public final class OutboxWorker: Service, Sendable {
             credentials: try app.senderNumbers.credentials(for: sender))
         let candidates = sent.filter { $0.body == message.body && !$0.providerID.isEmpty }
         let known = try await app.database.read { sql in
-            try await MessageStore(sql).knownProviderIDs(candidates.map(\.providerID))
+            try await MessageStore(sql).knownProviderIDs(candidates.map(\.providerID), in: message.accountID)
         }
         // The provider lists newest first; the oldest unclaimed match is the one this row sent.
         if let match = candidates.reversed().first(where: { !known.contains($0.providerID) }) {

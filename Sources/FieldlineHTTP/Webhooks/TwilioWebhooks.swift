@@ -40,7 +40,8 @@ struct TwilioWebhooks {
         }
         hooks.post(RouterPath(stringLiteral: Self.statusPath)) { request, context in
             let form = try await SignedForm.read(request, context: context)
-            _ = try await verifiedSender(form, request: request, ourNumberField: "From", logger: context.logger)
+            let sender = try await verifiedSender(
+                form, request: request, ourNumberField: "From", logger: context.logger)
             guard let sid = form.value("MessageSid"), Self.isProviderID(sid) else {
                 throw HTTPFailure(status: .badRequest, code: "invalid_message_sid", message: "MessageSid is missing.")
             }
@@ -52,7 +53,8 @@ struct TwilioWebhooks {
                 .init(
                     providerMessageID: sid, status: status,
                     errorCode: form.value("ErrorCode").map { String($0.prefix(16)) },
-                    errorMessage: form.value("ErrorMessage").map { String($0.prefix(500)) }))
+                    errorMessage: form.value("ErrorMessage").map { String($0.prefix(500)) }),
+                for: sender.accountID)
             return Response(status: .noContent)
         }
         hooks.post(RouterPath(stringLiteral: Self.callPath)) { request, context in

@@ -46,7 +46,8 @@ public struct InboundStore: Sendable {
             SELECT a.name AS account_name, a.time_zone AS account_time_zone,
                    a.business_hours AS account_business_hours, a.autoreply_enabled AS account_autoreply_enabled,
                    a.autoreply_text AS account_autoreply_text,
-                   (SELECT id FROM messages WHERE provider_message_id = \(bind: providerMessageID)) AS duplicate,
+                   (SELECT id FROM messages WHERE account_id = a.id
+                       AND provider_message_id = \(bind: providerMessageID)) AS duplicate,
                    (SELECT phone FROM blocked_numbers WHERE account_id = a.id AND phone = \(bind: number)) AS blocked,
                    (SELECT id FROM technicians WHERE account_id = a.id AND phone = \(bind: number)
                        AND active = \(bind: true) LIMIT 1) AS technician_id,

@@ -156,16 +156,12 @@ public struct MessageStore: Sendable {
             .first()?.record(Row.self).message
     }
 
-    /// A message by its provider id, in any account: status callbacks name only the provider's id.
-    public func find(providerMessageID: String) async throws -> Message? {
+    /// A message by its provider id, within the account the id came with (a status callback's
+    /// verified account): provider ids are unique per account, not across them.
+    public func find(providerMessageID: String, in accountID: AccountID) async throws -> Message? {
         try await sql.select().columns(Self.columns).from("messages")
-            .where("provider_message_id", .equal, providerMessageID)
+            .where("account_id", .equal, accountID.rawValue).where("provider_message_id", .equal, providerMessageID)
             .first()?.record(Row.self).message
-    }
-
-    public func exists(providerMessageID: String) async throws -> Bool {
-        try await sql.select().column("id").from("messages")
-            .where("provider_message_id", .equal, providerMessageID).first() != nil
     }
 
     /// A thread's messages, newest first, before `before` when paging back.
@@ -216,10 +212,10 @@ public struct MessageStore: Sendable {
     }
 
     /// Which of these provider ids Fieldline already recorded, for reconciling a lost send.
-    public func knownProviderIDs(_ ids: [String]) async throws -> Set<String> {
+    public func knownProviderIDs(_ ids: [String], in accountID: AccountID) async throws -> Set<String> {
         guard !ids.isEmpty else { return [] }
         let rows = try await sql.select().column("provider_message_id").from("messages")
-            .where("provider_message_id", .in, ids).all()
+            .where("account_id", .equal, accountID.rawValue).where("provider_message_id", .in, ids).all()
         return Set(try rows.map { try $0.decode(column: "provider_message_id", as: String.self) })
     }
 
@@ -271,16 +267,18 @@ public struct MessageStore: Sendable {
     /// status callback racing the worker that records the id. Under PostgreSQL's read-committed
     /// isolation each would otherwise miss the other's uncommitted row (the report held, the id
     /// recorded) and the report would never be applied. SQLite runs one writer at a time already.
-    public func lockProviderID(_ providerMessageID: String) async throws {
+    public func lockProviderID(_ providerMessageID: String, in accountID: AccountID) async throws {
         guard sql.dialect.name == "postgresql" else { return }
-        try await sql.raw("SELECT pg_advisory_xact_lock(hashtextextended(\(bind: providerMessageID), 0))").run()
+        let key = accountID.rawValue + "/" + providerMessageID
+        try await sql.raw("SELECT pg_advisory_xact_lock(hashtextextended(\(bind: key), 0))").run()
     }
 
-    /// The report held for a provider id, if one came early.
-    public func heldReport(providerMessageID: String) async throws -> DeliveryReport? {
+    /// The report held for a provider id of the account, if one came early.
+    public func heldReport(providerMessageID: String, in accountID: AccountID) async throws -> DeliveryReport? {
         guard
             let row = try await sql.select().columns("status", "error_code", "error_message")
-                .from("unmatched_delivery_reports").where("provider_message_id", .equal, providerMessageID).first()
+                .from("held_delivery_reports").where("account_id", .equal, accountID.rawValue)
+                .where("provider_message_id", .equal, providerMessageID).first()
         else { return nil }
         return DeliveryReport(
             providerMessageID: providerMessageID, status: try row.decode(column: "status", as: String.self),
@@ -288,14 +286,14 @@ public struct MessageStore: Sendable {
             errorMessage: try row.decode(column: "error_message", as: String?.self))
     }
 
-    public func holdReport(_ report: DeliveryReport, at instant: Date) async throws {
-        try await sql.insert(into: "unmatched_delivery_reports")
-            .columns("provider_message_id", "status", "error_code", "error_message", "received_at")
+    public func holdReport(_ report: DeliveryReport, in accountID: AccountID, at instant: Date) async throws {
+        try await sql.insert(into: "held_delivery_reports")
+            .columns("account_id", "provider_message_id", "status", "error_code", "error_message", "received_at")
             .values(
-                SQLBind(report.providerMessageID), SQLBind(report.status), SQLBind(report.errorCode),
-                SQLBind(report.errorMessage), SQLBind(instant)
+                SQLBind(accountID.rawValue), SQLBind(report.providerMessageID), SQLBind(report.status),
+                SQLBind(report.errorCode), SQLBind(report.errorMessage), SQLBind(instant)
             )
-            .onConflict(with: ["provider_message_id"]) { conflict in
+            .onConflict(with: ["account_id", "provider_message_id"]) { conflict in
                 conflict.set(excludedValueOf: "status").set(excludedValueOf: "error_code")
                     .set(excludedValueOf: "error_message").set(excludedValueOf: "received_at")
             }
@@ -303,13 +301,15 @@ public struct MessageStore: Sendable {
     }
 
     public func pruneHeldReports(before instant: Date) async throws {
-        try await sql.delete(from: "unmatched_delivery_reports").where("received_at", .lessThan, instant).run()
+        try await sql.delete(from: "held_delivery_reports").where("received_at", .lessThan, instant).run()
     }
 
     /// Takes the held report for a provider id, if one came early.
-    public func takeHeldReport(providerMessageID: String) async throws -> DeliveryReport? {
-        guard let report = try await heldReport(providerMessageID: providerMessageID) else { return nil }
-        try await sql.delete(from: "unmatched_delivery_reports")
+    public func takeHeldReport(providerMessageID: String, in accountID: AccountID) async throws -> DeliveryReport? {
+        guard let report = try await heldReport(providerMessageID: providerMessageID, in: accountID) else {
+            return nil
+        }
+        try await sql.delete(from: "held_delivery_reports").where("account_id", .equal, accountID.rawValue)
             .where("provider_message_id", .equal, providerMessageID).run()
         return report
     }

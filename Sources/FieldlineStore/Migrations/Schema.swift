@@ -20,12 +20,37 @@ public enum Schema {
             version: 10, name: "invoices; ServiceChannel files, invoices, decline comments, keyset cursor",
             statements: invoices),
         Migration(version: 11, name: "location access notes", statements: locationNotes),
+        Migration(version: 12, name: "provider message ids per account", statements: providerIDsPerAccount),
     ]
 
     /// What a technician needs to know to get in and work at a place ("gate code 4411", "dog in the
     /// backyard"), kept with the location rather than the customer.
     @Sendable static func locationNotes(_ engine: DatabaseEngine) -> [String] {
         ["ALTER TABLE locations ADD COLUMN notes TEXT"]
+    }
+
+    /// A provider's message id means something only within the account whose credentials it came
+    /// with: a status callback signed by one account must find nothing of another's. Reports held
+    /// for a message not yet recorded wait seconds at most and name no account; they are dropped.
+    @Sendable static func providerIDsPerAccount(_ engine: DatabaseEngine) -> [String] {
+        let ts = timestampType(engine)
+        return [
+            "DROP INDEX messages_provider_id",
+            "CREATE UNIQUE INDEX messages_provider_id ON messages (account_id, provider_message_id)",
+            "DROP TABLE unmatched_delivery_reports",
+            """
+            CREATE TABLE held_delivery_reports (
+                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                provider_message_id TEXT NOT NULL,
+                status TEXT NOT NULL,
+                error_code TEXT,
+                error_message TEXT,
+                received_at \(ts) NOT NULL,
+                PRIMARY KEY (account_id, provider_message_id)
+            )
+            """,
+            "CREATE INDEX held_delivery_reports_age ON held_delivery_reports (received_at)",
+        ]
     }
 
     static func timestampType(_ engine: DatabaseEngine) -> String {
