@@ -128,7 +128,7 @@ struct Serve: AsyncParsableCommand {
                 http: http,
                 endpointOverride: configuration.serviceChannelAPIBase.map { base in
                     ServiceChannelEndpoints(apiBase: base, tokenURL: configuration.serviceChannelTokenURL ?? base)
-                }))
+                }), demo: demo)
         if configuration.emailAPIBase == nil {
             logger.notice("FIELDLINE_EMAIL_API_BASE is not set: emails are written to the log, not sent.")
         }
@@ -165,7 +165,7 @@ struct Serve: AsyncParsableCommand {
 func makeApplication(
     database: any Database, logger: Logger, http: HTTPClient?, secretKey: String?, twilioAPIBase: String,
     publicURL: String, email: (any EmailProvider)? = nil, emailFrom: String = "notifications@fieldline.invalid",
-    serviceChannel: ServiceChannelClients? = nil
+    serviceChannel: ServiceChannelClients? = nil, demo: Bool = false
 ) throws -> Fieldline {
     var secrets: SecretBox?
     if let secretKey {
@@ -181,7 +181,7 @@ func makeApplication(
             twilio: http.map { TwilioProvider(http: $0, baseURL: twilioAPIBase) },
             console: ConsoleProvider(logger: logger)),
         secrets: secrets, publicURL: publicURL, email: email, emailFrom: emailFrom,
-        serviceChannelClients: serviceChannel)
+        serviceChannelClients: serviceChannel, demo: demo)
 }
 
 struct Migrate: AsyncParsableCommand {

@@ -57,7 +57,7 @@ struct FirstHourTests {
         "The simulator's other number opens that number's own thread; an unreadable one is said so, never swapped",
         arguments: TestEngine.available)
     func simulatorOtherNumber(engine: TestEngine) async throws {
-        try await withServer(engine) { _, world, client in
+        try await withServer(engine, demo: true) { _, world, client in
             let number = try await world.addMainNumber(twilio: nil)
             try await world.textIn(from: world.phone.number.e164, body: "Hello from Robert", to: number)
             let session = try await WebTests.signIn(client, email: "dispatch@northside.test", expecting: "/simulator")

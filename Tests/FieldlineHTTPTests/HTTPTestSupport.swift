@@ -13,10 +13,11 @@ import Testing
 /// Runs `body` against the real router (every middleware included) over a fresh database with a
 /// `TestWorld` in it.
 func withServer(
-    _ engine: TestEngine, _ body: @Sendable (Fieldline, TestWorld, any TestClientProtocol) async throws -> Void
+    _ engine: TestEngine, demo: Bool = false,
+    _ body: @Sendable (Fieldline, TestWorld, any TestClientProtocol) async throws -> Void
 ) async throws {
     try await engine.withDatabase { database in
-        let app = Fieldline.forTesting(database: database)
+        let app = Fieldline.forTesting(database: database, demo: demo)
         let world = try await TestWorld.make(app)
         let server = try await FieldlineServer.buildApplication(
             configuration: ServerConfiguration(host: "127.0.0.1", port: 0), app: app, backgroundWorkers: false)

@@ -64,7 +64,7 @@ struct MessagingWebTests {
     @Test(
         "The simulator texts the inbox as a customer and shows the business's answers", arguments: TestEngine.available)
     func simulator(engine: TestEngine) async throws {
-        try await withServer(engine) { app, world, client in
+        try await withServer(engine, demo: true) { app, world, client in
             let number = try await world.addMainNumber(twilio: nil)
             let session = try await WebTests.signIn(client, email: "dispatch@northside.test", expecting: "/simulator")
             let sent = try await client.execute(
@@ -89,6 +89,32 @@ struct MessagingWebTests {
                 uri: "/simulator?number=\(number.id)&phone=5125550142", method: .get, headers: [.cookie: session.cookie]
             )
             #expect(page.status == .ok && page.text.contains("customer care"))
+        }
+    }
+
+    @Test(
+        "Outside demo mode there is no simulator: nobody can make a number \"text\" a STOP or a sign-up",
+        arguments: TestEngine.available)
+    func noSimulatorOutsideDemo(engine: TestEngine) async throws {
+        try await withServer(engine) { app, world, client in
+            let number = try await world.addMainNumber(twilio: nil)
+            let session = try await WebTests.signIn(client, expecting: "/settings")
+            let forged = try await client.execute(
+                uri: "/simulator/messages", method: .post,
+                headers: [
+                    .cookie: session.cookie, .contentType: "application/x-www-form-urlencoded",
+                    .accept: "application/json",
+                ],
+                body: ByteBuffer(string: "_csrf=\(session.csrf)&number=\(number.id)&phone=%2B15125550142&body=STOP"))
+            #expect(forged.status == .notFound)
+            let page = try await client.execute(uri: "/simulator", method: .get, headers: [.cookie: session.cookie])
+            #expect(page.status == .notFound)
+            #expect(try await app.consent.consent(of: world.phone.number, by: world.admin).optedOut == false)
+            await #expect(throws: FieldlineError.self) {
+                try await app.simulator.text(from: "+15125550142", to: number.id, body: "STOP", by: world.admin)
+            }
+            let settings = try await InboxWebTests.get(client, "/settings", session)
+            #expect(!settings.text.contains("/simulator"))
         }
     }
 }

@@ -40,10 +40,16 @@ public final class EventRecorder: DomainEventSubscriber {
 
 extension Fieldline {
     /// The application over a test database, with a hand-moved clock and cheap bcrypt.
-    public static func forTesting(database: any Database, clock: TestClock = TestClock()) -> Fieldline {
+    /// `demo`: as `serve --demo` (the phone simulator exists).
+    public static func forTesting(
+        database: any Database, clock: TestClock = TestClock(), demo: Bool = false
+    )
+        -> Fieldline
+    {
         var logger = Logger(label: "fieldline.test")
         logger.logLevel = .critical
-        return Fieldline(database: database, clock: clock, passwords: PasswordHasher(cost: 4), logger: logger)
+        return Fieldline(
+            database: database, clock: clock, passwords: PasswordHasher(cost: 4), logger: logger, demo: demo)
     }
 }
 

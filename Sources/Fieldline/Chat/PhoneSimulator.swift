@@ -52,8 +52,10 @@ public struct PhoneSimulator: Sendable {
         return number
     }
 
-    /// Playing a customer is for people who run the inbox.
+    /// Playing a customer is for people who run the inbox, on a demo server only: anywhere else
+    /// it would forge consent (a STOP, a sign-up) for any number.
     private func requireOperator(_ actor: Actor) throws {
+        guard app.demo else { throw FieldlineError.notFound(entity: "page", id: "simulator") }
         guard actor.role != .technician, actor.can(.fullCustomerChats) else {
             throw FieldlineError.forbidden(permission: Permission.fullCustomerChats.rawValue)
         }

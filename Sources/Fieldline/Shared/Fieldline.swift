@@ -38,6 +38,9 @@ public struct Fieldline: Sendable {
     public let serviceChannelSignal: WorkSignal
     /// Wakes the ServiceChannel poller when a webhook or a person asked for a poll now.
     public let serviceChannelPollSignal: WorkSignal
+    /// Serving the demo (`serve --demo`): only then does the phone simulator exist, since it lets a
+    /// person "receive" a STOP or a sign-up from any number.
+    public let demo: Bool
 
     public init(
         database: any Database, clock: any WallClock = SystemClock(), tokens: any TokenSource = SecureTokens(),
@@ -47,7 +50,8 @@ public struct Fieldline: Sendable {
         outboxSignal: WorkSignal = WorkSignal(), email: (any EmailProvider)? = nil,
         emailFrom: String = "notifications@fieldline.invalid", emailSignal: WorkSignal = WorkSignal(),
         campaignSignal: WorkSignal = WorkSignal(), serviceChannelClients: ServiceChannelClients? = nil,
-        serviceChannelSignal: WorkSignal = WorkSignal(), serviceChannelPollSignal: WorkSignal = WorkSignal()
+        serviceChannelSignal: WorkSignal = WorkSignal(), serviceChannelPollSignal: WorkSignal = WorkSignal(),
+        demo: Bool = false
     ) {
         self.database = database
         self.clock = clock
@@ -67,6 +71,7 @@ public struct Fieldline: Sendable {
         self.serviceChannelClients = serviceChannelClients ?? ServiceChannelClients(http: nil, clock: clock)
         self.serviceChannelSignal = serviceChannelSignal
         self.serviceChannelPollSignal = serviceChannelPollSignal
+        self.demo = demo
     }
 
     public var accounts: Accounts { Accounts(app: self) }

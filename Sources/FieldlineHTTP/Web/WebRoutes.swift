@@ -29,7 +29,8 @@ enum WebRoutes {
         CampaignPages(app: app, renderer: renderer).register(on: signedIn)
         TriggeredCampaignPages(app: app, renderer: renderer).register(on: signedIn)
         ServiceChannelPages(app: app, renderer: renderer).register(on: signedIn)
-        SimulatorPage(app: app, renderer: renderer).register(on: signedIn)
+        // Only a demo server has the simulator; elsewhere its paths do not exist.
+        if app.demo { SimulatorPage(app: app, renderer: renderer).register(on: signedIn) }
     }
 }
 

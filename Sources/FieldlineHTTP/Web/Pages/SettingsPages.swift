@@ -171,7 +171,7 @@ struct SettingsPages {
                 canStoreCredentials: app.secrets != nil,
                 inboundWebhookURL: app.publicURL + TwilioWebhooks.inboundPath,
                 statusWebhookURL: app.publicURL + TwilioWebhooks.statusPath,
-                hasConsoleNumber: numbers.contains { $0.provider == .console },
+                hasConsoleNumber: app.demo && numbers.contains { $0.provider == .console },
                 blocked: blocked.map {
                     BlockedRow(
                         phone: $0.phone.e164, display: $0.phone.displayed, blockedBy: $0.blockedBy,
