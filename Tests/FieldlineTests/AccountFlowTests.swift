@@ -312,4 +312,33 @@ struct AccountFlowTests {
             _ = try await app.accounts.signIn(email: "admin@northside.test", password: TestWorld.password, kind: .web)
         }
     }
+
+    @Test(
+        "Sixty parallel guesses for one address: five get their password checked, the rest are turned away",
+        arguments: TestEngine.available)
+    func signInThrottleUnderConcurrency(engine: TestEngine) async throws {
+        try await engine.withWorld { app, _, _ in
+            for email in ["admin@northside.test", "nobody@northside.test"] {
+                let outcomes = await withTaskGroup(of: String.self) { group in
+                    for attempt in 0..<60 {
+                        group.addTask {
+                            do {
+                                _ = try await app.accounts.signIn(
+                                    email: email, password: "guess \(attempt)", kind: .api)
+                                return "signed in"
+                            } catch let error as FieldlineError {
+                                return error.code
+                            } catch {
+                                return "\(error)"
+                            }
+                        }
+                    }
+                    var codes: [String: Int] = [:]
+                    for await code in group { codes[code, default: 0] += 1 }
+                    return codes
+                }
+                #expect(outcomes == ["unauthenticated": 5, "too_many_attempts": 55], "\(email): \(outcomes)")
+            }
+        }
+    }
 }

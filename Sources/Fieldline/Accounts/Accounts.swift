@@ -250,29 +250,28 @@ public struct Accounts: Sendable {
             throw failure
         }
         let now = app.clock.now()
-        let (found, failures) = try await app.database.read { sql in
-            let store = AccountStore(sql)
-            return (
-                try await store.userForSignIn(email: email),
-                try await store.signInFailures(of: email, since: now.addingTimeInterval(-SignInThrottle.window))
-            )
+        // The attempt is taken (and counted as a failure) before the password is checked, in one
+        // transaction per address: sixty parallel guesses get five checks, not sixty.
+        let locking = try await app.database.write { sql in
+            try await AccountStore(sql).takeSignInAttempt(of: email, at: now, window: SignInThrottle.window) {
+                SignInThrottle.lockedUntil(failures: $0, now: now) != nil
+            }
         }
-        // Checked before the password, so a locked address costs no bcrypt work either.
-        if let until = SignInThrottle.lockedUntil(failures: failures, now: now) {
+        if let locking, let until = SignInThrottle.lockedUntil(failures: locking, now: now) {
             throw FieldlineError.rateLimited(
                 message: SignInThrottle.message(until: until, now: now),
                 retryAfter: max(1, Int(until.timeIntervalSince(now).rounded(.up))))
         }
-        guard let (user, hash) = found, user.active, try await app.passwords.verify(password, against: hash) else {
-            try await app.database.write { sql in
-                try await AccountStore(sql).recordSignInFailure(
-                    of: email, at: now, forgetBefore: now.addingTimeInterval(-SignInThrottle.window))
+        let found = try await app.database.read { sql in try await AccountStore(sql).userForSignIn(email: email) }
+        // An unknown or switched-off address costs the same bcrypt work as a wrong password.
+        let verified =
+            if let (user, hash) = found, user.active {
+                try await app.passwords.verify(password, against: hash)
+            } else {
+                try await app.passwords.verifyDecoy(password)
             }
-            throw failure
-        }
-        if !failures.isEmpty {
-            try await app.database.write { sql in try await AccountStore(sql).clearSignInFailures(of: email) }
-        }
+        guard verified, let (user, _) = found else { throw failure }
+        try await app.database.write { sql in try await AccountStore(sql).clearSignInFailures(of: email) }
         let token = app.tokens.token(bytes: 32)
         let csrf = app.tokens.token(bytes: 24)
         let expiresAt = now.addingTimeInterval(kind == .web ? Self.webSessionLifetime : Self.apiTokenLifetime)

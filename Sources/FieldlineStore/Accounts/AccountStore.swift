@@ -279,6 +279,24 @@ public struct AccountStore: Sendable {
             .all().map { try $0.decode(column: "failed_at", as: Date.self) }
     }
 
+    /// Takes a sign-in attempt for `email` before its password is checked, atomically: while the
+    /// address is locked it takes nothing and returns the failures that lock it; otherwise it
+    /// records the attempt as a failure (cleared if the password turns out right) and returns nil.
+    /// Parallel guesses for one address queue here (a row lock-alike on PostgreSQL, the single
+    /// writer on SQLite), so no more than the allowed number ever reach the password check.
+    public func takeSignInAttempt(
+        of email: EmailAddress, at instant: Date, window: TimeInterval, isLocked: ([Date]) -> Bool
+    ) async throws -> [Date]? {
+        if sql.dialect.name == "postgresql" {
+            try await sql.raw("SELECT pg_advisory_xact_lock(hashtextextended(\(bind: "sign-in/" + email.value), 0))")
+                .run()
+        }
+        let failures = try await signInFailures(of: email, since: instant.addingTimeInterval(-window))
+        if isLocked(failures) { return failures }
+        try await recordSignInFailure(of: email, at: instant, forgetBefore: instant.addingTimeInterval(-window))
+        return nil
+    }
+
     /// Records a wrong password and forgets failures older than `forgetBefore` (of any address).
     public func recordSignInFailure(of email: EmailAddress, at instant: Date, forgetBefore: Date) async throws {
         try await sql.delete(from: "sign_in_failures").where("failed_at", .lessThan, forgetBefore).run()
