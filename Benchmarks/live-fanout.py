@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import http.client
 import os
+import re
 import secrets
 import statistics
 import sys
@@ -40,8 +41,15 @@ HOST = urllib.parse.urlsplit(BASE)
 
 def session_cookie():
     connection = http.client.HTTPConnection(HOST.hostname, HOST.port)
-    body = urllib.parse.urlencode({"email": EMAIL, "password": PASSWORD})
-    connection.request("POST", "/signin", body, {"Content-Type": "application/x-www-form-urlencoded"})
+    # The sign-in form's token pairs with a cookie the page sets, as in a browser.
+    connection.request("GET", "/signin")
+    page = connection.getresponse()
+    html = page.read().decode()
+    form_cookie = (page.getheader("Set-Cookie") or "").split(";")[0]
+    csrf = re.search(r'name="_csrf" value="([^"]+)"', html).group(1)
+    body = urllib.parse.urlencode({"_csrf": csrf, "email": EMAIL, "password": PASSWORD})
+    connection.request("POST", "/signin", body,
+                       {"Content-Type": "application/x-www-form-urlencoded", "Cookie": form_cookie})
     response = connection.getresponse()
     response.read()
     cookie = response.getheader("Set-Cookie")

@@ -56,7 +56,9 @@ def peak_rss_mib():
     return None
 
 
-status, _ = send("/signin", {"email": "admin@northside.example", "password": "fieldline-demo"})
+status, page = send("/signin")
+sign_in_token = re.search(r'name="_csrf" value="([^"]+)"', page).group(1)
+status, _ = send("/signin", {"_csrf": sign_in_token, "email": "admin@northside.example", "password": "fieldline-demo"})
 assert status == 303, f"sign-in answered {status}"
 status, page = send("/settings/servicechannel")
 assert status == 200, f"the settings page answered {status}"

@@ -210,9 +210,7 @@ struct APITests {
             #expect(locked.status == .tooManyRequests)
             #expect(try locked.errorCode() == "too_many_attempts")
             #expect(locked.headers[.retryAfter] == "900")
-            let page = try await client.execute(
-                uri: "/signin", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-                body: ByteBuffer(string: "email=admin%40northside.test&password=correct+horse+battery"))
+            let page = try await client.postSignIn("email=admin%40northside.test&password=correct+horse+battery")
             #expect(page.status == .tooManyRequests)
             #expect(page.text.contains("Too many sign-in attempts") && page.headers[.setCookie] == nil)
         }

@@ -75,6 +75,26 @@ extension TestClientProtocol {
             uri: "/api/v1" + path, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
     }
 
+    /// Opens the sign-in page as a browser does: its token cookie and the form's matching token.
+    func signInForm() async throws -> (cookie: String, csrf: String) {
+        let page = try await execute(uri: "/signin", method: .get)
+        let setCookie = page.headers[.setCookie] ?? ""
+        guard let cookie = setCookie.split(separator: ";").first.map(String.init),
+            cookie.hasPrefix("fieldline_signin="),
+            let csrf = firstMatch(#"name="_csrf" value="([^"]+)""#, in: page.text)
+        else { throw TestSetupError("The sign-in page set no token: \(setCookie)") }
+        return (cookie, csrf)
+    }
+
+    /// Posts the sign-in form with the page's token, as a browser would; `form` is the rest.
+    func postSignIn(_ form: String) async throws -> TestResponse {
+        let (cookie, csrf) = try await signInForm()
+        return try await execute(
+            uri: "/signin", method: .post,
+            headers: [.contentType: "application/x-www-form-urlencoded", .cookie: cookie],
+            body: ByteBuffer(string: "_csrf=\(csrf)&" + form))
+    }
+
     func token(email: String = "admin@northside.test", password: String = TestWorld.password) async throws -> String {
         let response = try await api(.post, "/auth/token", json: #"{"email":"\#(email)","password":"\#(password)"}"#)
         #expect(response.status == .created)

@@ -16,9 +16,7 @@ import Testing
 extension TestClientProtocol {
     /// Signs in through the web form and returns the session cookie.
     func sessionCookie(email: String) async throws -> String {
-        let response = try await execute(
-            uri: "/signin", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-            body: ByteBuffer(string: "email=\(email)&password=correct+horse+battery"))
+        let response = try await postSignIn("email=\(email)&password=correct+horse+battery")
         let setCookie = try #require(response.headers[.setCookie])
         return try #require(setCookie.split(separator: ";").first.map(String.init))
     }

@@ -21,9 +21,7 @@ struct WebTests {
         expecting landing: String = "/customers"
     ) async throws -> Session {
         let next = landing.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
-        let response = try await client.execute(
-            uri: "/signin", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-            body: ByteBuffer(string: "email=\(email)&password=correct+horse+battery&next=\(next)"))
+        let response = try await client.postSignIn("email=\(email)&password=correct+horse+battery&next=\(next)")
         #expect(response.status == .seeOther)
         #expect(response.headers[.location] == landing)
         let setCookie = try #require(response.headers[.setCookie])
@@ -59,16 +57,12 @@ struct WebTests {
             #expect(redirect.headers[.location]?.hasPrefix("/signin?next=") == true)
             let form = try await client.execute(uri: "/signin", method: .get)
             #expect(form.status == .ok && form.text.contains("Sign in to your account"))
-            let wrong = try await client.execute(
-                uri: "/signin", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-                body: ByteBuffer(string: "email=admin%40northside.test&password=wrong+password"))
+            let wrong = try await client.postSignIn("email=admin%40northside.test&password=wrong+password")
             #expect(wrong.status == .unauthorized)
             #expect(wrong.text.contains("The email or password is incorrect."))
             #expect(wrong.headers[.setCookie] == nil)
-            let offsite = try await client.execute(
-                uri: "/signin", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-                body: ByteBuffer(
-                    string: "email=admin%40northside.test&password=correct+horse+battery&next=%2F%2Fevil.example"))
+            let offsite = try await client.postSignIn(
+                "email=admin%40northside.test&password=correct+horse+battery&next=%2F%2Fevil.example")
             // An off-site `next` is ignored: home, which sends each role to its own start page.
             #expect(offsite.headers[.location] == "/")
         }

@@ -38,7 +38,8 @@ enum WebRoutes {
 /// web request goes through here.
 func verifiedForm(_ request: Request, _ context: AppRequestContext) async throws -> FormData {
     let form = try await FormData.read(request, context: context)
-    guard let expected = context.auth?.csrfToken, let sent = form["_csrf"], sent == expected else {
+    guard let expected = context.auth?.csrfToken, let sent = form["_csrf"], SecretComparison.equal(sent, expected)
+    else {
         throw HTTPFailure(
             status: .forbidden, code: "csrf_failed",
             message: "This form expired or did not come from Fieldline. Reload the page and try again.")

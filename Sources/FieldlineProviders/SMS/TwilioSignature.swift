@@ -27,7 +27,7 @@ public enum TwilioSignature {
         for candidate in urlVariants(url) {
             let expected = Data(sign(url: candidate, parameters: parameters, authToken: authToken).utf8)
             // Every candidate is compared in full, so timing tells nothing about which one matched.
-            if constantTimeEqual(expected, given) { matched = true }
+            if SecretComparison.equal(expected, given) { matched = true }
         }
         return matched
     }
@@ -47,12 +47,5 @@ public enum TwilioSignature {
             return [url, components.string].compactMap { $0 }
         }
         return [url]
-    }
-
-    static func constantTimeEqual(_ lhs: Data, _ rhs: Data) -> Bool {
-        guard lhs.count == rhs.count else { return false }
-        var difference: UInt8 = 0
-        for (left, right) in zip(lhs, rhs) { difference |= left ^ right }
-        return difference == 0
     }
 }

@@ -13,7 +13,12 @@ struct SignInPages {
         var next: String
         var error: String?
         var demoHint: DemoHint?
+        /// Before there is a session, the form's token pairs with a cookie of its own (double submit):
+        /// another site can make a browser post the form, but cannot read or set the cookie.
+        var csrf: String
     }
+
+    static let csrfCookie = "fieldline_signin"
 
     struct DemoHint {
         var email: String
@@ -23,16 +28,35 @@ struct SignInPages {
 
     func register(on router: RouterGroup<AppRequestContext>) {
         router.get("/signin") { request, _ in
-            try renderer.page(
+            let csrf = signInToken(request)
+            var response = try renderer.page(
                 "signin",
                 Model(
                     email: "", next: Self.safeNext(request.query["next"]), error: nil,
-                    demoHint: demoHint()),
+                    demoHint: demoHint(), csrf: csrf),
                 request: request)
+            response.setCookie(signInCookie(csrf))
+            return response
         }
         router.post("/signin") { request, context in
             let form = try await FormData.read(request, context: context)
             let next = Self.safeNext(form["next"])
+            let csrf = signInToken(request)
+            // Another site must not sign a visitor in to an account of its choosing (login CSRF).
+            guard let cookie = request.cookies[Self.csrfCookie]?.value, let sent = form["_csrf"],
+                SecretComparison.equal(cookie, sent),
+                request.headers[.origin].map({ LiveSocket.isOurOrigin($0, request: request.head, app: app) }) ?? true
+            else {
+                var response = try renderer.page(
+                    "signin",
+                    Model(
+                        email: form["email"] ?? "", next: next,
+                        error: "This sign-in form expired or did not come from Fieldline. Try again.",
+                        demoHint: demoHint(), csrf: csrf),
+                    request: request, status: .forbidden)
+                response.setCookie(signInCookie(csrf))
+                return response
+            }
             do {
                 let session = try await app.accounts.signIn(
                     email: form["email"], password: form["password"], kind: .web)
@@ -44,12 +68,23 @@ struct SignInPages {
                 return response
             } catch let error as FieldlineError {
                 return try renderer.page(
-                    "signin", Model(email: form["email"] ?? "", next: next, error: error.message, demoHint: demoHint()),
+                    "signin",
+                    Model(
+                        email: form["email"] ?? "", next: next, error: error.message, demoHint: demoHint(), csrf: csrf),
                     request: request, status: ErrorMapping.status(of: error))
             }
         }
-        router.post("/signout") { request, _ in
-            if let token = request.cookies[WebCookies.session]?.value {
+        router.post("/signout") { request, context in
+            // Signing someone out is a change too: it needs the session's own token.
+            if let token = request.cookies[WebCookies.session]?.value,
+                let session = try? await app.accounts.authenticate(token: token, kind: .web)
+            {
+                let form = try await FormData.read(request, context: context)
+                guard let sent = form["_csrf"], SecretComparison.equal(sent, session.csrfToken) else {
+                    throw HTTPFailure(
+                        status: .forbidden, code: "csrf_failed",
+                        message: "This form expired or did not come from Fieldline. Reload the page and try again.")
+                }
                 try await app.accounts.signOut(token: token)
             }
             var response = renderer.redirect(to: "/signin", flash: Flash(.info, "You are signed out."))
@@ -59,13 +94,41 @@ struct SignInPages {
         }
     }
 
+    /// The visitor's sign-in token: the one its cookie holds, or a new one.
+    private func signInToken(_ request: Request) -> String {
+        if let existing = request.cookies[Self.csrfCookie]?.value, existing.count == 32,
+            existing.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
+        {
+            return existing
+        }
+        return app.tokens.token(bytes: 24)
+    }
+
+    private func signInCookie(_ token: String) -> Cookie {
+        Cookie(
+            name: Self.csrfCookie, value: token, maxAge: 12 * 3600, path: "/", secure: renderer.secureCookies,
+            httpOnly: true, sameSite: .strict)
+    }
+
     private func demoHint() -> DemoHint? {
         renderer.demoSignIn.map { DemoHint(email: $0.email, password: $0.password) }
     }
 
-    /// Only local paths, so the sign-in form cannot be used to bounce people to another site.
+    /// Only a path on this server, so the sign-in form cannot bounce people to another site. It is
+    /// judged as a browser will read it: browsers strip leading and trailing spaces and controls,
+    /// drop tabs and newlines anywhere, and read `\` as `/` — so `/\t/evil.example` and
+    /// `/\\evil.example` are both `//evil.example`, another site.
     static func safeNext(_ raw: String?) -> String {
-        guard let raw, raw.hasPrefix("/"), !raw.hasPrefix("//"), !raw.hasPrefix("/\\") else { return "/" }
-        return raw
+        guard let raw, raw.utf8.count <= 2048 else { return "/" }
+        let controls = CharacterSet.controlCharacters.union(.whitespaces)
+        let normalised = String(
+            String.UnicodeScalarView(
+                raw.trimmingCharacters(in: controls).unicodeScalars.filter { !["\t", "\n", "\r"].contains($0) }
+            )
+        ).replacingOccurrences(of: "\\", with: "/")
+        guard normalised.hasPrefix("/"), !normalised.hasPrefix("//"),
+            !normalised.unicodeScalars.contains(where: { CharacterSet.controlCharacters.contains($0) })
+        else { return "/" }
+        return normalised
     }
 }
