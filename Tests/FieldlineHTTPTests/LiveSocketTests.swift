@@ -177,4 +177,48 @@ struct LiveSocketTests {
             }
         }
     }
+
+    @Test(
+        "An open socket closes when its person signs out, is switched off, changes role, or loses the technician record",
+        arguments: TestEngine.available)
+    func socketsEndWithAccess(engine: TestEngine) async throws {
+        try await Self.withLiveServer(engine) { app, world, _, client, port in
+            let origin = "http://127.0.0.1:\(port)"
+            // Signing out: the socket of that session closes.
+            let cookie = try await client.sessionCookie(email: "dispatch%40northside.test")
+            let (signedOut, _) = try await LiveTestClient.connectedWithHello(port: port, cookie: cookie, origin: origin)
+            defer { signedOut.close() }
+            let token = try #require(cookie.split(separator: "=", maxSplits: 1).last.map(String.init))
+            try await app.accounts.signOut(token: token)
+            #expect(try await signedOut.waitUntilEnded())
+            let (after, hello) = try await LiveTestClient.connectedWithHello(port: port, cookie: cookie, origin: origin)
+            defer { after.close() }
+            #expect(hello == nil)
+
+            // A new role: the socket closes, and a new one sees what the new role allows.
+            let (demoted, _) = try await LiveTestClient.connectedWithHello(
+                port: port, cookie: try await client.sessionCookie(email: "dispatch%40northside.test"), origin: origin)
+            defer { demoted.close() }
+            _ = try await app.accounts.updateUser(world.dispatcher.userID, .init(role: "marketer"), by: world.admin)
+            #expect(try await demoted.waitUntilEnded())
+
+            // Switched off.
+            let (switchedOff, _) = try await LiveTestClient.connectedWithHello(
+                port: port, cookie: try await client.sessionCookie(email: "marketing%40northside.test"), origin: origin)
+            defer { switchedOff.close() }
+            _ = try await app.accounts.updateUser(world.marketer.userID, .init(active: false), by: world.admin)
+            #expect(try await switchedOff.waitUntilEnded())
+
+            // The technician record switched off: socket closed, sign-in refused.
+            let (luis, _) = try await LiveTestClient.connectedWithHello(
+                port: port, cookie: try await client.sessionCookie(email: "luis%40northside.test"), origin: origin)
+            defer { luis.close() }
+            _ = try await app.technicians.update(world.technician.id, .init(active: false), by: world.admin)
+            #expect(try await luis.waitUntilEnded())
+            await #expect(throws: FieldlineError.self) {
+                _ = try await app.accounts.signIn(
+                    email: "luis@northside.test", password: TestWorld.password, kind: .web)
+            }
+        }
+    }
 }

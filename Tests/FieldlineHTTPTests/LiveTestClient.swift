@@ -13,6 +13,8 @@ final class LiveTestClient: Sendable {
     let received = Mutex<[String]>([])
     /// `nil` while connecting, then whether the server accepted the upgrade.
     let connected = Mutex<Bool?>(nil)
+    /// Set once an accepted socket has ended (the server closed it, or `close`).
+    let ended = Mutex(false)
     private let outgoing: AsyncStream<String>.Continuation
     private let outgoingStream: AsyncStream<String>
     private let task = Mutex<Task<Void, Never>?>(nil)
@@ -81,7 +83,9 @@ final class LiveTestClient: Sendable {
                         group.cancelAll()
                     }
                 }
+                ended.withLock { $0 = true }
             } catch {
+                ended.withLock { $0 = true }
                 connected.withLock { if $0 == nil { $0 = false } }
             }
         }
@@ -115,6 +119,16 @@ final class LiveTestClient: Sendable {
         let client = LiveTestClient()
         client.connect(port: port, cookie: cookie, origin: origin)
         return (client, try await client.waitFor { $0["type"] as? String == "hello" })
+    }
+
+    /// Waits (up to `timeout` seconds) for the server to end the socket; whether it did.
+    func waitUntilEnded(timeout: Double = 10) async throws -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if ended.withLock({ $0 }) { return true }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return false
     }
 
     func send(_ object: [String: String]) throws {

@@ -172,11 +172,12 @@ public struct Accounts: Sendable {
     /// at once. Admins cannot lock themselves out by deactivating or demoting their own user.
     public func updateUser(_ id: UserID, _ changes: UserChanges, by actor: Actor) async throws -> User {
         try actor.require(.manageUsers)
-        return try await app.database.write { sql in
+        return try await app.transaction { sql, effects in
             let store = AccountStore(sql)
             guard var user = try await store.user(id, in: actor.accountID) else {
                 throw FieldlineError.notFound(entity: "user", id: id.rawValue)
             }
+            let before = user
             if let name = changes.name {
                 user.name = try Text.required(name, field: "name", label: "Name", maxLength: 120)
             }
@@ -220,6 +221,9 @@ public struct Accounts: Sendable {
             }
             try await store.update(user)
             if !user.active { try await store.deleteSessions(of: user.id, in: user.accountID) }
+            if user.active != before.active || user.role != before.role || user.chatAccess != before.chatAccess {
+                effects.publish(.accessChanged(user.id), to: user.accountID)
+            }
             return user
         }
     }
@@ -314,8 +318,13 @@ public struct Accounts: Sendable {
     }
 
     public func signOut(token: String) async throws {
-        try await app.database.write { sql in
-            try await AccountStore(sql).deleteSession(tokenDigest: SecureTokens.digest(token))
+        try await app.transaction { sql, effects in
+            let store = AccountStore(sql)
+            let digest = SecureTokens.digest(token)
+            if let (userID, accountID) = try await store.sessionUser(tokenDigest: digest) {
+                effects.publish(.accessChanged(userID), to: accountID)
+            }
+            try await store.deleteSession(tokenDigest: digest)
         }
     }
 }

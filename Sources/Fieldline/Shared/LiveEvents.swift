@@ -27,6 +27,10 @@ public enum LiveEvent: Sendable, Equatable, Codable {
     case technicianPosition(TechnicianID)
     /// A technician's visit moved on: dispatched, arrived or done (the tracking page follows it).
     case visitChanged(TechnicianID)
+    /// A person's sessions ended or what they may see changed (signed out, switched off, a new
+    /// role, chat access or password): their open live sockets close at once, and a reconnect
+    /// finds the session gone or sees only what the new access allows.
+    case accessChanged(UserID)
 }
 
 /// One person's presence in one conversation.

@@ -45,16 +45,26 @@ public struct Technicians: Sendable {
 
     public func update(_ id: TechnicianID, _ input: Input, by actor: Actor) async throws -> Technician {
         try actor.require(.manageTechnicians)
-        return try await app.database.write { sql in
+        return try await app.transaction { sql, effects in
             let store = TechnicianStore(sql)
             guard var technician = try await store.find(id, in: actor.accountID) else {
                 throw FieldlineError.notFound(entity: "technician", id: id.rawValue)
             }
+            let before = technician
             if let name = input.name {
                 technician.name = try Text.required(name, field: "name", label: "Name", maxLength: 120)
             }
             try apply(input, to: &technician)
             try await store.update(technician)
+            // Switching the record off switches off the technician's sign-in (and ends its sessions);
+            // changed chat switches change what their open screens may show.
+            if technician.active != before.active || technician.chat != before.chat {
+                let accounts = AccountStore(sql)
+                for user in try await accounts.users(ofTechnician: id, in: actor.accountID) {
+                    if !technician.active { try await accounts.deleteSessions(of: user.id, in: actor.accountID) }
+                    effects.publish(.accessChanged(user.id), to: actor.accountID)
+                }
+            }
             return technician
         }
     }

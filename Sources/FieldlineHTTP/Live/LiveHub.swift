@@ -83,6 +83,15 @@ final class LiveHub: Sendable {
         task?.cancel()
     }
 
+    /// Ends the person's sockets on this server: their streams finish and the sockets close.
+    func closeSockets(of userID: UserID, in accountID: AccountID) {
+        let closing = feeds.withLock { feeds -> [Client] in
+            guard let feed = feeds[accountID] else { return [] }
+            return feed.clients.values.filter { $0.userID == userID }
+        }
+        for client in closing { client.continuation.finish() }
+    }
+
     /// Office users who may read the inbox; technicians get their own job-scoped view.
     static func readsChats(_ actor: Actor) -> Bool {
         actor.role != .technician && actor.can(.viewCustomerChats)
@@ -90,6 +99,8 @@ final class LiveHub: Sendable {
 
     private func route(_ event: LiveEvent, in accountID: AccountID) async {
         switch event {
+        case .accessChanged(let userID):
+            closeSockets(of: userID, in: accountID)
         case .unreadChanged:
             scheduleUnreadCount(for: accountID)
         case .dispatchBoardMessage, .technicianPosition, .visitChanged:
@@ -202,6 +213,9 @@ struct LiveMessage: Encodable {
         case .visitChanged(let technician):
             self.init(type: "visit")
             technicianId = technician.rawValue
+        case .accessChanged:
+            // Never sent: the hub closes the person's sockets instead.
+            self.init(type: "access")
         }
     }
 

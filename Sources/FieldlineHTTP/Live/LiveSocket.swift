@@ -15,6 +15,9 @@ enum LiveSocket {
     static let path = "/live"
     /// Presence messages a socket may send per second before the rest are ignored.
     static let presenceRate = 5
+    /// How often an open socket checks its session is still there with the same access, beyond
+    /// the `accessChanged` event that closes it at once (expiry, an event another server missed).
+    static let sessionCheck: Duration = .seconds(15)
 
     static func shouldUpgrade(
         _ request: HTTPRequest, app: Fieldline, hub: LiveHub, logger: Logger
@@ -37,7 +40,16 @@ enum LiveSocket {
             if let text = hello.json { try await outbound.write(.text(text)) }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
+                    // Ends when the hub finishes the stream: the person's access changed.
                     for await text in stream { try await outbound.write(.text(text)) }
+                }
+                group.addTask {
+                    while !Task.isCancelled {
+                        try await Task.sleep(for: sessionCheck)
+                        guard let now = try? await app.accounts.authenticate(token: token, kind: .web),
+                            now.actor == auth.actor
+                        else { return }
+                    }
                 }
                 group.addTask {
                     var window = (start: Date(), count: 0)

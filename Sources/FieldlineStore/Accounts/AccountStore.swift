@@ -130,12 +130,39 @@ public struct AccountStore: Sendable {
     }
 
     /// The user with this email on any account, with the password hash to check a sign-in against.
+    /// A technician whose technician record is switched off is as switched off as the user.
     public func userForSignIn(email: EmailAddress) async throws -> (User, passwordHash: String)? {
         guard
             let row = try await sql.select().columns(Self.userColumns).from("users")
                 .where("email", .equal, email.value).first()?.record(UserRow.self)
         else { return nil }
-        return (try row.user(), row.passwordHash)
+        var user = try row.user()
+        if let technicianID = user.technicianID, user.active {
+            let active = try await sql.select().column("active").from("technicians")
+                .where("id", .equal, technicianID.rawValue).where("account_id", .equal, user.accountID.rawValue)
+                .first()?.decode(column: "active", as: Bool.self)
+            user.active = active ?? false
+        }
+        return (user, row.passwordHash)
+    }
+
+    /// The users signed in as this technician.
+    public func users(ofTechnician technicianID: TechnicianID, in accountID: AccountID) async throws -> [User] {
+        try await sql.select().columns(Self.userColumns).from("users")
+            .where("account_id", .equal, accountID.rawValue).where("technician_id", .equal, technicianID.rawValue)
+            .all().map { try $0.record(UserRow.self).user() }
+    }
+
+    /// The user a session belongs to, if the session exists.
+    public func sessionUser(tokenDigest: String) async throws -> (UserID, AccountID)? {
+        guard
+            let row = try await sql.select().columns("user_id", "account_id").from("sessions")
+                .where("token_digest", .equal, tokenDigest).first()
+        else { return nil }
+        return (
+            UserID(try row.decode(column: "user_id", as: String.self)),
+            AccountID(try row.decode(column: "account_id", as: String.self))
+        )
     }
 
     public func user(_ id: UserID, in accountID: AccountID) async throws -> User? {
@@ -240,6 +267,7 @@ public struct AccountStore: Sendable {
             JOIN accounts a ON a.id = s.account_id
             LEFT JOIN technicians t ON t.id = u.technician_id AND t.account_id = u.account_id
             WHERE s.token_digest = \(bind: tokenDigest) AND s.expires_at > \(bind: now) AND u.active = \(bind: true)
+              AND (u.technician_id IS NULL OR t.active = \(bind: true))
             """
         guard let row = try await sql.raw(query).first()?.record(SignedInRow.self) else { return nil }
         let user = try UserRow(
