@@ -45,6 +45,9 @@ enum ErrorMapping {
         case let error as HTTPError:
             let code = error.status == .notFound ? "not_found" : FieldlineError.snakeCaseCode(error.status.reasonPhrase)
             return (error.status, code, error.body ?? error.status.reasonPhrase)
+        case is NIOTooManyBytesError:
+            // Whichever handler collected the body, a body over the limit is the sender's to fix.
+            return (.contentTooLarge, "body_too_large", "The request body is larger than 1 MB.")
         default:
             logger.error("Unhandled error: \(String(reflecting: error))")
             return (.internalServerError, "internal_error", "Something went wrong on our side; it has been logged.")

@@ -81,6 +81,14 @@ struct WebErrorMiddleware: RouterMiddleware {
             return try errorPage("That did not work", error.message, error.status, request)
         } catch let error as HTTPError where error.status == .notFound {
             return try errorPage("Not found", "This page does not exist.", .notFound, request)
+        } catch is NIOTooManyBytesError {
+            if request.wantsJSON {
+                return ErrorMapping.jsonResponse(
+                    status: .contentTooLarge, code: "body_too_large", message: "The request body is larger than 1 MB.")
+            }
+            return try errorPage(
+                "Too much to send", "What was sent is larger than 1 MB. Send less and try again.", .contentTooLarge,
+                request)
         } catch {
             context.logger.error("Unhandled error on \(request.uri.path): \(String(reflecting: error))")
             return try errorPage(
