@@ -105,3 +105,25 @@ struct NetworkAddressTests {
         }
     }
 }
+
+@Suite("Links in logs keep only the start of their keys")
+struct LogRedactionTests {
+    @Test(
+        "Token-like parts of links are cut; everything else is as written",
+        arguments: [
+            ("Track: https://x.example/t/Zk3pQm9xV2rT8sLw4nYbHc now", "Track: https://x.example/t/Zk3p… now"),
+            (
+                "Reset https://x.example/reset?token=abcdefghijklmnopqrstu&u=1",
+                "Reset https://x.example/reset?token=abcd…&u=1"
+            ),
+            ("<a href=\"http://x/t/AAAAAAAAAAAAAAAAAAAA\">", "<a href=\"http://x/t/AAAA…\">"),
+            (
+                "No links here, just a long word supercalifragilistic",
+                "No links here, just a long word supercalifragilistic"
+            ),
+            ("Short https://x.example/jobs/1042 stays", "Short https://x.example/jobs/1042 stays"),
+        ])
+    func redaction(input: String, expected: String) {
+        #expect(LogRedaction.redactingLinks(input) == expected)
+    }
+}

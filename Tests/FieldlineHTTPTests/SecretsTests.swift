@@ -50,6 +50,25 @@ final class CapturedLog: Sendable {
 
 @Suite("Secrets stay secret: never in logs, never in API answers")
 struct SecretsTests {
+    @Test("The console providers log a text's or an email's links without their keys")
+    func consoleLogsNoBearerLinks() async throws {
+        let log = CapturedLog()
+        let token = "Zk3pQm9xV2rT8sLw4nYbHc"
+        let link = "https://fieldline.example/t/\(token)"
+        _ = try await ConsoleEmailProvider(logger: log.logger).send(
+            OutgoingEmail(
+                from: "notices@northside.test", to: "robert@example.com", replyTo: nil, subject: "On the way",
+                html: "<a href=\"\(link)\">Track</a>", text: "Luis is on the way. Track him: \(link)",
+                idempotencyKey: "k1"))
+        _ = try await ConsoleProvider(logger: log.logger).send(
+            OutgoingSMS(
+                from: try PhoneNumber.parse("+15125550300"), to: try PhoneNumber.parse("+15125550142"),
+                body: "Luis is on the way: \(link)", statusCallbackURL: nil),
+            credentials: nil)
+        #expect(log.text.contains("https://fieldline.example/t/Zk3p…"))
+        #expect(!log.text.contains(token))
+    }
+
     @Test(
         "Passwords, tokens, provider credentials and the email key never reach the log or an answer",
         arguments: TestEngine.available)

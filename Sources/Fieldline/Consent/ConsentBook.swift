@@ -67,7 +67,8 @@ public struct ConsentBook: Sendable {
     public func history(
         ofPhone id: PhoneContactID, by actor: Actor
     ) async throws -> (phone: PhoneContact, consent: SMSConsent, ledger: [ConsentStore.LedgerEntry]) {
-        guard actor.can(.viewCustomers) || actor.can(.viewCustomerChats) else {
+        // The office's record: a technician's chat access covers their jobs' threads, not this.
+        guard actor.role != .technician, actor.can(.viewCustomers) || actor.can(.viewCustomerChats) else {
             throw FieldlineError.forbidden(permission: Permission.viewCustomers.rawValue)
         }
         return try await app.database.read { sql in

@@ -43,7 +43,8 @@ public struct SenderNumbers: Sendable {
 
     /// Office users see the numbers (to know which one a customer texted); admins change them.
     public func all(by actor: Actor) async throws -> [SenderNumber] {
-        guard actor.can(.manageAccount) || actor.can(.viewCustomerChats) else {
+        // Office only: a technician's chat access covers their jobs' threads, not the account's numbers.
+        guard actor.role != .technician, actor.can(.manageAccount) || actor.can(.viewCustomerChats) else {
             throw FieldlineError.forbidden(permission: Permission.manageAccount.rawValue)
         }
         return try await app.database.read { sql in try await SenderNumberStore(sql).all(in: actor.accountID) }

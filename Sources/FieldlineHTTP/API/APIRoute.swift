@@ -78,6 +78,27 @@ enum APIRouter {
                 return try await route.handler(request, context)
             }
         }
+        // A path that exists answers a method it does not take with 405 and the methods it does.
+        let methods: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete]
+        var allowed: [String: [HTTPRequest.Method]] = [:]
+        var order: [String] = []
+        for route in routes {
+            if allowed[route.routerPath] == nil { order.append(route.routerPath) }
+            allowed[route.routerPath, default: []].append(route.method)
+        }
+        for path in order {
+            let taken = allowed[path] ?? []
+            let allow = methods.filter(taken.contains).map(\.rawValue).joined(separator: ", ")
+            for method in methods where !taken.contains(method) {
+                api.on(RouterPath(stringLiteral: String(path.dropFirst())), method: method) { request, _ in
+                    var response = ErrorMapping.jsonResponse(
+                        status: .methodNotAllowed, code: "method_not_allowed",
+                        message: "\(request.method) is not allowed on \(request.uri.path); use \(allow).")
+                    response.headers[.allow] = allow
+                    return response
+                }
+            }
+        }
         api.get("openapi.yaml") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],

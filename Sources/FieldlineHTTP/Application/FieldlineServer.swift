@@ -55,7 +55,7 @@ public enum FieldlineServer {
         -> Router<AppRequestContext>
     {
         let router = Router(context: AppRequestContext.self)
-        router.add(middleware: SecurityHeadersMiddleware())
+        router.add(middleware: SecurityHeadersMiddleware(https: app.publicURL.lowercased().hasPrefix("https://")))
         router.get("/health") { _, _ in
             try APIResponse.json(["status": "ok"])
         }
@@ -98,6 +98,9 @@ struct DatabaseCloser: Service {
 
 /// Headers every response carries: no framing by other sites, no MIME sniffing, our own assets only.
 struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// Served at an https public URL: browsers are told to use nothing else for a year.
+    var https = false
+
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws
@@ -107,6 +110,7 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
         response.headers[.xContentTypeOptions] = "nosniff"
         response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
         response.headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
+        if https { response.headers[HTTPField.Name("Strict-Transport-Security")!] = "max-age=31536000" }
         if response.headers[.contentType]?.hasPrefix("text/html") == true {
             response.headers[.contentSecurityPolicy] =
                 "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'"

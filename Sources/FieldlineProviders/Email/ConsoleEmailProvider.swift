@@ -29,7 +29,11 @@ public final class ConsoleEmailProvider: EmailProvider {
             if log.count > Self.capacity { log.removeFirst(log.count - Self.capacity) }
             return (id, true)
         }
-        if isNew { logger.info("Console email to \(email.to): \(email.subject)\n\(email.text)") }
+        // Links in it (a tracking page, a reset link) are keys: the log shows only their start.
+        if isNew {
+            logger.info(
+                "Console email to \(email.to): \(email.subject)\n\(LogRedaction.redactingLinks(email.text))")
+        }
         return id
     }
 

@@ -27,7 +27,8 @@ public final class ConsoleProvider: SMSProvider {
             log.append(record)
             if log.count > Self.capacity { log.removeFirst(log.count - Self.capacity) }
         }
-        logger.info("Console text #\(sequence) \(sms.from.e164) → \(sms.to.e164): \(sms.body)")
+        logger.info(
+            "Console text #\(sequence) \(sms.from.e164) → \(sms.to.e164): \(LogRedaction.redactingLinks(sms.body))")
         return AcceptedSMS(providerID: id, status: "delivered")
     }
 
