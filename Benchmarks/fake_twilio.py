@@ -6,6 +6,7 @@ outbox reconciles against after a crash. It records when each text arrived per s
 
     GET /stats  -> {"+1512…": [epoch seconds, …]}   (per sending number)
     GET /sent   -> [{"sid", "from", "to", "body", "created"}, …]   (every text, in order)
+    GET …/IncomingPhoneNumbers.json?PhoneNumber=…  -> the account holds every number (proof of ownership)
 
     python3 Benchmarks/fake_twilio.py PORT ACCOUNT_SID AUTH_TOKEN
 """
@@ -64,6 +65,11 @@ class Handler(BaseHTTPRequestHandler):
         if self.headers.get("Authorization") != EXPECTED_AUTH:
             return self.reply(401, {"code": 20003, "message": "Authenticate", "status": 401})
         query = parse_qs(url.query)
+        if url.path.endswith("/IncomingPhoneNumbers.json"):
+            # As Twilio lists an account's numbers: this stand-in's account holds any number asked for.
+            number = query.get("PhoneNumber", [None])[0]
+            listed = [{"sid": "PN" + uuid.uuid4().hex, "phone_number": number}] if number else []
+            return self.reply(200, {"incoming_phone_numbers": listed, "page": 0, "page_size": 50})
         to, sender = query.get("To", [None])[0], query.get("From", [None])[0]
         with LOCK:
             matches = [m for m in SENT if (to is None or m["to"] == to) and (sender is None or m["from"] == sender)]

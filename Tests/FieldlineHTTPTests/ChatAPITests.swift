@@ -99,6 +99,42 @@ struct ChatAPITests {
         }
     }
 
+    @Test(
+        "A number is attached only when the business's Twilio account proves it holds it; nobody claims another's",
+        arguments: TestEngine.available)
+    func numberClaimsAreProven(engine: TestEngine) async throws {
+        try await withChatServer(engine) { app, _, fake, _, client in
+            let token = try await client.token()
+            // A second business, run by an attacker, with a Twilio account of its own.
+            let rival = try await TestWorld.make(app, name: "Rival Rooter", emailDomain: "rival.test")
+            let rivalAccount = fake.addAccount()
+            let rivalToken = try await client.token(email: "admin@rival.test")
+            // The victim's next number (held by the victim's Twilio account, not yet in Fieldline).
+            let victimsNext = "+15125550450"
+            func add(_ number: String, account: SMSCredentials, token: String) async throws -> TestResponse {
+                try await client.api(
+                    .post, "/phone-numbers", token: token,
+                    json: #"""
+                        {"number":"\#(number)","provider":"twilio","chat":true,
+                         "providerAccountId":"\#(account.accountID)","authToken":"\#(account.authToken)"}
+                        """#)
+            }
+            let claimed = try await add(victimsNext, account: rivalAccount, token: rivalToken)
+            #expect(claimed.status == .unprocessableContent)
+            #expect(try claimed.errorCode() == "invalid_number")
+            // Made-up credentials are refused as such.
+            let madeUp = SMSCredentials(accountID: "AC" + FakeTwilio.hex(32), authToken: FakeTwilio.hex(32))
+            #expect(
+                try await add("+15125550451", account: madeUp, token: rivalToken).errorCode() == "invalid_auth_token")
+            #expect(try await app.senderNumbers.all(by: rival.admin).isEmpty)
+            // The rightful owner adds it without trouble.
+            #expect(try await add(victimsNext, account: fake.credentials, token: token).status == .created)
+            // The rival's own number is its to add.
+            fake.assign("+15125550452", to: rivalAccount.accountID)
+            #expect(try await add("+15125550452", account: rivalAccount, token: rivalToken).status == .created)
+        }
+    }
+
     @Test("Admins add, change and remove numbers; the auth token is never returned", arguments: TestEngine.available)
     func phoneNumbers(engine: TestEngine) async throws {
         try await withChatServer(engine) { _, _, fake, _, client in

@@ -77,4 +77,31 @@ struct SmallHolesTests {
             }
         }
     }
+
+    @Test(
+        "Adding a person whose email another business uses is refused without telling whose it is",
+        arguments: TestEngine.available)
+    func emailDiscovery(engine: TestEngine) async throws {
+        try await withServer(engine) { app, world, client in
+            _ = try await TestWorld.make(app, name: "Rival Rooter", emailDomain: "rival.test")
+            let rival = try await client.token(email: "admin@rival.test")
+            let taken = try await client.api(
+                .post, "/users", token: rival,
+                json:
+                    #"{"email":"dispatch@northside.test","name":"Spy","role":"dispatcher","password":"a long passphrase"}"#
+            )
+            #expect(taken.status == .conflict)
+            #expect(try taken.errorCode() == "email_unavailable")
+            #expect(!taken.text.contains("Marcus") && !taken.text.contains("Northside"))
+            // Within the business itself, the answer may say who has it.
+            let own = try await client.api(
+                .post, "/users", token: try await client.token(),
+                json:
+                    #"{"email":"dispatch@northside.test","name":"Twin","role":"dispatcher","password":"a long passphrase"}"#
+            )
+            #expect(try own.errorCode() == "email_taken")
+            #expect(own.text.contains("Marcus Dispatch"))
+            _ = world
+        }
+    }
 }

@@ -187,8 +187,9 @@ struct WebhookTests {
             let sid = try #require(fake.sent.first?.sid)
             // A second business, run by an attacker, with its own Twilio account and number.
             let rival = try await TestWorld.make(app, name: "Rival Rooter", emailDomain: "rival.test")
-            let rivalSID = "AC" + FakeTwilio.hex(32)
-            let rivalToken = FakeTwilio.hex(32)
+            let rivalAccount = fake.addAccount()
+            let (rivalSID, rivalToken) = (rivalAccount.accountID, rivalAccount.authToken)
+            fake.assign("+15125550399", to: rivalSID)
             _ = try await app.senderNumbers.add(
                 .init(
                     number: "+15125550399", label: "Rival", provider: "twilio", chat: true, isDefault: true,

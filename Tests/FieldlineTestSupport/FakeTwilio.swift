@@ -49,6 +49,10 @@ public final class FakeTwilio: LoopbackFake {
         var attempts: [String: Int] = [:]
         var media: [String: (contentType: String, data: Data)] = [:]
         var mediaRedirects: [String: String] = [:]
+        /// Other Twilio accounts on the same fake (another business's), by SID: their token.
+        var otherAccounts: [String: String] = [:]
+        /// Numbers held by a named account; any other number is held by the main account.
+        var numberOwners: [String: String] = [:]
         var fileRequests: [(path: String, authorization: String?)] = []
         var callbackOverride: String?
         var requests = 0
@@ -109,6 +113,18 @@ public final class FakeTwilio: LoopbackFake {
         return "\(baseURL)/2010-04-01/Accounts/\(accountSID)/Messages/MM\(Self.hex(32))/Media/\(id)"
     }
 
+    /// Another Twilio account on this fake (another business's): its credentials.
+    public func addAccount() -> SMSCredentials {
+        let credentials = SMSCredentials(accountID: "AC" + Self.hex(32), authToken: Self.hex(32))
+        state.withLock { $0.otherAccounts[credentials.accountID] = credentials.authToken }
+        return credentials
+    }
+
+    /// `number` belongs to the account `accountSID` (another of this fake's, or one unknown to it).
+    public func assign(_ number: String, to accountSID: String) {
+        state.withLock { $0.numberOwners[number] = accountSID }
+    }
+
     /// The file store's requests: path and the Authorization header it was sent, if any.
     public var fileRequests: [(path: String, authorization: String?)] { state.withLock { $0.fileRequests } }
 
@@ -124,6 +140,9 @@ public final class FakeTwilio: LoopbackFake {
         }
         router.get("/2010-04-01/Accounts/:account/Messages/:message/Media/:media") { request, context in
             try self.media(request, context: context)
+        }
+        router.get("/2010-04-01/Accounts/:account/IncomingPhoneNumbers.json") { request, context in
+            try self.incomingNumbers(request, context: context)
         }
         router.get("/cdn/:media") { request, context in
             try self.storedFile(request, context: context)
@@ -217,9 +236,25 @@ public final class FakeTwilio: LoopbackFake {
     private func authorized(_ request: Request, context: BasicRequestContext) -> Bool {
         guard let header = request.headers[.authorization], header.hasPrefix("Basic "),
             let decoded = Data(base64Encoded: String(header.dropFirst(6))),
-            context.parameters.get("account") == accountSID
+            let account = context.parameters.get("account")
         else { return false }
-        return String(decoding: decoded, as: UTF8.self) == "\(accountSID):\(authToken)"
+        let token: String? = account == accountSID ? authToken : state.withLock { $0.otherAccounts[account] }
+        guard let token else { return false }
+        return String(decoding: decoded, as: UTF8.self) == "\(account):\(token)"
+    }
+
+    /// `IncomingPhoneNumbers.json?PhoneNumber=…`: the account's numbers, filtered as Twilio does.
+    private func incomingNumbers(_ request: Request, context: BasicRequestContext) throws -> Response {
+        guard authorized(request, context: context), let account = context.parameters.get("account") else {
+            return try twilioError(20003, "Authenticate", status: .unauthorized)
+        }
+        let wanted = request.uri.query.map { FormEncoding.decode($0) }?.first { $0.name == "PhoneNumber" }?.value
+        let owner = wanted.map { number in state.withLock { $0.numberOwners[number] } ?? accountSID }
+        let listed: [[String: Any]] =
+            if let wanted, owner == account {
+                [["sid": "PN" + Self.hex(32), "account_sid": account, "phone_number": wanted, "friendly_name": wanted]]
+            } else { [] }
+        return try json(["incoming_phone_numbers": listed, "page": 0, "page_size": 50], status: .ok)
     }
 
     private func json(

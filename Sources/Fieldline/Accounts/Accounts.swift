@@ -143,6 +143,17 @@ public struct Accounts: Sendable {
             {
                 throw FieldlineError.notFound(entity: "technician", id: technicianID.rawValue)
             }
+            // An email address is one person's sign-in on this server, so it cannot be in two
+            // businesses. Whether another business uses it is not this business's to learn: the
+            // refusal then names nothing but the address being unavailable.
+            if let (existing, _) = try await AccountStore(sql).userForSignIn(email: user.email) {
+                throw existing.accountID == accountID
+                    ? FieldlineError.conflict(
+                        code: "email_taken", message: "\(existing.name) already signs in with \(user.email).")
+                    : FieldlineError.conflict(
+                        code: "email_unavailable",
+                        message: "\(user.email) cannot be used for a new person. Use another email address.")
+            }
             try await AccountStore(sql).insert(user, passwordHash: hash)
         }
         return user

@@ -2,6 +2,7 @@ import FieldlineCore
 import FieldlineProviders
 import FieldlineStore
 import Foundation
+import Logging
 
 /// The account's own phone numbers (CH1, FS7): which are for chat, media and marketing, which one
 /// is the default, their provider and credentials, and how fast each may send.
@@ -62,11 +63,16 @@ public struct SenderNumbers: Sendable {
 
     public func add(_ input: Input, by actor: Actor) async throws -> SenderNumber {
         try actor.require(.manageAccount)
-        return try await add(input, to: actor.accountID)
+        return try await add(input, to: actor.accountID, proveOwnership: true)
     }
 
-    /// Adds a number to an account; the CLI (operator) and the demo seed call this directly.
-    public func add(_ input: Input, to accountID: AccountID) async throws -> SenderNumber {
+    /// Adds a number to an account; the CLI (the server's operator, who needs no proof) and the
+    /// demo seed call this directly. A business adding its own number proves it holds it.
+    public func add(
+        _ input: Input, to accountID: AccountID, proveOwnership: Bool = false
+    ) async throws
+        -> SenderNumber
+    {
         let number = try PhoneNumber.parse(input.number ?? "")
         let provider = try Self.provider(input.provider ?? SMSProviderKind.twilio.rawValue)
         var sender = SenderNumber(
@@ -76,6 +82,7 @@ public struct SenderNumbers: Sendable {
             isDefault: input.isDefault ?? false, ratePerSecond: try SenderNumber.validatedRate(input.ratePerSecond),
             providerAccountID: nil, messagingServiceID: nil, hasCredentials: false, createdAt: app.clock.now())
         try applyProviderFields(input, to: &sender, requireToken: true)
+        if proveOwnership { try await self.proveOwnership(of: sender, token: input.authToken) }
         let sealed = try seal(input.authToken, for: sender)
         sender.hasCredentials = sealed != nil
         let created = sender
@@ -96,6 +103,25 @@ public struct SenderNumbers: Sendable {
 
     public func update(_ id: SenderNumberID, _ input: Input, by actor: Actor) async throws -> SenderNumber {
         try actor.require(.manageAccount)
+        // New Twilio credentials (or a number moved to Twilio) prove the number again, outside the
+        // transaction: a call to Twilio is no work to hold a database write open for.
+        let token = (input.authToken ?? "").trimmingCharacters(in: .whitespaces)
+        if let stored = try await app.database.read({ sql in
+            try await SenderNumberStore(sql).find(id, in: actor.accountID)
+        }) {
+            var proposed = stored.number
+            if let provider = input.provider { proposed.provider = try Self.provider(provider) }
+            let changesAccount =
+                input.providerAccountID.map {
+                    $0.trimmingCharacters(in: .whitespaces) != stored.number.providerAccountID
+                }
+                ?? false
+            if proposed.provider == .twilio, !token.isEmpty || changesAccount || stored.number.provider != .twilio {
+                try applyProviderFields(input, to: &proposed, requireToken: !stored.number.hasCredentials)
+                let known = token.isEmpty ? try credentials(for: stored)?.authToken : token
+                try await proveOwnership(of: proposed, token: known)
+            }
+        }
         return try await app.database.write { sql in
             let store = SenderNumberStore(sql)
             guard let stored = try await store.find(id, in: actor.accountID) else {
@@ -176,6 +202,37 @@ public struct SenderNumbers: Sendable {
     }
 
     // MARK: Validation
+
+    /// A business attaches a number only after its provider account proves it holds it (Twilio's
+    /// own list of the account's numbers): without that, one business could claim another's
+    /// number before it was added, and its texts would never arrive.
+    func proveOwnership(of sender: SenderNumber, token: String?) async throws {
+        guard sender.provider == .twilio else { return }
+        let provider = try app.sms.provider(for: .twilio)
+        let credentials = SMSCredentials(
+            accountID: sender.providerAccountID ?? "", authToken: (token ?? "").trimmingCharacters(in: .whitespaces),
+            messagingServiceID: sender.messagingServiceID)
+        let ownership: NumberOwnership
+        do {
+            ownership = try await provider.owns(sender.number, credentials: credentials)
+        } catch {
+            app.logger.warning("Could not check \(sender.number.e164) with Twilio: \(error)")
+            throw FieldlineError.conflict(
+                code: "provider_unreachable",
+                message: "Twilio could not be reached to confirm the number is yours. Try again in a minute.")
+        }
+        switch ownership {
+        case .owned: return
+        case .notOwned:
+            throw FieldlineError.invalid(
+                field: "number",
+                message:
+                    "\(sender.number.displayed) is not a number of this Twilio account. Buy or port it there first.")
+        case .badCredentials:
+            throw FieldlineError.invalid(
+                field: "authToken", message: "Twilio did not accept this Account SID and Auth Token.")
+        }
+    }
 
     private func applyProviderFields(_ input: Input, to sender: inout SenderNumber, requireToken: Bool) throws {
         guard sender.provider == .twilio else {

@@ -40,6 +40,11 @@ public final class ConsoleProvider: SMSProvider {
         }
     }
 
+    /// The demo's numbers exist only inside Fieldline.
+    public func owns(_ number: PhoneNumber, credentials: SMSCredentials?) async throws -> NumberOwnership {
+        .owned
+    }
+
     public func fetchMedia(url: String, credentials: SMSCredentials?) async throws -> FetchedMedia {
         throw MediaFetchError.permanent("The demo phone does not send media.")
     }

@@ -10,6 +10,16 @@ public protocol SMSProvider: Sendable {
         from: PhoneNumber, to: PhoneNumber, since: Date, credentials: SMSCredentials?
     ) async throws -> [SentSMS]
     func fetchMedia(url: String, credentials: SMSCredentials?) async throws -> FetchedMedia
+    /// Whether these credentials' provider account holds `number`: a number is attached to a
+    /// business only once the business proves it owns it, so nobody can claim another's.
+    func owns(_ number: PhoneNumber, credentials: SMSCredentials?) async throws -> NumberOwnership
+}
+
+public enum NumberOwnership: Sendable, Equatable {
+    case owned
+    case notOwned
+    /// The provider refused the credentials themselves.
+    case badCredentials
 }
 
 /// A provider account's credentials, opened from storage only for the call that needs them.

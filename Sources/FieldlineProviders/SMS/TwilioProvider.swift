@@ -155,6 +155,32 @@ public struct TwilioProvider: SMSProvider {
         }
     }
 
+    /// Twilio's IncomingPhoneNumbers list, filtered to the number: it lists the number only when the
+    /// account (the credentials') holds it.
+    public func owns(_ number: PhoneNumber, credentials: SMSCredentials?) async throws -> NumberOwnership {
+        guard let credentials else { return .badCredentials }
+        let query = FormEncoding.encode([("PhoneNumber", number.e164)])
+        var request = HTTPClientRequest(
+            url:
+                "\(baseURL)/2010-04-01/Accounts/\(FormEncoding.escape(credentials.accountID))/IncomingPhoneNumbers.json?\(query)"
+        )
+        request.headers.add(name: "Authorization", value: Self.basicAuthorization(credentials))
+        request.headers.add(name: "Accept", value: "application/json")
+        let response = try await http.execute(request, timeout: timeout)
+        let body = try await response.body.collect(upTo: 1 << 20)
+        switch response.status.code {
+        case 200...299:
+            guard let json = try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any],
+                let numbers = json["incoming_phone_numbers"] as? [[String: Any]]
+            else { throw ProviderResponseError(message: "Twilio's number list could not be read.") }
+            return numbers.contains { $0["phone_number"] as? String == number.e164 } ? .owned : .notOwned
+        case 401, 403, 404:
+            return .badCredentials
+        default:
+            throw ProviderResponseError(message: "Twilio's number list answered \(response.status.code).")
+        }
+    }
+
     func messagesURL(_ credentials: SMSCredentials) -> String {
         "\(baseURL)/2010-04-01/Accounts/\(FormEncoding.escape(credentials.accountID))/Messages.json"
     }

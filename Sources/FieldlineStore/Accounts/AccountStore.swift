@@ -124,8 +124,10 @@ public struct AccountStore: Sendable {
         do {
             try await sql.insert(into: "users").record(row).run()
         } catch  where StoreErrors.isUniqueViolation(error) {
+            // A race with another insert of the address; said without naming whose it is.
             throw FieldlineError.conflict(
-                code: "email_taken", message: "A user with the email \(user.email) already exists.")
+                code: "email_unavailable",
+                message: "\(user.email) cannot be used for a new person. Use another email address.")
         }
     }
 
