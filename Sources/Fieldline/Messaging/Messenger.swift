@@ -203,17 +203,21 @@ public struct Messenger: Sendable {
 
     /// Queues an email inside the caller's transaction, after checking the recipient wants this
     /// kind of email (DN8): an address whose customer turned job notifications off gets none.
-    /// Only transactional emails exist so far; marketing by email is not offered.
+    /// Transactional emails go to customers; compliance emails are the account's own security
+    /// notices to its people (a password reset link), which nobody opts out of. Marketing by email
+    /// is not offered.
     @discardableResult
     public func send(_ email: OutboundEmail, in sql: any SQLDatabase, effects: AfterCommit) async throws -> Email {
-        guard email.purpose == .transactional else {
+        guard email.purpose == .transactional || email.purpose == .compliance else {
             throw FieldlineError.conflict(
-                code: "purpose_not_supported", message: "Only job notices can be sent by email.")
+                code: "purpose_not_supported", message: "Only job notices and account notices are sent by email.")
         }
-        let contacts = try await CustomerStore(sql).emails(address: email.to, in: email.accountID)
-        if contacts.contains(where: { !$0.jobNotifications }) {
-            throw FieldlineError.conflict(
-                code: "job_notifications_off", message: "\(email.to) has job notifications turned off.")
+        if email.purpose == .transactional {
+            let contacts = try await CustomerStore(sql).emails(address: email.to, in: email.accountID)
+            if contacts.contains(where: { !$0.jobNotifications }) {
+                throw FieldlineError.conflict(
+                    code: "job_notifications_off", message: "\(email.to) has job notifications turned off.")
+            }
         }
         guard let account = try await AccountStore(sql).find(email.accountID) else {
             throw FieldlineError.notFound(entity: "account", id: email.accountID.rawValue)

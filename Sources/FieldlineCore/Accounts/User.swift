@@ -112,14 +112,25 @@ public struct Actor: Sendable, Equatable {
 public enum PasswordPolicy {
     public static let minimumLength = 10
 
-    public static func validate(_ password: String?) throws(FieldlineError) -> String {
+    /// `field` names the form field in the refusal (`password`, `newPassword`).
+    public static func validate(_ password: String?, field: String = "password") throws(FieldlineError) -> String {
         guard let password, password.count >= minimumLength else {
-            throw .invalid(field: "password", message: "Passwords are at least \(minimumLength) characters.")
+            throw .invalid(field: field, message: "Passwords are at least \(minimumLength) characters.")
         }
         guard password.utf8.count <= 72 else {
             // bcrypt only reads the first 72 bytes; refusing longer ones avoids a false sense of strength.
-            throw .invalid(field: "password", message: "Passwords are at most 72 bytes.")
+            throw .invalid(field: field, message: "Passwords are at most 72 bytes.")
+        }
+        // The first guesses of anyone guessing: refused whatever their length.
+        guard !isCommon(password) else {
+            throw .invalid(
+                field: field,
+                message: "That password is one of the most common ones; choose something less guessable.")
         }
         return password
+    }
+
+    public static func isCommon(_ password: String) -> Bool {
+        commonPasswords.contains(password.lowercased())
     }
 }

@@ -538,3 +538,12 @@ struct BookingConversionJSON: Encodable {
     var booking: BookingJSON
     var job: JobJSON
 }
+
+struct PasswordResetRequest: Decodable {
+    var email: String?
+}
+
+struct PasswordChange: Decodable {
+    var currentPassword: String?
+    var newPassword: String?
+}

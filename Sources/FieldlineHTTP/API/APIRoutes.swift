@@ -26,6 +26,24 @@ enum APIRoutes {
                 if let token = request.bearerToken { try await app.accounts.signOut(token: token) }
                 return APIResponse.noContent()
             },
+            // Forgot password: the same answer whatever the address; a link goes out if it signs in.
+            APIRoute(.post, "/auth/password-reset", authenticated: false) { request, context in
+                let body = try await request.decodeJSON(PasswordResetRequest.self, context: context)
+                try await app.passwordChanges.requestReset(email: body.email)
+                return Response(status: .accepted)
+            },
+            APIRoute(.post, "/me/password") { request, context in
+                let body = try await request.decodeJSON(PasswordChange.self, context: context)
+                try await app.passwordChanges.change(
+                    current: body.currentPassword, new: body.newPassword, keeping: request.bearerToken,
+                    by: try context.actor())
+                return APIResponse.noContent()
+            },
+            APIRoute(.post, "/users/{userId}/password-reset") { _, context in
+                let id = try context.parameters.id("userId", as: UserID.self)
+                try await app.passwordChanges.forceReset(id, by: try context.actor())
+                return Response(status: .accepted)
+            },
             APIRoute(.get, "/me") { _, context in
                 guard let auth = context.auth else { throw FieldlineError.unauthenticated(message: "Sign in first.") }
                 return try APIResponse.json(

@@ -8,6 +8,8 @@ enum WebRoutes {
     static func register(on router: Router<AppRequestContext>, app: Fieldline, renderer: WebRenderer) {
         let web = router.group().add(middleware: WebErrorMiddleware(renderer: renderer))
         SignInPages(app: app, renderer: renderer).register(on: web)
+        let passwords = PasswordPages(app: app, renderer: renderer)
+        passwords.registerPublic(on: web)
         TrackingPage(app: app, renderer: renderer).register(on: web)
         OptInPage(app: app, renderer: renderer).register(on: web)
         let signedIn = web.group().add(middleware: WebSessionMiddleware(app: app, renderer: renderer))
@@ -24,6 +26,7 @@ enum WebRoutes {
         TechnicianPages(app: app, renderer: renderer).register(on: signedIn)
         FieldPages(app: app, renderer: renderer).register(on: signedIn)
         SettingsPages(app: app, renderer: renderer).register(on: signedIn)
+        passwords.registerSignedIn(on: signedIn)
         NoticeSettingsPage(app: app, renderer: renderer).register(on: signedIn)
         RegistrationPage(app: app, renderer: renderer).register(on: signedIn)
         CampaignPages(app: app, renderer: renderer).register(on: signedIn)

@@ -182,9 +182,69 @@ public struct AccountStore: Sendable {
             .run()
     }
 
-    public func deleteSessions(of userID: UserID, in accountID: AccountID) async throws {
-        try await sql.delete(from: "sessions")
-            .where("user_id", .equal, userID.rawValue).where("account_id", .equal, accountID.rawValue).run()
+    public func deleteSessions(of userID: UserID, in accountID: AccountID, except kept: String? = nil) async throws {
+        let delete = sql.delete(from: "sessions")
+            .where("user_id", .equal, userID.rawValue).where("account_id", .equal, accountID.rawValue)
+        if let kept { delete.where("token_digest", .notEqual, kept) }
+        try await delete.run()
+    }
+
+    /// The stored bcrypt hash of a user's password.
+    public func passwordHash(of userID: UserID, in accountID: AccountID) async throws -> String? {
+        try await sql.select().column("password_hash").from("users")
+            .where("id", .equal, userID.rawValue).where("account_id", .equal, accountID.rawValue)
+            .first()?.decode(column: "password_hash", as: String.self)
+    }
+
+    public func setPasswordHash(_ hash: String, of userID: UserID, in accountID: AccountID) async throws {
+        try await sql.update("users").set("password_hash", to: hash)
+            .where("id", .equal, userID.rawValue).where("account_id", .equal, accountID.rawValue).run()
+    }
+
+    // MARK: Password reset links
+
+    public func insertPasswordReset(
+        tokenDigest: String, userID: UserID, accountID: AccountID, at instant: Date, expiresAt: Date
+    ) async throws {
+        try await sql.insert(into: "password_resets")
+            .columns("token_digest", "account_id", "user_id", "created_at", "expires_at")
+            .values(
+                SQLBind(tokenDigest), SQLBind(accountID.rawValue), SQLBind(userID.rawValue), SQLBind(instant),
+                SQLBind(expiresAt)
+            ).run()
+    }
+
+    /// How many reset links were made for the user since `instant` (for throttling).
+    public func passwordResets(of userID: UserID, since instant: Date) async throws -> Int {
+        try await sql.select().column("token_digest").from("password_resets")
+            .where("user_id", .equal, userID.rawValue).where("created_at", .greaterThan, instant).all().count
+    }
+
+    /// The user a reset link opens, while it is unused and not expired.
+    public func openPasswordReset(tokenDigest: String, at now: Date) async throws -> (UserID, AccountID)? {
+        guard
+            let row = try await sql.select().columns("user_id", "account_id").from("password_resets")
+                .where("token_digest", .equal, tokenDigest).where("used_at", .is, SQLLiteral.null)
+                .where("expires_at", .greaterThan, now).first()
+        else { return nil }
+        return (
+            UserID(try row.decode(column: "user_id", as: String.self)),
+            AccountID(try row.decode(column: "account_id", as: String.self))
+        )
+    }
+
+    /// Uses a reset link: true for the one caller that marked it used while it was valid.
+    public func usePasswordReset(tokenDigest: String, at now: Date) async throws -> Bool {
+        let rows = try await sql.update("password_resets").set("used_at", to: now)
+            .where("token_digest", .equal, tokenDigest).where("used_at", .is, SQLLiteral.null)
+            .where("expires_at", .greaterThan, now).returning("token_digest").all()
+        return !rows.isEmpty
+    }
+
+    /// Every other link of the user stops working once one was used, or a new password was set.
+    public func retirePasswordResets(of userID: UserID, at now: Date) async throws {
+        try await sql.update("password_resets").set("used_at", to: now)
+            .where("user_id", .equal, userID.rawValue).where("used_at", .is, SQLLiteral.null).run()
     }
 
     public func users(in accountID: AccountID) async throws -> [User] {

@@ -8,6 +8,8 @@ struct SignInPages {
     let app: Fieldline
     let renderer: WebRenderer
 
+    var forms: SignInForms { SignInForms(app: app, renderer: renderer) }
+
     struct Model {
         var email: String
         var next: String
@@ -18,8 +20,6 @@ struct SignInPages {
         var csrf: String
     }
 
-    static let csrfCookie = "fieldline_signin"
-
     struct DemoHint {
         var email: String
         var password: String
@@ -28,25 +28,22 @@ struct SignInPages {
 
     func register(on router: RouterGroup<AppRequestContext>) {
         router.get("/signin") { request, _ in
-            let csrf = signInToken(request)
+            let csrf = forms.token(request)
             var response = try renderer.page(
                 "signin",
                 Model(
                     email: "", next: Self.safeNext(request.query["next"]), error: nil,
                     demoHint: demoHint(), csrf: csrf),
                 request: request)
-            response.setCookie(signInCookie(csrf))
+            response.setCookie(forms.cookie(csrf))
             return response
         }
         router.post("/signin") { request, context in
             let form = try await FormData.read(request, context: context)
             let next = Self.safeNext(form["next"])
-            let csrf = signInToken(request)
+            let csrf = forms.token(request)
             // Another site must not sign a visitor in to an account of its choosing (login CSRF).
-            guard let cookie = request.cookies[Self.csrfCookie]?.value, let sent = form["_csrf"],
-                SecretComparison.equal(cookie, sent),
-                request.headers[.origin].map({ LiveSocket.isOurOrigin($0, request: request.head, app: app) }) ?? true
-            else {
+            guard forms.verified(form, request: request) else {
                 var response = try renderer.page(
                     "signin",
                     Model(
@@ -54,7 +51,7 @@ struct SignInPages {
                         error: "This sign-in form expired or did not come from Fieldline. Try again.",
                         demoHint: demoHint(), csrf: csrf),
                     request: request, status: .forbidden)
-                response.setCookie(signInCookie(csrf))
+                response.setCookie(forms.cookie(csrf))
                 return response
             }
             do {
@@ -94,22 +91,6 @@ struct SignInPages {
         }
     }
 
-    /// The visitor's sign-in token: the one its cookie holds, or a new one.
-    private func signInToken(_ request: Request) -> String {
-        if let existing = request.cookies[Self.csrfCookie]?.value, existing.count == 32,
-            existing.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
-        {
-            return existing
-        }
-        return app.tokens.token(bytes: 24)
-    }
-
-    private func signInCookie(_ token: String) -> Cookie {
-        Cookie(
-            name: Self.csrfCookie, value: token, maxAge: 12 * 3600, path: "/", secure: renderer.secureCookies,
-            httpOnly: true, sameSite: .strict)
-    }
-
     private func demoHint() -> DemoHint? {
         renderer.demoSignIn.map { DemoHint(email: $0.email, password: $0.password) }
     }
@@ -130,5 +111,38 @@ struct SignInPages {
             !normalised.unicodeScalars.contains(where: { CharacterSet.controlCharacters.contains($0) })
         else { return "/" }
         return normalised
+    }
+}
+
+/// The forms used before there is a session (sign-in, forgot password, the reset link): their
+/// token pairs with a cookie of their own (double submit), and a foreign `Origin` is refused.
+struct SignInForms {
+    let app: Fieldline
+    let renderer: WebRenderer
+
+    static let cookieName = "fieldline_signin"
+
+    /// The visitor's token: the one its cookie holds, or a new one.
+    func token(_ request: Request) -> String {
+        if let existing = request.cookies[Self.cookieName]?.value, existing.count == 32,
+            existing.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
+        {
+            return existing
+        }
+        return app.tokens.token(bytes: 24)
+    }
+
+    func cookie(_ token: String) -> Cookie {
+        Cookie(
+            name: Self.cookieName, value: token, maxAge: 12 * 3600, path: "/", secure: renderer.secureCookies,
+            httpOnly: true, sameSite: .strict)
+    }
+
+    /// The form came from a page of ours in this browser.
+    func verified(_ form: FormData, request: Request) -> Bool {
+        guard let cookie = request.cookies[Self.cookieName]?.value, let sent = form["_csrf"],
+            SecretComparison.equal(cookie, sent)
+        else { return false }
+        return request.headers[.origin].map { LiveSocket.isOurOrigin($0, request: request.head, app: app) } ?? true
     }
 }

@@ -62,7 +62,7 @@ struct SimulatorPage {
                 numbers.first { $0.id.rawValue == request.query["number"] }
                 ?? numbers.first
             let phoneParameter = request.query["phone"].flatMap { $0.isEmpty ? nil : $0 }
-            let typedPhone = try phoneParameter.map { raw in
+            let typedPhone = phoneParameter.map { raw in
                 Result { try PhoneNumber.parse(raw) }
             }
             // By default, the customer who texted most recently, so the demo opens mid-conversation.

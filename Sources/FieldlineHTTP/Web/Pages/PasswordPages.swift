@@ -1,0 +1,149 @@
+import Fieldline
+import FieldlineCore
+import Foundation
+import Hummingbird
+import HummingbirdCore
+
+/// Passwords on the web: "forgot password" and the reset link (public, with the sign-in form's
+/// token pairing), changing your own (signed in), and an admin forcing a reset (Settings).
+struct PasswordPages {
+    let app: Fieldline
+    let renderer: WebRenderer
+    /// Forgot-password posts per connecting address: the form sends email, so it must not be a
+    /// way to flood someone's inbox (each person also gets at most three links an hour).
+    let throttle = OptInThrottle(limit: 5, window: 15 * 60)
+
+    struct ForgotModel {
+        var email: String
+        var csrf: String
+        var sent: Bool
+        var error: String?
+    }
+
+    struct ResetModel {
+        var token: String
+        var csrf: String
+        var valid: Bool
+        var error: String?
+    }
+
+    struct AccountModel {
+        var shell: Shell
+        var email: String
+        var error: String?
+    }
+
+    func registerPublic(on router: RouterGroup<AppRequestContext>) {
+        let forms = SignInForms(app: app, renderer: renderer)
+        router.get("/forgot-password") { request, _ in
+            let csrf = forms.token(request)
+            var response = try renderer.page(
+                "forgot_password", ForgotModel(email: "", csrf: csrf, sent: false, error: nil), request: request)
+            response.setCookie(forms.cookie(csrf))
+            return response
+        }
+        router.post("/forgot-password") { request, context in
+            let form = try await FormData.read(request, context: context)
+            let csrf = forms.token(request)
+            let email = String((form["email"] ?? "").prefix(254))
+            guard forms.verified(form, request: request) else {
+                var response = try renderer.page(
+                    "forgot_password",
+                    ForgotModel(
+                        email: email, csrf: csrf, sent: false,
+                        error: "This form expired or did not come from Fieldline. Try again."),
+                    request: request, status: .forbidden)
+                response.setCookie(forms.cookie(csrf))
+                return response
+            }
+            guard throttle.allow(context.remoteAddress ?? "unknown", account: AccountID("reset"), at: app.clock.now())
+            else {
+                return try renderer.page(
+                    "forgot_password",
+                    ForgotModel(
+                        email: email, csrf: csrf, sent: false,
+                        error: "Too many requests from here. Try again in a few minutes."),
+                    request: request, status: .tooManyRequests)
+            }
+            // The same answer whether or not the address has an account.
+            try await app.passwordChanges.requestReset(email: email)
+            return try renderer.page(
+                "forgot_password", ForgotModel(email: email, csrf: csrf, sent: true, error: nil), request: request)
+        }
+        router.get("/reset-password/:token") { request, context in
+            let token = context.parameters.get("token") ?? ""
+            let csrf = forms.token(request)
+            var response = try renderer.page(
+                "reset_password",
+                ResetModel(
+                    token: token, csrf: csrf, valid: try await app.passwordChanges.linkIsValid(token), error: nil),
+                request: request)
+            response.setCookie(forms.cookie(csrf))
+            return response
+        }
+        router.post("/reset-password/:token") { request, context in
+            let token = context.parameters.get("token") ?? ""
+            let form = try await FormData.read(request, context: context)
+            let csrf = forms.token(request)
+            func again(_ error: String, status: HTTPResponse.Status) async throws -> Response {
+                var response = try renderer.page(
+                    "reset_password",
+                    ResetModel(
+                        token: token, csrf: csrf, valid: try await app.passwordChanges.linkIsValid(token),
+                        error: error),
+                    request: request, status: status)
+                response.setCookie(forms.cookie(csrf))
+                return response
+            }
+            guard forms.verified(form, request: request) else {
+                return try await again(
+                    "This form expired or did not come from Fieldline. Try again.", status: .forbidden)
+            }
+            do {
+                try await app.passwordChanges.reset(token: token, new: form["newPassword"])
+            } catch let error as FieldlineError where error.isRefusal {
+                return try await again(error.message, status: ErrorMapping.status(of: error))
+            }
+            return renderer.redirect(
+                to: "/signin", flash: Flash(.success, "Your new password is set. Sign in with it."))
+        }
+    }
+
+    func registerSignedIn(on router: RouterGroup<AppRequestContext>) {
+        router.get("/account/password") { request, context in
+            try renderer.page(
+                "account_password",
+                AccountModel(
+                    shell: try await renderer.shell(context, request: request, active: ""),
+                    email: context.auth?.user.email.value ?? "", error: nil),
+                request: request)
+        }
+        router.post("/account/password") { request, context in
+            let form = try await verifiedForm(request, context)
+            let actor = try context.actor()
+            do {
+                try await app.passwordChanges.change(
+                    current: form["currentPassword"], new: form["newPassword"],
+                    keeping: request.cookies[WebCookies.session]?.value, by: actor)
+            } catch let error as FieldlineError where error.isRefusal {
+                return try renderer.page(
+                    "account_password",
+                    AccountModel(
+                        shell: try await renderer.shell(context, request: request, active: ""),
+                        email: context.auth?.user.email.value ?? "", error: error.message),
+                    request: request, status: ErrorMapping.status(of: error))
+            }
+            return renderer.redirect(
+                to: "/account/password",
+                flash: Flash(.success, "Your password is changed. You are signed out everywhere else."))
+        }
+        router.post("/settings/users/:id/reset-password") { request, context in
+            _ = try await verifiedForm(request, context)
+            let id = try context.parameters.id("id", as: UserID.self)
+            try await app.passwordChanges.forceReset(id, by: try context.actor())
+            return renderer.redirect(
+                to: "/settings#people",
+                flash: Flash(.success, "Their password no longer works; a link to choose a new one is on its way."))
+        }
+    }
+}
