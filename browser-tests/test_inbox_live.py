@@ -220,15 +220,17 @@ def test_closing_moves_the_thread_to_closed_for_both_and_mark_unread_brings_it_b
     )
 
 
-def test_the_composer_refuses_the_161st_character(office, base_url):
+def test_the_composer_keeps_the_161st_character_and_says_it_is_over(office, base_url):
+    """Nothing typed is lost: past 160 the text stays, the count goes over in red and Send waits."""
     dana, _ = office
     start_conversation(office, base_url)
     composer = dana.find_element(By.ID, "composer-body")
     composer.send_keys("x" * 161)
-    assert len(composer.get_attribute("value")) == 160
+    assert len(composer.get_attribute("value")) == 161
     counter = dana.find_element(By.ID, "composer-count").text
-    assert counter.startswith("0 characters left"), counter
-    composer.send_keys(Keys.BACKSPACE * 10)
+    assert counter.startswith("1 character over the 160 limit"), counter
+    assert not dana.find_element(By.CSS_SELECTOR, "form[data-composer] button[type=submit]").is_enabled()
+    composer.send_keys(Keys.BACKSPACE * 11)
     assert dana.find_element(By.ID, "composer-count").text.startswith("10 characters left")
 
 

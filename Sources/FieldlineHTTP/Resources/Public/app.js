@@ -145,28 +145,26 @@
     const hint = document.getElementById(input.dataset.smsCounter);
     if (!hint || input.dataset.smsReady) return;
     input.dataset.smsReady = "1";
-    // data-sms-limit: refuse what would go past the limit (counted as people count characters).
+    // data-sms-limit: text may run over the limit (nothing typed or pasted is ever dropped), but
+    // the form's submit buttons wait, and the hint says why, until it is short enough again.
     const limit = Number(input.dataset.smsLimit) || 0;
-    let lastValid = input.value;
-    if (limit) {
-      input.addEventListener("input", () => {
-        if (measureSms(input.value).characters > limit) {
-          const caret = Math.max(0, input.selectionStart - (input.value.length - lastValid.length));
-          input.value = lastValid;
-          input.setSelectionRange(caret, caret);
-        } else {
-          lastValid = input.value;
-        }
-      });
-    }
     const update = () => {
       const m = measureSms(input.value.trim());
       const left = 160 - m.characters;
+      const over = limit > 0 && m.characters > limit;
       hint.textContent = m.characters === 0 ? "160 characters left"
         : left >= 0
           ? `${left} character${left === 1 ? "" : "s"} left · ${m.segments} text${m.segments === 1 ? "" : "s"} · ${m.encoding}`
-          : `${-left} character${left === -1 ? "" : "s"} over the 160 limit`;
+          : `${-left} character${left === -1 ? "" : "s"} over the 160 limit${over ? " · shorten it to send" : ""}`;
       hint.classList.toggle("sms-count-over", left < 0);
+      if (!limit) return;
+      input.dataset.smsOver = over ? "1" : "";
+      input.setCustomValidity(over ? `${m.characters - limit} characters over the ${limit}-character limit of one text.` : "");
+      if (over) input.setAttribute("aria-invalid", "true");
+      else input.removeAttribute("aria-invalid");
+      for (const button of input.form?.querySelectorAll("button:not([type]), button[type=submit]") ?? []) {
+        button.disabled = over;
+      }
     };
     input.addEventListener("input", update);
     update();
@@ -183,7 +181,7 @@
       const error = form.querySelector("[data-composer-error]");
       form.addEventListener("submit", async (event) => {
         event.preventDefault();
-        if (!box.value.trim()) return;
+        if (!box.value.trim() || box.dataset.smsOver === "1") return;
         const button = form.querySelector("button[type=submit]");
         button.disabled = true;
         error.hidden = true;
@@ -205,7 +203,7 @@
           error.textContent = "No connection to Fieldline. Your text was not sent.";
           error.hidden = false;
         } finally {
-          button.disabled = false;
+          button.disabled = box.dataset.smsOver === "1";
           if (keepFocus) box.focus();
         }
       });
@@ -318,4 +316,25 @@
     form.querySelector("input:not([type=hidden]), select, textarea")?.scrollIntoView({ block: "center" });
   };
   restoreKeptForm();
+
+  // (h) The top navigation's Menu button, shown by app.css on narrow screens only: opens and closes
+  //     the links (and Sign out); Escape or a tap outside closes them.
+  const menuButton = document.querySelector("[data-nav-menu]");
+  const topnav = menuButton?.closest(".topnav");
+  const setMenu = (open) => {
+    topnav.classList.toggle("nav-open", open);
+    menuButton.setAttribute("aria-expanded", String(open));
+  };
+  if (menuButton && topnav) {
+    menuButton.addEventListener("click", () => setMenu(!topnav.classList.contains("nav-open")));
+    document.addEventListener("keydown", (event) => {
+      if (event.key === "Escape" && topnav.classList.contains("nav-open")) {
+        setMenu(false);
+        menuButton.focus();
+      }
+    });
+    document.addEventListener("click", (event) => {
+      if (topnav.classList.contains("nav-open") && !topnav.contains(event.target)) setMenu(false);
+    });
+  }
 })();

@@ -8,6 +8,9 @@
   const list = document.getElementById("inbox-list");
   const conversationId = root.dataset.conversation || null;
   const partsUrl = root.dataset.partsUrl;
+  const pageQuery = new URLSearchParams(location.search);
+  const dom = window.FieldlineDom;
+  const wide = () => window.matchMedia("(min-width: 901px)").matches;
 
   const debounce = (fn, wait) => {
     let timer;
@@ -23,14 +26,56 @@
     if (thread) thread.scrollTop = thread.scrollHeight;
   };
 
-  let listHTML = list.innerHTML;
+  // The open conversation keeps its place in the list while it is open: opening it reads it,
+  // which would sort it below the unread ones, right under the pointer that clicked it.
+  const conversationItems = (container) => [...container.querySelectorAll("li.conversation")];
+  const pinOpenConversation = (container, index) => {
+    const items = conversationItems(container);
+    const open = items.find((item) => item.dataset.conversationId === conversationId);
+    if (!open || index < 0) return;
+    const others = items.filter((item) => item !== open);
+    const before = others[index] ?? null;
+    if (before) before.before(open);
+    else if (others.length) others[others.length - 1].after(open);
+  };
+  const pickKey = "fieldline:inbox-pick";
+  list.addEventListener("click", (event) => {
+    const item = event.target.closest?.(".conversation-link")?.closest("li.conversation");
+    if (!item) return;
+    try {
+      sessionStorage.setItem(pickKey, JSON.stringify({
+        id: item.dataset.conversationId, index: conversationItems(list).indexOf(item), scroll: list.scrollTop, at: Date.now(),
+      }));
+    } catch { /* storage off: the list simply shows the server's order */ }
+  });
+  if (conversationId) {
+    try {
+      const pick = JSON.parse(sessionStorage.getItem(pickKey) || "null");
+      sessionStorage.removeItem(pickKey);
+      if (pick && pick.id === conversationId && Date.now() - pick.at < 60000) {
+        pinOpenConversation(list, pick.index);
+        list.scrollTop = pick.scroll;
+      }
+    } catch { /* as above */ }
+  }
+
+  // Live refreshes are merged in (FieldlineDom.merge): what did not change is not touched, and
+  // a part someone is using keeps what they typed or opened. A part held back that way, or one
+  // with text selected in it, is refreshed again once they are done with it.
+  let listHTML = null;
+  let listStale = false;
   const refreshList = debounce(async () => {
     try {
       const response = await fetch(list.dataset.listUrl, { headers: { Accept: "text/html" } });
       if (!response.ok) return;
       const html = await response.text();
-      // Unchanged lists stay as they are, so nothing flickers or loses focus.
-      if (html !== listHTML) { list.innerHTML = html; listHTML = html; }
+      if (html === listHTML && !listStale) return;
+      const fresh = document.createElement("div");
+      fresh.innerHTML = html;
+      if (dom.selecting(list)) { listStale = true; return; }
+      pinOpenConversation(fresh, conversationItems(list).findIndex((item) => item.dataset.conversationId === conversationId));
+      listStale = dom.merge(list, fresh);
+      listHTML = html;
     } catch { /* the next event or reconnect refreshes again */ }
   }, 120);
 
@@ -49,6 +94,7 @@
     pendingRead = pendingRead || markRead;
     fetchParts();
   };
+  let partsStale = false;
   const fetchParts = debounce(async () => {
     if (!partsUrl) return;
     const markRead = pendingRead;
@@ -57,21 +103,35 @@
       const read = markRead && document.visibilityState === "visible";
       // Arrived while the tab was hidden: read it when the person comes back to it.
       if (markRead && !read) unreadWhileHidden = true;
-      const response = await fetch(partsUrl + (read ? "?read=1" : ""), { headers: { Accept: "text/html" } });
+      // The page's own query (the panel's customer search), so the panel comes back the same.
+      const query = new URLSearchParams();
+      if (pageQuery.has("attach")) query.set("attach", pageQuery.get("attach"));
+      if (read) query.set("read", "1");
+      const response = await fetch(partsUrl + (String(query) ? `?${query}` : ""), { headers: { Accept: "text/html" } });
       if (!response.ok) return;
       const holder = document.createElement("div");
       holder.innerHTML = await response.text();
       const stick = threadAtBottom();
+      let stale = false;
       for (const fresh of holder.querySelectorAll(":scope > [data-part]")) {
         const current = root.querySelector(`[data-part="${fresh.dataset.part}"]`);
         if (!current) continue;
-        if (fresh.dataset.part === "panel" &&
-            (current.contains(document.activeElement) || current.querySelector("details[open]"))) continue;
-        if (current.innerHTML !== fresh.innerHTML) current.innerHTML = fresh.innerHTML;
+        if (fresh.dataset.part === "composer") { swapComposer(current, fresh); continue; }
+        if (dom.selecting(current)) { stale = true; continue; }
+        if (dom.merge(current, fresh)) stale = true;
       }
+      partsStale = stale;
+      showPanelState();
       if (stick) scrollThreadDown();
     } catch { /* as above */ }
   }, 80);
+  const refreshIfStale = debounce(() => {
+    if (partsStale) { partsStale = false; refreshParts(false); }
+    if (listStale) refreshList();
+  }, 250);
+  root.addEventListener("focusout", refreshIfStale);
+  root.addEventListener("toggle", refreshIfStale, true);
+  root.addEventListener("mouseup", refreshIfStale);
 
   // Presence (CH5): who else has this conversation open, and who is typing for how long.
   const others = new Map();
@@ -136,8 +196,7 @@
   }
 
   // The composer: Enter sends, the send happens without a page load, errors show in place.
-  const composer = root.querySelector("form[data-composer]");
-  if (composer) {
+  const setupComposer = (composer) => {
     const box = composer.querySelector("textarea");
     let stopTyping;
     box.addEventListener("input", () => {
@@ -160,7 +219,50 @@
         refreshList();
       },
     });
+  };
+  const composer = root.querySelector("form[data-composer]");
+  if (composer) setupComposer(composer);
+
+  // The composer part changes only when the conversation can or cannot be answered any more (a
+  // STOP or START, a block): a composer that stays is never touched, and a draft left when it
+  // went away comes back with it.
+  let draft = "";
+  function swapComposer(current, fresh) {
+    const form = current.querySelector("form[data-composer]");
+    const freshForm = fresh.querySelector("form[data-composer]");
+    if (form && freshForm) return;
+    if (!form && !freshForm) { dom.merge(current, fresh); return; }
+    if (form) draft = form.querySelector("textarea").value;
+    current.replaceChildren(...fresh.childNodes);
+    if (freshForm) {
+      const box = freshForm.querySelector("textarea");
+      box.value = draft;
+      window.FieldlineSms?.setupCounter(box);
+      setupComposer(freshForm);
+    }
   }
+
+  // Below 1200 px the customer panel is a drawer: "Customer" in the header opens it, its own
+  // button or Escape closes it. A search from the panel comes back with it open.
+  const showPanelState = () => {
+    const open = root.classList.contains("inbox-panel-open");
+    for (const toggle of root.querySelectorAll(".inbox-header [data-panel-toggle]")) toggle.setAttribute("aria-expanded", String(open));
+  };
+  const setPanel = (open, moveFocus) => {
+    root.classList.toggle("inbox-panel-open", open);
+    showPanelState();
+    if (moveFocus) root.querySelector(open ? ".inbox-panel-head [data-panel-toggle]" : ".inbox-header [data-panel-toggle]")?.focus();
+  };
+  root.addEventListener("click", (event) => {
+    if (!event.target.closest?.("[data-panel-toggle]")) return;
+    event.preventDefault();
+    setPanel(!root.classList.contains("inbox-panel-open"), true);
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && root.classList.contains("inbox-panel-open") &&
+        !event.target.closest?.("input, textarea, select")) setPanel(false, true);
+  });
+  if (pageQuery.has("attach")) setPanel(true, false);
 
   // Keyboard: "/" searches; ↑ and ↓ move through the list.
   document.addEventListener("keydown", (event) => {
@@ -178,5 +280,12 @@
   });
 
   scrollThreadDown();
-  if (conversationId) document.getElementById("composer-body")?.focus({ preventScroll: true });
+  // On a desktop the cursor waits in the reply box (or back in the customer search just run); on a
+  // phone nothing is focused, so the keyboard does not cover the thread.
+  if (conversationId && wide()) {
+    const search = pageQuery.has("attach") ? root.querySelector("[data-part=panel] input[name=attach]") : null;
+    const target = search ?? document.getElementById("composer-body");
+    target?.focus({ preventScroll: true });
+    if (search) search.setSelectionRange(search.value.length, search.value.length);
+  }
 })();

@@ -196,7 +196,9 @@ struct InboxPages {
             let id = try context.parameters.id("id", as: ConversationID.self)
             let actor = try context.actor()
             if request.query["read"] == "1" { _ = try? await app.inbox.markRead(id, by: actor) }
-            let view = try await conversationView(id, attachQuery: nil, request: request, context: context)
+            // The page's own customer search (`attach`), so a live refresh re-renders the same panel.
+            let view = try await conversationView(
+                id, attachQuery: request.query["attach"], request: request, context: context)
             return try renderer.page("inbox_parts", view, request: request)
         }
 
