@@ -147,17 +147,24 @@ struct WebhookTests {
         }
     }
 
+    /// A reminder to the world's customer, sent through the fake: the queued text and its sid.
+    static func sendReminder(
+        _ app: Fieldline, _ world: TestWorld, _ fake: FakeTwilio
+    ) async throws -> (QueuedText, String) {
+        let queued = try await app.messenger.send(
+            OutboundText(
+                accountID: world.account.id, to: world.phone.number, body: "Your visit is tomorrow",
+                purpose: .transactional, author: .automated(.reminder), thread: .joinIfExists))
+        try await OutboxWorker(app: app).drain()
+        return (queued, try #require(fake.sent.first?.sid))
+    }
+
     @Test(
         "Signed status callbacks move a text along; a 30006 marks the number a landline",
         arguments: TestEngine.available)
     func statusCallbacks(engine: TestEngine) async throws {
         try await withChatServer(engine) { app, world, fake, _, client in
-            let queued = try await app.messenger.send(
-                OutboundText(
-                    accountID: world.account.id, to: world.phone.number, body: "Your visit is tomorrow",
-                    purpose: .transactional, author: .automated(.reminder), thread: .joinIfExists))
-            try await OutboxWorker(app: app).drain()
-            let sid = try #require(fake.sent.first?.sid)
+            let (queued, sid) = try await Self.sendReminder(app, world, fake)
             let fields: [(name: String, value: String)] = [
                 ("MessageSid", sid), ("MessageStatus", "undelivered"), ("ErrorCode", "30006"),
                 ("AccountSid", fake.accountSID), ("From", TestWorld.mainNumber), ("To", "+15125550142"),
@@ -179,12 +186,7 @@ struct WebhookTests {
         arguments: TestEngine.available)
     func statusCallbackAcrossTenants(engine: TestEngine) async throws {
         try await withChatServer(engine) { app, world, fake, _, client in
-            let queued = try await app.messenger.send(
-                OutboundText(
-                    accountID: world.account.id, to: world.phone.number, body: "Your visit is tomorrow",
-                    purpose: .transactional, author: .automated(.reminder), thread: .joinIfExists))
-            try await OutboxWorker(app: app).drain()
-            let sid = try #require(fake.sent.first?.sid)
+            let (queued, sid) = try await Self.sendReminder(app, world, fake)
             // A second business, run by an attacker, with its own Twilio account and number.
             let rival = try await TestWorld.make(app, name: "Rival Rooter", emailDomain: "rival.test")
             let rivalAccount = fake.addAccount()

@@ -166,7 +166,8 @@ public struct TwilioProvider: SMSProvider {
         )
         request.headers.add(name: "Authorization", value: Self.basicAuthorization(credentials))
         request.headers.add(name: "Accept", value: "application/json")
-        let response = try await http.execute(request, timeout: timeout)
+        // A person waits on this one call (adding a number): worth more patience than a send, which retries.
+        let response = try await http.execute(request, timeout: max(timeout, .seconds(15)))
         let body = try await response.body.collect(upTo: 1 << 20)
         switch response.status.code {
         case 200...299:
