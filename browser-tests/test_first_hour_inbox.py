@@ -13,7 +13,9 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from api import API
-from test_inbox_live import item_with, list_items, position_of, sign_in_as, text_in, thread_text, wait_until
+from test_inbox_live import (
+    item_with, list_items, position_of, sign_in_as, text_in, thread_text, unread_badge, wait_until,
+)
 
 WAIT = 10
 TECHNICIAN = "luis@northside.example"
@@ -447,3 +449,30 @@ def test_the_team_board_refresh_keeps_focus_and_a_selection(new_browser, base_ur
     wait_until(driver, lambda d: second in board_text(d), "the board did not catch up after the selection")
     assert driver.execute_script("return document.activeElement.closest(arguments[0] + ' .card-header') !== null",
                                  board), "the focused link lost focus"
+
+
+# 6. A text arriving in the conversation you are reading is read -----------------------------
+
+def test_a_text_arriving_in_the_open_conversation_is_read_for_everyone(new_browser, base_url):
+    dana = new_browser(1440, 900)
+    marcus = new_browser(1440, 900)
+    sign_in_as(dana, base_url)
+    sign_in_as(marcus, base_url, "dispatch@northside.example")
+    conversation, phone, body = unknown_conversation(dana, base_url)
+    open_conversation(dana, base_url, conversation, body)
+    marcus.get(base_url + "/inbox")
+    time.sleep(0.6)
+    before = unread_badge(marcus)
+    follow_up = f"Also the disposal hums but won't turn — José {uuid.uuid4().hex[:4]}"
+    text_in(dana, phone, follow_up)
+    wait_until(dana, lambda d: follow_up in thread_text(d), "the text did not reach the open thread")
+
+    def read_in(driver):
+        item = item_with(driver, follow_up)
+        return item is not None and "conversation-unread" not in item["classes"]
+
+    # Read where it is being read: not bold, no dot, not counted — for Dana and for Marcus, live.
+    for driver in (dana, marcus):
+        wait_until(driver, read_in, "the open conversation's new text stayed unread")
+    wait_until(marcus, lambda d: unread_badge(d) == before, "the unread count still includes it")
+    assert not dana.title.startswith(f"({before + 1})")
