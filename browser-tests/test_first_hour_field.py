@@ -6,7 +6,7 @@ import random
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from selenium.common.exceptions import NoAlertPresentException
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -65,7 +65,9 @@ def test_the_technician_sees_the_access_notes_and_completing_asks_first(base_url
     arrived = phone.find_element(By.XPATH, "//button[normalize-space()='Mark arrived']")
     spot = arrived.location
     arrived.click()
-    WebDriverWait(phone, WAIT).until(lambda d: "Working" in d.find_element(By.CSS_SELECTOR, ".field-job-top").text)
+    # The page reloads after the post: look the badge up afresh until it says Working.
+    WebDriverWait(phone, WAIT, ignored_exceptions=[StaleElementReferenceException]).until(
+        lambda d: "Working" in d.find_element(By.CSS_SELECTOR, ".field-job-top").text)
     under_finger = phone.execute_script(
         "const [x, y] = arguments; return document.elementFromPoint(x, y)?.closest('form')?.action ?? ''",
         spot["x"] + 20, spot["y"] + 10 - phone.execute_script("return window.scrollY"))
@@ -81,7 +83,8 @@ def test_the_technician_sees_the_access_notes_and_completing_asks_first(base_url
     phone.find_element(By.XPATH, "//button[normalize-space()='Complete visit']").click()
     WebDriverWait(phone, WAIT).until(expected_conditions.alert_is_present())
     phone.switch_to.alert.accept()
-    WebDriverWait(phone, WAIT).until(lambda d: "Done" in d.find_element(By.CSS_SELECTOR, ".field-job-top").text)
+    WebDriverWait(phone, WAIT, ignored_exceptions=[StaleElementReferenceException]).until(
+        lambda d: "Done" in d.find_element(By.CSS_SELECTOR, ".field-job-top").text)
 
 
 def test_today_assigns_an_unassigned_visit_and_flags_a_double_booking(base_url, new_browser):

@@ -71,6 +71,9 @@ struct FirstHourTests {
             #expect(unreadable.status == .ok)
             #expect(unreadable.text.contains(#"id="sim-other-error""#))
             #expect(unreadable.text.contains(#"value="12ab""#))
+            // No phone is in hand after an unreadable number: nothing can be sent as someone else.
+            #expect(!unreadable.text.contains("data-simulator"))
+            #expect(!unreadable.text.contains("Hello from Robert"))
         }
     }
 

@@ -16,6 +16,7 @@ struct SimulatorPage {
         var hasNumbers: Bool
         var contacts: [Contact]
         var phone: String
+        var hasPhone: Bool
         /// `phone` escaped for a query string (an E.164 number starts with `+`).
         var phoneQuery: String
         var phoneDisplay: String
@@ -68,9 +69,13 @@ struct SimulatorPage {
             // By default, the customer who texted most recently, so the demo opens mid-conversation.
             let recent = try await app.inbox.list(status: .open, paging: try Paging(limit: 20), by: actor)
                 .first { $0.customerID != nil }?.conversation.phone
+            // An unreadable typed number leaves no phone in hand: texting from the previous one would
+            // send as someone else.
+            let typedFailed = if case .failure = typedPhone { true } else { false }
             let phone =
-                (try? typedPhone?.get()) ?? recent
-                ?? customers.first { !$0.phones.isEmpty }?.phones.first?.number
+                typedFailed
+                ? nil
+                : (try? typedPhone?.get()) ?? recent ?? customers.first { !$0.phones.isEmpty }?.phones.first?.number
             // A number that cannot be read is said so, never swapped for someone else's thread.
             var otherNumberError: String?
             if case .failure(let error) = typedPhone {
@@ -101,7 +106,7 @@ struct SimulatorPage {
                     JobPages.Choice(
                         id: $0.id.rawValue, label: "\($0.label) · \($0.number.displayed)",
                         selected: $0.id == chosenNumber?.id)
-                }, hasNumbers: !numbers.isEmpty, contacts: contacts, phone: phone?.e164 ?? "",
+                }, hasNumbers: !numbers.isEmpty, contacts: contacts, phone: phone?.e164 ?? "", hasPhone: phone != nil,
                 phoneQuery: FormEncoding.escape(phone?.e164 ?? ""), phoneDisplay: phone?.displayed ?? "",
                 otherNumber: otherNumberError == nil ? "" : phoneParameter ?? "", otherNumberError: otherNumberError,
                 numberID: chosenNumber?.id.rawValue ?? "",
