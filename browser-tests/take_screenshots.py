@@ -1,6 +1,7 @@
 """Takes the screenshots in docs/screenshots/ from a running demo server (scripts/screenshots).
 
 Run it after UI changes and look at every picture before committing them."""
+import base64
 import os
 import sys
 import time
@@ -8,11 +9,15 @@ import time
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
+import pages
 from api import API, book_and_dispatch
 from conftest import make_driver
 from test_inbox_live import DISPATCHER, list_items, sign_in_as, text_in
 
-OUT = sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots"
+ARGUMENTS = [argument for argument in sys.argv[1:] if not argument.startswith("--")]
+OUT = ARGUMENTS[0] if ARGUMENTS else "docs/screenshots"
+# `--pages-only`: just the every-page-at-every-width pictures (quicker while working on layout).
+PAGES_ONLY = "--pages-only" in sys.argv[1:]
 
 
 def shoot(driver, name, full_page=True):
@@ -83,9 +88,46 @@ def servicechannel_shots(dana, base):
     dana.set_window_size(1360, 860)
 
 
+def shoot_whole_page(driver, name, most=6000):
+    """The whole page at the window's width (at most `most` CSS pixels tall) without resizing the
+    window, which a phone emulation does not allow; the visible part only for a page scrolled to
+    an anchor."""
+    time.sleep(0.3)
+    path = os.path.join(OUT, name + ".png")
+    if driver.execute_script("return window.scrollY") > 0:
+        driver.save_screenshot(path)
+    else:
+        width, height = driver.execute_script(
+            "const r = document.documentElement; return [r.clientWidth, r.scrollHeight]")
+        picture = driver.execute_cdp_cmd("Page.captureScreenshot", {
+            "format": "png", "captureBeyondViewport": True,
+            "clip": {"x": 0, "y": 0, "width": width, "height": min(height, most), "scale": 1}})
+        with open(path, "wb") as file:
+            file.write(base64.b64decode(picture["data"]))
+    print("saved", name)
+
+
+def every_page_shots(base):
+    """Every office and technician page (pages.py) at each width: docs/screenshots/<page>-<width>.png.
+    One browser per width, signed in once as the admin and once as the technician."""
+    records = pages.demo_records(base)
+    for width in pages.WIDTHS:
+        driver = make_driver(width, pages.HEIGHTS[width])
+        try:
+            visitor = pages.Visitor(driver, base)
+            for name, path, who in pages.PAGES:
+                visitor.visit(path, who, records)
+                shoot_whole_page(driver, f"{name}-{width}")
+        finally:
+            driver.quit()
+
+
 def main():
     base = os.environ["FIELDLINE_BASE_URL"].rstrip("/")
     os.makedirs(OUT, exist_ok=True)
+    if PAGES_ONLY:
+        every_page_shots(base)
+        return
     dana, marcus = make_driver(1360, 860), make_driver(1360, 860)
     try:
         sign_in_as(dana, base)
@@ -181,6 +223,7 @@ def main():
     finally:
         dana.quit()
         marcus.quit()
+    every_page_shots(base)
 
 
 if __name__ == "__main__":
