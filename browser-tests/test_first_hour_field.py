@@ -151,3 +151,23 @@ def test_a_refused_form_keeps_what_was_typed(base_url, new_browser):
     assert office.find_element(By.ID, "u-phone").get_attribute("value") == "(512) 555-7788"
     assert office.find_element(By.ID, "u-password").get_attribute("value") == ""
     assert office.find_element(By.ID, "u-name").is_displayed(), "the form should be open again"
+
+
+def test_the_registration_rows_on_settings_have_side_padding(base_url, new_browser):
+    """Issue 17.10: the Texting registration card's rows sat flush against the card's edges."""
+    for width, height in ((390, 844), (1440, 900)):
+        office = new_browser(width, height)
+        sign_in_as(office, base_url)
+        office.get(base_url + "/settings#registration")
+        gaps = office.execute_script(
+            """
+            const card = document.getElementById('registration').getBoundingClientRect();
+            return [...document.querySelectorAll('#registration li.list-item')].map((li) => {
+              const label = li.firstElementChild.getBoundingClientRect();
+              const badge = li.lastElementChild.getBoundingClientRect();
+              return [label.left - card.left, card.right - badge.right];
+            });
+            """)
+        assert gaps, "the registration card lists nothing"
+        for left, right in gaps:
+            assert left >= 12 and right >= 12, f"at {width} px the row's text is {left:.0f}/{right:.0f} px from the edges"
