@@ -222,4 +222,34 @@ struct WebhookTests {
             #expect(delivered?.status == .delivered)
         }
     }
+
+    @Test(
+        "An inbound text or a call signed by one business's Twilio account cannot reach another business's number",
+        arguments: TestEngine.available)
+    func inboundAcrossTenants(engine: TestEngine) async throws {
+        try await withChatServer(engine) { app, world, fake, _, client in
+            let rival = try await TestWorld.make(app, name: "Rival Rooter", emailDomain: "rival.test")
+            let attacker = fake.addAccount()
+            fake.assign("+15125550399", to: attacker.accountID)
+            _ = try await app.senderNumbers.add(
+                .init(
+                    number: "+15125550399", label: "Rival", provider: "twilio", chat: true, isDefault: true,
+                    providerAccountID: attacker.accountID, authToken: attacker.authToken),
+                by: rival.admin)
+            // Signed with the attacker's own token, addressed to the victim's number.
+            let text: [(name: String, value: String)] = [
+                ("MessageSid", "SM" + FakeTwilio.hex(32)), ("AccountSid", attacker.accountID),
+                ("From", "+15125550142"), ("To", TestWorld.mainNumber), ("Body", "STOP"), ("NumMedia", "0"),
+            ]
+            let inbound = try await client.twilioWebhook(Self.inbound, fields: text, token: attacker.authToken)
+            #expect(inbound.status == .forbidden)
+            let call = fake.callStatusFields(from: "+15125550142", to: TestWorld.mainNumber, status: "no-answer")
+                .map { $0.name == "AccountSid" ? (name: $0.name, value: attacker.accountID) : $0 }
+            let calls = try await client.twilioWebhook(
+                "/webhooks/twilio/calls", fields: call, token: attacker.authToken)
+            #expect(calls.status == .forbidden)
+            #expect(try await app.inbox.list(status: .open, by: world.dispatcher).isEmpty)
+            #expect(try await app.consent.consent(of: world.phone.number, by: world.admin).optedOut == false)
+        }
+    }
 }
