@@ -17,7 +17,7 @@ struct FirstHourTests {
         "A query string decodes as a browser encodes a GET form: + is a space, on every page and API route",
         arguments: TestEngine.available)
     func searchWithSpaces(engine: TestEngine) async throws {
-        try await withServer(engine) { app, world, client in
+        try await withServer(engine) { _, world, client in
             let session = try await WebTests.signIn(client, email: "dispatch@northside.test")
             // Exactly what Chromium sends for the search form with "Robert Castellanos" typed in.
             let byName = try await InboxWebTests.get(client, "/customers?q=Robert+Castellanos", session)
@@ -49,7 +49,6 @@ struct FirstHourTests {
             let inbox = try await InboxWebTests.get(client, "/inbox?q=Robert+Castellanos", session)
             #expect(inbox.text.contains("Is the plumber still coming?"))
             #expect(inbox.text.contains(#"value="Robert Castellanos""#))
-            _ = app
         }
     }
 

@@ -82,7 +82,7 @@ struct SmallHolesTests {
         "Adding a person whose email another business uses is refused without telling whose it is",
         arguments: TestEngine.available)
     func emailDiscovery(engine: TestEngine) async throws {
-        try await withServer(engine) { app, world, client in
+        try await withServer(engine) { app, _, client in
             _ = try await TestWorld.make(app, name: "Rival Rooter", emailDomain: "rival.test")
             let rival = try await client.token(email: "admin@rival.test")
             let taken = try await client.api(
@@ -101,7 +101,6 @@ struct SmallHolesTests {
             )
             #expect(try own.errorCode() == "email_taken")
             #expect(own.text.contains("Marcus Dispatch"))
-            _ = world
         }
     }
 }

@@ -409,9 +409,7 @@ public struct Jobs: Sendable {
             guard let job = jobs[assignment.jobID], !job.status.isClosed,
                 let appointment = byID[assignment.appointmentID]
             else { return nil }
-            return DoubleBooking.Slot(
-                assignmentID: assignment.id, technicianID: assignment.technicianID, jobID: job.id,
-                jobNumber: job.number, startsAt: appointment.startsAt, endsAt: appointment.endsAt)
+            return DoubleBooking.Slot(assignment, job: job, appointment: appointment)
         }
     }
 
@@ -565,11 +563,8 @@ extension DaySchedule {
     public var doubleBookings: [AssignmentID: [DoubleBooking.Slot]] {
         DoubleBooking.conflicts(
             among: visits.filter { !$0.job.status.isClosed }.flatMap { visit in
-                visit.assignments.map { crew in
-                    DoubleBooking.Slot(
-                        assignmentID: crew.assignment.id, technicianID: crew.technician.id, jobID: visit.job.id,
-                        jobNumber: visit.job.number, startsAt: visit.appointment.startsAt,
-                        endsAt: visit.appointment.endsAt)
+                visit.assignments.map {
+                    DoubleBooking.Slot($0.assignment, job: visit.job, appointment: visit.appointment)
                 }
             })
     }

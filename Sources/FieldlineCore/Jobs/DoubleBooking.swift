@@ -24,6 +24,13 @@ public enum DoubleBooking {
             self.endsAt = endsAt
         }
 
+        /// One technician's place on one visit of a job.
+        public init(_ assignment: Assignment, job: Job, appointment: Appointment) {
+            self.init(
+                assignmentID: assignment.id, technicianID: assignment.technicianID, jobID: job.id,
+                jobNumber: job.number, startsAt: appointment.startsAt, endsAt: appointment.endsAt)
+        }
+
         /// Visits that only touch (one ends at 10:00, the next starts at 10:00) do not overlap.
         public func overlaps(_ other: Slot) -> Bool {
             startsAt < other.endsAt && other.startsAt < endsAt

@@ -96,7 +96,7 @@ enum APIRoutes {
         [
             APIRoute(.get, "/customers") { request, context in
                 let paging = try Paging(
-                    limit: try request.query.int(query: "limit"), offset: try request.query.int(query: "offset"))
+                    limit: try request.query.int("limit"), offset: try request.query.int("offset"))
                 let found = try await app.customers.search(
                     request.query["q"], paging: paging, by: try context.actor())
                 return try APIResponse.json(
@@ -216,7 +216,7 @@ enum APIRoutes {
         [
             APIRoute(.get, "/jobs") { request, context in
                 let paging = try Paging(
-                    limit: try request.query.int(query: "limit"), offset: try request.query.int(query: "offset"))
+                    limit: try request.query.int("limit"), offset: try request.query.int("offset"))
                 let status = try request.query["status"].map { raw in
                     guard let status = JobStatus(rawValue: raw) else {
                         throw FieldlineError.invalid(
@@ -305,7 +305,7 @@ enum APIRoutes {
         [
             APIRoute(.get, "/bookings") { request, context in
                 let paging = try Paging(
-                    limit: try request.query.int(query: "limit"), offset: try request.query.int(query: "offset"))
+                    limit: try request.query.int("limit"), offset: try request.query.int("offset"))
                 let status = try request.query["status"].map { raw in
                     guard let status = BookingStatus(rawValue: raw) else {
                         throw FieldlineError.invalid(

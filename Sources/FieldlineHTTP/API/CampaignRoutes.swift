@@ -35,7 +35,7 @@ extension APIRoutes {
         [
             APIRoute(.get, "/campaigns") { request, context in
                 let paging = try Paging(
-                    limit: try request.query.int(query: "limit"), offset: try request.query.int(query: "offset"))
+                    limit: try request.query.int("limit"), offset: try request.query.int("offset"))
                 let campaigns = try await app.campaigns.all(paging: paging, by: try context.actor())
                 return try APIResponse.json(
                     ListJSON(items: campaigns.map(CampaignJSON.init), limit: paging.limit, offset: paging.offset))

@@ -11,7 +11,7 @@ extension APIRoutes {
         [
             APIRoute(.get, "/conversations") { request, context in
                 let paging = try Paging(
-                    limit: try request.query.int(query: "limit"), offset: try request.query.int(query: "offset"))
+                    limit: try request.query.int("limit"), offset: try request.query.int("offset"))
                 let status: ConversationStatus =
                     try request.query["status"].map { raw in
                         guard let status = ConversationStatus(rawValue: String(raw)) else {
@@ -46,7 +46,7 @@ extension APIRoutes {
             },
             APIRoute(.get, "/conversations/{conversationId}/messages") { request, context in
                 let id = try context.parameters.id("conversationId", as: ConversationID.self)
-                let limit = try request.query.int(query: "limit") ?? 50
+                let limit = try request.query.int("limit") ?? 50
                 guard (1...200).contains(limit) else {
                     throw FieldlineError.invalid(field: "limit", message: "limit is between 1 and 200.")
                 }
@@ -126,7 +126,7 @@ extension APIRoutes {
             },
             APIRoute(.get, "/dispatch-board") { request, context in
                 let paging = try Paging(
-                    limit: try request.query.int(query: "limit"), offset: try request.query.int(query: "offset"))
+                    limit: try request.query.int("limit"), offset: try request.query.int("offset"))
                 let entries = try await app.inbox.dispatchBoard(paging: paging, by: try context.actor())
                 return try APIResponse.json(
                     ListJSON(items: entries.map(MessageJSON.init), limit: paging.limit, offset: paging.offset))

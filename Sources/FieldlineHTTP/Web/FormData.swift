@@ -37,18 +37,11 @@ struct FormData: Sendable {
         return value
     }
 
+    /// A whole number from a form field or a query parameter; blank is absent.
     func int(_ name: String) throws -> Int? {
         guard let raw = self[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
         guard let value = Int(raw) else {
-            throw FieldlineError.invalid(field: name, message: "Enter a whole number.")
-        }
-        return value
-    }
-
-    func int(query name: String) throws -> Int? {
-        guard let raw = self[name] else { return nil }
-        guard let value = Int(raw) else {
-            throw FieldlineError.invalid(field: name, message: "\(name) must be a whole number.")
+            throw FieldlineError.invalid(field: name, message: "Enter a whole number for \(name).")
         }
         return value
     }

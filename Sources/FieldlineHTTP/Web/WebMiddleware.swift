@@ -81,10 +81,10 @@ struct WebErrorMiddleware: RouterMiddleware {
             return try errorPage("That did not work", error.message, error.status, request)
         } catch let error as HTTPError where error.status == .notFound {
             return try errorPage("Not found", "This page does not exist.", .notFound, request)
-        } catch is NIOTooManyBytesError {
+        } catch let error as NIOTooManyBytesError {
             if request.wantsJSON {
-                return ErrorMapping.jsonResponse(
-                    status: .contentTooLarge, code: "body_too_large", message: "The request body is larger than 1 MB.")
+                let (status, code, message) = ErrorMapping.describe(error, logger: context.logger)
+                return ErrorMapping.jsonResponse(status: status, code: code, message: message)
             }
             return try errorPage(
                 "Too much to send", "What was sent is larger than 1 MB. Send less and try again.", .contentTooLarge,

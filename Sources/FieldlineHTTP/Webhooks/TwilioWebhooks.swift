@@ -195,13 +195,7 @@ struct SignedForm {
                 status: .unsupportedMediaType, code: "unsupported_media_type",
                 message: "Webhooks are form-encoded (application/x-www-form-urlencoded).")
         }
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: context.maxUploadSize)
-        } catch {
-            throw HTTPFailure(
-                status: .contentTooLarge, code: "body_too_large", message: "The request body is larger than 1 MB.")
-        }
+        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
         return SignedForm(pairs: FormEncoding.decode(String(buffer: buffer)))
     }
 }

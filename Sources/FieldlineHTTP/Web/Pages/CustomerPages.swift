@@ -98,7 +98,7 @@ struct CustomerPages {
         router.get("/customers") { request, context in
             let actor = try context.actor()
             let query = request.query["q"] ?? ""
-            let paging = try Paging(limit: 50, offset: try request.query.int(query: "offset"))
+            let paging = try Paging(limit: 50, offset: try request.query.int("offset"))
             let found = try await app.customers.search(query, paging: paging, by: actor)
             let rows = found.map { summary in
                 Row(

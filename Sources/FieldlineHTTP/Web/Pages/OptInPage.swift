@@ -11,7 +11,7 @@ import Synchronization
 struct OptInPage {
     let app: Fieldline
     let renderer: WebRenderer
-    let throttle = OptInThrottle(limit: 5, window: 600)
+    let throttle = AddressThrottle(limit: 5, window: 600)
 
     struct Model {
         var accountID: String
@@ -32,7 +32,8 @@ struct OptInPage {
             guard let account = try await page(context) else { return try unavailable(request) }
             let form = try await FormData.read(request, context: context)
             let phone = String((form["phone"] ?? "").prefix(40))
-            guard throttle.allow(context.remoteAddress ?? "unknown", account: account.id, at: app.clock.now()) else {
+            guard throttle.allow(context.remoteAddress ?? "unknown", scope: account.id.rawValue, at: app.clock.now())
+            else {
                 return try renderer.page(
                     "opt_in",
                     try await model(
@@ -79,32 +80,5 @@ struct OptInPage {
         return Model(
             accountID: account.id.rawValue, companyName: account.name, marketingNumber: number?.displayed ?? "",
             phone: phone, error: error, done: done)
-    }
-}
-
-/// Sign-ups per connecting address and account in a sliding window (this server's memory: behind
-/// several servers each keeps its own count).
-final class OptInThrottle: Sendable {
-    let limit: Int
-    let window: TimeInterval
-    private let attempts = Mutex<[String: [Date]]>([:])
-
-    init(limit: Int, window: TimeInterval) {
-        self.limit = limit
-        self.window = window
-    }
-
-    func allow(_ address: String, account: AccountID, at now: Date) -> Bool {
-        attempts.withLock { attempts in
-            let key = "\(account.rawValue) \(address)"
-            var recent = (attempts[key] ?? []).filter { now.timeIntervalSince($0) < window }
-            defer {
-                attempts[key] = recent
-                if attempts.count > 10_000 { attempts = attempts.filter { !$0.value.isEmpty } }
-            }
-            guard recent.count < limit else { return false }
-            recent.append(now)
-            return true
-        }
     }
 }

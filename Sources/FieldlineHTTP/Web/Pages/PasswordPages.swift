@@ -11,7 +11,7 @@ struct PasswordPages {
     let renderer: WebRenderer
     /// Forgot-password posts per connecting address: the form sends email, so it must not be a
     /// way to flood someone's inbox (each person also gets at most three links an hour).
-    let throttle = OptInThrottle(limit: 5, window: 15 * 60)
+    let throttle = AddressThrottle(limit: 5, window: 15 * 60)
 
     struct ForgotModel {
         var email: String
@@ -37,26 +37,23 @@ struct PasswordPages {
         let forms = SignInForms(app: app, renderer: renderer)
         router.get("/forgot-password") { request, _ in
             let csrf = forms.token(request)
-            var response = try renderer.page(
-                "forgot_password", ForgotModel(email: "", csrf: csrf, sent: false, error: nil), request: request)
-            response.setCookie(forms.cookie(csrf))
-            return response
+            return try forms.page(
+                "forgot_password", ForgotModel(email: "", csrf: csrf, sent: false, error: nil), csrf: csrf,
+                request: request)
         }
         router.post("/forgot-password") { request, context in
             let form = try await FormData.read(request, context: context)
             let csrf = forms.token(request)
             let email = String((form["email"] ?? "").prefix(254))
             guard forms.verified(form, request: request) else {
-                var response = try renderer.page(
+                return try forms.page(
                     "forgot_password",
                     ForgotModel(
                         email: email, csrf: csrf, sent: false,
                         error: "This form expired or did not come from Fieldline. Try again."),
-                    request: request, status: .forbidden)
-                response.setCookie(forms.cookie(csrf))
-                return response
+                    csrf: csrf, request: request, status: .forbidden)
             }
-            guard throttle.allow(context.remoteAddress ?? "unknown", account: AccountID("reset"), at: app.clock.now())
+            guard throttle.allow(context.remoteAddress ?? "unknown", scope: "password-reset", at: app.clock.now())
             else {
                 return try renderer.page(
                     "forgot_password",
@@ -73,27 +70,23 @@ struct PasswordPages {
         router.get("/reset-password/:token") { request, context in
             let token = context.parameters.get("token") ?? ""
             let csrf = forms.token(request)
-            var response = try renderer.page(
+            return try forms.page(
                 "reset_password",
                 ResetModel(
                     token: token, csrf: csrf, valid: try await app.passwordChanges.linkIsValid(token), error: nil),
-                request: request)
-            response.setCookie(forms.cookie(csrf))
-            return response
+                csrf: csrf, request: request)
         }
         router.post("/reset-password/:token") { request, context in
             let token = context.parameters.get("token") ?? ""
             let form = try await FormData.read(request, context: context)
             let csrf = forms.token(request)
             func again(_ error: String, status: HTTPResponse.Status) async throws -> Response {
-                var response = try renderer.page(
+                return try forms.page(
                     "reset_password",
                     ResetModel(
                         token: token, csrf: csrf, valid: try await app.passwordChanges.linkIsValid(token),
                         error: error),
-                    request: request, status: status)
-                response.setCookie(forms.cookie(csrf))
-                return response
+                    csrf: csrf, request: request, status: status)
             }
             guard forms.verified(form, request: request) else {
                 return try await again(

@@ -29,14 +29,12 @@ struct SignInPages {
     func register(on router: RouterGroup<AppRequestContext>) {
         router.get("/signin") { request, _ in
             let csrf = forms.token(request)
-            var response = try renderer.page(
+            return try forms.page(
                 "signin",
                 Model(
                     email: "", next: Self.safeNext(request.query["next"]), error: nil,
                     demoHint: demoHint(), csrf: csrf),
-                request: request)
-            response.setCookie(forms.cookie(csrf))
-            return response
+                csrf: csrf, request: request)
         }
         router.post("/signin") { request, context in
             let form = try await FormData.read(request, context: context)
@@ -44,15 +42,13 @@ struct SignInPages {
             let csrf = forms.token(request)
             // Another site must not sign a visitor in to an account of its choosing (login CSRF).
             guard forms.verified(form, request: request) else {
-                var response = try renderer.page(
+                return try forms.page(
                     "signin",
                     Model(
                         email: form["email"] ?? "", next: next,
                         error: "This sign-in form expired or did not come from Fieldline. Try again.",
                         demoHint: demoHint(), csrf: csrf),
-                    request: request, status: .forbidden)
-                response.setCookie(forms.cookie(csrf))
-                return response
+                    csrf: csrf, request: request, status: .forbidden)
             }
             do {
                 let session = try await app.accounts.signIn(
@@ -130,6 +126,15 @@ struct SignInForms {
             return existing
         }
         return app.tokens.token(bytes: 24)
+    }
+
+    /// A page carrying one of these forms, with the cookie its token pairs with.
+    func page(
+        _ template: String, _ model: Any, csrf: String, request: Request, status: HTTPResponse.Status = .ok
+    ) throws -> Response {
+        var response = try renderer.page(template, model, request: request, status: status)
+        response.setCookie(cookie(csrf))
+        return response
     }
 
     func cookie(_ token: String) -> Cookie {
