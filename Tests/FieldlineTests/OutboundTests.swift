@@ -192,8 +192,17 @@ struct OutboundTests {
             #expect(stored.status == .undelivered && !stored.isResendable)
             #expect(try await app.customers.detail(world.customer.id, by: world.admin).phones.first?.kind == .landline)
             await #expect(throws: FieldlineError.self) { try await app.inbox.resend(reply.id, by: world.dispatcher) }
+            // The gate now knows the line type: a new text to the number is refused before it is written.
+            await #expect(
+                throws: FieldlineError.conflict(
+                    code: "landline", message: "(512) 555-0142 is a landline; it cannot receive or answer a text.")
+            ) {
+                try await app.inbox.reply(to: id, body: "Trying again", by: world.dispatcher)
+            }
 
-            let second = try await app.inbox.reply(to: id, body: "Trying again", by: world.dispatcher)
+            guard case .inbox(_, let other, _) = try await world.textIn(from: "5125550143", body: "Hi", to: number)
+            else { throw TestSetupError("not in inbox") }
+            let second = try await app.inbox.reply(to: other, body: "Trying again", by: world.dispatcher)
             try await OutboxWorker(app: app).drain()
             let secondSid = try #require(fake.sent.last?.sid)
             try await app.deliveryReports.record(

@@ -63,7 +63,7 @@ struct TriggeredCampaignTests {
             #expect(recorded.count == 3)
             #expect(recorded.first { $0.subject == open.id.rawValue }?.messageID != nil)
             #expect(recorded.first { $0.subject == stoppedEstimate.id.rawValue }?.skipReason == "opted_out")
-            #expect(recorded.contains { $0.skipReason == "no_mobile_number" })
+            #expect(recorded.contains { $0.skipReason == "landline" })
             // An estimate whose follow-up fell due more than two weeks ago is left alone.
             let late = try await app.estimates.add(
                 .init(summary: "Old quote"), to: world.customer.id, by: world.dispatcher)

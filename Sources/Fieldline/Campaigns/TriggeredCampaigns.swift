@@ -14,8 +14,6 @@ public struct TriggeredCampaigns: Sendable {
 
     /// Refusals about the account rather than the recipient: the run is not recorded, so the
     /// trigger fires again once the account is fixed (while it is still due).
-    static let accountWideRefusals: Set<String> = ["texting_not_registered", "no_sender_number"]
-
     /// How many things one pass handles before looking again.
     public static let batchSize = 200
 
@@ -155,7 +153,7 @@ public struct TriggeredCampaigns: Sendable {
                     if try await fire(campaign.kind, for: subject, template: template, account: account) {
                         queued += 1
                     }
-                } catch let error as FieldlineError where Self.accountWideRefusals.contains(error.code) {
+                } catch let error as FieldlineError where SendDecision.isAccountWide(error) {
                     // Nothing can go for this account now; the next pass tries again.
                     return queued
                 }
@@ -209,9 +207,10 @@ public struct TriggeredCampaigns: Sendable {
             values.customerName = customer.name
             let body = template.render(values, forText: true)
             // One text per customer: to the first number that can take one. The gate refuses
-            // before it writes, so a refused number leaves nothing behind and the next is tried.
+            // before it writes (a landline among others), so a refused number leaves nothing
+            // behind and the next is tried; the first refusal is the run's reason.
             var refusal = "no_mobile_number"
-            for phone in try await customers.phones(of: customer.id, in: account.id) where phone.kind != .landline {
+            for phone in try await customers.phones(of: customer.id, in: account.id) {
                 do {
                     let queued = try await app.messenger.send(
                         OutboundText(
@@ -221,7 +220,7 @@ public struct TriggeredCampaigns: Sendable {
                     run.messageID = queued.message.id
                     try await runs.settle(run, in: account.id)
                     return true
-                } catch let error as FieldlineError where !Self.accountWideRefusals.contains(error.code) {
+                } catch let error as FieldlineError where !SendDecision.isAccountWide(error) {
                     if run.phone == nil {
                         run.phone = phone.number
                         refusal = error.code
@@ -288,8 +287,6 @@ public struct TriggeredCampaigns: Sendable {
             var skip: String?
             if textedRecently {
                 skip = "texted_recently"
-            } else if contact?.kind == .landline {
-                skip = "landline"
             } else if try await TechnicianStore(sql).employee(withPhone: call.from, in: accountID) != nil {
                 skip = "employee_number"
             }

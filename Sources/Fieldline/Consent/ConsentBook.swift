@@ -97,10 +97,6 @@ public struct ConsentBook: Sendable {
             guard let phone = try await CustomerStore(sql).phone(id, in: actor.accountID) else {
                 throw FieldlineError.notFound(entity: "phone", id: id.rawValue)
             }
-            guard phone.kind != .landline else {
-                throw FieldlineError.conflict(
-                    code: "landline", message: "\(phone.number.displayed) is a landline; it cannot answer a text.")
-            }
             return try await requestOptIn(phone.number, accountID: actor.accountID, sql: sql, effects: effects)
         }
     }

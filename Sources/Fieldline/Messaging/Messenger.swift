@@ -97,55 +97,41 @@ public struct Messenger: Sendable {
     public func send(_ text: OutboundText, in sql: any SQLDatabase, effects: AfterCommit) async throws -> QueuedText {
         let now = app.clock.now()
         let conversations = ConversationStore(sql)
-
-        // 0. Nothing before the texting registration; promotions also need the marketing one (SC1).
-        let registrations = try await RegistrationStore(sql).statuses(of: text.accountID)
-        if let refusal = RegistrationRules.refusal(
-            purpose: text.purpose, automation: text.author.automation, texting: registrations.texting,
-            marketing: registrations.marketing)
-        {
-            throw refusal
+        let numbers = SenderNumberStore(sql)
+        let existing = try await conversations.find(phone: text.to, in: text.accountID)
+        let choice: OutboundFacts.SenderChoice
+        if let id = text.sender {
+            choice = .named(id, try await numbers.find(id, in: text.accountID)?.number)
+        } else {
+            let threadNumber: SenderNumber? =
+                if let id = existing?.senderNumberID { try await numbers.find(id, in: text.accountID)?.number } else {
+                    nil
+                }
+            choice = .automatic(thread: threadNumber, numbers: try await numbers.all(in: text.accountID))
         }
-
-        // 1. Blocked numbers get nothing (CH15).
-        if try await conversations.isBlocked(text.to, in: text.accountID) {
-            throw FieldlineError.conflict(
-                code: "number_blocked",
-                message: "\(text.to.displayed) is blocked as spam. An admin can unblock it in Settings.")
-        }
-
-        // 2. Consent for this purpose (SC2–SC4, CH13).
         let consentStore = ConsentStore(sql)
         var consent = try await consentStore.consent(of: text.to, in: text.accountID)
-        let contact = try await CustomerStore(sql).phone(number: text.to, in: text.accountID)
-        if let refusal = ConsentRules.check(
-            text.purpose, automation: text.author.automation, consent: consent, preferences: contact?.preferences)
-        {
-            throw FieldlineError.conflict(code: refusal.code, message: refusal.message(for: text.to))
+        let facts = try await recipientFacts(
+            text.to, consent: consent, purpose: text.purpose, automation: text.author.automation,
+            accountID: text.accountID, sql: sql, now: now,
+            stage: .queueing(
+                sender: choice, body: text.body, attachments: text.attachmentCount,
+                thread: text.thread == .converse ? .converse : .joinIfExists, threadExists: existing != nil))
+        let admitted: SendDecision.Admitted
+        let sendAt: Date
+        switch SendDecision.decide(facts) {
+        case .refuse(let refusal): throw refusal
+        case .send(let admission): (admitted, sendAt) = (admission, now)
+        case .hold(let until, let admission): (admitted, sendAt) = (admission, until)
+        }
+        guard let sender = admitted.sender, let body = admitted.text else {
+            preconditionFailure("A text admitted while queueing has its sender and body.")
         }
 
-        // 3. A number that may send this kind of text.
-        let existing = try await conversations.find(phone: text.to, in: text.accountID)
-        let sender = try await senderNumber(
-            accountID: text.accountID, purpose: text.purpose, chosen: text.sender, thread: existing, sql: sql)
-
-        // 4. One message of at most 160 characters, no attachments (CH10, CH14).
-        guard text.attachmentCount == 0 else {
-            throw FieldlineError.invalid(
-                field: "attachments", message: "Texts cannot carry attachments; send files by email instead.")
-        }
-        let body = try MessageText.validatedOutbound(text.body)
-
-        // 5. Quiet hours hold what is not time-sensitive (SC8): `QuietHours.applies` says which.
-        let waitsForQuietHours = QuietHours.applies(to: text.purpose, automation: text.author.automation)
-        let sendAt =
-            waitsForQuietHours ? try await quietHoursEnd(for: text, contact: contact, sql: sql, now: now) : now
-
-        // 6. The thread (CH11): a person's text opens or reuses it; an automatic one only joins.
-        var conversation = existing
+        var conversation: Conversation?
         var isNewThread = false
-        switch text.thread {
-        case .converse:
+        switch admitted.thread {
+        case .open, .reuse:
             var thread =
                 existing
                 ?? Conversation(
@@ -161,7 +147,9 @@ public struct Messenger: Sendable {
             thread.senderNumberID = sender.id
             if thread.jobID == nil { thread.jobID = text.jobID }
             conversation = thread
-        case .joinIfExists:
+        case .join:
+            conversation = existing
+        case .none:
             break
         }
         if var thread = conversation {
@@ -190,7 +178,7 @@ public struct Messenger: Sendable {
                 id: 0, accountID: text.accountID, messageID: message.id,
                 senderNumberID: sender.id, state: .pending, notBefore: sendAt, attempts: 0, claimedBy: nil,
                 claimedAt: nil, createdAt: now,
-                priority: waitsForQuietHours ? 1 : 0))
+                priority: admitted.background ? 1 : 0))
         if text.author.automation == .optOutConfirmation {
             // The one confirmation an opt-out allows is now spent.
             consent.confirmationOwed = false
@@ -237,80 +225,41 @@ public struct Messenger: Sendable {
         return stored
     }
 
-    private func senderNumber(
-        accountID: AccountID, purpose: MessagePurpose, chosen: SenderNumberID?, thread: Conversation?,
-        sql: any SQLDatabase
-    ) async throws -> SenderNumber {
-        let store = SenderNumberStore(sql)
-        if let id = chosen {
-            guard let stored = try await store.find(id, in: accountID) else {
-                throw FieldlineError.notFound(entity: "phone number", id: id.rawValue)
-            }
-            guard stored.number.sends(purpose) else {
-                throw FieldlineError.conflict(
-                    code: "wrong_sender",
-                    message: "\(stored.number.number.displayed) is not set up to send \(purpose.rawValue) texts.")
-            }
-            return stored.number
-        }
-        if purpose != .marketing, let id = thread?.senderNumberID,
-            let stored = try await store.find(id, in: accountID), stored.number.sends(purpose)
-        {
-            return stored.number
-        }
-        if purpose == .marketing {
-            guard let number = try await store.all(in: accountID).first(where: \.marketing) else {
-                throw FieldlineError.conflict(
-                    code: "no_marketing_number",
-                    message: "Set up a marketing number in Settings → Texting numbers before sending promotions.")
-            }
-            return number
-        }
-        guard let number = try await store.defaultNumber(in: accountID) else {
-            throw FieldlineError.conflict(
-                code: "no_sender_number", message: "Set up a texting number in Settings → Texting numbers first.")
-        }
-        return number
-    }
-
     /// The account-wide part of the gate, for pages that warn before anyone tries: why no text of
     /// this purpose could go out for the account now (its registrations, a number to send from).
     public func accountRefusal(
         purpose: MessagePurpose, automation: Automation?, accountID: AccountID, in sql: any SQLDatabase
     ) async throws -> FieldlineError? {
         let registrations = try await RegistrationStore(sql).statuses(of: accountID)
-        if let refusal = RegistrationRules.refusal(
+        return SendDecision.accountRefusal(
             purpose: purpose, automation: automation, texting: registrations.texting,
-            marketing: registrations.marketing)
-        {
-            return refusal
-        }
-        do {
-            _ = try await senderNumber(accountID: accountID, purpose: purpose, chosen: nil, thread: nil, sql: sql)
-            return nil
-        } catch let refusal as FieldlineError {
-            return refusal
-        }
+            marketing: registrations.marketing, numbers: try await SenderNumberStore(sql).all(in: accountID))
     }
 
-    private func quietHoursEnd(
-        for text: OutboundText, contact: PhoneContact?, sql: any SQLDatabase, now: Date
-    ) async throws -> Date {
-        try await quietHoursEnd(of: text.to, contact: contact, accountID: text.accountID, sql: sql, now: now)
-    }
-
-    /// The end of a recipient's quiet hours: the state of their first service location decides
-    /// the window and the clocks; without one, the strictest window on the account's clock. The
-    /// outbox asks again when a held text comes due.
-    func quietHoursEnd(
-        of phone: PhoneNumber, contact: PhoneContact?, accountID: AccountID, sql: any SQLDatabase, now: Date
-    ) async throws -> Date {
-        guard let account = try await AccountStore(sql).find(accountID) else { return now }
+    /// The facts the gate judges a text to `phone` by, read in the caller's transaction. The
+    /// recipient's quiet hours come from the state of their first service location; without one,
+    /// the strictest window on the account's clock.
+    func recipientFacts(
+        _ phone: PhoneNumber, consent: SMSConsent, purpose: MessagePurpose, automation: Automation?,
+        accountID: AccountID, sql: any SQLDatabase, now: Date, stage: OutboundFacts.Stage
+    ) async throws -> OutboundFacts {
+        let registrations = try await RegistrationStore(sql).statuses(of: accountID)
+        let customers = CustomerStore(sql)
+        let contact = try await customers.phone(number: phone, in: accountID)
+        guard let account = try await AccountStore(sql).find(accountID) else {
+            throw FieldlineError.notFound(entity: "account", id: accountID.rawValue)
+        }
         var state: String?
         if let contact {
-            state = try await CustomerStore(sql).locations(of: contact.customerID, in: accountID).first?.address.state
+            state = try await customers.locations(of: contact.customerID, in: accountID).first?.address.state
         }
-        return QuietHours.recipient(state: state, accountCalendar: account.calendar).nextAllowed(from: now)
+        return OutboundFacts(
+            purpose: purpose, automation: automation, texting: registrations.texting,
+            marketing: registrations.marketing,
+            blocked: try await ConversationStore(sql).isBlocked(phone, in: accountID), lineType: contact?.kind,
+            consent: consent, preferences: contact?.preferences,
+            windowOpens: QuietHours.recipient(state: state, accountCalendar: account.calendar).nextAllowed(from: now),
+            now: now, stage: stage)
     }
 
     // MARK: Marketing to many
@@ -323,45 +272,40 @@ public struct Messenger: Sendable {
         case refused(String)
     }
 
-    /// What the gate answers for a marketing text to each audience member, writing nothing. The
-    /// account-wide checks (registrations) throw; each member's blocking, line type, consent,
-    /// preferences and quiet hours give its admission, judged by the same `ConsentRules.check`
-    /// and quiet-hours window as a single text. The facts come from `CampaignStore.audience`, read
+    /// What the gate answers for a marketing text to each audience member, writing nothing: each
+    /// member judged by `SendDecision.decide` as a single text is. A refusal that meets every
+    /// member alike (the registrations) throws. The facts come from `CampaignStore.audience`, read
     /// in the caller's transaction in one pass (a campaign's audience is read in slices of
     /// thousands; one query per fact and per slice cost more than the rest of the campaign).
     public func admissions(
         of members: [CampaignStore.AudienceMember], accountID: AccountID, in sql: any SQLDatabase
     ) async throws -> [PhoneNumber: Admission] {
         let registrations = try await RegistrationStore(sql).statuses(of: accountID)
-        if let refusal = RegistrationRules.refusal(
-            purpose: .marketing, automation: .campaign, texting: registrations.texting,
-            marketing: registrations.marketing)
-        {
-            throw refusal
-        }
         guard let account = try await AccountStore(sql).find(accountID) else {
             throw FieldlineError.notFound(entity: "account", id: accountID.rawValue)
         }
         let now = app.clock.now()
+        // One window per state: a slice of thousands shares a handful.
         var windows: [String: Date] = [:]
         var result: [PhoneNumber: Admission] = [:]
         for member in members {
-            if member.blocked {
-                result[member.phone] = .refused("number_blocked")
-            } else if member.kind == .landline {
-                result[member.phone] = .refused("landline")
-            } else if let refusal = ConsentRules.check(
-                .marketing, automation: .campaign, consent: member.consent, preferences: member.preferences)
-            {
+            let key = member.state?.uppercased() ?? ""
+            let windowOpens =
+                windows[key]
+                ?? QuietHours.recipient(state: member.state, accountCalendar: account.calendar).nextAllowed(from: now)
+            windows[key] = windowOpens
+            let decision = SendDecision.decide(
+                OutboundFacts(
+                    purpose: .marketing, automation: .campaign, texting: registrations.texting,
+                    marketing: registrations.marketing, blocked: member.blocked, lineType: member.kind,
+                    consent: member.consent, preferences: member.preferences, windowOpens: windowOpens, now: now,
+                    stage: .audienceMember))
+            switch decision {
+            case .send: result[member.phone] = .admitted(sendAt: now, held: false)
+            case .hold(let until, _): result[member.phone] = .admitted(sendAt: until, held: true)
+            case .refuse(let refusal):
+                if SendDecision.isAccountWide(refusal) { throw refusal }
                 result[member.phone] = .refused(refusal.code)
-            } else {
-                let key = member.state?.uppercased() ?? ""
-                if windows[key] == nil {
-                    windows[key] = QuietHours.recipient(state: member.state, accountCalendar: account.calendar)
-                        .nextAllowed(from: now)
-                }
-                let sendAt = windows[key] ?? now
-                result[member.phone] = .admitted(sendAt: sendAt, held: sendAt > now)
             }
         }
         return result
@@ -376,8 +320,10 @@ public struct Messenger: Sendable {
         in sql: any SQLDatabase, effects: AfterCommit
     ) async throws -> [PhoneNumber: (admission: Admission, messageID: MessageID?)] {
         let text = try MessageText.validatedOutbound(body)
-        let sender = try await senderNumber(
-            accountID: accountID, purpose: .marketing, chosen: nil, thread: nil, sql: sql)
+        let sender = try SendDecision.sender(
+            for: .marketing,
+            choice: .automatic(thread: nil, numbers: try await SenderNumberStore(sql).all(in: accountID))
+        ).get()
         let admissions = try await admissions(of: members, accountID: accountID, in: sql)
         let now = app.clock.now()
         let template = Message(

@@ -245,14 +245,16 @@ public final class OutboxWorker: Service, Sendable {
                 try await outbox.remove(entry.id)
                 return .skipped
             }
-            // Consent may have changed while the text waited: check again at the last moment.
-            if let reason = try await refusal(of: message, sql: sql) {
-                try await cancel(message, entry: entry, because: reason, sql: sql, effects: effects, now: now)
+            // Consent may have changed while the text waited: the gate judges it again at the last moment.
+            switch try await handOffDecision(of: message, sql: sql, now: now) {
+            case .refuse(let refusal):
+                try await cancel(message, entry: entry, because: refusal, sql: sql, effects: effects, now: now)
                 return .skipped
-            }
-            if let later = try await quietHoursHold(of: message, sql: sql, now: now) {
+            case .hold(let later, _):
                 try await outbox.hold(entry.id, until: later)
                 return .skipped
+            case .send:
+                break
             }
             let next = SendPacing.slotAfter(nextSlot: slot.nextSendAt, now: now, ratePerSecond: slot.ratePerSecond)
             try await numbers.setNextSendAt(next, of: sender)
@@ -288,13 +290,15 @@ public final class OutboxWorker: Service, Sendable {
                     try await OutboxStore(sql).remove(entry.id)
                     continue
                 }
-                if let reason = try await refusal(of: message, sql: sql) {
-                    try await cancel(message, entry: entry, because: reason, sql: sql, effects: effects, now: now)
+                switch try await handOffDecision(of: message, sql: sql, now: now) {
+                case .refuse(let refusal):
+                    try await cancel(message, entry: entry, because: refusal, sql: sql, effects: effects, now: now)
                     continue
-                }
-                if let later = try await quietHoursHold(of: message, sql: sql, now: now) {
+                case .hold(let later, _):
                     try await OutboxStore(sql).hold(entry.id, until: later)
                     continue
+                case .send:
+                    break
                 }
                 scheduled.append(
                     Scheduled(job: Job(entry: entry, message: message, sender: stored), at: times[scheduled.count]))
@@ -308,7 +312,7 @@ public final class OutboxWorker: Service, Sendable {
 
     /// Settles a text that must not go out after all; a triggered campaign's run counts it as skipped.
     private func cancel(
-        _ message: Message, entry: OutboxStore.Entry, because reason: (code: String, message: String),
+        _ message: Message, entry: OutboxStore.Entry, because reason: FieldlineError,
         sql: any SQLDatabase, effects: AfterCommit, now: Date
     ) async throws {
         try await MessageStore(sql).advance(
@@ -325,51 +329,33 @@ public final class OutboxWorker: Service, Sendable {
 
     static let triggeredAutomations: Set<Automation> = Set(TriggeredCampaignKind.allCases.map(\.automation))
 
-    /// Why a queued text must not go out after all, if it must not.
-    private func refusal(of message: Message, sql: any SQLDatabase) async throws -> (code: String, message: String)? {
-        if try await ConversationStore(sql).isBlocked(message.phone, in: message.accountID) {
-            return ("number_blocked", "The number was blocked before the text went out.")
-        }
-        if let purpose = message.purpose {
-            let registrations = try await RegistrationStore(sql).statuses(of: message.accountID)
-            if case .conflict(let code, let text)? = RegistrationRules.refusal(
-                purpose: purpose, automation: message.author.automation, texting: registrations.texting,
-                marketing: registrations.marketing)
-            {
-                return (code, text)
-            }
-        }
+    /// The gate's answer for a queued text at the moment it would leave: consent, blocking, line
+    /// type and registrations may have changed while it waited, its campaign or trigger may have
+    /// withdrawn it, and a text held for quiet hours may have come due at night after all.
+    private func handOffDecision(of message: Message, sql: any SQLDatabase, now: Date) async throws -> SendDecision {
+        var withdrawn: FieldlineError?
         if message.author.automation == .campaign,
             try await CampaignStore(sql).isCanceled(message: message.id, in: message.accountID)
         {
-            return ("campaign_canceled", "The campaign was canceled before this text went out.")
-        }
-        if message.author.automation == .estimateFollowUp || message.author.automation == .serviceReminder,
+            withdrawn = .conflict(
+                code: "campaign_canceled", message: "The campaign was canceled before this text went out.")
+        } else if message.author.automation == .estimateFollowUp || message.author.automation == .serviceReminder,
             let reason = try await TriggeredCampaignStore(sql).withdrawal(ofMessage: message.id, in: message.accountID)
         {
-            return (
-                reason,
-                "The estimate was answered, the service changed, or the automatic text was turned off before it went out."
+            withdrawn = .conflict(
+                code: reason,
+                message:
+                    "The estimate was answered, the service changed, or the automatic text was turned off before it went out."
             )
         }
         let consent = try await ConsentStore(sql).consent(of: message.phone, in: message.accountID)
-        let contact = try await CustomerStore(sql).phone(number: message.phone, in: message.accountID)
-        guard let purpose = message.purpose else { return nil }
-        return ConsentRules.check(
-            purpose, automation: message.author.automation, consent: consent, preferences: contact?.preferences,
-            admitted: true
-        ).map { ($0.code, $0.message(for: message.phone)) }
-    }
-
-    /// A text that waits for quiet hours and whose recipient's window is closed right now (a
-    /// campaign that outlasted the evening, a retry that fell at night): when it may go instead.
-    private func quietHoursHold(of message: Message, sql: any SQLDatabase, now: Date) async throws -> Date? {
-        guard let purpose = message.purpose, QuietHours.applies(to: purpose, automation: message.author.automation)
-        else { return nil }
-        let contact = try await CustomerStore(sql).phone(number: message.phone, in: message.accountID)
-        let allowed = try await app.messenger.quietHoursEnd(
-            of: message.phone, contact: contact, accountID: message.accountID, sql: sql, now: now)
-        return allowed > now ? allowed : nil
+        // Every outbound text is written with its purpose; one without is judged as the most
+        // ordinary kind, a conversation, rather than waved through.
+        return SendDecision.decide(
+            try await app.messenger.recipientFacts(
+                message.phone, consent: consent, purpose: message.purpose ?? .conversational,
+                automation: message.author.automation, accountID: message.accountID, sql: sql, now: now,
+                stage: .handOff(withdrawn: withdrawn)))
     }
 
     // MARK: Sending
