@@ -26,7 +26,10 @@ struct APITests {
         try await withServer(engine) { app, _, client in
             let response = try await client.execute(uri: "/api/v1/openapi.yaml", method: .get)
             #expect(response.status == .ok)
-            let documented = Set(OpenAPIPaths.operations(in: response.text))
+            let documented = Set(
+                try OpenAPIContract(yaml: response.text).operations.map {
+                    "\($0.method) /\($0.template.joined(separator: "/"))"
+                })
             let served = Set(APIRouteTable.operations(app: app))
             #expect(!served.isEmpty)
             #expect(served.subtracting(documented).isEmpty, "Served but not documented")
@@ -249,32 +252,5 @@ struct APITests {
             }
             #expect(try await app.jobs.detail(rivalJob.id, by: rival.admin).job.status == .scheduled)
         }
-    }
-}
-
-/// The `(METHOD, /path)` pairs an OpenAPI document declares, read line by line (paths are at
-/// two spaces of indentation, operations at four).
-enum OpenAPIPaths {
-    static func operations(in document: String) -> [String] {
-        var operations: [String] = []
-        var currentPath: String?
-        var inPaths = false
-        for line in document.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line == "paths:" {
-                inPaths = true
-                continue
-            }
-            if inPaths, !line.hasPrefix(" "), !line.isEmpty { inPaths = false }
-            guard inPaths else { continue }
-            if line.hasPrefix("  /"), line.hasSuffix(":") {
-                currentPath = String(line.dropFirst(2).dropLast())
-            } else if let currentPath, line.hasPrefix("    "), !line.hasPrefix("     ") {
-                let key = line.trimmingCharacters(in: .whitespaces).dropLast()
-                if ["get", "post", "put", "patch", "delete"].contains(String(key)) {
-                    operations.append("\(key.uppercased()) \(currentPath)")
-                }
-            }
-        }
-        return operations
     }
 }

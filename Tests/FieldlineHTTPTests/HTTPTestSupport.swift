@@ -71,8 +71,16 @@ extension TestClientProtocol {
         var headers: HTTPFields = [:]
         if let token { headers[.authorization] = "Bearer \(token)" }
         if json != nil { headers[.contentType] = contentType }
-        return try await execute(
+        let response = try await execute(
             uri: "/api/v1" + path, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
+        // Every answer a test sees is held to openapi.yaml: its status documented, its body the schema's.
+        for violation in OpenAPIContract.shared.violations(
+            method: method.rawValue, uri: "/api/v1" + path, status: Int(response.status.code),
+            contentType: response.headers[.contentType], body: response.text)
+        {
+            Issue.record("openapi.yaml: \(violation)")
+        }
+        return response
     }
 
     /// Opens the sign-in page as a browser does: its token cookie and the form's matching token.
