@@ -53,7 +53,8 @@ public struct Fieldline: Sendable {
         serviceChannelSignal: WorkSignal = WorkSignal(), serviceChannelPollSignal: WorkSignal = WorkSignal(),
         demo: Bool = false
     ) {
-        self.database = database
+        // API requests with an Idempotency-Key take it in their first write transaction.
+        self.database = IdempotencyClaimingDatabase(database, now: { [clock] in clock.now() })
         self.clock = clock
         self.tokens = tokens
         self.passwords = passwords
@@ -82,6 +83,7 @@ public struct Fieldline: Sendable {
     public var bookings: Bookings { Bookings(app: self) }
     public var senderNumbers: SenderNumbers { SenderNumbers(app: self) }
     public var messenger: Messenger { Messenger(app: self) }
+    public var idempotentRequests: IdempotentRequests { IdempotentRequests(app: self) }
     public var inbound: InboundTexts { InboundTexts(app: self) }
     public var deliveryReports: DeliveryReports { DeliveryReports(app: self) }
     public var inbox: Inbox { Inbox(app: self) }

@@ -75,6 +75,10 @@ enum APIRouter {
                     }
                     context.auth = try await app.accounts.authenticate(token: token, kind: .api)
                 }
+                if route.method == .post, let key = request.headers[IdempotentRoute.header], let auth = context.auth {
+                    return try await IdempotentRoute.run(
+                        route, key: key, accountID: auth.actor.accountID, request: request, context: context, app: app)
+                }
                 return try await route.handler(request, context)
             }
         }
@@ -119,5 +123,58 @@ enum APIRouter {
 public enum APIRouteTable {
     public static func operations(app: Fieldline) -> [String] {
         APIRoutes.all(app: app).map { "\($0.method.rawValue) \($0.path)" }
+    }
+}
+
+/// A POST with an `Idempotency-Key`: run once per key, the answer kept and given again to a retry
+/// (`IdempotentRequests`). Errors become their JSON answers here, so a refusal is kept too.
+enum IdempotentRoute {
+    static let header = HTTPField.Name("Idempotency-Key")!
+    static let replayedHeader = HTTPField.Name("Idempotent-Replayed")!
+
+    static func run(
+        _ route: APIRoute, key: String, accountID: AccountID, request: Request, context: AppRequestContext,
+        app: Fieldline
+    ) async throws -> Response {
+        var request = request
+        let body = try await request.collectBody(upTo: context.maxUploadSize)
+        let frozen = request
+        let answer = try await app.idempotentRequests.run(
+            key: key, accountID: accountID, request: "POST \(request.uri.path)?\(request.uri.query ?? "")",
+            body: String(buffer: body)
+        ) {
+            let response: Response
+            do {
+                response = try await route.handler(frozen, context)
+            } catch {
+                let (status, code, message) = ErrorMapping.describe(error, logger: context.logger)
+                response = ErrorMapping.jsonResponse(status: status, code: code, message: message)
+            }
+            let collector = BodyCollector()
+            try await response.body.write(collector)
+            return IdempotentRequests.Answer(
+                status: Int(response.status.code), contentType: response.headers[.contentType],
+                body: collector.text)
+        }
+        var headers: HTTPFields = [:]
+        if let type = answer.contentType { headers[.contentType] = type }
+        if answer.replayed { headers[replayedHeader] = "true" }
+        return Response(
+            status: HTTPResponse.Status(code: answer.status), headers: headers,
+            body: .init(byteBuffer: ByteBuffer(string: answer.body)))
+    }
+
+    /// Reads a response body back as it is written.
+    final class BodyCollector: ResponseBodyWriter {
+        private var buffer = ByteBuffer()
+
+        var text: String { String(buffer: buffer) }
+
+        func write(_ buffer: ByteBuffer) async throws {
+            var buffer = buffer
+            self.buffer.writeBuffer(&buffer)
+        }
+
+        func finish(_ trailingHeaders: HTTPFields?) async throws {}
     }
 }

@@ -22,7 +22,30 @@ public enum Schema {
         Migration(version: 11, name: "location access notes", statements: locationNotes),
         Migration(version: 12, name: "provider message ids per account", statements: providerIDsPerAccount),
         Migration(version: 13, name: "password reset links", statements: passwordResets),
+        Migration(version: 14, name: "API idempotency keys", statements: idempotencyKeys),
     ]
+
+    /// An API client's `Idempotency-Key` per account for 24 hours, with the answer its request got:
+    /// a retry with the key gets that answer again instead of a second text or record.
+    @Sendable static func idempotencyKeys(_ engine: DatabaseEngine) -> [String] {
+        let ts = timestampType(engine)
+        return [
+            """
+            CREATE TABLE idempotency_keys (
+                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                idempotency_key TEXT NOT NULL,
+                fingerprint TEXT NOT NULL,
+                attempt TEXT NOT NULL,
+                status BIGINT,
+                content_type TEXT,
+                body TEXT,
+                created_at \(ts) NOT NULL,
+                PRIMARY KEY (account_id, idempotency_key)
+            )
+            """,
+            "CREATE INDEX idempotency_keys_age ON idempotency_keys (account_id, created_at)",
+        ]
+    }
 
     /// What a technician needs to know to get in and work at a place ("gate code 4411", "dog in the
     /// backyard"), kept with the location rather than the customer.
