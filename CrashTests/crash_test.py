@@ -5,7 +5,9 @@ with SIGKILL and restarted, several times. Afterwards:
   * every inbound text the server answered 200 is stored exactly once (retried webhooks, as
     Twilio retries unanswered ones, are deduplicated);
   * every reply the API accepted (201) reached the fake Twilio exactly once, and no reply reached it
-    twice (not even one whose answer was cut off by the kill);
+    twice; a reply whose answer was cut off by the kill is retried with its Idempotency-Key until
+    answered, and is then sent exactly once too (run once if it had not committed, never again if
+    it had);
   * no message is stuck: nothing is left queued, and the outbox is empty.
 
     python3 CrashTests/crash_test.py PATH_TO_FIELDLINE_BINARY [KILLS]
@@ -164,8 +166,10 @@ def main():
 
         answered_in = set()       # webhook sids answered 200
         pending_in = {}           # sid -> (sender, body) not answered yet: retried like Twilio does
-        accepted_out = set()      # reply bodies answered 201
+        accepted_out = set()      # reply bodies answered 201 the first time
         tried_out = set()         # every reply body sent to the API
+        retried_out = {}          # body -> final answer of a reply cut off by a kill, retried with its key
+        unresolved_out = {}       # body -> key: cut off, still to be retried
         lock = threading.Lock()
         stop = threading.Event()
 
@@ -179,20 +183,40 @@ def main():
                 with lock:
                     (answered_in.add(sid) if status == 200 else pending_in.__setitem__(sid, (sender, body)))
 
+        def send_reply(conversation, body, key):
+            return request("POST", f"/api/v1/conversations/{conversation}/messages", {"body": body},
+                           headers={**auth, "Idempotency-Key": key})
+
+        def retry_until_answered(conversation, body, key):
+            # As a careful client does: the same request with the same key until a definite answer.
+            # 201 (first or replayed) and 409 idempotency_key_in_use (it took effect, its answer was
+            # lost) both mean the text exists; the check below wants it sent exactly once either way.
+            while True:
+                status, raw = send_reply(conversation, body, key)
+                if status == 201 or (status == 409 and b"idempotency_key_in_use" in raw):
+                    return status
+                if status is not None and status < 500 and status != 409:
+                    return status
+                time.sleep(0.2)
+
         def outbound_worker(worker):
             n = 0
             while not stop.is_set():
                 n += 1
                 body = f"reply {worker}-{n}"
+                key = f"crash-{worker}-{n}-{os.urandom(4).hex()}"
+                conversation = random.choice(conversations)
                 with lock:
                     tried_out.add(body)
-                status, _ = request("POST", f"/api/v1/conversations/{random.choice(conversations)}/messages",
-                                    {"body": body}, headers=auth)
+                status, _ = send_reply(conversation, body, key)
                 if status == 201:
                     with lock:
                         accepted_out.add(body)
                 elif status is None:
                     time.sleep(0.2)
+                    final = retry_until_answered(conversation, body, key)
+                    with lock:
+                        retried_out[body] = final
 
         threads = [threading.Thread(target=inbound_worker, args=(i,)) for i in range(6)]
         threads += [threading.Thread(target=outbound_worker, args=(i,)) for i in range(4)]
@@ -248,17 +272,24 @@ def main():
         duplicated = [body for body, count in counts.items() if count > 1]
         lost = [body for body in accepted_out if counts.get(body, 0) != 1]
         stray = [body for body in counts if body not in tried_out]
+        # Every cut-off reply was retried with its key: each must now be sent exactly once, whether
+        # its first attempt had committed (the retry was answered from the key) or not (it ran).
+        retried_wrong = [f"{body} ({status}, sent {counts.get(body, 0)}x)" for body, status in retried_out.items()
+                         if status not in (201, 409) or counts.get(body, 0) != 1]
+        if retried_wrong:
+            failures.append(f"{len(retried_wrong)} cut-off replies retried with their key not sent exactly once: "
+                            f"{retried_wrong[:5]}")
         if duplicated:
             failures.append(f"{len(duplicated)} replies sent more than once: {duplicated[:5]}")
         if lost:
             failures.append(f"{len(lost)} accepted replies not sent exactly once: {lost[:5]}")
         if stray:
             failures.append(f"{len(stray)} texts nobody asked for: {stray[:5]}")
-        unanswered_out = len(tried_out) - len(accepted_out)
+        replayed = sum(1 for status in retried_out.values() if status == 409)
         print(f"{ENGINE}: {KILLS} kills; {len(answered_in)} inbound texts answered and stored once; "
-              f"{len(accepted_out)} replies accepted and sent once ({unanswered_out} cut off by a kill, "
-              f"{sum(1 for body in tried_out - accepted_out if counts.get(body))} of those sent once anyway); "
-              f"0 stuck" if not failures else "")
+              f"{len(accepted_out)} replies accepted and sent once; {len(retried_out)} cut off by a kill and "
+              f"retried with their Idempotency-Key, each sent exactly once ({replayed} had committed before the "
+              f"kill and were not run again); 0 stuck" if not failures else "")
         if failures:
             print(f"CRASH TEST FAILED on {ENGINE}:\n  " + "\n  ".join(failures))
             print(f"(server log: {os.path.join(WORK, 'server.log')})")
