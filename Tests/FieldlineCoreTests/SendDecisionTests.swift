@@ -48,7 +48,7 @@ struct SendDecisionTests {
             sender: .named(main.id, main), body: "Photo", attachments: 1, thread: .converse, threadExists: true),
         .audienceMember,
         .handOff(withdrawn: nil),
-        .handOff(withdrawn: .conflict(code: "campaign_canceled", message: "Canceled.")),
+        .handOff(withdrawn: .conflict(code: .campaignCanceled, message: "Canceled.")),
     ]
 
     static let kinds: [(MessagePurpose, Automation?)] = [
@@ -86,7 +86,7 @@ struct SendDecisionTests {
             (facts.blocked, "number_blocked"),
             (facts.lineType == .landline, "landline"),
             (
-                facts.stage == .handOff(withdrawn: .conflict(code: "campaign_canceled", message: "Canceled.")),
+                facts.stage == .handOff(withdrawn: .conflict(code: .campaignCanceled, message: "Canceled.")),
                 "campaign_canceled"
             ),
             // The one confirmation an opt-out owes goes even to the opted out, once.

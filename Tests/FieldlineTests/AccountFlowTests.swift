@@ -133,7 +133,7 @@ struct AccountFlowTests {
             let newcomer = try await app.customers.create(.init(name: "Newcomer"), by: world.admin)
             await #expect(
                 throws: FieldlineError.conflict(
-                    code: "phone_taken", message: "(512) 555-0142 already belongs to Robert Castellanos.")
+                    code: .phoneTaken, message: "(512) 555-0142 already belongs to Robert Castellanos.")
             ) {
                 try await app.customers.addPhone(.init(number: "512.555.0142"), to: newcomer.id, by: world.admin)
             }

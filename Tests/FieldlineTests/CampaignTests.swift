@@ -231,7 +231,7 @@ struct CampaignTests {
             app, world, fake, main in
             let marketing = try await world.addMarketingNumber(twilio: fake)
             _ = try await app.registrations.record(.pending, of: .texting, accountID: world.account.id)
-            await #expect(throws: FieldlineError.conflict(code: "texting_not_registered", message: "")) {
+            await #expect(throws: FieldlineError.conflict(code: .textingNotRegistered, message: "")) {
                 do {
                     _ = try await app.inbox.start(phone: "5125550142", body: "Hello", by: world.dispatcher)
                 } catch FieldlineError.conflict(let code, _) {

@@ -88,7 +88,7 @@ struct InboundPipelineTests {
             #expect(sent.first?.body.contains("unsubscribed") == true)
             await #expect(
                 throws: FieldlineError.conflict(
-                    code: "opted_out",
+                    code: .optedOut,
                     message: "(512) 555-0142 has opted out of texts (they texted STOP). They can text START to resume.")
             ) {
                 try await app.inbox.reply(to: conversationID, body: "Are you sure?", by: world.dispatcher)

@@ -195,7 +195,7 @@ struct OutboundTests {
             // The gate now knows the line type: a new text to the number is refused before it is written.
             await #expect(
                 throws: FieldlineError.conflict(
-                    code: "landline", message: "(512) 555-0142 is a landline; it cannot receive or answer a text.")
+                    code: .landline, message: "(512) 555-0142 is a landline; it cannot receive or answer a text.")
             ) {
                 try await app.inbox.reply(to: id, body: "Trying again", by: world.dispatcher)
             }

@@ -187,7 +187,7 @@ struct ServiceChannelFlowTests {
             #expect(exported.amounts.total == 165_045)
             await #expect(
                 throws: FieldlineError.conflict(
-                    code: "invoice_exported", message: "This invoice was exported and no longer changes.")
+                    code: .invoiceExported, message: "This invoice was exported and no longer changes.")
             ) {
                 _ = try await app.invoices.save(
                     .init(number: "X", issuedOn: "2026-11-19", labor: "1"), forJob: job.id, by: world.dispatcher)

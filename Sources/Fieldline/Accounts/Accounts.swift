@@ -149,9 +149,9 @@ public struct Accounts: Sendable {
             if let (existing, _) = try await AccountStore(sql).userForSignIn(email: user.email) {
                 throw existing.accountID == accountID
                     ? FieldlineError.conflict(
-                        code: "email_taken", message: "\(existing.name) already signs in with \(user.email).")
+                        code: .emailTaken, message: "\(existing.name) already signs in with \(user.email).")
                     : FieldlineError.conflict(
-                        code: "email_unavailable",
+                        code: .emailUnavailable,
                         message: "\(user.email) cannot be used for a new person. Use another email address.")
             }
             try await AccountStore(sql).insert(user, passwordHash: hash)
@@ -228,7 +228,7 @@ public struct Accounts: Sendable {
             }
             if user.id == actor.userID, !user.active || user.role != .admin {
                 throw FieldlineError.conflict(
-                    code: "self_lockout", message: "You cannot deactivate or demote yourself; ask another admin.")
+                    code: .selfLockout, message: "You cannot deactivate or demote yourself; ask another admin.")
             }
             try await store.update(user)
             if !user.active { try await store.deleteSessions(of: user.id, in: user.accountID) }

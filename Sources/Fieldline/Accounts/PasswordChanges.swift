@@ -65,11 +65,11 @@ public struct PasswordChanges: Sendable {
         else { throw FieldlineError.notFound(entity: "user", id: userID.rawValue) }
         guard user.id != actor.userID else {
             throw FieldlineError.conflict(
-                code: "own_password", message: "Change your own password from your account page instead.")
+                code: .ownPassword, message: "Change your own password from your account page instead.")
         }
         guard user.active else {
             throw FieldlineError.conflict(
-                code: "user_inactive", message: "\(user.name) cannot sign in; switch their access on first.")
+                code: .userInactive, message: "\(user.name) cannot sign in; switch their access on first.")
         }
         // A password nobody knows: the old one no longer opens the account.
         let locked = try await app.passwords.hash(app.tokens.token(bytes: 32))
@@ -96,7 +96,7 @@ public struct PasswordChanges: Sendable {
     public func reset(token: String, new rawNew: String?) async throws {
         let new = try PasswordPolicy.validate(rawNew, field: "newPassword")
         let expired = FieldlineError.conflict(
-            code: "reset_link_expired",
+            code: .resetLinkExpired,
             message: "This reset link has expired or was used already. Ask for a new one.")
         guard Self.isWellFormed(token) else { throw expired }
         let hash = try await app.passwords.hash(new)

@@ -83,7 +83,7 @@ public struct Campaigns: Sendable {
             }
             guard try await store.update(campaign, expecting: [previous]) else {
                 throw FieldlineError.conflict(
-                    code: "campaign_changed", message: "The campaign changed meanwhile; reload and try again.")
+                    code: .campaignChanged, message: "The campaign changed meanwhile; reload and try again.")
             }
             return campaign
         }
@@ -107,7 +107,7 @@ public struct Campaigns: Sendable {
             campaign.updatedAt = now
             guard try await store.update(campaign, expecting: [previous]) else {
                 throw FieldlineError.conflict(
-                    code: "campaign_changed", message: "The campaign changed meanwhile; reload and try again.")
+                    code: .campaignChanged, message: "The campaign changed meanwhile; reload and try again.")
             }
             let waiting = try await store.pendingMessages(of: id, in: actor.accountID)
             let taken = try await OutboxStore(sql).removePending(messages: waiting)
@@ -360,7 +360,7 @@ public struct Campaigns: Sendable {
 
     private static func notEditable(_ campaign: Campaign) -> FieldlineError {
         .conflict(
-            code: "campaign_\(campaign.status.rawValue)",
+            code: .campaign(campaign.status),
             message: "This campaign is \(campaign.status.label.lowercased()) and can no longer be changed.")
     }
 }

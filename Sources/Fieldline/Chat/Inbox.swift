@@ -294,7 +294,7 @@ public struct Inbox: Sendable {
                 in: sql, effects: effects)
             guard let conversation = queued.conversation else {
                 throw FieldlineError.conflict(
-                    code: "conversation_missing", message: "The conversation could not be opened.")
+                    code: .conversationMissing, message: "The conversation could not be opened.")
             }
             return (conversation, queued.message)
         }
@@ -309,7 +309,7 @@ public struct Inbox: Sendable {
             }
             guard original.isResendable, let purpose = original.purpose else {
                 throw FieldlineError.conflict(
-                    code: "not_resendable",
+                    code: .notResendable,
                     message: original.errorCode == ProviderErrorCode.landline
                         ? "This number is a landline; texts to it can never be delivered."
                         : "Only undelivered or failed texts can be sent again.")
@@ -371,7 +371,7 @@ public struct Inbox: Sendable {
             let customers = CustomerStore(sql)
             guard let contact = try await customers.phone(number: conversation.phone, in: actor.accountID) else {
                 throw FieldlineError.conflict(
-                    code: "number_not_on_customer", message: "This number is not on any customer record.")
+                    code: .numberNotOnCustomer, message: "This number is not on any customer record.")
             }
             try await customers.deletePhone(contact.id, in: actor.accountID)
             var updated = conversation
@@ -482,7 +482,7 @@ public struct Inbox: Sendable {
             }
             guard media.state == .stored else {
                 throw FieldlineError.conflict(
-                    code: "media_not_stored", message: "The file has not been downloaded yet; try again in a moment.")
+                    code: .mediaNotStored, message: "The file has not been downloaded yet; try again in a moment.")
             }
             guard let job = try await JobStore(sql).find(jobID, in: actor.accountID) else {
                 throw FieldlineError.notFound(entity: "job", id: jobID.rawValue)

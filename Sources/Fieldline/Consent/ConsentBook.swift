@@ -167,12 +167,12 @@ public struct ConsentBook: Sendable {
         var consent = try await store.consent(of: number, in: accountID)
         guard consent.marketing != .optedIn else {
             throw FieldlineError.conflict(
-                code: "already_opted_in", message: "\(number.displayed) already receives marketing texts.")
+                code: .alreadyOptedIn, message: "\(number.displayed) already receives marketing texts.")
         }
         guard let marketingNumber = try await SenderNumberStore(sql).all(in: accountID).first(where: \.marketing)
         else {
             throw FieldlineError.conflict(
-                code: "no_marketing_number",
+                code: .noMarketingNumber,
                 message: "Set up a marketing number in Settings before asking customers to opt in.")
         }
         let company = try await AccountStore(sql).find(accountID)?.name ?? "We"

@@ -31,7 +31,7 @@ public struct Registrations: Sendable {
             else { throw FieldlineError.notFound(entity: "registration", id: kind.rawValue) }
             guard RegistrationRules.isEditable(registration.status) else {
                 throw FieldlineError.conflict(
-                    code: "registration_\(registration.status.rawValue)",
+                    code: .registration(registration.status),
                     message:
                         "The \(kind.label.lowercased()) is \(registration.status.label.lowercased()) and cannot change."
                 )

@@ -233,7 +233,7 @@ public struct Customers: Sendable {
             if let owner = try await store.phone(number: phone.number, in: actor.accountID) {
                 let ownerName = try await store.find(owner.customerID, in: actor.accountID)?.name ?? "another customer"
                 throw FieldlineError.conflict(
-                    code: "phone_taken", message: "\(phone.number.displayed) already belongs to \(ownerName).")
+                    code: .phoneTaken, message: "\(phone.number.displayed) already belongs to \(ownerName).")
             }
             try await store.insert(phone)
         }

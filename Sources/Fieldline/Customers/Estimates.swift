@@ -111,7 +111,7 @@ public struct Estimates: Sendable {
         return try await changeService(id, by: actor) { service, today in
             if let expecting, expecting != service.nextDue {
                 throw FieldlineError.conflict(
-                    code: "service_already_moved",
+                    code: .serviceAlreadyMoved,
                     message: "\(service.name) was already moved on; it is next due \(service.dueDateText).")
             }
             service.nextDue = service.dueAfterDone(today: today)

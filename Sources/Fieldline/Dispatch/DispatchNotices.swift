@@ -65,7 +65,7 @@ public struct DispatchNotices: Sendable {
             let readiness = try await textReadiness(of: actor.accountID, sql: sql)
             if checked.textEnabled, !readiness.ready {
                 throw FieldlineError.conflict(
-                    code: "text_not_ready",
+                    code: .textNotReady,
                     message: "On-the-way texts cannot be turned on yet: \(readiness.problem ?? "no texting number").")
             }
             try await store.save(checked, of: actor.accountID, at: app.clock.now())

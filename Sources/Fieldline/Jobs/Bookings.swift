@@ -96,7 +96,7 @@ public struct Bookings: Sendable {
             }
             guard booking.status == .new || booking.status == .accepted else {
                 throw FieldlineError.conflict(
-                    code: "invalid_booking_transition", message: "A \(booking.status.rawValue) booking cannot change.")
+                    code: .invalidBookingTransition, message: "A \(booking.status.rawValue) booking cannot change.")
             }
             try await Customers.checkReferences(customer: customerID, location: location, actor: actor, sql: sql)
             booking.customerID = customerID

@@ -63,7 +63,7 @@ public struct Invoices: Sendable {
                 throw FieldlineError.notFound(entity: "job", id: id.rawValue)
             }
             guard job.status != .canceled else {
-                throw FieldlineError.conflict(code: "job_canceled", message: "A canceled job is not invoiced.")
+                throw FieldlineError.conflict(code: .jobCanceled, message: "A canceled job is not invoiced.")
             }
             let store = InvoiceStore(sql)
             let now = app.clock.now()
@@ -81,7 +81,7 @@ public struct Invoices: Sendable {
                 amounts: amounts, status: .draft, exportedAt: nil, createdAt: now, updatedAt: now)
             guard try await store.insert(invoice) else {
                 throw FieldlineError.conflict(
-                    code: "invoice_exists", message: "Someone else just wrote this job's invoice; reload and try again."
+                    code: .invoiceExists, message: "Someone else just wrote this job's invoice; reload and try again."
                 )
             }
             return invoice
@@ -116,5 +116,5 @@ public struct Invoices: Sendable {
     }
 
     static let locked = FieldlineError.conflict(
-        code: "invoice_exported", message: "This invoice was exported and no longer changes.")
+        code: .invoiceExported, message: "This invoice was exported and no longer changes.")
 }

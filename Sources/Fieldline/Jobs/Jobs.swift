@@ -488,7 +488,7 @@ public struct Jobs: Sendable {
             }
             guard technician.active else {
                 throw FieldlineError.conflict(
-                    code: "technician_inactive", message: "\(technician.name) is inactive and cannot be assigned.")
+                    code: .technicianInactive, message: "\(technician.name) is inactive and cannot be assigned.")
             }
             return technician
         }

@@ -198,13 +198,13 @@ public struct Messenger: Sendable {
     public func send(_ email: OutboundEmail, in sql: any SQLDatabase, effects: AfterCommit) async throws -> Email {
         guard email.purpose == .transactional || email.purpose == .compliance else {
             throw FieldlineError.conflict(
-                code: "purpose_not_supported", message: "Only job notices and account notices are sent by email.")
+                code: .purposeNotSupported, message: "Only job notices and account notices are sent by email.")
         }
         if email.purpose == .transactional {
             let contacts = try await CustomerStore(sql).emails(address: email.to, in: email.accountID)
             if contacts.contains(where: { !$0.jobNotifications }) {
                 throw FieldlineError.conflict(
-                    code: "job_notifications_off", message: "\(email.to) has job notifications turned off.")
+                    code: .jobNotificationsOff, message: "\(email.to) has job notifications turned off.")
             }
         }
         guard let account = try await AccountStore(sql).find(email.accountID) else {

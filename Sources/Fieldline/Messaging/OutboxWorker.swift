@@ -338,7 +338,7 @@ public final class OutboxWorker: Service, Sendable {
             try await CampaignStore(sql).isCanceled(message: message.id, in: message.accountID)
         {
             withdrawn = .conflict(
-                code: "campaign_canceled", message: "The campaign was canceled before this text went out.")
+                code: .campaignCanceled, message: "The campaign was canceled before this text went out.")
         } else if message.author.automation == .estimateFollowUp || message.author.automation == .serviceReminder,
             let reason = try await TriggeredCampaignStore(sql).withdrawal(ofMessage: message.id, in: message.accountID)
         {

@@ -19,7 +19,7 @@ public struct SMSGateway: Sendable {
         case .twilio:
             guard let twilio else {
                 throw FieldlineError.conflict(
-                    code: "provider_unavailable", message: "This server has no Twilio connection configured.")
+                    code: .providerUnavailable, message: "This server has no Twilio connection configured.")
             }
             return twilio
         }

@@ -147,7 +147,7 @@ public struct SenderNumbers: Sendable {
             if let isDefault = input.isDefault {
                 if !isDefault, sender.isDefault {
                     throw FieldlineError.conflict(
-                        code: "default_required",
+                        code: .defaultRequired,
                         message: "Make another number the default instead; the account needs one to send from.")
                 }
                 sender.isDefault = isDefault
@@ -218,7 +218,7 @@ public struct SenderNumbers: Sendable {
         } catch {
             app.logger.warning("Could not check \(sender.number.e164) with Twilio: \(error)")
             throw FieldlineError.conflict(
-                code: "provider_unreachable",
+                code: .providerUnreachable,
                 message: "Twilio could not be reached to confirm the number is yours. Try again in a minute.")
         }
         switch ownership {
@@ -266,7 +266,7 @@ public struct SenderNumbers: Sendable {
         else { return nil }
         guard let secrets = app.secrets else {
             throw FieldlineError.conflict(
-                code: "secret_key_missing",
+                code: .secretKeyMissing,
                 message: "The server cannot store credentials: set FIELDLINE_SECRET_KEY (16+ characters) and restart.")
         }
         return try secrets.seal(token)

@@ -104,7 +104,7 @@ public struct ServiceChannel: Sendable {
                 field: "clientSecret", message: "ServiceChannel did not accept these credentials: \(message)")
         } catch {
             throw FieldlineError.refused(
-                code: "servicechannel_unavailable",
+                code: .serviceChannelUnavailable,
                 message: "ServiceChannel could not be reached to test the connection: \(error.message)")
         }
         let now = app.clock.now()
@@ -145,7 +145,7 @@ public struct ServiceChannel: Sendable {
                 try await ServiceChannelStore(sql).recordHealth(
                     of: actor.accountID, error: error.message, errorAt: now)
             }
-            throw FieldlineError.refused(code: "servicechannel_unavailable", message: error.message)
+            throw FieldlineError.refused(code: .serviceChannelUnavailable, message: error.message)
         }
     }
 
@@ -181,7 +181,7 @@ public struct ServiceChannel: Sendable {
         guard ServiceChannelWebhookSignature.isValid(body, signType: signType, signData: signData, secret: secret)
         else {
             throw FieldlineError.refused(
-                code: "invalid_signature", message: "The webhook's Sign-Data does not match its body.")
+                code: .invalidSignature, message: "The webhook's Sign-Data does not match its body.")
         }
         struct Delivery: Decodable {
             var eventType: String?
@@ -286,7 +286,7 @@ public struct ServiceChannel: Sendable {
             let store = ServiceChannelStore(sql)
             let existing = try await store.rules(in: actor.accountID)
             guard existing.count < 100 else {
-                throw FieldlineError.conflict(code: "too_many_rules", message: "An account has at most 100 rules.")
+                throw FieldlineError.conflict(code: .tooManyRules, message: "An account has at most 100 rules.")
             }
             if let subscriber, try await store.subscriber(subscriber, in: actor.accountID) == nil {
                 throw FieldlineError.invalid(
@@ -381,7 +381,7 @@ public struct ServiceChannel: Sendable {
             })
         else {
             throw FieldlineError.conflict(
-                code: "servicechannel_not_connected", message: "ServiceChannel is not connected for this account.")
+                code: .serviceChannelNotConnected, message: "ServiceChannel is not connected for this account.")
         }
         return connection
     }
@@ -396,7 +396,7 @@ public struct ServiceChannel: Sendable {
                 username: connection.username, password: try secrets.open(connection.sealedPassword))
         } catch {
             throw .refused(
-                code: "credentials_unavailable", message: "\(error.description) Connect ServiceChannel again.")
+                code: .credentialsUnavailable, message: "\(error.description) Connect ServiceChannel again.")
         }
         guard
             let client = app.serviceChannelClients.client(
@@ -406,8 +406,8 @@ public struct ServiceChannel: Sendable {
     }
 
     static let cannotStore = FieldlineError.refused(
-        code: "credentials_unavailable",
+        code: .credentialsUnavailable,
         message: "The server cannot store or open credentials: set FIELDLINE_SECRET_KEY (16+ characters) and restart.")
     static let unreachable = FieldlineError.refused(
-        code: "servicechannel_unavailable", message: "This server is not set up to reach ServiceChannel.")
+        code: .serviceChannelUnavailable, message: "This server is not set up to reach ServiceChannel.")
 }

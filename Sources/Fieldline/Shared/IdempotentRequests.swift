@@ -82,7 +82,7 @@ public struct IdempotentRequests: Sendable {
     }
 
     static let inUse = FieldlineError.conflict(
-        code: "idempotency_key_in_use",
+        code: .idempotencyKeyInUse,
         message:
             "A request with this Idempotency-Key is still running, or was cut off after it took effect; "
             + "look the record up before trying again.")

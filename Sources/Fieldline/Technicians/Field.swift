@@ -232,7 +232,7 @@ public struct Field: Sendable {
     }
 
     static let noOpenThread = FieldlineError.conflict(
-        code: "no_open_thread",
+        code: .noOpenThread,
         message:
             "There is no open conversation with the customer on this job. Technicians answer threads the office has open; they cannot start one."
     )
@@ -246,7 +246,7 @@ public struct Field: Sendable {
     func requireTechnician(_ actor: Actor) throws -> TechnicianID {
         guard Self.isTechnician(actor), let technicianID = actor.technicianID else {
             throw FieldlineError.refused(
-                code: "technicians_only",
+                code: .techniciansOnly,
                 message: "This is the technician's view; sign in as a user linked to a technician.")
         }
         return technicianID
@@ -277,7 +277,7 @@ public struct Field: Sendable {
         case .granted: return thread
         case .missingPermissions:
             throw FieldlineError.refused(
-                code: "chat_not_enabled",
+                code: .chatNotEnabled,
                 message:
                     "Customer chat is not turned on for you. An admin turns on both chat permissions on the Technicians page."
             )

@@ -138,13 +138,13 @@ public enum ConsentRules {
         case marketingUpdatesOff
         case confirmationAlreadySent
 
-        public var code: String {
+        public var code: ErrorCode {
             switch self {
-            case .optedOut: "opted_out"
-            case .marketingNotConsented: "no_marketing_consent"
-            case .jobNotificationsOff: "job_notifications_off"
-            case .marketingUpdatesOff: "marketing_updates_off"
-            case .confirmationAlreadySent: "confirmation_already_sent"
+            case .optedOut: .optedOut
+            case .marketingNotConsented: .noMarketingConsent
+            case .jobNotificationsOff: .jobNotificationsOff
+            case .marketingUpdatesOff: .marketingUpdatesOff
+            case .confirmationAlreadySent: .confirmationAlreadySent
             }
         }
 

@@ -217,7 +217,7 @@ public enum RegistrationRules {
     ) -> FieldlineError? {
         guard isEditable(registration.status) else {
             return .conflict(
-                code: "registration_\(registration.status.rawValue)",
+                code: .registration(registration.status),
                 message: "The \(registration.kind.label.lowercased()) is \(registration.status.label.lowercased()).")
         }
         let missing = missing(registration.details, for: registration.kind)
@@ -227,7 +227,7 @@ public enum RegistrationRules {
         }
         if registration.kind == .marketing, texting.status != .pending, texting.status != .approved {
             return .conflict(
-                code: "texting_registration_first",
+                code: .textingRegistrationFirst,
                 message: "Submit the texting registration first: the marketing registration builds on it.")
         }
         return nil
@@ -241,7 +241,7 @@ public enum RegistrationRules {
     ) -> FieldlineError? {
         guard texting == .approved else {
             return .conflict(
-                code: "texting_not_registered",
+                code: .textingNotRegistered,
                 message:
                     "Texting is blocked until the texting registration is approved (it is \(texting.label.lowercased())). "
                     + "An admin can see what it needs in Settings → Texting registration.")
@@ -249,7 +249,7 @@ public enum RegistrationRules {
         let needsMarketing = purpose == .marketing || automation == .doubleOptInRequest
         guard !needsMarketing || marketing == .approved else {
             return .conflict(
-                code: "marketing_not_registered",
+                code: .marketingNotRegistered,
                 message: "Marketing texts and opt-in requests are blocked until the marketing registration is approved "
                     + "(it is \(marketing.label.lowercased())). An admin can see what it needs in Settings → Texting registration."
             )

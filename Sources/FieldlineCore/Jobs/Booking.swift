@@ -51,7 +51,7 @@ public enum BookingStatus: String, Sendable, Codable, CaseIterable {
         case (.convert, .new), (.convert, .accepted): return .converted
         default:
             throw .conflict(
-                code: "invalid_booking_transition",
+                code: .invalidBookingTransition,
                 message: "A \(rawValue) booking cannot be \(action.pastTense).")
         }
     }

@@ -21,10 +21,10 @@ public enum JobRules {
     ) throws(FieldlineError) -> AssignmentStatus {
         guard !jobStatus.isClosed else {
             throw .conflict(
-                code: "job_closed", message: "This job is \(jobStatus.label.lowercased()); its visits cannot change.")
+                code: .jobClosed, message: "This job is \(jobStatus.label.lowercased()); its visits cannot change.")
         }
         guard jobStatus != .hold else {
-            throw .conflict(code: "job_on_hold", message: "This job is on hold; take it off hold first.")
+            throw .conflict(code: .jobOnHold, message: "This job is on hold; take it off hold first.")
         }
         switch (action, status) {
         case (.dispatch, .scheduled): return .dispatched
@@ -32,7 +32,7 @@ public enum JobRules {
         case (.complete, .working): return .done
         default:
             throw .conflict(
-                code: "invalid_assignment_transition",
+                code: .invalidAssignmentTransition,
                 message: "Cannot \(action.label) a technician whose visit is \(status.label.lowercased()).")
         }
     }
@@ -51,7 +51,7 @@ public enum JobRules {
     public static func requireOpen(_ status: JobStatus, toDo action: String) throws(FieldlineError) {
         guard !status.isClosed else {
             throw .conflict(
-                code: "job_closed", message: "This job is \(status.label.lowercased()); you cannot \(action).")
+                code: .jobClosed, message: "This job is \(status.label.lowercased()); you cannot \(action).")
         }
     }
 
@@ -60,7 +60,7 @@ public enum JobRules {
     public static func hold(_ status: JobStatus) throws(FieldlineError) -> JobStatus {
         try requireOpen(status, toDo: "put it on hold")
         guard status != .hold else {
-            throw .conflict(code: "job_on_hold", message: "This job is already on hold.")
+            throw .conflict(code: .jobOnHold, message: "This job is already on hold.")
         }
         return .hold
     }
@@ -68,7 +68,7 @@ public enum JobRules {
     public static func resume(_ status: JobStatus, assignments: [AssignmentStatus]) throws(FieldlineError) -> JobStatus
     {
         guard status == .hold else {
-            throw .conflict(code: "job_not_on_hold", message: "Only a job on hold can be resumed.")
+            throw .conflict(code: .jobNotOnHold, message: "Only a job on hold can be resumed.")
         }
         return jobStatus(current: .scheduled, assignments: assignments)
     }

@@ -135,14 +135,14 @@ public enum SendDecision: Sendable, Equatable {
         if facts.blocked {
             return .refuse(
                 .conflict(
-                    code: "number_blocked",
+                    code: .numberBlocked,
                     message: "\(facts.consent.phone.displayed) is blocked as spam. An admin can unblock it in Settings."
                 ))
         }
         if facts.lineType == .landline {
             return .refuse(
                 .conflict(
-                    code: "landline",
+                    code: .landline,
                     message: "\(facts.consent.phone.displayed) is a landline; it cannot receive or answer a text."))
         }
         if case .handOff(let withdrawn?) = facts.stage { return .refuse(withdrawn) }
@@ -221,7 +221,7 @@ public enum SendDecision: Sendable, Equatable {
             guard number.sends(purpose) else {
                 return .failure(
                     .conflict(
-                        code: "wrong_sender",
+                        code: .wrongSender,
                         message: "\(number.number.displayed) is not set up to send \(purpose.rawValue) texts."))
             }
             return .success(number)
@@ -231,7 +231,7 @@ public enum SendDecision: Sendable, Equatable {
                 guard let number = numbers.first(where: \.marketing) else {
                     return .failure(
                         .conflict(
-                            code: "no_marketing_number",
+                            code: .noMarketingNumber,
                             message:
                                 "Set up a marketing number in Settings → Texting numbers before sending promotions."))
                 }
@@ -240,7 +240,7 @@ public enum SendDecision: Sendable, Equatable {
             guard let number = numbers.first(where: \.isDefault) else {
                 return .failure(
                     .conflict(
-                        code: "no_sender_number",
+                        code: .noSenderNumber,
                         message: "Set up a texting number in Settings → Texting numbers first."))
             }
             return .success(number)

@@ -1,16 +1,17 @@
 /// The one error type the application speaks. Each case carries what a person needs to act on it;
-/// the HTTP edge maps cases to a status and the `{"error":{"code","message"}}` shape in one place.
+/// its code comes from the one vocabulary, `ErrorCode`, and so does its status (`status`), which
+/// the API and the pages both answer with.
 public enum FieldlineError: Error, Equatable, Sendable {
     /// Input that breaks a rule: `field` names the offending input (e.g. `phone`, `endsAt`).
     case invalid(field: String, message: String)
     /// A record that does not exist in the caller's account (another account's records included).
     case notFound(entity: String, id: String)
     /// The request is valid but collides with the current state (duplicate, wrong status).
-    case conflict(code: String, message: String)
+    case conflict(code: ErrorCode, message: String)
     /// Signed in, but the role or per-user permissions do not allow this.
     case forbidden(permission: String)
     /// Signed in, but this is not for the caller, for a reason a permission name does not say.
-    case refused(code: String, message: String)
+    case refused(code: ErrorCode, message: String)
     /// Not signed in, or the credentials are wrong.
     case unauthenticated(message: String)
     /// Too many attempts in a short time; `retryAfter` seconds until the next one is accepted.
@@ -20,11 +21,23 @@ public enum FieldlineError: Error, Equatable, Sendable {
         switch self {
         case .invalid: "invalid_\(Self.snakeCase(fieldName))"
         case .notFound(let entity, _): "\(Self.snakeCase(entity))_not_found"
-        case .conflict(let code, _): code
-        case .forbidden: "forbidden"
-        case .refused(let code, _): code
-        case .unauthenticated: "unauthenticated"
-        case .rateLimited: "too_many_attempts"
+        case .conflict(let code, _): code.rawValue
+        case .forbidden: ErrorCode.forbidden.rawValue
+        case .refused(let code, _): code.rawValue
+        case .unauthenticated: ErrorCode.unauthenticated.rawValue
+        case .rateLimited: ErrorCode.tooManyAttempts.rawValue
+        }
+    }
+
+    /// The HTTP status the error is answered with, on the API and on a page alike.
+    public var status: Int {
+        switch self {
+        case .invalid: 422
+        case .notFound: 404
+        case .conflict(let code, _), .refused(let code, _): code.status
+        case .forbidden: ErrorCode.forbidden.status
+        case .unauthenticated: ErrorCode.unauthenticated.status
+        case .rateLimited: ErrorCode.tooManyAttempts.status
         }
     }
 

@@ -96,7 +96,7 @@ enum APIRouter {
             for method in methods where !taken.contains(method) {
                 api.on(RouterPath(stringLiteral: String(path.dropFirst())), method: method) { request, _ in
                     var response = ErrorMapping.jsonResponse(
-                        status: .methodNotAllowed, code: "method_not_allowed",
+                        .methodNotAllowed,
                         message: "\(request.method) is not allowed on \(request.uri.path); use \(allow).")
                     response.headers[.allow] = allow
                     return response
@@ -111,7 +111,7 @@ enum APIRouter {
         for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete] {
             api.on("**", method: method) { request, _ -> Response in
                 throw HTTPFailure(
-                    status: .notFound, code: "route_not_found",
+                    code: .routeNotFound,
                     message: "No API endpoint \(request.method) \(request.uri.path); see /api/v1/openapi.yaml.")
             }
         }

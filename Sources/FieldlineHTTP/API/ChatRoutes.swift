@@ -175,8 +175,7 @@ extension APIRoutes {
             },
             APIRoute(.delete, "/blocked-numbers/{phone}") { _, context in
                 guard let phone = context.parameters.get("phone"), phone.count <= 40 else {
-                    throw HTTPFailure(
-                        status: .badRequest, code: "invalid_id", message: "The phone in the path is malformed.")
+                    throw HTTPFailure(code: .invalidId, message: "The phone in the path is malformed.")
                 }
                 try await app.inbox.unblock(phone.removingPercentEncoding ?? phone, by: try context.actor())
                 return APIResponse.noContent()

@@ -16,23 +16,20 @@ struct APIErrorBody: Codable {
     var error: Detail
 }
 
-/// An error raised at the HTTP edge itself (bad JSON, unknown route, wrong content type).
+/// An error raised at the HTTP edge itself (bad JSON, unknown route, wrong content type); its
+/// status is its code's.
 struct HTTPFailure: Error {
-    var status: HTTPResponse.Status
-    var code: String
+    var code: ErrorCode
     var message: String
+
+    var status: HTTPResponse.Status { HTTPResponse.Status(code: code.status) }
 }
 
+/// The one mapping from an error to what is answered, used by the API and the pages alike: the
+/// same error gets the same status wherever it happens.
 enum ErrorMapping {
     static func status(of error: FieldlineError) -> HTTPResponse.Status {
-        switch error {
-        case .invalid: .unprocessableContent
-        case .notFound: .notFound
-        case .conflict: .conflict
-        case .forbidden, .refused: .forbidden
-        case .unauthenticated: .unauthorized
-        case .rateLimited: .tooManyRequests
-        }
+        HTTPResponse.Status(code: error.status)
     }
 
     /// Status, code and message for any error; unknown errors are logged and reported as 500.
@@ -41,17 +38,26 @@ enum ErrorMapping {
         case let error as FieldlineError:
             return (status(of: error), error.code, error.message)
         case let error as HTTPFailure:
-            return (error.status, error.code, error.message)
+            return (error.status, error.code.rawValue, error.message)
         case let error as HTTPError:
             let code = error.status == .notFound ? "not_found" : FieldlineError.snakeCaseCode(error.status.reasonPhrase)
             return (error.status, code, error.body ?? error.status.reasonPhrase)
         case is NIOTooManyBytesError:
             // Whichever handler collected the body, a body over the limit is the sender's to fix.
-            return (.contentTooLarge, "body_too_large", "The request body is larger than 1 MB.")
+            return describe(.bodyTooLarge, "The request body is larger than 1 MB.")
         default:
             logger.error("Unhandled error: \(String(reflecting: error))")
-            return (.internalServerError, "internal_error", "Something went wrong on our side; it has been logged.")
+            return describe(.internalError, "Something went wrong on our side; it has been logged.")
         }
+    }
+
+    static func describe(_ code: ErrorCode, _ message: String) -> (HTTPResponse.Status, String, String) {
+        (HTTPResponse.Status(code: code.status), code.rawValue, message)
+    }
+
+    /// The JSON answer for one of our codes, at the code's status.
+    static func jsonResponse(_ code: ErrorCode, message: String) -> Response {
+        jsonResponse(status: HTTPResponse.Status(code: code.status), code: code.rawValue, message: message)
     }
 
     static func jsonResponse(status: HTTPResponse.Status, code: String, message: String) -> Response {

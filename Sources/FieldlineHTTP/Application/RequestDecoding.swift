@@ -9,8 +9,7 @@ extension Request {
     func decodeJSON<T: Decodable>(_ type: T.Type, context: AppRequestContext) async throws -> T {
         let data = try await jsonBody(context: context)
         guard !data.isEmpty else {
-            throw HTTPFailure(
-                status: .badRequest, code: "invalid_json", message: "The request body is empty; send a JSON object.")
+            throw HTTPFailure(code: .invalidJSON, message: "The request body is empty; send a JSON object.")
         }
         return try Self.decode(T.self, from: data, context: context)
     }
@@ -24,7 +23,7 @@ extension Request {
     private func jsonBody(context: AppRequestContext) async throws -> Data {
         if let contentType = headers[.contentType], !contentType.lowercased().contains("json") {
             throw HTTPFailure(
-                status: .unsupportedMediaType, code: "unsupported_media_type",
+                code: .unsupportedMediaType,
                 message: "Send the body as JSON (Content-Type: application/json).")
         }
         // A body over the limit throws NIOTooManyBytesError, which ErrorMapping turns into a 413.
@@ -49,28 +48,24 @@ extension Request {
         case .typeMismatch(let type, let context):
             let field = path(context.codingPath)
             return HTTPFailure(
-                status: .badRequest, code: "invalid_field_type",
+                code: .invalidFieldType,
                 message: field.isEmpty
                     ? "The body must be a JSON object." : "Field \(field) must be \(Self.describe(type)).")
         case .valueNotFound(let type, let context):
             return HTTPFailure(
-                status: .badRequest, code: "invalid_field_type",
+                code: .invalidFieldType,
                 message: "Field \(path(context.codingPath)) must be \(Self.describe(type)), not null.")
         case .keyNotFound(let key, let context):
             let field = path(context.codingPath + [key])
-            return HTTPFailure(
-                status: .unprocessableContent, code: "missing_field", message: "Field \(field) is required.")
+            return HTTPFailure(code: .missingField, message: "Field \(field) is required.")
         case .dataCorrupted(let context):
             let field = path(context.codingPath)
             if field.isEmpty {
-                return HTTPFailure(
-                    status: .badRequest, code: "invalid_json", message: "The request body is not valid JSON.")
+                return HTTPFailure(code: .invalidJSON, message: "The request body is not valid JSON.")
             }
-            return HTTPFailure(
-                status: .badRequest, code: "invalid_field", message: "Field \(field): \(context.debugDescription)")
+            return HTTPFailure(code: .invalidField, message: "Field \(field): \(context.debugDescription)")
         @unknown default:
-            return HTTPFailure(
-                status: .badRequest, code: "invalid_json", message: "The request body could not be read.")
+            return HTTPFailure(code: .invalidJSON, message: "The request body could not be read.")
         }
     }
 
@@ -90,8 +85,7 @@ extension Parameters {
     /// A path id as a typed identifier; ids are opaque, so only the length is checked.
     func id<Entity>(_ name: String, as _: Identifier<Entity>.Type) throws -> Identifier<Entity> {
         guard let raw = self.get(name), !raw.isEmpty, raw.count <= 64 else {
-            throw HTTPFailure(
-                status: .badRequest, code: "invalid_id", message: "The \(name) in the path is missing or malformed.")
+            throw HTTPFailure(code: .invalidId, message: "The \(name) in the path is missing or malformed.")
         }
         return Identifier(raw)
     }

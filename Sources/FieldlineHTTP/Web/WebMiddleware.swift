@@ -53,14 +53,14 @@ struct WebErrorMiddleware: RouterMiddleware {
     ) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as FieldlineError where request.wantsJSON {
+        } catch let error where request.wantsJSON && (error is FieldlineError || error is HTTPFailure) {
             // The page's own scripts post and read JSON: they get the API's error shape, not a
             // redirect with a flash they would never show.
-            return ErrorMapping.jsonResponse(
-                status: ErrorMapping.status(of: error), code: error.code, message: error.message)
-        } catch let error as HTTPFailure where request.wantsJSON {
-            return ErrorMapping.jsonResponse(status: error.status, code: error.code, message: error.message)
+            let (status, code, message) = ErrorMapping.describe(error, logger: context.logger)
+            return ErrorMapping.jsonResponse(status: status, code: code, message: message)
         } catch let error as FieldlineError {
+            // The same status as the API answers for the same error (ErrorMapping).
+            let status = ErrorMapping.status(of: error)
             switch error {
             case .unauthenticated:
                 return renderer.redirect(to: "/signin")
@@ -68,14 +68,14 @@ struct WebErrorMiddleware: RouterMiddleware {
                 if request.method == .post {
                     return renderer.redirect(to: request.safeReferer ?? "/", flash: Flash(.error, error.message))
                 }
-                return try errorPage("That did not work", error.message, .badRequest, request)
+                return try errorPage("That did not work", error.message, status, request)
             case .notFound:
                 return try errorPage(
-                    "Not found", "This page does not exist, or it belongs to another account.", .notFound, request)
+                    "Not found", "This page does not exist, or it belongs to another account.", status, request)
             case .forbidden, .refused:
-                return try errorPage("Not allowed", error.message, .forbidden, request)
+                return try errorPage("Not allowed", error.message, status, request)
             case .rateLimited:
-                return try errorPage("Slow down", error.message, .tooManyRequests, request)
+                return try errorPage("Slow down", error.message, status, request)
             }
         } catch let error as HTTPFailure {
             return try errorPage("That did not work", error.message, error.status, request)

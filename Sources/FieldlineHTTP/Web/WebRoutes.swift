@@ -44,7 +44,7 @@ func verifiedForm(_ request: Request, _ context: AppRequestContext) async throws
     guard let expected = context.auth?.csrfToken, let sent = form["_csrf"], SecretComparison.equal(sent, expected)
     else {
         throw HTTPFailure(
-            status: .forbidden, code: "csrf_failed",
+            code: .csrfFailed,
             message: "This form expired or did not come from Fieldline. Reload the page and try again.")
     }
     return form

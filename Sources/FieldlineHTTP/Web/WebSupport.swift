@@ -125,6 +125,12 @@ struct WebRenderer: Sendable {
     }
 
     /// Renders a page; a flash cookie that was shown is cleared in the same response.
+    /// A form shown again after `error` (the one way pages do it): what was typed stays, the reason
+    /// shows, and the status is the one the API answers the same error with.
+    func formAgain(_ template: String, _ model: Any, after error: FieldlineError, request: Request) throws -> Response {
+        try page(template, model, request: request, status: ErrorMapping.status(of: error))
+    }
+
     func page(_ template: String, _ model: Any, request: Request, status: HTTPResponse.Status = .ok) throws -> Response
     {
         guard let html = templates.render(model, withTemplate: template) else {

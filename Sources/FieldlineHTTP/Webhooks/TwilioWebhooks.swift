@@ -43,11 +43,10 @@ struct TwilioWebhooks {
             let sender = try await verifiedSender(
                 form, request: request, ourNumberField: "From", logger: context.logger)
             guard let sid = form.value("MessageSid"), Self.isProviderID(sid) else {
-                throw HTTPFailure(status: .badRequest, code: "invalid_message_sid", message: "MessageSid is missing.")
+                throw HTTPFailure(code: .invalidMessageSID, message: "MessageSid is missing.")
             }
             guard let status = form.value("MessageStatus"), !status.isEmpty, status.count <= 40 else {
-                throw HTTPFailure(
-                    status: .badRequest, code: "invalid_message_status", message: "MessageStatus is missing.")
+                throw HTTPFailure(code: .invalidMessageStatus, message: "MessageStatus is missing.")
             }
             try await app.deliveryReports.record(
                 .init(
@@ -61,7 +60,7 @@ struct TwilioWebhooks {
             let form = try await SignedForm.read(request, context: context)
             let number = try await verifiedSender(form, request: request, ourNumberField: "To", logger: context.logger)
             guard let sid = form.value("CallSid"), Self.isProviderID(sid) else {
-                throw HTTPFailure(status: .badRequest, code: "invalid_call_sid", message: "CallSid is missing.")
+                throw HTTPFailure(code: .invalidCallSID, message: "CallSid is missing.")
             }
             guard
                 TriggeredCampaignRules.isMissed(
@@ -92,7 +91,7 @@ struct TwilioWebhooks {
         _ form: SignedForm, request: Request, ourNumberField: String, logger: Logger
     ) async throws -> SenderNumber {
         let forbidden = HTTPFailure(
-            status: .forbidden, code: "invalid_signature",
+            code: .invalidSignature,
             message: "The X-Twilio-Signature header is missing or does not match this request.")
         guard let signature = request.headers[HTTPField.Name("X-Twilio-Signature")!], !signature.isEmpty else {
             throw forbidden
@@ -139,14 +138,14 @@ struct TwilioWebhooks {
 
     private func inboundText(_ form: SignedForm, sender: SenderNumber) throws -> InboundText {
         guard let sid = form.value("MessageSid") ?? form.value("SmsSid"), Self.isProviderID(sid) else {
-            throw HTTPFailure(status: .badRequest, code: "invalid_message_sid", message: "MessageSid is missing.")
+            throw HTTPFailure(code: .invalidMessageSID, message: "MessageSid is missing.")
         }
         let from: PhoneNumber
         do {
             from = try PhoneNumber.parse(form.value("From") ?? "")
         } catch {
             throw HTTPFailure(
-                status: .unprocessableContent, code: "invalid_from",
+                code: .invalidFrom,
                 message: "From is not a phone number: \(error.message)")
         }
         let declared = Int(form.value("NumMedia") ?? "0") ?? 0
@@ -192,7 +191,7 @@ struct SignedForm {
     static func read(_ request: Request, context: AppRequestContext) async throws -> SignedForm {
         if let type = request.headers[.contentType], !type.lowercased().hasPrefix("application/x-www-form-urlencoded") {
             throw HTTPFailure(
-                status: .unsupportedMediaType, code: "unsupported_media_type",
+                code: .unsupportedMediaType,
                 message: "Webhooks are form-encoded (application/x-www-form-urlencoded).")
         }
         let buffer = try await request.body.collect(upTo: context.maxUploadSize)

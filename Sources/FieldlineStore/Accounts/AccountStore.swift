@@ -100,7 +100,7 @@ public struct AccountStore: Sendable {
 
         func user() throws -> User {
             guard let role = Role(rawValue: role) else {
-                throw FieldlineError.conflict(code: "corrupt_user", message: "User \(id) has an unknown role \(role).")
+                throw FieldlineError.conflict(code: .corruptUser, message: "User \(id) has an unknown role \(role).")
             }
             return User(
                 id: UserID(id), accountID: AccountID(accountId), email: EmailAddress(storedValue: email), name: name,
@@ -126,7 +126,7 @@ public struct AccountStore: Sendable {
         } catch  where StoreErrors.isUniqueViolation(error) {
             // A race with another insert of the address; said without naming whose it is.
             throw FieldlineError.conflict(
-                code: "email_unavailable",
+                code: .emailUnavailable,
                 message: "\(user.email) cannot be used for a new person. Use another email address.")
         }
     }

@@ -117,7 +117,7 @@ public struct TriggeredCampaignStore: Sendable {
 
     /// Why a queued follow-up or reminder should no longer go, if it should not: the campaign was
     /// switched off, the estimate was answered, the service was done, moved or removed.
-    public func withdrawal(ofMessage id: MessageID, in accountID: AccountID) async throws -> String? {
+    public func withdrawal(ofMessage id: MessageID, in accountID: AccountID) async throws -> ErrorCode? {
         guard
             let row = try await sql.raw(
                 """
@@ -133,14 +133,14 @@ public struct TriggeredCampaignStore: Sendable {
                 """
             ).first()
         else { return nil }
-        guard try row.decode(column: "enabled", as: Bool?.self) == true else { return "automatic_text_off" }
+        guard try row.decode(column: "enabled", as: Bool?.self) == true else { return .automaticTextOff }
         switch TriggeredCampaignKind(rawValue: try row.decode(column: "kind", as: String.self)) {
         case .estimateFollowUp:
             let status = try row.decode(column: "estimate_status", as: String?.self)
-            return status == EstimateStatus.open.rawValue ? nil : "estimate_answered"
+            return status == EstimateStatus.open.rawValue ? nil : .estimateAnswered
         case .serviceReminder:
             let due = try row.decode(column: "next_due", as: String?.self)
-            return due == (try row.decode(column: "occurrence", as: String.self)) ? nil : "service_changed"
+            return due == (try row.decode(column: "occurrence", as: String.self)) ? nil : .serviceChanged
         case .missedCall, nil:
             return nil
         }

@@ -63,7 +63,7 @@ public struct ConversationStore: Sendable {
     ]
 
     /// The conflict code of two writers opening the same number's conversation at once.
-    public static let raceCode = "conversation_changed"
+    public static let raceCode = ErrorCode.conversationChanged
 
     public func insert(_ conversation: Conversation) async throws {
         let row = Row(conversation)

@@ -244,7 +244,7 @@ public struct CustomerStore: Sendable {
             try await sql.insert(into: "phone_contacts").record(PhoneRow(phone)).run()
         } catch  where StoreErrors.isUniqueViolation(error) {
             throw FieldlineError.conflict(
-                code: "phone_taken", message: "\(phone.number.displayed) already belongs to a customer in this account."
+                code: .phoneTaken, message: "\(phone.number.displayed) already belongs to a customer in this account."
             )
         }
     }
@@ -329,7 +329,7 @@ public struct CustomerStore: Sendable {
         do {
             try await sql.insert(into: "email_contacts").record(row).run()
         } catch  where StoreErrors.isUniqueViolation(error) {
-            throw FieldlineError.conflict(code: "email_taken", message: "This customer already has \(email.address).")
+            throw FieldlineError.conflict(code: .emailTaken, message: "This customer already has \(email.address).")
         }
     }
 

@@ -243,7 +243,7 @@ public struct JobStore: Sendable {
             try await sql.insert(into: "assignments").record(AssignmentRow(assignment)).run()
         } catch  where StoreErrors.isUniqueViolation(error) {
             throw FieldlineError.conflict(
-                code: "already_assigned", message: "This technician is already assigned to that appointment.")
+                code: .alreadyAssigned, message: "This technician is already assigned to that appointment.")
         }
     }
 

@@ -74,7 +74,7 @@ public struct SenderNumberStore: Sendable {
                 .record(Row(number, sealedSecret: sealedSecret, nextSendAt: number.createdAt)).run()
         } catch  where StoreErrors.isUniqueViolation(error) {
             throw FieldlineError.conflict(
-                code: "number_taken", message: "\(number.number.displayed) is already set up in Fieldline.")
+                code: .numberTaken, message: "\(number.number.displayed) is already set up in Fieldline.")
         }
     }
 

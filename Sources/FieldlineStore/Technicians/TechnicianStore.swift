@@ -53,7 +53,7 @@ public struct TechnicianStore: Sendable {
             try await sql.insert(into: "technicians").record(TechnicianRow(technician)).run()
         } catch  where StoreErrors.isUniqueViolation(error) {
             throw FieldlineError.conflict(
-                code: "phone_taken",
+                code: .phoneTaken,
                 message: "Another technician already uses \(technician.phone?.displayed ?? "this number").")
         }
     }
@@ -69,7 +69,7 @@ public struct TechnicianStore: Sendable {
                 .run()
         } catch  where StoreErrors.isUniqueViolation(error) {
             throw FieldlineError.conflict(
-                code: "phone_taken",
+                code: .phoneTaken,
                 message: "Another technician already uses \(technician.phone?.displayed ?? "this number").")
         }
     }

@@ -123,7 +123,7 @@ struct BookingPages {
                 _ = try await app.bookings.dismiss(id, by: actor)
                 return renderer.redirect(to: "/bookings", flash: Flash(.info, "Booking dismissed."))
             default:
-                throw HTTPFailure(status: .notFound, code: "not_found", message: "Unknown booking action.")
+                throw HTTPFailure(code: .notFound, message: "Unknown booking action.")
             }
         }
     }

@@ -161,12 +161,12 @@ struct CustomerPages {
                     ] {
                         values[key] = form[key] ?? ""
                     }
-                    return try renderer.page(
+                    return try renderer.formAgain(
                         "customer_new",
                         NewModel(
                             shell: try await renderer.shell(context, request: request, active: "customers"),
                             error: error.message, values: values),
-                        request: request, status: .unprocessableContent)
+                        after: error, request: request)
                 }
                 throw error
             }

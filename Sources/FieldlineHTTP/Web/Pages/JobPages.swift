@@ -236,7 +236,7 @@ struct JobPages {
                         customerID: customerID, bookingID: form["bookingId"], error: error.message, form: form,
                         request: request,
                         context: context)
-                    return try renderer.page("job_new", model, request: request, status: .unprocessableContent)
+                    return try renderer.formAgain("job_new", model, after: error, request: request)
                 }
                 throw error
             }
@@ -417,7 +417,7 @@ struct JobPages {
             _ = try await verifiedForm(request, context)
             let id = try context.parameters.id("id", as: AssignmentID.self)
             guard let action = context.parameters.get("action").flatMap(AssignmentAction.init(rawValue:)) else {
-                throw HTTPFailure(status: .notFound, code: "not_found", message: "Unknown visit action.")
+                throw HTTPFailure(code: .notFound, message: "Unknown visit action.")
             }
             let assignment = try await app.jobs.advance(id, action, by: try context.actor())
             let message =

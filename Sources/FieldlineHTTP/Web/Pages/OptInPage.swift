@@ -45,9 +45,9 @@ struct OptInPage {
                 do {
                     _ = try await app.consent.signUp(phone: phone, agreed: form.checked("agree"), accountID: account.id)
                 } catch let error as FieldlineError where error.isRefusal {
-                    return try renderer.page(
+                    return try renderer.formAgain(
                         "opt_in", try await model(account, phone: phone, error: error.message, done: false),
-                        request: request, status: .unprocessableContent)
+                        after: error, request: request)
                 }
             }
             let shown = (try? PhoneNumber.parse(phone).displayed) ?? phone

@@ -119,12 +119,12 @@ struct PasswordPages {
                     current: form["currentPassword"], new: form["newPassword"],
                     keeping: request.cookies[WebCookies.session]?.value, by: actor)
             } catch let error as FieldlineError where error.isRefusal {
-                return try renderer.page(
+                return try renderer.formAgain(
                     "account_password",
                     AccountModel(
                         shell: try await renderer.shell(context, request: request, active: ""),
                         email: context.auth?.user.email.value ?? "", error: error.message),
-                    request: request, status: ErrorMapping.status(of: error))
+                    after: error, request: request)
             }
             return renderer.redirect(
                 to: "/account/password",

@@ -110,8 +110,7 @@ struct ServiceChannelPages {
                         model.connectError = error.message
                         model.clientID = form["clientId"] ?? ""
                         model.username = form["username"] ?? ""
-                        return try renderer.page(
-                            "servicechannel", model, request: request, status: .unprocessableContent)
+                        return try renderer.formAgain("servicechannel", model, after: error, request: request)
                     }
                     throw error
                 }
@@ -162,7 +161,7 @@ struct ServiceChannelPages {
                 try await app.serviceChannel.deleteRule(form["ruleId"] ?? "", by: actor)
                 return renderer.redirect(to: back, flash: Flash(.info, "Rule removed."))
             default:
-                throw HTTPFailure(status: .notFound, code: "not_found", message: "Unknown ServiceChannel action.")
+                throw HTTPFailure(code: .notFound, message: "Unknown ServiceChannel action.")
             }
         }
 

@@ -60,11 +60,11 @@ struct SignInPages {
                         secure: renderer.secureCookies, httpOnly: true, sameSite: .lax))
                 return response
             } catch let error as FieldlineError {
-                return try renderer.page(
+                return try renderer.formAgain(
                     "signin",
                     Model(
                         email: form["email"] ?? "", next: next, error: error.message, demoHint: demoHint(), csrf: csrf),
-                    request: request, status: ErrorMapping.status(of: error))
+                    after: error, request: request)
             }
         }
         router.post("/signout") { request, context in
@@ -75,7 +75,7 @@ struct SignInPages {
                 let form = try await FormData.read(request, context: context)
                 guard let sent = form["_csrf"], SecretComparison.equal(sent, session.csrfToken) else {
                     throw HTTPFailure(
-                        status: .forbidden, code: "csrf_failed",
+                        code: .csrfFailed,
                         message: "This form expired or did not come from Fieldline. Reload the page and try again.")
                 }
                 try await app.accounts.signOut(token: token)

@@ -154,7 +154,7 @@ extension Parameters {
     func queryID<Entity>(_ request: Request, _ name: String, as _: Identifier<Entity>.Type) throws -> Identifier<Entity>
     {
         guard let raw = request.query[name], !raw.isEmpty, raw.count <= 64 else {
-            throw HTTPFailure(status: .badRequest, code: "invalid_id", message: "The \(name) parameter is missing.")
+            throw HTTPFailure(code: .invalidId, message: "The \(name) parameter is missing.")
         }
         return Identifier(String(raw))
     }

@@ -74,7 +74,7 @@ struct TrackingPage {
                 return response
             } catch FieldlineError.notFound {
                 return ErrorMapping.jsonResponse(
-                    status: .notFound, code: "tracking_link_not_found",
+                    .trackingLinkNotFound,
                     message: "This tracking link does not exist or has ended.")
             }
         }
@@ -85,12 +85,12 @@ struct TrackingPage {
                 first = try await app.tracking.view(token: token)
             } catch FieldlineError.notFound {
                 return ErrorMapping.jsonResponse(
-                    status: .notFound, code: "tracking_link_not_found",
+                    .trackingLinkNotFound,
                     message: "This tracking link does not exist or has ended.")
             }
             guard openStreams.open(token, limit: Self.streamsPerLink) else {
                 return ErrorMapping.jsonResponse(
-                    status: .tooManyRequests, code: "too_many_streams",
+                    .tooManyStreams,
                     message: "This tracking link is open in too many places; close one and reload.")
             }
             return Response(

@@ -63,7 +63,8 @@ struct TriggeredCampaignPages {
             if kind.defaultDays != nil {
                 guard let value = Int((form["days"] ?? "").trimmingCharacters(in: .whitespaces)) else {
                     return try await page(
-                        request, context, failed: kind, message: "Choose between 1 and 60 days.",
+                        request, context, failed: kind,
+                        error: .invalid(field: "days", message: "Choose between 1 and 60 days."),
                         template: form["template"], followOn: form["followOnUrl"])
                 }
                 days = value
@@ -80,14 +81,15 @@ struct TriggeredCampaignPages {
             } catch let error as FieldlineError {
                 guard case .invalid = error else { throw error }
                 return try await page(
-                    request, context, failed: kind, message: error.message, template: form["template"],
+                    request, context, failed: kind, error: error, template: form["template"],
                     followOn: form["followOnUrl"])
             }
         }
     }
 
     private func page(
-        _ request: Request, _ context: AppRequestContext, failed: TriggeredCampaignKind? = nil, message: String? = nil,
+        _ request: Request, _ context: AppRequestContext, failed: TriggeredCampaignKind? = nil,
+        error: FieldlineError? = nil,
         template: String? = nil, followOn: String? = nil
     ) async throws -> Response {
         let actor = try context.actor()
@@ -114,14 +116,13 @@ struct TriggeredCampaignPages {
                         when: time.short(run.createdAt, now: now), phone: run.phone?.displayed ?? "—",
                         texted: run.messageID != nil,
                         reason: run.skipReason.map(CampaignPages.reasonLabel) ?? "")
-                }, hasRecent: !entry.recent.isEmpty, error: kind == failed ? message : nil)
+                }, hasRecent: !entry.recent.isEmpty, error: kind == failed ? error?.message : nil)
         }
-        return try renderer.page(
-            "triggered_campaigns",
-            Model(
-                shell: try await renderer.shell(context, request: request, active: "campaigns"), campaigns: views,
-                readiness: try await app.triggeredCampaigns.readiness(of: actor.accountID),
-                callWebhook: app.publicURL + "/webhooks/twilio/calls"),
-            request: request, status: failed == nil ? .ok : .unprocessableContent)
+        let model = Model(
+            shell: try await renderer.shell(context, request: request, active: "campaigns"), campaigns: views,
+            readiness: try await app.triggeredCampaigns.readiness(of: actor.accountID),
+            callWebhook: app.publicURL + "/webhooks/twilio/calls")
+        if let error { return try renderer.formAgain("triggered_campaigns", model, after: error, request: request) }
+        return try renderer.page("triggered_campaigns", model, request: request)
     }
 }
