@@ -239,7 +239,7 @@ public final class OutboxWorker: Service, Sendable {
             if respectPacing, slot.nextSendAt > now { return .notUntil(slot.nextSendAt) }
             let outbox = OutboxStore(sql)
             guard let entry = try await outbox.claimNext(for: sender, at: now, worker: workerID) else { return .empty }
-            guard let message = try await MessageStore(sql).find(entry.messageID, in: entry.accountID),
+            guard let message = try await queuedMessage(entry, sql: sql, now: now),
                 let stored = try await numbers.find(sender, in: entry.accountID)
             else {
                 try await outbox.remove(entry.id)
@@ -286,7 +286,7 @@ public final class OutboxWorker: Service, Sendable {
             guard let stored = try await numbers.find(sender, in: entries[0].accountID) else { return .empty }
             var scheduled: [Scheduled] = []
             for entry in entries {
-                guard let message = try await MessageStore(sql).find(entry.messageID, in: entry.accountID) else {
+                guard let message = try await queuedMessage(entry, sql: sql, now: now) else {
                     try await OutboxStore(sql).remove(entry.id)
                     continue
                 }
@@ -328,6 +328,19 @@ public final class OutboxWorker: Service, Sendable {
     }
 
     static let triggeredAutomations: Set<Automation> = Set(TriggeredCampaignKind.allCases.map(\.automation))
+
+    /// The text an outbox row sends, or nil when there is none to send: it is gone, or it is stored
+    /// in a form this version cannot read, and then it fails with that reason (logged, and shown on
+    /// the message) rather than going out as something else. The caller removes the row.
+    private func queuedMessage(_ entry: OutboxStore.Entry, sql: any SQLDatabase, now: Date) async throws -> Message? {
+        do {
+            return try await MessageStore(sql).find(entry.messageID, in: entry.accountID)
+        } catch let corrupt as CorruptRow {
+            app.logger.error("Outbox: message \(entry.messageID.rawValue) not sent: \(corrupt)")
+            try await MessageStore(sql).failUnreadable(entry.messageID, reason: corrupt, at: now)
+            return nil
+        }
+    }
 
     /// The gate's answer for a queued text at the moment it would leave: consent, blocking, line
     /// type and registrations may have changed while it waited, its campaign or trigger may have
@@ -484,8 +497,9 @@ public final class OutboxWorker: Service, Sendable {
     }
 
     private func reconcile(_ entry: OutboxStore.Entry) async throws {
-        let found = try await app.database.read { sql -> (Message, SenderNumberStore.Stored)? in
-            guard let message = try await MessageStore(sql).find(entry.messageID, in: entry.accountID),
+        // A write: a message this version cannot read is failed here, not reconciled forever.
+        let found = try await app.database.write { sql -> (Message, SenderNumberStore.Stored)? in
+            guard let message = try await queuedMessage(entry, sql: sql, now: app.clock.now()),
                 let sender = try await SenderNumberStore(sql).find(entry.senderNumberID, in: entry.accountID)
             else { return nil }
             return (message, sender)

@@ -106,7 +106,8 @@ public struct AccountStore: Sendable {
                 id: UserID(id), accountID: AccountID(accountId), email: EmailAddress(storedValue: email), name: name,
                 role: role, phone: phone.map(PhoneNumber.init(storedE164:)),
                 technicianID: technicianId.map(TechnicianID.init), active: active,
-                chatAccess: chatAccess.flatMap(ChatAccess.init(rawValue:)), createdAt: createdAt)
+                chatAccess: try ChatAccess.stored(ifAny: chatAccess, table: "users", column: "chat_access"),
+                createdAt: createdAt)
         }
     }
 

@@ -47,10 +47,12 @@ public struct CampaignStore: Sendable {
             Campaign(
                 id: CampaignID(id), accountID: AccountID(accountId), name: name, body: body,
                 audience: try JSONColumn.decode(CampaignAudience.self, from: audience),
-                status: CampaignStatus(rawValue: status) ?? .draft, scheduledAt: scheduledAt, queuedAt: queuedAt,
+                status: try CampaignStatus.stored(status, table: "campaigns", column: "status"),
+                scheduledAt: scheduledAt, queuedAt: queuedAt,
                 problem: problem,
                 createdBy: ActorRef(
-                    kind: ActorRef.Kind(rawValue: createdByKind) ?? .user, id: createdById, name: createdByName),
+                    kind: try ActorRef.Kind.stored(createdByKind, table: "campaigns", column: "created_by_kind"),
+                    id: createdById, name: createdByName),
                 createdAt: createdAt, updatedAt: updatedAt)
         }
     }
@@ -231,7 +233,8 @@ public struct CampaignStore: Sendable {
                         ?? .none,
                     confirmationOwed: try row.decode(column: "confirmation_owed", as: Bool.self),
                     doubleOptInPendingUntil: try row.decode(column: "double_opt_in_until", as: Date?.self)),
-                customerID: customer.map(CustomerID.init), kind: kind.flatMap(PhoneKind.init(rawValue:)),
+                customerID: customer.map(CustomerID.init),
+                kind: try PhoneKind.stored(ifAny: kind, table: "phone_contacts", column: "kind"),
                 preferences: preferences, blocked: try row.decode(column: "blocked", as: Int.self) == 1,
                 state: try row.decode(column: "state", as: String?.self))
         }
@@ -313,7 +316,9 @@ public struct CampaignStore: Sendable {
         for row in rows {
             let count = try row.decode(column: "n", as: Int.self)
             let skipReason = try row.decode(column: "skip_reason", as: String?.self)
-            let status = try row.decode(column: "status", as: String?.self).flatMap(DeliveryStatus.init(rawValue:))
+            let status = try DeliveryStatus.stored(
+                ifAny:
+                    row.decode(column: "status", as: String?.self), table: "messages", column: "status")
             let errorCode = try row.decode(column: "error_code", as: String?.self)
             let later = try row.decode(column: "later", as: Int.self) == 1
             let state: RecipientState

@@ -46,13 +46,17 @@ public struct ConversationStore: Sendable {
         }
 
         var conversation: Conversation {
-            Conversation(
-                id: ConversationID(id), accountID: AccountID(accountId), phone: PhoneNumber(storedE164: phone),
-                senderNumberID: senderNumberId.map(SenderNumberID.init), jobID: jobId.map(JobID.init),
-                status: ConversationStatus(rawValue: status) ?? .open, unread: unread, awaitingReply: awaitingReply,
-                lastMessageAt: lastMessageAt, lastMessagePreview: lastMessagePreview,
-                lastMessageDirection: MessageDirection(rawValue: lastMessageDirection) ?? .inbound,
-                autoreplyPeriod: autoreplyPeriod, createdAt: createdAt, closedAt: closedAt)
+            get throws {
+                Conversation(
+                    id: ConversationID(id), accountID: AccountID(accountId), phone: PhoneNumber(storedE164: phone),
+                    senderNumberID: senderNumberId.map(SenderNumberID.init), jobID: jobId.map(JobID.init),
+                    status: try ConversationStatus.stored(status, table: "conversations", column: "status"),
+                    unread: unread, awaitingReply: awaitingReply,
+                    lastMessageAt: lastMessageAt, lastMessagePreview: lastMessagePreview,
+                    lastMessageDirection: try MessageDirection.stored(
+                        lastMessageDirection, table: "conversations", column: "last_message_direction"),
+                    autoreplyPeriod: autoreplyPeriod, createdAt: createdAt, closedAt: closedAt)
+            }
         }
     }
 

@@ -90,14 +90,16 @@ public struct InboundStore: Sendable {
         }
         let consent = SMSConsent(
             phone: phone, optedOut: try flag("opted_out") ?? false,
-            marketing: try text("marketing").flatMap(MarketingConsent.init(rawValue:)) ?? .none,
+            marketing: try MarketingConsent.stored(ifAny: text("marketing"), table: "sms_consent", column: "marketing")
+                ?? .none,
             confirmationOwed: try flag("confirmation_owed") ?? false,
             doubleOptInPendingUntil: try date("double_opt_in_until"))
         var contact: PhoneContact?
         if let id = try text("contact_id"), let customerID = try text("contact_customer_id") {
             contact = PhoneContact(
                 id: PhoneContactID(id), accountID: accountID, customerID: CustomerID(customerID), number: phone,
-                kind: try text("contact_kind").flatMap(PhoneKind.init(rawValue:)) ?? .unknown,
+                kind: try PhoneKind.stored(ifAny: text("contact_kind"), table: "phone_contacts", column: "kind")
+                    ?? .unknown,
                 label: try text("contact_label"),
                 preferences: NotificationPreferences(
                     jobNotifications: try flag("contact_job_notifications") ?? true,
@@ -112,7 +114,9 @@ public struct InboundStore: Sendable {
                 id: ConversationID(id), accountID: accountID, phone: phone,
                 senderNumberID: try text("conversation_sender_number_id").map(SenderNumberID.init),
                 jobID: try text("conversation_job_id").map(JobID.init),
-                status: try text("conversation_status").flatMap(ConversationStatus.init(rawValue:)) ?? .open,
+                status: try ConversationStatus.stored(
+                    ifAny: text("conversation_status"), table: "conversations", column: "status")
+                    ?? .open,
                 unread: try flag("conversation_unread") ?? false,
                 awaitingReply: try flag("conversation_awaiting_reply") ?? false,
                 lastMessageAt: lastMessageAt, lastMessagePreview: try text("conversation_last_message_preview") ?? "",

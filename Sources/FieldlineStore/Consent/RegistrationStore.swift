@@ -33,7 +33,8 @@ public struct RegistrationStore: Sendable {
             return Registration(
                 accountID: accountID, kind: kind,
                 details: try JSONColumn.decode(RegistrationDetails.self, from: row.details),
-                status: RegistrationStatus(rawValue: row.status) ?? .notSubmitted, rejectionReason: row.rejectionReason,
+                status: try RegistrationStatus.stored(row.status, table: "registrations", column: "status"),
+                rejectionReason: row.rejectionReason,
                 submittedAt: row.submittedAt, decidedAt: row.decidedAt, updatedAt: row.updatedAt)
         }
     }

@@ -225,12 +225,15 @@ public struct CustomerStore: Sendable {
         }
 
         var phone: PhoneContact {
-            PhoneContact(
-                id: PhoneContactID(id), accountID: AccountID(accountId), customerID: CustomerID(customerId),
-                number: PhoneNumber(storedE164: e164), kind: PhoneKind(rawValue: kind) ?? .unknown, label: label,
-                preferences: NotificationPreferences(
-                    jobNotifications: jobNotifications, marketingUpdates: marketingUpdates),
-                createdAt: createdAt)
+            get throws {
+                PhoneContact(
+                    id: PhoneContactID(id), accountID: AccountID(accountId), customerID: CustomerID(customerId),
+                    number: PhoneNumber(storedE164: e164),
+                    kind: try PhoneKind.stored(kind, table: "phone_contacts", column: "kind"), label: label,
+                    preferences: NotificationPreferences(
+                        jobNotifications: jobNotifications, marketingUpdates: marketingUpdates),
+                    createdAt: createdAt)
+            }
         }
     }
 

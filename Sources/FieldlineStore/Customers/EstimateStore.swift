@@ -34,10 +34,13 @@ public struct EstimateStore: Sendable {
         }
 
         var estimate: Estimate {
-            Estimate(
-                id: EstimateID(id), accountID: AccountID(accountId), customerID: CustomerID(customerId),
-                locationID: locationId.map(LocationID.init), summary: summary, amountCents: amountCents,
-                status: EstimateStatus(rawValue: status) ?? .open, createdAt: createdAt, decidedAt: decidedAt)
+            get throws {
+                Estimate(
+                    id: EstimateID(id), accountID: AccountID(accountId), customerID: CustomerID(customerId),
+                    locationID: locationId.map(LocationID.init), summary: summary, amountCents: amountCents,
+                    status: try EstimateStatus.stored(status, table: "estimates", column: "status"),
+                    createdAt: createdAt, decidedAt: decidedAt)
+            }
         }
     }
 

@@ -43,13 +43,16 @@ public struct BookingStore: Sendable {
         }
 
         var booking: Booking {
-            Booking(
-                id: BookingID(id), accountID: AccountID(accountId), source: source,
-                customerID: customerId.map(CustomerID.init), locationID: locationId.map(LocationID.init),
-                contactName: contactName, contactPhone: contactPhone.map(PhoneNumber.init(storedE164:)),
-                summary: summary,
-                details: details, requestedFor: requestedFor, status: BookingStatus(rawValue: status) ?? .new,
-                jobID: jobId.map(JobID.init), createdAt: createdAt, updatedAt: updatedAt)
+            get throws {
+                Booking(
+                    id: BookingID(id), accountID: AccountID(accountId), source: source,
+                    customerID: customerId.map(CustomerID.init), locationID: locationId.map(LocationID.init),
+                    contactName: contactName, contactPhone: contactPhone.map(PhoneNumber.init(storedE164:)),
+                    summary: summary,
+                    details: details, requestedFor: requestedFor,
+                    status: try BookingStatus.stored(status, table: "bookings", column: "status"),
+                    jobID: jobId.map(JobID.init), createdAt: createdAt, updatedAt: updatedAt)
+            }
         }
     }
 

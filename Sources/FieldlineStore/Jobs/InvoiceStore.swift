@@ -46,14 +46,17 @@ public struct InvoiceStore: Sendable {
         }
 
         var invoice: Invoice {
-            Invoice(
-                id: InvoiceID(id), accountID: AccountID(accountId), jobID: JobID(jobId), number: number,
-                issuedOn: issuedOn,
-                amounts: .init(
-                    labor: laborCents, material: materialCents, travel: travelCents, freight: freightCents,
-                    other: otherCents, tax: taxCents),
-                status: InvoiceStatus(rawValue: status) ?? .draft, exportedAt: exportedAt, createdAt: createdAt,
-                updatedAt: updatedAt)
+            get throws {
+                Invoice(
+                    id: InvoiceID(id), accountID: AccountID(accountId), jobID: JobID(jobId), number: number,
+                    issuedOn: issuedOn,
+                    amounts: .init(
+                        labor: laborCents, material: materialCents, travel: travelCents, freight: freightCents,
+                        other: otherCents, tax: taxCents),
+                    status: try InvoiceStatus.stored(status, table: "invoices", column: "status"),
+                    exportedAt: exportedAt, createdAt: createdAt,
+                    updatedAt: updatedAt)
+            }
         }
     }
 

@@ -38,7 +38,8 @@ public struct JobStore: Sendable {
         func job() throws -> Job {
             Job(
                 id: JobID(id), accountID: AccountID(accountId), number: number, customerID: CustomerID(customerId),
-                locationID: LocationID(locationId), summary: summary, status: JobStatus(rawValue: status) ?? .hold,
+                locationID: LocationID(locationId), summary: summary,
+                status: try JobStatus.stored(status, table: "jobs", column: "status"),
                 customFields: try JSONColumn.decode([String: String].self, from: customFields), createdAt: createdAt,
                 updatedAt: updatedAt)
         }
@@ -225,11 +226,14 @@ public struct JobStore: Sendable {
         }
 
         var assignment: Assignment {
-            Assignment(
-                id: AssignmentID(id), accountID: AccountID(accountId), jobID: JobID(jobId),
-                appointmentID: AppointmentID(appointmentId), technicianID: TechnicianID(technicianId),
-                status: AssignmentStatus(rawValue: status) ?? .scheduled, dispatchedAt: dispatchedAt,
-                arrivedAt: arrivedAt, completedAt: completedAt)
+            get throws {
+                Assignment(
+                    id: AssignmentID(id), accountID: AccountID(accountId), jobID: JobID(jobId),
+                    appointmentID: AppointmentID(appointmentId), technicianID: TechnicianID(technicianId),
+                    status: try AssignmentStatus.stored(status, table: "assignments", column: "status"),
+                    dispatchedAt: dispatchedAt,
+                    arrivedAt: arrivedAt, completedAt: completedAt)
+            }
         }
     }
 
@@ -329,7 +333,8 @@ public struct JobStore: Sendable {
                     id: row.id, accountID: AccountID(row.accountId), jobID: JobID(row.jobId),
                     occurredAt: row.occurredAt,
                     actor: ActorRef(
-                        kind: ActorRef.Kind(rawValue: row.actorKind) ?? .system, id: row.actorId, name: row.actorName),
+                        kind: try ActorRef.Kind.stored(row.actorKind, table: "job_events", column: "actor_kind"),
+                        id: row.actorId, name: row.actorName),
                     kind: row.kind, text: row.text)
             }
     }

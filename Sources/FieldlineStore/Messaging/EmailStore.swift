@@ -56,14 +56,18 @@ public struct EmailStore: Sendable {
         }
 
         var email: Email {
-            Email(
-                id: EmailID(id), accountID: AccountID(accountId), jobID: jobId.map(JobID.init),
-                purpose: MessagePurpose(rawValue: purpose) ?? .transactional,
-                automation: automation.flatMap(Automation.init(rawValue:)), to: EmailAddress(storedValue: toAddress),
-                fromName: fromName, subject: subject, html: htmlBody, text: textBody,
-                status: EmailStatus(rawValue: status) ?? .failed, attempts: attempts, notBefore: notBefore,
-                claimedAt: claimedAt, providerMessageID: providerMessageId, errorMessage: errorMessage,
-                createdAt: createdAt, sentAt: sentAt)
+            get throws {
+                Email(
+                    id: EmailID(id), accountID: AccountID(accountId), jobID: jobId.map(JobID.init),
+                    purpose: try MessagePurpose.stored(purpose, table: "emails", column: "purpose"),
+                    automation: try Automation.stored(ifAny: automation, table: "emails", column: "automation"),
+                    to: EmailAddress(storedValue: toAddress),
+                    fromName: fromName, subject: subject, html: htmlBody, text: textBody,
+                    status: try EmailStatus.stored(status, table: "emails", column: "status"), attempts: attempts,
+                    notBefore: notBefore,
+                    claimedAt: claimedAt, providerMessageID: providerMessageId, errorMessage: errorMessage,
+                    createdAt: createdAt, sentAt: sentAt)
+            }
         }
     }
 
@@ -115,7 +119,11 @@ public struct EmailStore: Sendable {
             }
             .orderBy("not_before").orderBy("id").limit(limit)
         if isPostgres { query.lockingClause(SQLRaw("FOR UPDATE SKIP LOCKED")) }
-        var emails = try await query.all().map { try $0.record(Row.self).email }
+        var emails = try await CorruptRow.readable(try await query.all(), decode: { try $0.record(Row.self).email }) {
+            id, reason in
+            try await sql.update("emails").set("status", to: EmailStatus.failed.rawValue)
+                .set("error_message", to: reason.description).where("id", .equal, id).run()
+        }
         guard !emails.isEmpty else { return [] }
         try await sql.update("emails")
             .set("status", to: EmailStatus.sending.rawValue).set("claimed_at", to: instant)

@@ -66,20 +66,28 @@ public struct MessageStore: Sendable {
         }
 
         var message: Message {
-            Message(
-                id: MessageID(id), accountID: AccountID(accountId),
-                conversationID: conversationId.map(ConversationID.init),
-                direction: MessageDirection(rawValue: direction) ?? .inbound,
-                disposition: disposition.flatMap(InboundDisposition.init(rawValue:)),
-                phone: PhoneNumber(storedE164: phone), ourNumber: PhoneNumber(storedE164: ourNumber), body: body,
-                purpose: purpose.flatMap(MessagePurpose.init(rawValue:)),
-                author: MessageAuthor(
-                    kind: AuthorKind(rawValue: authorKind) ?? .automation, id: authorId, name: authorName,
-                    automation: automation.flatMap(Automation.init(rawValue:))),
-                jobID: jobId.map(JobID.init), status: DeliveryStatus(rawValue: status) ?? .failed, errorCode: errorCode,
-                errorMessage: errorMessage, provider: provider, providerMessageID: providerMessageId,
-                segments: segments, encoding: MessageText.Encoding(rawValue: encoding) ?? .gsm7, mediaCount: mediaCount,
-                resendOf: resendOf.map(MessageID.init), createdAt: createdAt, statusAt: statusAt)
+            get throws {
+                Message(
+                    id: MessageID(id), accountID: AccountID(accountId),
+                    conversationID: conversationId.map(ConversationID.init),
+                    direction: try MessageDirection.stored(direction, table: "messages", column: "direction"),
+                    disposition: try InboundDisposition.stored(
+                        ifAny: disposition, table: "messages", column: "disposition"),
+                    phone: PhoneNumber(storedE164: phone), ourNumber: PhoneNumber(storedE164: ourNumber), body: body,
+                    purpose: try MessagePurpose.stored(ifAny: purpose, table: "messages", column: "purpose"),
+                    author: MessageAuthor(
+                        kind: try AuthorKind.stored(authorKind, table: "messages", column: "author_kind"), id: authorId,
+                        name: authorName,
+                        automation: try Automation.stored(ifAny: automation, table: "messages", column: "automation")),
+                    jobID: jobId.map(JobID.init),
+                    status: try DeliveryStatus.stored(status, table: "messages", column: "status"),
+                    errorCode: errorCode,
+                    errorMessage: errorMessage, provider: provider, providerMessageID: providerMessageId,
+                    segments: segments,
+                    encoding: try MessageText.Encoding.stored(encoding, table: "messages", column: "encoding"),
+                    mediaCount: mediaCount,
+                    resendOf: resendOf.map(MessageID.init), createdAt: createdAt, statusAt: statusAt)
+            }
         }
     }
 
@@ -232,6 +240,14 @@ public struct MessageStore: Sendable {
     /// Moves a message to `status` unless it already reached that stage or a later one (callbacks
     /// come out of order). Returns whether it changed.
     @discardableResult
+    /// A message this version cannot read (`CorruptRow`) fails for good with that reason, whatever
+    /// its stored status: the outbox never sends it as something it is not.
+    public func failUnreadable(_ id: MessageID, reason: CorruptRow, at instant: Date) async throws {
+        try await sql.update("messages").set("status", to: DeliveryStatus.failed.rawValue)
+            .set("status_at", to: instant).set("error_code", to: "corrupt_row")
+            .set("error_message", to: reason.description).where("id", .equal, id.rawValue).run()
+    }
+
     public func advance(
         _ id: MessageID, to status: DeliveryStatus, errorCode: String? = nil, errorMessage: String? = nil,
         providerMessageID: String? = nil, at instant: Date
@@ -328,10 +344,14 @@ public struct MessageStore: Sendable {
         var createdAt: Date
 
         var media: MessageMedia {
-            MessageMedia(
-                id: MediaID(id), accountID: AccountID(accountId), messageID: MessageID(messageId), position: position,
-                contentType: contentType, sourceURL: sourceUrl, state: MessageMedia.State(rawValue: state) ?? .failed,
-                byteCount: byteCount, createdAt: createdAt)
+            get throws {
+                MessageMedia(
+                    id: MediaID(id), accountID: AccountID(accountId), messageID: MessageID(messageId),
+                    position: position,
+                    contentType: contentType, sourceURL: sourceUrl,
+                    state: try MessageMedia.State.stored(state, table: "message_media", column: "state"),
+                    byteCount: byteCount, createdAt: createdAt)
+            }
         }
     }
 

@@ -64,11 +64,14 @@ public struct OutboxStore: Sendable {
         var createdAt: Date
 
         var entry: Entry {
-            Entry(
-                id: id, accountID: AccountID(accountId), messageID: MessageID(messageId),
-                senderNumberID: SenderNumberID(senderNumberId), state: State(rawValue: state) ?? .pending,
-                notBefore: notBefore, attempts: attempts, claimedBy: claimedBy, claimedAt: claimedAt,
-                createdAt: createdAt)
+            get throws {
+                Entry(
+                    id: id, accountID: AccountID(accountId), messageID: MessageID(messageId),
+                    senderNumberID: SenderNumberID(senderNumberId),
+                    state: try State.stored(state, table: "outbox", column: "state"),
+                    notBefore: notBefore, attempts: attempts, claimedBy: claimedBy, claimedAt: claimedAt,
+                    createdAt: createdAt)
+            }
         }
     }
 

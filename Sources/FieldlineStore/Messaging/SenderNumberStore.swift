@@ -52,14 +52,18 @@ public struct SenderNumberStore: Sendable {
         }
 
         var stored: Stored {
-            Stored(
-                number: SenderNumber(
-                    id: SenderNumberID(id), accountID: AccountID(accountId), number: PhoneNumber(storedE164: e164),
-                    label: label, provider: SMSProviderKind(rawValue: provider) ?? .console, chat: chat, mms: mms,
-                    marketing: marketing, isDefault: isDefault, ratePerSecond: ratePerSecond,
-                    providerAccountID: providerAccountId, messagingServiceID: messagingServiceId,
-                    hasCredentials: sealedSecret != nil, createdAt: createdAt),
-                sealedSecret: sealedSecret)
+            get throws {
+                Stored(
+                    number: SenderNumber(
+                        id: SenderNumberID(id), accountID: AccountID(accountId), number: PhoneNumber(storedE164: e164),
+                        label: label,
+                        provider: try SMSProviderKind.stored(provider, table: "sender_numbers", column: "provider"),
+                        chat: chat, mms: mms,
+                        marketing: marketing, isDefault: isDefault, ratePerSecond: ratePerSecond,
+                        providerAccountID: providerAccountId, messagingServiceID: messagingServiceId,
+                        hasCredentials: sealedSecret != nil, createdAt: createdAt),
+                    sealedSecret: sealedSecret)
+            }
         }
     }
 

@@ -56,15 +56,18 @@ public struct ServiceChannelStore: Sendable {
         }
 
         var connection: ServiceChannelConnection {
-            ServiceChannelConnection(
-                accountID: AccountID(accountId),
-                environment: ServiceChannelEnvironment(rawValue: environment) ?? .production,
-                clientID: clientId, sealedClientSecret: sealedClientSecret, username: username,
-                sealedPassword: sealedPassword, sealedWebhookSecret: sealedWebhookSecret,
-                authorizedByName: authorizedByName, authorizedAt: authorizedAt, connectedAt: connectedAt,
-                syncCursor: syncCursor, syncCursorID: syncCursorId, lastSyncAt: lastSyncAt,
-                lastSyncCount: lastSyncCount, lastError: lastError,
-                lastErrorAt: lastErrorAt, lastThrottledAt: lastThrottledAt, pollRequested: pollRequested)
+            get throws {
+                ServiceChannelConnection(
+                    accountID: AccountID(accountId),
+                    environment: try ServiceChannelEnvironment.stored(
+                        environment, table: "servicechannel_connections", column: "environment"),
+                    clientID: clientId, sealedClientSecret: sealedClientSecret, username: username,
+                    sealedPassword: sealedPassword, sealedWebhookSecret: sealedWebhookSecret,
+                    authorizedByName: authorizedByName, authorizedAt: authorizedAt, connectedAt: connectedAt,
+                    syncCursor: syncCursor, syncCursorID: syncCursorId, lastSyncAt: lastSyncAt,
+                    lastSyncCount: lastSyncCount, lastError: lastError,
+                    lastErrorAt: lastErrorAt, lastThrottledAt: lastThrottledAt, pollRequested: pollRequested)
+            }
         }
     }
 
@@ -374,16 +377,22 @@ public struct ServiceChannelStore: Sendable {
         }
 
         var change: WorkOrderChange {
-            WorkOrderChange(
-                id: id, accountID: AccountID(accountId), workOrderID: workOrderId,
-                bookingID: bookingId.map(BookingID.init),
-                jobID: jobId.map(JobID.init), kind: WorkOrderChangeKind(rawValue: kind) ?? .note, dedupeKey: dedupeKey,
-                note: note, statusPrimary: statusPrimary, statusExtended: statusExtended, declineReason: declineReason,
-                mediaID: mediaId.map(MediaID.init), invoiceID: invoiceId.map(InvoiceID.init),
-                declineComment: declineComment, actionNote: actionNote, occurredAt: occurredAt,
-                state: WorkOrderChangeState(rawValue: state) ?? .failed, attempts: attempts,
-                notBefore: notBefore, claimedAt: claimedAt, problem: problem, createdAt: createdAt,
-                appliedAt: appliedAt)
+            get throws {
+                WorkOrderChange(
+                    id: id, accountID: AccountID(accountId), workOrderID: workOrderId,
+                    bookingID: bookingId.map(BookingID.init),
+                    jobID: jobId.map(JobID.init),
+                    kind: try WorkOrderChangeKind.stored(kind, table: "servicechannel_changes", column: "kind"),
+                    dedupeKey: dedupeKey,
+                    note: note, statusPrimary: statusPrimary, statusExtended: statusExtended,
+                    declineReason: declineReason,
+                    mediaID: mediaId.map(MediaID.init), invoiceID: invoiceId.map(InvoiceID.init),
+                    declineComment: declineComment, actionNote: actionNote, occurredAt: occurredAt,
+                    state: try WorkOrderChangeState.stored(state, table: "servicechannel_changes", column: "state"),
+                    attempts: attempts,
+                    notBefore: notBefore, claimedAt: claimedAt, problem: problem, createdAt: createdAt,
+                    appliedAt: appliedAt)
+            }
         }
     }
 
@@ -443,7 +452,7 @@ public struct ServiceChannelStore: Sendable {
     /// by a worker that stopped.
     public func claimDue(limit: Int, at now: Date, staleBefore: Date) async throws -> [WorkOrderChange] {
         let locking = isPostgres ? "FOR UPDATE OF c SKIP LOCKED" : ""
-        var changes = try await sql.raw(
+        let rows = try await sql.raw(
             """
             SELECT \(unsafeRaw: Self.changeColumns.map { "c.\($0)" }.joined(separator: ", "))
             FROM servicechannel_changes c
@@ -459,7 +468,12 @@ public struct ServiceChannelStore: Sendable {
             LIMIT \(bind: limit)
             \(unsafeRaw: locking)
             """
-        ).all().map { try $0.record(ChangeRow.self).change }
+        ).all()
+        var changes = try await CorruptRow.readable(rows, decode: { try $0.record(ChangeRow.self).change }) {
+            id, reason in
+            try await sql.update("servicechannel_changes").set("state", to: WorkOrderChangeState.failed.rawValue)
+                .set("problem", to: reason.description).where("id", .equal, id).run()
+        }
         guard !changes.isEmpty else { return [] }
         try await sql.update("servicechannel_changes")
             .set("state", to: WorkOrderChangeState.sending.rawValue).set("claimed_at", to: now)
@@ -640,7 +654,8 @@ public struct ServiceChannelStore: Sendable {
                 return ConversionRule(
                     id: row.id, accountID: AccountID(row.accountId), subscriberID: row.subscriberId, trade: row.trade,
                     priority: row.priority, category: row.category,
-                    outcome: ConversionOutcome(rawValue: row.outcome) ?? .booking, position: row.position)
+                    outcome: try ConversionOutcome.stored(
+                        row.outcome, table: "servicechannel_rules", column: "outcome"), position: row.position)
             }
     }
 

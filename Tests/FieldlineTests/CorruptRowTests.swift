@@ -1,0 +1,163 @@
+import Fieldline
+import FieldlineCore
+import FieldlineStore
+import FieldlineTestSupport
+import Foundation
+import SQLKit
+import Testing
+
+/// Every enum-valued column read back with a value this version does not know (issue 27.1): the
+/// read fails with `CorruptRow` naming the table, column and value — never a default standing in
+/// for it — and a queued text whose row cannot be read fails instead of going out.
+@Suite("A stored value this version cannot read is an error, never a default")
+struct CorruptRowTests {
+    struct Column: Sendable {
+        var table: String
+        var column: String
+        /// The row's key column and value.
+        var key: String
+        var id: String
+        var read: @Sendable (any SQLDatabase) async throws -> Void
+    }
+
+    @Test("Each enum-valued column, corrupted, gives the typed error on both engines", arguments: TestEngine.available)
+    func everyColumn(engine: TestEngine) async throws {
+        try await engine.withChatWorld { app, world, _, number in
+            let account = world.account.id
+            guard
+                case .inbox(_, let conversationID, _) = try await world.textIn(
+                    from: world.phone.number.e164, body: "Is anyone coming?", to: number)
+            else { throw TestSetupError("not in inbox") }
+            let reply = try await app.inbox.reply(to: conversationID, body: "Yes, at 3", by: world.dispatcher)
+            let job = try await world.bookJob(technicians: [world.technician.id])
+            let assignment = try #require(
+                try await app.database.read { try await JobStore($0).assignments(ofJobs: [job.id], in: account) }.first)
+            let booking = try await app.bookings.create(
+                .init(source: "web", customerID: world.customer.id, summary: "Leak under sink"), by: world.dispatcher)
+            let estimate = try await app.estimates.add(
+                .init(summary: "Water heater"), to: world.customer.id, by: world.dispatcher)
+            let invoice = try await app.invoices.save(
+                .init(number: "R-1", issuedOn: "2026-12-01", labor: "100"), forJob: job.id, by: world.admin)
+            let campaign = try await app.campaigns.create(
+                .init(name: "Fall tune-up", body: "Tune-ups $20 off", audience: CampaignAudience()), timing: .draft,
+                by: world.marketer)
+            let email = Email(
+                id: .generate(), accountID: account, jobID: job.id, purpose: .transactional,
+                automation: .dispatchNotice, to: EmailAddress(storedValue: "robert@example.com"), fromName: "Northside",
+                subject: "On the way", html: "<p>Hi</p>", text: "Hi", status: .queued, attempts: 0,
+                notBefore: app.clock.now(), claimedAt: nil, providerMessageID: nil, errorMessage: nil,
+                createdAt: app.clock.now(), sentAt: nil)
+            try await app.database.write { try await EmailStore($0).insert(email) }
+            let events = try await app.database.read { try await JobStore($0).events(of: job.id, in: account) }
+            let event = try #require(events.first)
+
+            func message(_ column: String) -> Column {
+                Column(table: "messages", column: column, key: "id", id: reply.id.rawValue) {
+                    _ = try await MessageStore($0).find(reply.id, in: account)
+                }
+            }
+            func emailColumn(_ column: String) -> Column {
+                Column(table: "emails", column: column, key: "id", id: email.id.rawValue) {
+                    _ = try await EmailStore($0).all(in: account)
+                }
+            }
+            let columns: [Column] = [
+                message("direction"), message("disposition"), message("purpose"), message("author_kind"),
+                message("automation"), message("status"), message("encoding"),
+                Column(table: "conversations", column: "status", key: "id", id: conversationID.rawValue) {
+                    _ = try await ConversationStore($0).find(phone: world.phone.number, in: account)
+                },
+                Column(
+                    table: "conversations", column: "last_message_direction", key: "id", id: conversationID.rawValue
+                ) { _ = try await ConversationStore($0).find(phone: world.phone.number, in: account) },
+                Column(table: "outbox", column: "state", key: "message_id", id: reply.id.rawValue) {
+                    _ = try await OutboxStore($0).find(message: reply.id)
+                },
+                Column(table: "sender_numbers", column: "provider", key: "id", id: number.id.rawValue) {
+                    _ = try await SenderNumberStore($0).find(number.id, in: account)
+                },
+                Column(table: "phone_contacts", column: "kind", key: "id", id: world.phone.id.rawValue) {
+                    _ = try await CustomerStore($0).phone(number: world.phone.number, in: account)
+                },
+                Column(table: "jobs", column: "status", key: "id", id: job.id.rawValue) {
+                    _ = try await JobStore($0).find(job.id, in: account)
+                },
+                Column(table: "assignments", column: "status", key: "id", id: assignment.id.rawValue) {
+                    _ = try await JobStore($0).assignment(assignment.id, in: account)
+                },
+                Column(table: "job_events", column: "actor_kind", key: "id", id: event.id) {
+                    _ = try await JobStore($0).events(of: job.id, in: account)
+                },
+                Column(table: "users", column: "chat_access", key: "id", id: world.dispatcher.userID.rawValue) {
+                    _ = try await AccountStore($0).user(world.dispatcher.userID, in: account)
+                },
+                Column(table: "bookings", column: "status", key: "id", id: booking.id.rawValue) {
+                    _ = try await BookingStore($0).find(booking.id, in: account)
+                },
+                Column(table: "estimates", column: "status", key: "id", id: estimate.id.rawValue) {
+                    _ = try await EstimateStore($0).find(estimate.id, in: account)
+                },
+                Column(table: "invoices", column: "status", key: "id", id: invoice.id.rawValue) {
+                    _ = try await InvoiceStore($0).find(invoice.id, in: account)
+                },
+                Column(table: "campaigns", column: "status", key: "id", id: campaign.id.rawValue) {
+                    _ = try await CampaignStore($0).find(campaign.id, in: account)
+                },
+                Column(table: "campaigns", column: "created_by_kind", key: "id", id: campaign.id.rawValue) {
+                    _ = try await CampaignStore($0).find(campaign.id, in: account)
+                },
+                Column(table: "registrations", column: "status", key: "account_id", id: account.rawValue) {
+                    _ = try await RegistrationStore($0).registrations(of: account)
+                },
+                emailColumn("purpose"), emailColumn("automation"), emailColumn("status"),
+            ]
+            for column in columns {
+                let original = try await app.database.read { sql in
+                    try await sql.select().column(SQLIdentifier(column.column)).from(column.table)
+                        .where(SQLIdentifier(column.key), .equal, column.id).first()?
+                        .decode(column: column.column, as: String?.self)
+                }
+                try await app.database.write { sql in
+                    try await sql.update(column.table).set(SQLIdentifier(column.column), to: "from_the_future")
+                        .where(SQLIdentifier(column.key), .equal, column.id).run()
+                }
+                await #expect(
+                    throws: CorruptRow(table: column.table, column: column.column, value: "from_the_future"),
+                    "\(column.table).\(column.column)"
+                ) { try await app.database.read { try await column.read($0) } }
+                try await app.database.write { sql in
+                    try await sql.update(column.table).set(SQLIdentifier(column.column), to: SQLBind(original))
+                        .where(SQLIdentifier(column.key), .equal, column.id).run()
+                }
+                // Put back, the row reads again.
+                try await app.database.read { try await column.read($0) }
+            }
+        }
+    }
+
+    @Test(
+        "A queued text whose row cannot be read fails with the reason and is not sent", arguments: TestEngine.available)
+    func outboxFailsUnreadable(engine: TestEngine) async throws {
+        try await engine.withChatWorld { app, world, fake, number in
+            guard
+                case .inbox(_, let conversationID, _) = try await world.textIn(
+                    from: world.phone.number.e164, body: "Hi", to: number)
+            else { throw TestSetupError("not in inbox") }
+            let reply = try await app.inbox.reply(to: conversationID, body: "On our way", by: world.dispatcher)
+            try await app.database.write { sql in
+                try await sql.update("messages").set("purpose", to: "from_the_future")
+                    .where("id", .equal, reply.id.rawValue).run()
+            }
+            try await OutboxWorker(app: app).drain()
+            #expect(fake.sent.isEmpty)
+            let row = try await app.database.read { sql in
+                try await sql.select().columns("status", "error_code", "error_message").from("messages")
+                    .where("id", .equal, reply.id.rawValue).first()
+            }
+            #expect(try row?.decode(column: "status", as: String.self) == "failed")
+            #expect(try row?.decode(column: "error_code", as: String.self) == "corrupt_row")
+            #expect(try row?.decode(column: "error_message", as: String.self).contains("messages.purpose") == true)
+            #expect(try await app.database.read { try await OutboxStore($0).find(message: reply.id) } == nil)
+        }
+    }
+}
