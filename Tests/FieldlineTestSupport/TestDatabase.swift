@@ -26,8 +26,11 @@ public enum TestEngine: String, CaseIterable, Sendable, CustomStringConvertible 
         return [.sqlite]
     }
 
-    /// A fresh, migrated, empty database for one test, removed afterwards.
-    public func withDatabase<T: Sendable>(_ body: (any Database) async throws -> T) async throws -> T {
+    /// A fresh, migrated, empty database for one test, removed afterwards; `migrator` says how far
+    /// (an upgrade test starts at an earlier schema).
+    public func withDatabase<T: Sendable>(
+        migrator: Migrator = Migrator(), _ body: (any Database) async throws -> T
+    ) async throws -> T {
         let logger = Logger(label: "fieldline.test")
         switch self {
         case .sqlite:
@@ -37,7 +40,7 @@ public enum TestEngine: String, CaseIterable, Sendable, CustomStringConvertible 
             defer { try? FileManager.default.removeItem(at: directory) }
             let database = try await DatabaseOpener.open(
                 url: "sqlite://" + directory.appendingPathComponent("test.sqlite").path, logger: logger)
-            return try await Self.run(body, on: database, logger: logger)
+            return try await Self.run(body, on: database, migrator: migrator, logger: logger)
         case .postgres:
             guard let adminURL = Self.postgresURL else {
                 throw TestSetupError(
@@ -54,7 +57,7 @@ public enum TestEngine: String, CaseIterable, Sendable, CustomStringConvertible 
             let database = try await DatabaseOpener.open(
                 url: Self.replacingDatabase(in: adminURL, with: name), logger: logger)
             do {
-                let result = try await Self.run(body, on: database, logger: logger)
+                let result = try await Self.run(body, on: database, migrator: migrator, logger: logger)
                 try await admin.read { sql in try await sql.raw("DROP DATABASE IF EXISTS \(ident: name)").run() }
                 await admin.close()
                 return result
@@ -67,10 +70,10 @@ public enum TestEngine: String, CaseIterable, Sendable, CustomStringConvertible 
     }
 
     private static func run<T: Sendable>(
-        _ body: (any Database) async throws -> T, on database: any Database, logger: Logger
+        _ body: (any Database) async throws -> T, on database: any Database, migrator: Migrator, logger: Logger
     ) async throws -> T {
         do {
-            try await Migrator().migrate(database, logger: logger)
+            try await migrator.migrate(database, logger: logger)
             let result = try await body(database)
             await database.close()
             return result
