@@ -29,16 +29,22 @@ struct IdempotencyTests {
         return response
     }
 
+    /// A customer's text in, and what replying to it takes: the thread, its messages path, a token.
+    static func thread(
+        _ world: TestWorld, _ number: SenderNumber, _ client: some TestClientProtocol
+    ) async throws -> (ConversationID, String, String) {
+        guard case .inbox(_, let id, _) = try await world.textIn(from: "5125550142", body: "Hi", to: number) else {
+            throw TestSetupError("not in inbox")
+        }
+        return (id, "/conversations/\(id.rawValue)/messages", try await client.token())
+    }
+
     @Test(
         "A retry gets the first answer and sends nothing new; another body is refused; refusals are kept too",
         arguments: TestEngine.available)
     func retries(engine: TestEngine) async throws {
         try await withChatServer(engine) { app, world, fake, number, client in
-            guard case .inbox(_, let id, _) = try await world.textIn(from: "5125550142", body: "Hi", to: number) else {
-                throw TestSetupError("not in inbox")
-            }
-            let token = try await client.token()
-            let path = "/conversations/\(id.rawValue)/messages"
+            let (_, path, token) = try await Self.thread(world, number, client)
             let reply = #"{"body":"On our way — about 20 minutes 🚐"}"#
             let first = try await Self.post(client, path, token: token, key: "retry-1", json: reply)
             #expect(first.status == .created)
@@ -55,13 +61,22 @@ struct IdempotencyTests {
             #expect(other.status == .unprocessableContent)
             #expect(try other.errorCode() == "invalid_idempotency_key")
 
-            // A refusal changed nothing, and the retry hears the same refusal.
+            // A refusal changed nothing and takes no key: the retry runs again (a "try again in a
+            // minute" must not be replayed for a day), and a corrected body under the key goes.
             let long = #"{"body":"\#(String(repeating: "x", count: 161))"}"#
             let refused = try await Self.post(client, path, token: token, key: "retry-2", json: long)
             #expect(refused.status == .unprocessableContent)
             let refusedAgain = try await Self.post(client, path, token: token, key: "retry-2", json: long)
             #expect(refusedAgain.text == refused.text)
-            #expect(refusedAgain.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
+            #expect(refusedAgain.headers[HTTPField.Name("Idempotent-Replayed")!] == nil)
+            let corrected = try await Self.post(client, path, token: token, key: "retry-2", json: #"{"body":"Short"}"#)
+            #expect(corrected.status == .created)
+
+            // Keys are a person's: a colleague's same key is their own request, never the first answer.
+            let colleague = try await client.token(email: "dispatch@northside.test")
+            let theirs = try await Self.post(client, path, token: colleague, key: "retry-1", json: reply)
+            #expect(theirs.status == .created)
+            #expect(theirs.headers[HTTPField.Name("Idempotent-Replayed")!] == nil)
 
             // Without a key, each request is its own.
             _ = try await Self.post(client, path, token: token, key: nil, json: #"{"body":"No key"}"#)
@@ -88,16 +103,13 @@ struct IdempotencyTests {
         arguments: TestEngine.available)
     func cutOff(engine: TestEngine) async throws {
         try await withChatServer(engine) { app, world, fake, number, client in
-            guard case .inbox(_, let id, _) = try await world.textIn(from: "5125550142", body: "Hi", to: number) else {
-                throw TestSetupError("not in inbox")
-            }
-            let token = try await client.token()
-            let path = "/conversations/\(id.rawValue)/messages"
+            let (id, path, token) = try await Self.thread(world, number, client)
             let reply = #"{"body":"Running late"}"#
             let fingerprint = SecureTokens.digest("POST /api/v1\(path)?\n\(reply)")
             // As a kill leaves it: the key taken with the text's transaction, no answer kept.
             let claim = IdempotencyClaim(
-                accountID: world.account.id, key: "cut-after", fingerprint: fingerprint, attempt: "killed")
+                accountID: world.account.id, key: "\(world.admin.userID.rawValue) cut-after", fingerprint: fingerprint,
+                attempt: "killed")
             try await IdempotencyClaim.$current.withValue(claim) {
                 _ = try await app.inbox.reply(to: id, body: "Running late", by: world.dispatcher)
             }

@@ -48,6 +48,11 @@ struct CorruptRowTests {
                 notBefore: app.clock.now(), claimedAt: nil, providerMessageID: nil, errorMessage: nil,
                 createdAt: app.clock.now(), sentAt: nil)
             try await app.database.write { try await EmailStore($0).insert(email) }
+            // A second number texts STOP: its consent row and ledger entry.
+            _ = try await world.textIn(from: "5125550188", body: "STOP", to: number)
+            let stopped = PhoneNumber(storedE164: "+15125550188")
+            let ledgerID = try #require(
+                try await app.database.read { try await ConsentStore($0).ledger(of: stopped, in: account) }.first?.id)
             let events = try await app.database.read { try await JobStore($0).events(of: job.id, in: account) }
             let event = try #require(events.first)
 
@@ -110,6 +115,15 @@ struct CorruptRowTests {
                     _ = try await RegistrationStore($0).registrations(of: account)
                 },
                 emailColumn("purpose"), emailColumn("automation"), emailColumn("status"),
+                Column(table: "sms_consent", column: "marketing", key: "phone", id: stopped.e164) {
+                    _ = try await ConsentStore($0).consent(of: stopped, in: account)
+                },
+                Column(table: "consent_ledger", column: "scope", key: "id", id: ledgerID) {
+                    _ = try await ConsentStore($0).ledger(of: stopped, in: account)
+                },
+                Column(table: "consent_ledger", column: "actor_kind", key: "id", id: ledgerID) {
+                    _ = try await ConsentStore($0).ledger(of: stopped, in: account)
+                },
             ]
             for column in columns {
                 let original = try await app.database.read { sql in

@@ -200,6 +200,12 @@ struct OutboundTests {
                 try await app.inbox.reply(to: id, body: "Trying again", by: world.dispatcher)
             }
 
+            // Then the customer texts again: a number that texts is no landline (30006 also means
+            // "carrier unreachable"), and the reply goes.
+            _ = try await world.textIn(from: "5125550142", body: "I'm here, text me", to: number)
+            #expect(try await app.customers.detail(world.customer.id, by: world.admin).phones.first?.kind == .mobile)
+            _ = try await app.inbox.reply(to: id, body: "Sorry, on our way", by: world.dispatcher)
+
             guard case .inbox(_, let other, _) = try await world.textIn(from: "5125550143", body: "Hi", to: number)
             else { throw TestSetupError("not in inbox") }
             let second = try await app.inbox.reply(to: other, body: "Trying again", by: world.dispatcher)

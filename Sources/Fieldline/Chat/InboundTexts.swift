@@ -102,6 +102,12 @@ public struct InboundTexts: Sendable {
             return .dispatchBoard(message.id)
         }
 
+        // A number that texts is no landline, whatever a carrier's 30006 (which also means "carrier
+        // unreachable") said before: its texts can be answered again.
+        if facts.contact?.kind == .landline {
+            try await CustomerStore(sql).setKind(of: text.from, to: .mobile, replacing: [.landline], in: accountID)
+        }
+
         let keyword = Keyword.classify(
             body, doubleOptInPending: facts.consent.doubleOptInPending(at: now),
             toMarketingNumber: text.to.marketing)

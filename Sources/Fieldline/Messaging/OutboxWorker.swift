@@ -125,7 +125,17 @@ public final class OutboxWorker: Service, Sendable {
                         {
                             continue
                         }
-                        switch try await claimAhead(from: sender, at: app.clock.now()) {
+                        let claimed: Ahead
+                        do {
+                            claimed = try await claimAhead(from: sender, at: app.clock.now())
+                        } catch let corrupt as CorruptRow {
+                            // A sender number this version cannot read: its texts wait (logged),
+                            // and every other number's go on.
+                            logger.error("Outbox: number \(sender.rawValue) skipped for a minute: \(corrupt)")
+                            slots[sender] = app.clock.now().addingTimeInterval(60)
+                            continue
+                        }
+                        switch claimed {
                         case .claimed(let scheduled, let next):
                             slots[sender] = next
                             waiting.append(contentsOf: scheduled)
@@ -361,14 +371,21 @@ public final class OutboxWorker: Service, Sendable {
                     "The estimate was answered, the service changed, or the automatic text was turned off before it went out."
             )
         }
-        let consent = try await ConsentStore(sql).consent(of: message.phone, in: message.accountID)
-        // Every outbound text is written with its purpose; one without is judged as the most
-        // ordinary kind, a conversation, rather than waved through.
-        return SendDecision.decide(
-            try await app.messenger.recipientFacts(
-                message.phone, consent: consent, purpose: message.purpose ?? .conversational,
-                automation: message.author.automation, accountID: message.accountID, sql: sql, now: now,
-                stage: .handOff(withdrawn: withdrawn)))
+        do {
+            let consent = try await ConsentStore(sql).consent(of: message.phone, in: message.accountID)
+            // Every outbound text is written with its purpose; one without is judged as the most
+            // ordinary kind, a conversation, rather than waved through.
+            return SendDecision.decide(
+                try await app.messenger.recipientFacts(
+                    message.phone, consent: consent, purpose: message.purpose ?? .conversational,
+                    automation: message.author.automation, accountID: message.accountID, sql: sql, now: now,
+                    stage: .handOff(withdrawn: withdrawn)))
+        } catch let corrupt as CorruptRow {
+            // A fact about the recipient this version cannot read: the text is not sent on a guess,
+            // and the rest of the queue goes on.
+            logger.error("Outbox: message \(message.id.rawValue) not sent: \(corrupt)")
+            return .refuse(.conflict(code: .corruptRow, message: corrupt.description))
+        }
     }
 
     // MARK: Sending

@@ -90,6 +90,7 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case missingField = "missing_field"
     case tooManyAttempts = "too_many_attempts"
     case tooManyStreams = "too_many_streams"
+    case corruptRow = "corrupt_row"
     case internalError = "internal_error"
 
     /// The HTTP status this code is answered with.
@@ -121,7 +122,7 @@ public enum ErrorCode: String, Sendable, CaseIterable {
         case .unsupportedMediaType: 415
         case .invalidFrom, .missingField: 422
         case .tooManyAttempts, .tooManyStreams: 429
-        case .internalError: 500
+        case .corruptRow, .internalError: 500
         }
     }
 }

@@ -77,7 +77,7 @@ enum APIRouter {
                 }
                 if route.method == .post, let key = request.headers[IdempotentRoute.header], let auth = context.auth {
                     return try await IdempotentRoute.run(
-                        route, key: key, accountID: auth.actor.accountID, request: request, context: context, app: app)
+                        route, key: key, auth: auth, request: request, context: context, app: app)
                 }
                 return try await route.handler(request, context)
             }
@@ -133,15 +133,15 @@ enum IdempotentRoute {
     static let replayedHeader = HTTPField.Name("Idempotent-Replayed")!
 
     static func run(
-        _ route: APIRoute, key: String, accountID: AccountID, request: Request, context: AppRequestContext,
+        _ route: APIRoute, key: String, auth: Accounts.Authenticated, request: Request, context: AppRequestContext,
         app: Fieldline
     ) async throws -> Response {
         var request = request
         let body = try await request.collectBody(upTo: context.maxUploadSize)
         let frozen = request
         let answer = try await app.idempotentRequests.run(
-            key: key, accountID: accountID, request: "POST \(request.uri.path)?\(request.uri.query ?? "")",
-            body: String(buffer: body)
+            key: key, accountID: auth.actor.accountID, userID: auth.actor.userID,
+            request: "POST \(request.uri.path)?\(request.uri.query ?? "")", body: String(buffer: body)
         ) {
             let response: Response
             do {

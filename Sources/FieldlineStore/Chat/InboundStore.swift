@@ -13,6 +13,15 @@ public struct InboundStore: Sendable {
         self.sql = sql
     }
 
+    /// The one place a stored value this version cannot read is not `CorruptRow`: the inbound
+    /// pipeline must record every text, a STOP above all, and a failed webhook would only be retried
+    /// by the carrier, failing again. Here an unreadable consent, line type or thread state reads
+    /// as the number's first state (no marketing consent, unknown, open); what the text changes is
+    /// written back in a form that reads.
+    static func lenient<T: RawRepresentable>(_ raw: String?, _ first: T) -> T where T.RawValue == String {
+        raw.flatMap(T.init(rawValue:)) ?? first
+    }
+
     public struct Facts: Sendable {
         public var duplicate: Bool
         public var blocked: Bool
@@ -90,16 +99,14 @@ public struct InboundStore: Sendable {
         }
         let consent = SMSConsent(
             phone: phone, optedOut: try flag("opted_out") ?? false,
-            marketing: try MarketingConsent.stored(ifAny: text("marketing"), table: "sms_consent", column: "marketing")
-                ?? .none,
+            marketing: Self.lenient(try text("marketing"), .none),
             confirmationOwed: try flag("confirmation_owed") ?? false,
             doubleOptInPendingUntil: try date("double_opt_in_until"))
         var contact: PhoneContact?
         if let id = try text("contact_id"), let customerID = try text("contact_customer_id") {
             contact = PhoneContact(
                 id: PhoneContactID(id), accountID: accountID, customerID: CustomerID(customerID), number: phone,
-                kind: try PhoneKind.stored(ifAny: text("contact_kind"), table: "phone_contacts", column: "kind")
-                    ?? .unknown,
+                kind: Self.lenient(try text("contact_kind"), .unknown),
                 label: try text("contact_label"),
                 preferences: NotificationPreferences(
                     jobNotifications: try flag("contact_job_notifications") ?? true,
@@ -114,9 +121,7 @@ public struct InboundStore: Sendable {
                 id: ConversationID(id), accountID: accountID, phone: phone,
                 senderNumberID: try text("conversation_sender_number_id").map(SenderNumberID.init),
                 jobID: try text("conversation_job_id").map(JobID.init),
-                status: try ConversationStatus.stored(
-                    ifAny: text("conversation_status"), table: "conversations", column: "status")
-                    ?? .open,
+                status: Self.lenient(try text("conversation_status"), .open),
                 unread: try flag("conversation_unread") ?? false,
                 awaitingReply: try flag("conversation_awaiting_reply") ?? false,
                 lastMessageAt: lastMessageAt, lastMessagePreview: try text("conversation_last_message_preview") ?? "",

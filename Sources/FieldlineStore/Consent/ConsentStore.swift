@@ -19,7 +19,8 @@ public struct ConsentStore: Sendable {
         else { return SMSConsent(phone: phone) }
         return SMSConsent(
             phone: phone, optedOut: try row.decode(column: "opted_out", as: Bool.self),
-            marketing: MarketingConsent(rawValue: try row.decode(column: "marketing", as: String.self)) ?? .none,
+            marketing: try MarketingConsent.stored(
+                row.decode(column: "marketing", as: String.self), table: "sms_consent", column: "marketing"),
             confirmationOwed: try row.decode(column: "confirmation_owed", as: Bool.self),
             doubleOptInPendingUntil: try row.decode(column: "double_opt_in_until", as: Date?.self))
     }
@@ -134,12 +135,14 @@ public struct ConsentStore: Sendable {
             id: try row.decode(column: "id", as: String.self), accountID: accountID,
             phone: PhoneNumber(storedE164: try row.decode(column: "phone", as: String.self)),
             change: ConsentChange(
-                scope: ConsentScope(rawValue: try row.decode(column: "scope", as: String.self)) ?? .all,
+                scope: try ConsentScope.stored(
+                    row.decode(column: "scope", as: String.self), table: "consent_ledger", column: "scope"),
                 from: try row.decode(column: "from_state", as: String.self),
                 to: try row.decode(column: "to_state", as: String.self)),
             method: try row.decode(column: "method", as: String.self),
             actor: ActorRef(
-                kind: ActorRef.Kind(rawValue: try row.decode(column: "actor_kind", as: String.self)) ?? .system,
+                kind: try ActorRef.Kind.stored(
+                    row.decode(column: "actor_kind", as: String.self), table: "consent_ledger", column: "actor_kind"),
                 id: try row.decode(column: "actor_id", as: String?.self),
                 name: try row.decode(column: "actor_name", as: String.self)),
             messageID: try row.decode(column: "message_id", as: String?.self).map(MessageID.init),

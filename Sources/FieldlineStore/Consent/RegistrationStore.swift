@@ -49,11 +49,13 @@ public struct RegistrationStore: Sendable {
         var marketing = RegistrationStatus.notSubmitted
         for row in rows {
             let status =
-                RegistrationStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .notSubmitted
-            switch RegistrationKind(rawValue: try row.decode(column: "kind", as: String.self)) {
+                try RegistrationStatus.stored(
+                    row.decode(column: "status", as: String.self), table: "registrations", column: "status")
+            switch try RegistrationKind.stored(
+                row.decode(column: "kind", as: String.self), table: "registrations", column: "kind")
+            {
             case .texting: texting = status
             case .marketing: marketing = status
-            case nil: break
             }
         }
         return (texting, marketing)

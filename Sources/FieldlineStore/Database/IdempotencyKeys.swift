@@ -16,6 +16,7 @@ public final class IdempotencyClaim: Sendable {
     /// This attempt, to tell its own claim from another attempt's.
     public let attempt: String
     private let taken = Mutex(false)
+    private let lost = Mutex(false)
 
     @TaskLocal public static var current: IdempotencyClaim?
 
@@ -30,6 +31,11 @@ public final class IdempotencyClaim: Sendable {
     public var isTaken: Bool { taken.withLock { $0 } }
 
     func markTaken() { taken.withLock { $0 = true } }
+
+    /// Another attempt with the same key took it first (its first write found the key held).
+    public var lostToAnotherAttempt: Bool { lost.withLock { $0 } }
+
+    func markLost() { lost.withLock { $0 = true } }
 }
 
 /// The keys of the last 24 hours per account, with the answer each request got.
@@ -89,39 +95,29 @@ public struct IdempotencyStore: Sendable {
         let holder = try await sql.select().column("attempt").from("idempotency_keys")
             .where("account_id", .equal, claim.accountID.rawValue).where("idempotency_key", .equal, claim.key)
             .first()?.decode(column: "attempt", as: String.self)
-        guard holder == claim.attempt else { throw IdempotencyKeyInUse() }
-    }
-
-    /// Keeps the answer an attempt got: for the attempt that took the key, or, when the request
-    /// changed nothing (a refusal), under a key nobody has taken.
-    public func keep(
-        _ claim: IdempotencyClaim, status: Int, contentType: String?, body: String, at now: Date
-    ) async throws {
-        if claim.isTaken {
-            try await sql.update("idempotency_keys")
-                .set("status", to: status).set("content_type", to: contentType).set("body", to: body)
-                .where("account_id", .equal, claim.accountID.rawValue)
-                .where("idempotency_key", .equal, claim.key).where("attempt", .equal, claim.attempt)
-                .run()
-        } else {
-            try await sql.insert(into: "idempotency_keys")
-                .columns(
-                    "account_id", "idempotency_key", "fingerprint", "attempt", "status", "content_type", "body",
-                    "created_at"
-                )
-                .values(
-                    SQLBind(claim.accountID.rawValue), SQLBind(claim.key), SQLBind(claim.fingerprint),
-                    SQLBind(claim.attempt), SQLBind(status), SQLBind(contentType), SQLBind(body), SQLBind(now)
-                )
-                .ignoringConflicts(with: ["account_id", "idempotency_key"])
-                .run()
+        guard holder == claim.attempt else {
+            claim.markLost()
+            throw IdempotencyStore.inUse
         }
     }
-}
 
-/// Another attempt with the same key holds it (it is running, or was cut off after its change
-/// committed).
-public struct IdempotencyKeyInUse: Error {}
+    /// Another attempt with the same key holds it: it is running, or was cut off after its change
+    /// committed.
+    public static let inUse = FieldlineError.conflict(
+        code: .idempotencyKeyInUse,
+        message:
+            "A request with this Idempotency-Key is still running, or was cut off after it took effect; "
+            + "look the record up before trying again.")
+
+    /// Keeps the answer of the attempt that took the key.
+    public func keep(_ claim: IdempotencyClaim, status: Int, contentType: String?, body: String) async throws {
+        try await sql.update("idempotency_keys")
+            .set("status", to: status).set("content_type", to: contentType).set("body", to: body)
+            .where("account_id", .equal, claim.accountID.rawValue)
+            .where("idempotency_key", .equal, claim.key).where("attempt", .equal, claim.attempt)
+            .run()
+    }
+}
 
 /// The application's database: every write transaction run while an `IdempotencyClaim` is current
 /// (an API request with a key) takes the key first, in the same transaction, until one commits.

@@ -47,11 +47,13 @@ public struct DispatchStore: Sendable {
             .where(SQLColumn("location_id", table: "j"), .equal, SQLBind(locationID.rawValue))
             .all()
             .map { row in
-                let jobStatus = JobStatus(rawValue: try row.decode(column: "job_status", as: String.self))
+                let jobStatus = try JobStatus.stored(
+                    row.decode(column: "job_status", as: String.self), table: "jobs", column: "status")
                 return SiteVisit(
                     assignmentID: AssignmentID(try row.decode(column: "id", as: String.self)),
-                    status: AssignmentStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .done,
-                    jobIsOpen: !(jobStatus?.isClosed ?? true),
+                    status: try AssignmentStatus.stored(
+                        row.decode(column: "status", as: String.self), table: "assignments", column: "status"),
+                    jobIsOpen: !jobStatus.isClosed,
                     dispatchedAt: try row.decode(column: "dispatched_at", as: Date?.self))
             }
     }

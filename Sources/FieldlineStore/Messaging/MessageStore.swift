@@ -237,17 +237,17 @@ public struct MessageStore: Sendable {
         try await sql.update("messages").set("error_message", to: text).where("id", .equal, id.rawValue).run()
     }
 
-    /// Moves a message to `status` unless it already reached that stage or a later one (callbacks
-    /// come out of order). Returns whether it changed.
-    @discardableResult
     /// A message this version cannot read (`CorruptRow`) fails for good with that reason, whatever
     /// its stored status: the outbox never sends it as something it is not.
     public func failUnreadable(_ id: MessageID, reason: CorruptRow, at instant: Date) async throws {
         try await sql.update("messages").set("status", to: DeliveryStatus.failed.rawValue)
-            .set("status_at", to: instant).set("error_code", to: "corrupt_row")
+            .set("status_at", to: instant).set("error_code", to: ErrorCode.corruptRow.rawValue)
             .set("error_message", to: reason.description).where("id", .equal, id.rawValue).run()
     }
 
+    /// Moves a message to `status` unless it already reached that stage or a later one (callbacks
+    /// come out of order). Returns whether it changed.
+    @discardableResult
     public func advance(
         _ id: MessageID, to status: DeliveryStatus, errorCode: String? = nil, errorMessage: String? = nil,
         providerMessageID: String? = nil, at instant: Date
@@ -438,8 +438,8 @@ public struct MessageStore: Sendable {
                         position: try row.decode(column: "m_position", as: Int.self),
                         contentType: try row.decode(column: "m_content_type", as: String.self),
                         sourceURL: try row.decode(column: "m_source_url", as: String.self),
-                        state: MessageMedia.State(rawValue: try row.decode(column: "m_state", as: String.self))
-                            ?? .failed,
+                        state: try MessageMedia.State.stored(
+                            row.decode(column: "m_state", as: String.self), table: "message_media", column: "state"),
                         byteCount: try row.decode(column: "m_byte_count", as: Int?.self),
                         createdAt: try row.decode(column: "m_created_at", as: Date.self)),
                     addedBy: try row.decode(column: "a_added_by", as: String.self),

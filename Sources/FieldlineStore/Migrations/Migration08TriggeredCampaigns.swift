@@ -4,9 +4,9 @@ import FieldlineCore
 // A migration is never edited once it has landed: a database that applied it would never see the
 // change. What needs changing goes in a new migration.
 //
-// Migration 8 is the one exception on record: it was edited after it landed (commit 1dec416 added
-// the triggered_runs_message index), before this rule was written down. It stays exactly as it is
-// now; a database that applied the earlier text gets the index from migration 15.
+// Migration 8 was edited after it landed (commit 1dec416 added triggered_campaigns.follow_on_url
+// and the triggered_runs_message index), before this rule was written down, as were migrations 1,
+// 2 and 7. It stays exactly as it is now; see Schema.swift for what that means for old databases.
 
 extension Schema {
     @Sendable static func triggeredCampaigns(_ engine: DatabaseEngine) -> [String] {
