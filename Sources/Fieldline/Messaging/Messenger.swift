@@ -107,7 +107,14 @@ public struct Messenger: Sendable {
                 if let id = existing?.senderNumberID { try await numbers.find(id, in: text.accountID)?.number } else {
                     nil
                 }
-            choice = .automatic(thread: threadNumber, numbers: try await numbers.all(in: text.accountID))
+            // The numbers that could stand in for the thread's: the default, or for a promotion
+            // every number (the marketing one is among them). Not all of them for every reply: an
+            // account with twenty numbers would decode twenty rows per text.
+            let standIns =
+                text.purpose == .marketing
+                ? try await numbers.all(in: text.accountID)
+                : try await numbers.defaultNumber(in: text.accountID).map { [$0] } ?? []
+            choice = .automatic(thread: threadNumber, numbers: standIns)
         }
         let consentStore = ConsentStore(sql)
         var consent = try await consentStore.consent(of: text.to, in: text.accountID)
@@ -246,20 +253,25 @@ public struct Messenger: Sendable {
         let registrations = try await RegistrationStore(sql).statuses(of: accountID)
         let customers = CustomerStore(sql)
         let contact = try await customers.phone(number: phone, in: accountID)
-        guard let account = try await AccountStore(sql).find(accountID) else {
-            throw FieldlineError.notFound(entity: "account", id: accountID.rawValue)
-        }
-        var state: String?
-        if let contact {
-            state = try await customers.locations(of: contact.customerID, in: accountID).first?.address.state
+        // The window is read only for the texts that wait for it: the account and the first
+        // location are two more queries per text, and the outbox asks at 100 texts a second.
+        var windowOpens = now
+        if SendDecision.waitsForQuietHours(purpose: purpose, automation: automation) {
+            guard let account = try await AccountStore(sql).find(accountID) else {
+                throw FieldlineError.notFound(entity: "account", id: accountID.rawValue)
+            }
+            var state: String?
+            if let contact {
+                state = try await customers.locations(of: contact.customerID, in: accountID).first?.address.state
+            }
+            windowOpens = QuietHours.recipient(state: state, accountCalendar: account.calendar).nextAllowed(from: now)
         }
         return OutboundFacts(
             purpose: purpose, automation: automation, texting: registrations.texting,
             marketing: registrations.marketing,
             blocked: try await ConversationStore(sql).isBlocked(phone, in: accountID), lineType: contact?.kind,
             consent: consent, preferences: contact?.preferences,
-            windowOpens: QuietHours.recipient(state: state, accountCalendar: account.calendar).nextAllowed(from: now),
-            now: now, stage: stage)
+            windowOpens: windowOpens, now: now, stage: stage)
     }
 
     // MARK: Marketing to many

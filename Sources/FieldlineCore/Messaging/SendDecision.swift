@@ -8,7 +8,8 @@ public struct OutboundFacts: Sendable, Equatable {
         /// The caller named a number; nil when no number with that id belongs to the account.
         case named(SenderNumberID, SenderNumber?)
         /// The thread's number when it may send this purpose, else the account's default (or its
-        /// marketing number for promotions). `numbers` is all of the account's numbers.
+        /// marketing number for promotions). `numbers` holds the ones that could stand in: at least
+        /// the default, and for a promotion every number.
         case automatic(thread: SenderNumber?, numbers: [SenderNumber])
     }
 
@@ -47,7 +48,8 @@ public struct OutboundFacts: Sendable, Equatable {
     /// The customer's notification preferences, when a customer has the number.
     public var preferences: NotificationPreferences?
     /// When the recipient's quiet-hours window next opens (`now` while it is open), on the
-    /// clocks of their service address's state (`QuietHours.recipient`).
+    /// clocks of their service address's state (`QuietHours.recipient`). Only read for a text that
+    /// waits for it (`SendDecision.waitsForQuietHours`); `now` for any other.
     public var windowOpens: Date
     public var now: Date
     public var stage: Stage
@@ -153,7 +155,7 @@ public enum SendDecision: Sendable, Equatable {
         {
             return .refuse(.conflict(code: refusal.code, message: refusal.message(for: facts.consent.phone)))
         }
-        let background = QuietHours.applies(to: facts.purpose, automation: facts.automation)
+        let background = waitsForQuietHours(purpose: facts.purpose, automation: facts.automation)
         var admitted = Admitted(sender: nil, text: nil, thread: .none, background: background)
         if case .queueing(let choice, let body, let attachments, let rule, let threadExists) = facts.stage {
             switch sender(for: facts.purpose, choice: choice) {
@@ -200,6 +202,12 @@ public enum SendDecision: Sendable, Equatable {
             return refusal
         }
         return nil
+    }
+
+    /// Whether a text of this kind waits for the recipient's quiet hours (step 8): promotions, the
+    /// requests for marketing consent, estimate follow-ups and service reminders.
+    public static func waitsForQuietHours(purpose: MessagePurpose, automation: Automation?) -> Bool {
+        QuietHours.applies(to: purpose, automation: automation)
     }
 
     /// A refusal that meets every recipient alike: the account's registrations and numbers.
