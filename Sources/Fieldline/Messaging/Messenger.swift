@@ -6,13 +6,9 @@ import SQLKit
 /// A text to send, as every sender builds it: a person's reply, a technician's reply, the
 /// autoresponder, a keyword confirmation, a dispatch notice, a campaign.
 public struct OutboundText: Sendable {
-    /// How an outbound text relates to the chat thread with its recipient (CH11).
-    public enum Thread: Sendable, Equatable {
-        /// A person writing: the thread is used, opened or reopened, and counts as answered.
-        case converse
-        /// Automatic: joins the thread only if one already exists, and changes none of its state.
-        case joinIfExists
-    }
+    /// How an outbound text relates to the chat thread with its recipient (CH11): the send
+    /// decision's own rule.
+    public typealias Thread = OutboundFacts.ThreadRule
 
     public var accountID: AccountID
     public var to: PhoneNumber
@@ -123,7 +119,7 @@ public struct Messenger: Sendable {
             accountID: text.accountID, sql: sql, now: now,
             stage: .queueing(
                 sender: choice, body: text.body, attachments: text.attachmentCount,
-                thread: text.thread == .converse ? .converse : .joinIfExists, threadExists: existing != nil))
+                thread: text.thread, threadExists: existing != nil))
         let admitted: SendDecision.Admitted
         let sendAt: Date
         switch SendDecision.decide(facts) {

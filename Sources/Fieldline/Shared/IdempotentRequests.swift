@@ -18,12 +18,18 @@ public struct IdempotentRequests: Sendable {
         public var body: String
         /// Given again from an earlier attempt.
         public var replayed: Bool
+        /// A rate limit's `Retry-After`, passed on to this attempt's client (a limited request
+        /// changed nothing, so it is never kept).
+        public var retryAfter: String?
 
-        public init(status: Int, contentType: String?, body: String, replayed: Bool = false) {
+        public init(
+            status: Int, contentType: String?, body: String, replayed: Bool = false, retryAfter: String? = nil
+        ) {
             self.status = status
             self.contentType = contentType
             self.body = body
             self.replayed = replayed
+            self.retryAfter = retryAfter
         }
     }
 

@@ -147,18 +147,18 @@ enum IdempotentRoute {
             do {
                 response = try await route.handler(frozen, context)
             } catch {
-                let (status, code, message) = ErrorMapping.describe(error, logger: context.logger)
-                response = ErrorMapping.jsonResponse(status: status, code: code, message: message)
+                response = ErrorMapping.jsonResponse(for: error, logger: context.logger)
             }
             let collector = BodyCollector()
             try await response.body.write(collector)
             return IdempotentRequests.Answer(
                 status: Int(response.status.code), contentType: response.headers[.contentType],
-                body: collector.text)
+                body: collector.text, retryAfter: response.headers[.retryAfter])
         }
         var headers: HTTPFields = [:]
         if let type = answer.contentType { headers[.contentType] = type }
         if answer.replayed { headers[replayedHeader] = "true" }
+        if let retryAfter = answer.retryAfter { headers[.retryAfter] = retryAfter }
         return Response(
             status: HTTPResponse.Status(code: answer.status), headers: headers,
             body: .init(byteBuffer: ByteBuffer(string: answer.body)))

@@ -55,6 +55,17 @@ enum ErrorMapping {
         (HTTPResponse.Status(code: code.status), code.rawValue, message)
     }
 
+    /// The JSON answer for any error, `Retry-After` included when it is a rate limit: what the API
+    /// answers, whichever handler or middleware caught the error.
+    static func jsonResponse(for error: any Error, logger: Logger) -> Response {
+        let (status, code, message) = describe(error, logger: logger)
+        var response = jsonResponse(status: status, code: code, message: message)
+        if case .rateLimited(_, let seconds) = error as? FieldlineError {
+            response.headers[.retryAfter] = String(seconds)
+        }
+        return response
+    }
+
     /// The JSON answer for one of our codes, at the code's status.
     static func jsonResponse(_ code: ErrorCode, message: String) -> Response {
         jsonResponse(status: HTTPResponse.Status(code: code.status), code: code.rawValue, message: message)
@@ -85,12 +96,7 @@ struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch {
-            let (status, code, message) = ErrorMapping.describe(error, logger: context.logger)
-            var response = ErrorMapping.jsonResponse(status: status, code: code, message: message)
-            if case .rateLimited(_, let seconds) = error as? FieldlineError {
-                response.headers[.retryAfter] = String(seconds)
-            }
-            return response
+            return ErrorMapping.jsonResponse(for: error, logger: context.logger)
         }
     }
 }

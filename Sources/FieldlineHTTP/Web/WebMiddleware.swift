@@ -56,8 +56,7 @@ struct WebErrorMiddleware: RouterMiddleware {
         } catch let error where request.wantsJSON && (error is FieldlineError || error is HTTPFailure) {
             // The page's own scripts post and read JSON: they get the API's error shape, not a
             // redirect with a flash they would never show.
-            let (status, code, message) = ErrorMapping.describe(error, logger: context.logger)
-            return ErrorMapping.jsonResponse(status: status, code: code, message: message)
+            return ErrorMapping.jsonResponse(for: error, logger: context.logger)
         } catch let error as FieldlineError {
             // The same status as the API answers for the same error (ErrorMapping).
             let status = ErrorMapping.status(of: error)
@@ -82,10 +81,7 @@ struct WebErrorMiddleware: RouterMiddleware {
         } catch let error as HTTPError where error.status == .notFound {
             return try errorPage("Not found", "This page does not exist.", .notFound, request)
         } catch let error as NIOTooManyBytesError {
-            if request.wantsJSON {
-                let (status, code, message) = ErrorMapping.describe(error, logger: context.logger)
-                return ErrorMapping.jsonResponse(status: status, code: code, message: message)
-            }
+            if request.wantsJSON { return ErrorMapping.jsonResponse(for: error, logger: context.logger) }
             return try errorPage(
                 "Too much to send", "What was sent is larger than 1 MB. Send less and try again.", .contentTooLarge,
                 request)
