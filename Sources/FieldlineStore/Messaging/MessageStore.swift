@@ -10,7 +10,9 @@ public struct MessageStore: Sendable {
         self.sql = sql
     }
 
-    struct Row: Codable {
+    struct Row: StoredRow {
+        static let mapping = TableMapping<Self>(table: "messages")
+
         var id: String
         var accountId: String
         var conversationId: String?
@@ -91,16 +93,6 @@ public struct MessageStore: Sendable {
         }
     }
 
-    static let columns = [
-        "id", "account_id", "conversation_id", "direction", "disposition", "phone", "our_number", "body", "purpose",
-        "author_kind", "author_id", "author_name", "automation", "job_id", "status", "error_code", "error_message",
-        "provider", "provider_message_id", "segments", "encoding", "media_count", "resend_of", "created_at",
-        "status_at",
-    ]
-
-    /// The insert's text, built once: serialising 25 quoted identifiers per text was a visible cost.
-    static let insertPrefix = "INSERT INTO messages (\(columns.joined(separator: ", "))) VALUES ("
-
     /// Messages written in the same instant (an inbound STOP and its confirmation share one
     /// transaction) keep the order they were written in: SQLite's rowid, PostgreSQL's sequence.
     var insertionOrder: SQLColumn {
@@ -110,17 +102,8 @@ public struct MessageStore: Sendable {
     /// Inserts a message; false when a message with the same provider id exists (a retried webhook).
     @discardableResult
     public func insert(_ message: Message) async throws -> Bool {
-        // Explicit binds rather than `record(_:)`: every text passes here, and model encoding with
-        // key conversion is measurably slower on the inbound hot path.
-        let row = Row(message)
-        let values: [any Encodable & Sendable] = [
-            row.id, row.accountId, row.conversationId, row.direction, row.disposition, row.phone, row.ourNumber,
-            row.body, row.purpose, row.authorKind, row.authorId, row.authorName, row.automation, row.jobId, row.status,
-            row.errorCode, row.errorMessage, row.provider, row.providerMessageId, row.segments, row.encoding,
-            row.mediaCount, row.resendOf, row.createdAt, row.statusAt,
-        ]
         do {
-            try await sql.raw("\(unsafeRaw: Self.insertPrefix)\(binds: values))").run()
+            try await sql.insert(Row(message))
             return true
         } catch  where StoreErrors.isUniqueViolation(error) && message.providerMessageID != nil {
             return false
@@ -132,65 +115,45 @@ public struct MessageStore: Sendable {
     /// `VALUES` list (its columns are `column1`, `column2` on both engines): binding every column of
     /// every text cost more than the database's own work.
     public func insert(copiesOf template: Message, to recipients: [(id: MessageID, phone: PhoneNumber)]) async throws {
-        let row = Row(template)
-        for chunk in recipients.chunked(into: 2000) {
-            var query = SQLQueryString(
-                "INSERT INTO messages (\(unsafeRaw: Self.columns.joined(separator: ", "))) SELECT v.column1, ")
-            let constantsBeforePhone: [any Encodable & Sendable] = [
-                row.accountId, row.conversationId, row.direction, row.disposition,
-            ]
-            let constantsAfterPhone: [any Encodable & Sendable] = [
-                row.ourNumber, row.body, row.purpose, row.authorKind, row.authorId, row.authorName, row.automation,
-                row.jobId, row.status, row.errorCode, row.errorMessage, row.provider, row.providerMessageId,
-                row.segments, row.encoding, row.mediaCount, row.resendOf, row.createdAt, row.statusAt,
-            ]
-            query.appendInterpolation(binds: constantsBeforePhone)
-            query.appendInterpolation(unsafeRaw: ", v.column2, ")
-            query.appendInterpolation(binds: constantsAfterPhone)
-            query.appendInterpolation(unsafeRaw: " FROM (VALUES ")
-            for (index, recipient) in chunk.enumerated() {
-                query.appendInterpolation(unsafeRaw: index == 0 ? "(" : ", (")
-                query.appendInterpolation(binds: [recipient.id.rawValue, recipient.phone.e164])
-                query.appendInterpolation(unsafeRaw: ")")
-            }
-            query.appendInterpolation(unsafeRaw: ") AS v")
-            try await sql.raw(query).run()
+        try await sql.insert(copiesOf: Row(template), varying: ["id", "phone"], for: recipients) { row, recipient in
+            row.id = recipient.id.rawValue
+            row.phone = recipient.phone.e164
         }
     }
 
     public func find(_ id: MessageID, in accountID: AccountID) async throws -> Message? {
-        try await sql.select().columns(Self.columns).from("messages")
+        try await sql.select(Row.self)
             .where("id", .equal, id.rawValue).where("account_id", .equal, accountID.rawValue)
-            .first()?.record(Row.self).message
+            .first()?.stored(Row.self).message
     }
 
     /// A message by its provider id, within the account the id came with (a status callback's
     /// verified account): provider ids are unique per account, not across them.
     public func find(providerMessageID: String, in accountID: AccountID) async throws -> Message? {
-        try await sql.select().columns(Self.columns).from("messages")
+        try await sql.select(Row.self)
             .where("account_id", .equal, accountID.rawValue).where("provider_message_id", .equal, providerMessageID)
-            .first()?.record(Row.self).message
+            .first()?.stored(Row.self).message
     }
 
     /// A thread's messages, newest first, before `before` when paging back.
     public func messages(
         ofConversation id: ConversationID, in accountID: AccountID, before: Date? = nil, limit: Int
     ) async throws -> [Message] {
-        let query = sql.select().columns(Self.columns).from("messages")
+        let query = sql.select(Row.self)
             .where("account_id", .equal, accountID.rawValue).where("conversation_id", .equal, id.rawValue)
         if let before { query.where("created_at", .lessThan, before) }
         return try await query.orderBy("created_at", .descending)
             .orderBy(SQLOrderBy(expression: insertionOrder, direction: SQLDirection.descending)).limit(limit)
-            .all().map { try $0.record(Row.self).message }
+            .all().map { try $0.stored(Row.self).message }
     }
 
     /// Every text tied to a job (CH19), oldest first.
     public func messages(ofJob id: JobID, in accountID: AccountID, limit: Int = 500) async throws -> [Message] {
-        try await sql.select().columns(Self.columns).from("messages")
+        try await sql.select(Row.self)
             .where("account_id", .equal, accountID.rawValue).where("job_id", .equal, id.rawValue)
             .orderBy("created_at").orderBy(SQLOrderBy(expression: insertionOrder, direction: SQLDirection.ascending))
             .limit(limit)
-            .all().map { try $0.record(Row.self).message }
+            .all().map { try $0.stored(Row.self).message }
     }
 
     /// Every text between one phone and one of the account's numbers, newest first: what that
@@ -198,25 +161,25 @@ public struct MessageStore: Sendable {
     public func messages(
         between phone: PhoneNumber, and ourNumber: PhoneNumber, in accountID: AccountID, limit: Int
     ) async throws -> [Message] {
-        try await sql.select().columns(Self.columns).from("messages")
+        try await sql.select(Row.self)
             .where("account_id", .equal, accountID.rawValue).where("phone", .equal, phone.e164)
             .where("our_number", .equal, ourNumber.e164)
             .orderBy("created_at", .descending)
             .orderBy(SQLOrderBy(expression: insertionOrder, direction: SQLDirection.descending))
             .limit(limit)
-            .all().map { try $0.record(Row.self).message }
+            .all().map { try $0.stored(Row.self).message }
     }
 
     /// Inbound texts that went somewhere other than the inbox, newest first.
     public func messages(
         disposition: InboundDisposition, in accountID: AccountID, limit: Int, offset: Int
     ) async throws -> [Message] {
-        try await sql.select().columns(Self.columns).from("messages")
+        try await sql.select(Row.self)
             .where("account_id", .equal, accountID.rawValue).where("disposition", .equal, disposition.rawValue)
             .orderBy("created_at", .descending)
             .orderBy(SQLOrderBy(expression: insertionOrder, direction: SQLDirection.descending))
             .limit(limit).offset(offset)
-            .all().map { try $0.record(Row.self).message }
+            .all().map { try $0.stored(Row.self).message }
     }
 
     /// Which of these provider ids Fieldline already recorded, for reconciling a lost send.
@@ -289,31 +252,34 @@ public struct MessageStore: Sendable {
         try await sql.raw("SELECT pg_advisory_xact_lock(hashtextextended(\(bind: key), 0))").run()
     }
 
+    struct HeldReportRow: StoredRow {
+        static let mapping = TableMapping<Self>(table: "held_delivery_reports")
+
+        var accountId: String
+        var providerMessageId: String
+        var status: String
+        var errorCode: String?
+        var errorMessage: String?
+        var receivedAt: Date
+
+        var report: DeliveryReport {
+            DeliveryReport(
+                providerMessageID: providerMessageId, status: status, errorCode: errorCode, errorMessage: errorMessage)
+        }
+    }
+
     /// The report held for a provider id of the account, if one came early.
     public func heldReport(providerMessageID: String, in accountID: AccountID) async throws -> DeliveryReport? {
-        guard
-            let row = try await sql.select().columns("status", "error_code", "error_message")
-                .from("held_delivery_reports").where("account_id", .equal, accountID.rawValue)
-                .where("provider_message_id", .equal, providerMessageID).first()
-        else { return nil }
-        return DeliveryReport(
-            providerMessageID: providerMessageID, status: try row.decode(column: "status", as: String.self),
-            errorCode: try row.decode(column: "error_code", as: String?.self),
-            errorMessage: try row.decode(column: "error_message", as: String?.self))
+        try await sql.select(HeldReportRow.self).where("account_id", .equal, accountID.rawValue)
+            .where("provider_message_id", .equal, providerMessageID).first()?.stored(HeldReportRow.self).report
     }
 
     public func holdReport(_ report: DeliveryReport, in accountID: AccountID, at instant: Date) async throws {
-        try await sql.insert(into: "held_delivery_reports")
-            .columns("account_id", "provider_message_id", "status", "error_code", "error_message", "received_at")
-            .values(
-                SQLBind(accountID.rawValue), SQLBind(report.providerMessageID), SQLBind(report.status),
-                SQLBind(report.errorCode), SQLBind(report.errorMessage), SQLBind(instant)
-            )
-            .onConflict(with: ["account_id", "provider_message_id"]) { conflict in
-                conflict.set(excludedValueOf: "status").set(excludedValueOf: "error_code")
-                    .set(excludedValueOf: "error_message").set(excludedValueOf: "received_at")
-            }
-            .run()
+        try await sql.upsert(
+            HeldReportRow(
+                accountId: accountID.rawValue, providerMessageId: report.providerMessageID, status: report.status,
+                errorCode: report.errorCode, errorMessage: report.errorMessage, receivedAt: instant),
+            onConflict: ["account_id", "provider_message_id"])
     }
 
     public func pruneHeldReports(before instant: Date) async throws {
@@ -332,7 +298,10 @@ public struct MessageStore: Sendable {
 
     // MARK: Media
 
-    struct MediaRow: Codable {
+    /// The media's bytes (`data`) are read and written on their own, never with the row.
+    struct MediaRow: StoredRow {
+        static let mapping = TableMapping<Self>(table: "message_media")
+
         var id: String
         var accountId: String
         var messageId: String
@@ -341,7 +310,26 @@ public struct MessageStore: Sendable {
         var sourceUrl: String
         var state: String
         var byteCount: Int?
+        var attempts: Int
+        var nextAttemptAt: Date
+        var lastError: String?
         var createdAt: Date
+
+        /// A new download, due at once.
+        init(_ media: MessageMedia) {
+            id = media.id.rawValue
+            accountId = media.accountID.rawValue
+            messageId = media.messageID.rawValue
+            position = media.position
+            contentType = media.contentType
+            sourceUrl = media.sourceURL
+            state = media.state.rawValue
+            byteCount = media.byteCount
+            attempts = 0
+            nextAttemptAt = media.createdAt
+            lastError = nil
+            createdAt = media.createdAt
+        }
 
         var media: MessageMedia {
             get throws {
@@ -355,46 +343,31 @@ public struct MessageStore: Sendable {
         }
     }
 
-    static let mediaColumns = [
-        "id", "account_id", "message_id", "position", "content_type", "source_url", "state", "byte_count", "created_at",
-    ]
-
     public func insert(_ media: MessageMedia) async throws {
-        try await sql.insert(into: "message_media")
-            .columns(
-                "id", "account_id", "message_id", "position", "content_type", "source_url", "state", "attempts",
-                "next_attempt_at", "created_at"
-            )
-            .values(
-                SQLBind(media.id.rawValue), SQLBind(media.accountID.rawValue), SQLBind(media.messageID.rawValue),
-                SQLBind(media.position), SQLBind(media.contentType), SQLBind(media.sourceURL),
-                SQLBind(media.state.rawValue), SQLBind(0), SQLBind(media.createdAt), SQLBind(media.createdAt)
-            )
-            .run()
+        try await sql.insert(MediaRow(media))
     }
 
     public func media(ofMessages ids: [MessageID], in accountID: AccountID) async throws -> [MessageMedia] {
         guard !ids.isEmpty else { return [] }
-        return try await sql.select().columns(Self.mediaColumns).from("message_media")
+        return try await sql.select(MediaRow.self)
             .where("account_id", .equal, accountID.rawValue).where("message_id", .in, ids.map(\.rawValue))
             .orderBy("message_id").orderBy("position")
-            .all().map { try $0.record(MediaRow.self).media }
+            .all().map { try $0.stored(MediaRow.self).media }
     }
 
     public func media(_ id: MediaID, in accountID: AccountID) async throws -> MessageMedia? {
-        try await sql.select().columns(Self.mediaColumns).from("message_media")
+        try await sql.select(MediaRow.self)
             .where("id", .equal, id.rawValue).where("account_id", .equal, accountID.rawValue)
-            .first()?.record(MediaRow.self).media
+            .first()?.stored(MediaRow.self).media
     }
 
     public func mediaData(_ id: MediaID, in accountID: AccountID) async throws -> (MessageMedia, Data)? {
-        let columns = Self.mediaColumns + ["data"]
         guard
-            let row = try await sql.select().columns(columns).from("message_media")
+            let row = try await sql.select(MediaRow.self).column("data")
                 .where("id", .equal, id.rawValue).where("account_id", .equal, accountID.rawValue)
                 .where("state", .equal, MessageMedia.State.stored.rawValue).first()
         else { return nil }
-        let media = try row.record(MediaRow.self).media
+        let media = try row.stored(MediaRow.self).media
         return (media, try row.decode(column: "data", as: Data.self))
     }
 
@@ -404,17 +377,25 @@ public struct MessageStore: Sendable {
         _ media: MediaID, to job: JobID, by name: String, at instant: Date, in accountID: AccountID
     ) async throws -> Bool {
         do {
-            try await sql.insert(into: "job_attachments")
-                .columns("id", "account_id", "job_id", "media_id", "added_by", "added_at")
-                .values(
-                    SQLBind(UUID().uuidString.lowercased()), SQLBind(accountID.rawValue), SQLBind(job.rawValue),
-                    SQLBind(media.rawValue), SQLBind(name), SQLBind(instant)
-                )
-                .run()
+            try await sql.insert(
+                AttachmentRow(
+                    id: UUID().uuidString.lowercased(), accountId: accountID.rawValue, jobId: job.rawValue,
+                    mediaId: media.rawValue, addedBy: name, addedAt: instant))
             return true
         } catch  where StoreErrors.isUniqueViolation(error) {
             return false
         }
+    }
+
+    struct AttachmentRow: StoredRow {
+        static let mapping = TableMapping<Self>(table: "job_attachments")
+
+        var id: String
+        var accountId: String
+        var jobId: String
+        var mediaId: String
+        var addedBy: String
+        var addedAt: Date
     }
 
     /// A job's attachments, oldest first.
@@ -449,12 +430,12 @@ public struct MessageStore: Sendable {
 
     /// Media waiting to be downloaded, oldest first.
     public func pendingMedia(dueBy instant: Date, limit: Int) async throws -> [MessageMedia] {
-        try await sql.select().columns(Self.mediaColumns).from("message_media")
+        try await sql.select(MediaRow.self)
             .where("state", .equal, MessageMedia.State.pending.rawValue).where(
                 "next_attempt_at", .lessThanOrEqual, instant
             )
             .orderBy("created_at").limit(limit)
-            .all().map { try $0.record(MediaRow.self).media }
+            .all().map { try $0.stored(MediaRow.self).media }
     }
 
     public func storeMedia(_ id: MediaID, contentType: String, data: Data) async throws {
