@@ -150,13 +150,6 @@ struct ChatRulesTests {
         #expect(SendPacing.slotAfter(nextSlot: long, now: now, ratePerSecond: 2) == now.addingTimeInterval(0.5))
     }
 
-    @Test("Retries back off exponentially up to five minutes")
-    func backoff() {
-        #expect(RetryPolicy.delay(afterAttempt: 1) == 2)
-        #expect(RetryPolicy.delay(afterAttempt: 3) == 8)
-        #expect(RetryPolicy.delay(afterAttempt: 30) == 300)
-    }
-
     var calendar: Calendar {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "America/Chicago") ?? .gmt

@@ -13,7 +13,7 @@ import Testing
 struct SchemaUpgradeTests {
     /// The schema of the last landed release. Raise it when a release with new migrations lands, so
     /// the next migrations are tested against data written by that release.
-    static let lastRelease = 13
+    static let lastRelease = 14
 
     static func tables(_ sql: any SQLDatabase, engine: DatabaseEngine) async throws -> [String] {
         let query: SQLQueryString =
@@ -135,6 +135,13 @@ enum UpgradeData {
             by: world.admin)
         _ = try await app.serviceChannel.addRule(
             subscriberID: nil, trade: "PLUMBING", priority: nil, category: nil, outcome: "job", by: world.admin)
+        // An API request's Idempotency-Key, with the answer kept for its retries.
+        let claim = IdempotencyClaim(accountID: account, key: "retry-1", fingerprint: "POST /texts", attempt: "a1")
+        try await app.database.write { sql in
+            try await IdempotencyStore(sql).take(claim, at: now, expiredBefore: now.addingTimeInterval(-86_400))
+            try await IdempotencyStore(sql).keep(
+                claim, status: 201, contentType: "application/json", body: #"{"id":"m1"}"#)
+        }
     }
 
     static func readBack(_ app: Fieldline, _ world: TestWorld) async throws {

@@ -14,11 +14,14 @@ public final class MediaFetcher: Service, Sendable {
     private let stopping = Atomic<Bool>(false)
     private let signal = WorkSignal()
 
-    public static let maximumAttempts = 5
+    /// A claim older than this belongs to a fetcher that stopped: longer than one download can
+    /// take (the guarded fetch's timeouts), so a file is never fetched twice at once.
+    let staleAfter: TimeInterval
 
-    public init(app: Fieldline, pollInterval: TimeInterval = 2) {
+    public init(app: Fieldline, pollInterval: TimeInterval = 2, staleAfter: TimeInterval = 300) {
         self.app = app
         self.pollInterval = pollInterval
+        self.staleAfter = staleAfter
     }
 
     public func run() async throws {
@@ -41,14 +44,15 @@ public final class MediaFetcher: Service, Sendable {
     @discardableResult
     public func fetchDue(limit: Int = 10) async throws -> Int {
         let now = app.clock.now()
-        let due = try await app.database.read { sql in
-            try await MessageStore(sql).pendingMedia(dueBy: now, limit: limit)
+        let due = try await app.database.write { sql in
+            try await MessageStore(sql).claimMedia(
+                dueBy: now, staleBefore: now.addingTimeInterval(-self.staleAfter), limit: limit)
         }
-        for media in due { try await fetch(media) }
+        for (media, attempt) in due { try await fetch(media, attempt: attempt) }
         return due.count
     }
 
-    private func fetch(_ media: MessageMedia) async throws {
+    private func fetch(_ media: MessageMedia, attempt: Int) async throws {
         let found = try await app.database.read { sql -> (Message, SenderNumberStore.Stored?)? in
             guard let message = try await MessageStore(sql).find(media.messageID, in: media.accountID) else {
                 return nil
@@ -74,15 +78,17 @@ public final class MediaFetcher: Service, Sendable {
         } catch let error as MediaFetchError {
             try await app.database.write { sql in
                 let store = MessageStore(sql)
-                let attempts = try await store.mediaAttempts(media.id) + 1
-                switch error {
-                case .permanent(let reason):
-                    try await store.failMedia(media.id, error: reason, retryAt: nil)
-                case .transient(let reason):
-                    let retry =
-                        attempts < Self.maximumAttempts
-                        ? app.clock.now().addingTimeInterval(RetryPolicy.delay(afterAttempt: attempts)) : nil
-                    try await store.failMedia(media.id, error: reason, retryAt: retry)
+                let failure: WorkFailure =
+                    switch error {
+                    case .permanent(let reason): .final(reason)
+                    case .transient(let reason): .passing(reason)
+                    }
+                switch RetryPolicy.media.outcome(of: failure, afterAttempts: attempt) {
+                case .fail(let reason):
+                    try await store.failMedia(media.id, attempt: attempt, error: reason, retryAt: nil)
+                case .retry(let delay, let reason):
+                    try await store.failMedia(
+                        media.id, attempt: attempt, error: reason, retryAt: app.clock.now().addingTimeInterval(delay))
                 }
             }
         }

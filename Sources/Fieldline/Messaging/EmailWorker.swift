@@ -72,17 +72,20 @@ public final class EmailWorker: Service, Sendable {
             settled.providerMessageID = id
             settled.sentAt = app.clock.now()
             settled.errorMessage = nil
-        } catch .rejected(let message) {
-            settled.status = .failed
-            settled.errorMessage = message
-        } catch .transient(let message, let retryAfter) {
-            settled.errorMessage = message
-            if email.attempts >= Email.maximumAttempts {
+        } catch {
+            let failure: WorkFailure =
+                switch error {
+                case .rejected(let message): .final(message)
+                case .transient(let message, let retryAfter): .passing(message, retryAfter: retryAfter)
+                }
+            switch RetryPolicy.emails.outcome(of: failure, afterAttempts: email.attempts) {
+            case .fail(let reason):
                 settled.status = .failed
-            } else {
+                settled.errorMessage = reason
+            case .retry(let delay, let reason):
                 settled.status = .queued
-                let delay = retryAfter ?? Email.retryDelay(afterAttempts: email.attempts)
-                settled.notBefore = app.clock.now().addingTimeInterval(max(1, delay))
+                settled.errorMessage = reason
+                settled.notBefore = app.clock.now().addingTimeInterval(delay)
             }
         }
         if settled.status == .failed {

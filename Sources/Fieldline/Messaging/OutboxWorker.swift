@@ -471,20 +471,21 @@ public final class OutboxWorker: Service, Sendable {
 
     private func retryLater(_ job: Job, error: String, retryAfter: TimeInterval?) async throws {
         try await app.transaction { sql, effects in
-            if job.entry.attempts >= RetryPolicy.maximumAttempts {
+            switch RetryPolicy.texts.outcome(
+                of: .passing(error, retryAfter: retryAfter), afterAttempts: job.entry.attempts)
+            {
+            case .fail(let reason):
                 try await OutboxStore(sql).remove(job.entry.id)
                 try await MessageStore(sql).advance(
-                    job.message.id, to: .failed, errorMessage: "Gave up after \(job.entry.attempts) attempts: \(error)",
-                    at: app.clock.now())
+                    job.message.id, to: .failed, errorMessage: reason, at: app.clock.now())
                 effects.publish(
                     .messageStatusChanged(
                         conversationID: job.message.conversationID, messageID: job.message.id, status: .failed),
                     to: job.message.accountID)
-                return
+            case .retry(let delay, let reason):
+                try await OutboxStore(sql).release(
+                    job.entry.id, notBefore: app.clock.now().addingTimeInterval(delay), error: reason)
             }
-            let delay = max(retryAfter ?? 0, RetryPolicy.delay(afterAttempt: job.entry.attempts))
-            try await OutboxStore(sql).release(
-                job.entry.id, notBefore: app.clock.now().addingTimeInterval(delay), error: error)
         }
     }
 

@@ -123,7 +123,8 @@ public struct ServiceChannel: Sendable {
                 sealedWebhookSecret: try existing?.sealedWebhookSecret
                     ?? secrets.seal(app.tokens.token(bytes: 32)),
                 authorizedByName: actor.name, authorizedAt: now, connectedAt: existing?.connectedAt ?? now,
-                syncCursor: existing?.syncCursor, lastSyncAt: existing?.lastSyncAt,
+                syncCursor: existing?.syncCursor, syncCursorID: existing?.syncCursorID,
+                lastSyncAt: existing?.lastSyncAt,
                 lastSyncCount: existing?.lastSyncCount ?? 0, lastError: nil, lastErrorAt: nil,
                 lastThrottledAt: existing?.lastThrottledAt, pollRequested: true)
             try await store.save(connection)

@@ -133,9 +133,10 @@ public final class ServiceChannelWorker: Service, Sendable {
             // Possibly a replica that has not seen the work order yet: try again shortly.
             settled = retry(change, problem: message)
         } catch .throttled(let seconds) {
-            settled.state = .queued
-            settled.notBefore = app.clock.now().addingTimeInterval(max(1, seconds))
-            settled.problem = "ServiceChannel is throttling; waiting \(Int(seconds.rounded(.up))) s."
+            settled = self.settled(
+                change,
+                after: .throttled(
+                    "ServiceChannel is throttling; waiting \(Int(seconds.rounded(.up))) s.", wait: seconds))
             let now = app.clock.now()
             try await app.database.write { sql in
                 try await ServiceChannelStore(sql).recordHealth(of: change.accountID, throttledAt: now)
@@ -154,14 +155,20 @@ public final class ServiceChannelWorker: Service, Sendable {
     }
 
     private func retry(_ change: WorkOrderChange, problem: String) -> WorkOrderChange {
+        settled(change, after: .passing(problem))
+    }
+
+    /// The change after a failed attempt, as the queues' one retry policy says.
+    private func settled(_ change: WorkOrderChange, after failure: WorkFailure) -> WorkOrderChange {
         var settled = change
-        settled.problem = problem
-        if change.attempts >= WorkOrderChange.maximumAttempts {
+        switch RetryPolicy.serviceChannelChanges.outcome(of: failure, afterAttempts: change.attempts) {
+        case .fail(let reason):
             settled.state = .failed
-        } else {
+            settled.problem = reason
+        case .retry(let delay, let reason):
             settled.state = .queued
-            settled.notBefore = app.clock.now().addingTimeInterval(
-                WorkOrderChange.retryDelay(afterAttempts: change.attempts))
+            settled.problem = reason
+            settled.notBefore = app.clock.now().addingTimeInterval(delay)
         }
         return settled
     }

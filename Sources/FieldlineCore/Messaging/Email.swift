@@ -68,12 +68,4 @@ public struct Email: Sendable, Equatable {
         self.createdAt = createdAt
         self.sentAt = sentAt
     }
-
-    /// Transient failures are retried this many times in all, with growing pauses.
-    public static let maximumAttempts = 8
-
-    /// The pause before attempt `attempts + 1`: 30 s doubling, at most an hour.
-    public static func retryDelay(afterAttempts attempts: Int) -> TimeInterval {
-        Backoff.delay(afterAttempts: attempts, first: 30, cap: 3600)
-    }
 }

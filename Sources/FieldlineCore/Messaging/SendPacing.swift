@@ -31,17 +31,6 @@ public enum SendPacing {
     }
 }
 
-/// How long a text waits before its provider call is tried again after a passing failure.
-public enum RetryPolicy {
-    /// Attempts before a text is marked failed for good.
-    public static let maximumAttempts = 8
-
-    /// 2, 4, 8 … seconds, capped at five minutes.
-    public static func delay(afterAttempt attempt: Int) -> TimeInterval {
-        min(300, pow(2, Double(max(1, min(attempt, 20)))))
-    }
-}
-
 /// The last gate before a text is handed to the provider: at most `capacity` hand-offs in any
 /// window of `window` seconds — 100 in any second for a number at 100/s, one every two seconds at
 /// 0.5/s. A worker that woke late may catch up inside the window, so it keeps the rate, but never

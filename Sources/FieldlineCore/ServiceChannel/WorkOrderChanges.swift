@@ -103,13 +103,6 @@ public struct WorkOrderChange: Sendable, Equatable {
         self.appliedAt = appliedAt
     }
 
-    /// Enough for a 10-minute outage and more: the waits grow to 15 minutes, about 2½ hours in all.
-    public static let maximumAttempts = 16
-
-    public static func retryDelay(afterAttempts attempts: Int) -> TimeInterval {
-        Backoff.delay(afterAttempts: attempts, first: 5, cap: 900)
-    }
-
     /// How the office reads it: "Accept", "Status In Progress / Dispatch Confirmed", "Note".
     public var summary: String {
         let status = [statusPrimary, statusExtended].compactMap { $0 }.joined(separator: " / ")

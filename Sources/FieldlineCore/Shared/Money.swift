@@ -21,10 +21,3 @@ public enum Money {
         "$" + decimal(Double(cents) / 100)
     }
 }
-
-/// How long a retried delivery waits: doubling from `first` after each failed attempt, up to `cap`.
-public enum Backoff {
-    public static func delay(afterAttempts attempts: Int, first: TimeInterval, cap: TimeInterval) -> TimeInterval {
-        min(cap, first * pow(2, Double(max(attempts - 1, 0))))
-    }
-}

@@ -10,7 +10,10 @@ public struct AccountStore: Sendable {
         self.sql = sql
     }
 
-    struct AccountRow: Codable {
+    /// `next_job_number` stays out: it is the account's counter, moved only by `allocateJobNumber`.
+    struct AccountRow: StoredRow {
+        static let mapping = TableMapping<Self>(table: "accounts")
+
         var id: String
         var name: String
         var timeZone: String
@@ -29,45 +32,29 @@ public struct AccountStore: Sendable {
         }
     }
 
-    static let accountColumns = [
-        "id", "name", "time_zone", "business_hours", "autoreply_enabled", "autoreply_text", "is_demo", "created_at",
-    ]
-
     public func insert(_ account: Account, isDemo: Bool = false) async throws {
-        let row = AccountRow(
-            id: account.id.rawValue, name: account.name, timeZone: account.timeZone,
-            businessHours: try JSONColumn.encode(account.businessHours), autoreplyEnabled: account.autoreply.enabled,
-            autoreplyText: account.autoreply.text, isDemo: isDemo, createdAt: account.createdAt)
-        try await sql.insert(into: "accounts").record(row).run()
+        try await sql.insert(try AccountRow(account, isDemo: isDemo))
     }
 
+    /// Saves the account; whether it is the demo account and its creation time stay as stored.
     public func update(_ account: Account) async throws {
-        try await sql.update("accounts")
-            .set("name", to: account.name)
-            .set("time_zone", to: account.timeZone)
-            .set("business_hours", to: try JSONColumn.encode(account.businessHours))
-            .set("autoreply_enabled", to: account.autoreply.enabled)
-            .set("autoreply_text", to: account.autoreply.text)
-            .where("id", .equal, account.id.rawValue)
-            .run()
+        let row = try AccountRow(account, isDemo: false)
+        try await sql.update(row, leaving: ["is_demo", "created_at"]).run()
     }
 
     public func find(_ id: AccountID) async throws -> Account? {
-        try await sql.select().columns(Self.accountColumns)
-            .from("accounts").where("id", .equal, id.rawValue)
-            .first()?.record(AccountRow.self).account()
+        try await sql.select(AccountRow.self).where("id", .equal, id.rawValue)
+            .first()?.stored(AccountRow.self).account()
     }
 
     public func demoAccount() async throws -> Account? {
-        try await sql.select().columns(Self.accountColumns)
-            .from("accounts").where("is_demo", .equal, true).orderBy("created_at")
-            .first()?.record(AccountRow.self).account()
+        try await sql.select(AccountRow.self).where("is_demo", .equal, true).orderBy("created_at")
+            .first()?.stored(AccountRow.self).account()
     }
 
     public func all() async throws -> [Account] {
-        try await sql.select().columns(Self.accountColumns)
-            .from("accounts").orderBy("name")
-            .all().map { try $0.record(AccountRow.self).account() }
+        try await sql.select(AccountRow.self).orderBy("name")
+            .all().map { try $0.stored(AccountRow.self).account() }
     }
 
     /// The next job number of the account. The row update takes the row lock, so concurrent
@@ -85,7 +72,9 @@ public struct AccountStore: Sendable {
 
     // MARK: Users
 
-    struct UserRow: Codable {
+    struct UserRow: StoredRow {
+        static let mapping = TableMapping<Self>(table: "users")
+
         var id: String
         var accountId: String
         var email: String
@@ -111,19 +100,9 @@ public struct AccountStore: Sendable {
         }
     }
 
-    static let userColumns = [
-        "id", "account_id", "email", "name", "role", "phone", "technician_id", "password_hash", "active", "chat_access",
-        "created_at",
-    ]
-
     public func insert(_ user: User, passwordHash: String) async throws {
-        let row = UserRow(
-            id: user.id.rawValue, accountId: user.accountID.rawValue, email: user.email.value, name: user.name,
-            role: user.role.rawValue, phone: user.phone?.e164, technicianId: user.technicianID?.rawValue,
-            passwordHash: passwordHash, active: user.active, chatAccess: user.chatAccess?.rawValue,
-            createdAt: user.createdAt)
         do {
-            try await sql.insert(into: "users").record(row).run()
+            try await sql.insert(UserRow(user, passwordHash: passwordHash))
         } catch  where StoreErrors.isUniqueViolation(error) {
             // A race with another insert of the address; said without naming whose it is.
             throw FieldlineError.conflict(
@@ -136,8 +115,8 @@ public struct AccountStore: Sendable {
     /// A technician whose technician record is switched off is as switched off as the user.
     public func userForSignIn(email: EmailAddress) async throws -> (User, passwordHash: String)? {
         guard
-            let row = try await sql.select().columns(Self.userColumns).from("users")
-                .where("email", .equal, email.value).first()?.record(UserRow.self)
+            let row = try await sql.select(UserRow.self)
+                .where("email", .equal, email.value).first()?.stored(UserRow.self)
         else { return nil }
         var user = try row.user()
         if let technicianID = user.technicianID, user.active {
@@ -151,9 +130,9 @@ public struct AccountStore: Sendable {
 
     /// The users signed in as this technician.
     public func users(ofTechnician technicianID: TechnicianID, in accountID: AccountID) async throws -> [User] {
-        try await sql.select().columns(Self.userColumns).from("users")
+        try await sql.select(UserRow.self)
             .where("account_id", .equal, accountID.rawValue).where("technician_id", .equal, technicianID.rawValue)
-            .all().map { try $0.record(UserRow.self).user() }
+            .all().map { try $0.stored(UserRow.self).user() }
     }
 
     /// The user a session belongs to, if the session exists.
@@ -169,18 +148,16 @@ public struct AccountStore: Sendable {
     }
 
     public func user(_ id: UserID, in accountID: AccountID) async throws -> User? {
-        try await sql.select().columns(Self.userColumns).from("users")
+        try await sql.select(UserRow.self)
             .where("id", .equal, id.rawValue).where("account_id", .equal, accountID.rawValue)
-            .first()?.record(UserRow.self).user()
+            .first()?.stored(UserRow.self).user()
     }
 
+    /// Saves the user; the account, email address, password hash and creation time stay as stored.
     public func update(_ user: User) async throws {
-        try await sql.update("users")
-            .set("name", to: user.name).set("role", to: user.role.rawValue).set("phone", to: user.phone?.e164)
-            .set("technician_id", to: user.technicianID?.rawValue).set("active", to: user.active)
-            .set("chat_access", to: user.chatAccess?.rawValue)
-            .where("id", .equal, user.id.rawValue).where("account_id", .equal, user.accountID.rawValue)
-            .run()
+        let row = UserRow(user, passwordHash: "")
+        try await sql.update(row, leaving: ["account_id", "email", "password_hash", "created_at"])
+            .where("account_id", .equal, row.accountId).run()
     }
 
     public func deleteSessions(of userID: UserID, in accountID: AccountID, except kept: String? = nil) async throws {
@@ -204,15 +181,24 @@ public struct AccountStore: Sendable {
 
     // MARK: Password reset links
 
+    struct PasswordResetRow: StoredRow {
+        static let mapping = TableMapping<Self>(table: "password_resets")
+
+        var tokenDigest: String
+        var accountId: String
+        var userId: String
+        var createdAt: Date
+        var expiresAt: Date
+        var usedAt: Date?
+    }
+
     public func insertPasswordReset(
         tokenDigest: String, userID: UserID, accountID: AccountID, at instant: Date, expiresAt: Date
     ) async throws {
-        try await sql.insert(into: "password_resets")
-            .columns("token_digest", "account_id", "user_id", "created_at", "expires_at")
-            .values(
-                SQLBind(tokenDigest), SQLBind(accountID.rawValue), SQLBind(userID.rawValue), SQLBind(instant),
-                SQLBind(expiresAt)
-            ).run()
+        try await sql.insert(
+            PasswordResetRow(
+                tokenDigest: tokenDigest, accountId: accountID.rawValue, userId: userID.rawValue, createdAt: instant,
+                expiresAt: expiresAt, usedAt: nil))
     }
 
     /// How many reset links were made for the user since `instant` (for throttling).
@@ -249,9 +235,9 @@ public struct AccountStore: Sendable {
     }
 
     public func users(in accountID: AccountID) async throws -> [User] {
-        try await sql.select().columns(Self.userColumns).from("users")
+        try await sql.select(UserRow.self)
             .where("account_id", .equal, accountID.rawValue).orderBy("name")
-            .all().map { try $0.record(UserRow.self).user() }
+            .all().map { try $0.stored(UserRow.self).user() }
     }
 
     // MARK: Sessions
@@ -264,7 +250,9 @@ public struct AccountStore: Sendable {
         public var expiresAt: Date
     }
 
-    struct SessionRow: Codable {
+    struct SessionRow: StoredRow {
+        static let mapping = TableMapping<Self>(table: "sessions")
+
         var tokenDigest: String
         var accountId: String
         var userId: String
@@ -281,7 +269,7 @@ public struct AccountStore: Sendable {
         let row = SessionRow(
             tokenDigest: tokenDigest, accountId: accountID.rawValue, userId: userID.rawValue, kind: kind,
             csrfToken: csrfToken, createdAt: createdAt, expiresAt: expiresAt)
-        try await sql.insert(into: "sessions").record(row).run()
+        try await sql.insert(row)
     }
 
     /// Everything a request needs to know about who is calling, in one round trip: the live
@@ -364,6 +352,13 @@ public struct AccountStore: Sendable {
 
     // MARK: Failed sign-ins
 
+    struct SignInFailureRow: StoredRow {
+        static let mapping = TableMapping<Self>(table: "sign_in_failures")
+
+        var email: String
+        var failedAt: Date
+    }
+
     public func signInFailures(of email: EmailAddress, since instant: Date) async throws -> [Date] {
         try await sql.select().column("failed_at").from("sign_in_failures")
             .where("email", .equal, email.value).where("failed_at", .greaterThan, instant)
@@ -391,11 +386,31 @@ public struct AccountStore: Sendable {
     /// Records a wrong password and forgets failures older than `forgetBefore` (of any address).
     public func recordSignInFailure(of email: EmailAddress, at instant: Date, forgetBefore: Date) async throws {
         try await sql.delete(from: "sign_in_failures").where("failed_at", .lessThan, forgetBefore).run()
-        try await sql.insert(into: "sign_in_failures").columns("email", "failed_at")
-            .values(SQLBind(email.value), SQLBind(instant)).run()
+        try await sql.insert(SignInFailureRow(email: email.value, failedAt: instant))
     }
 
     public func clearSignInFailures(of email: EmailAddress) async throws {
         try await sql.delete(from: "sign_in_failures").where("email", .equal, email.value).run()
+    }
+}
+
+// In extensions, so the rows keep their memberwise initializers (`signedIn` builds both from its join).
+
+extension AccountStore.AccountRow {
+    init(_ account: Account, isDemo: Bool) throws {
+        self.init(
+            id: account.id.rawValue, name: account.name, timeZone: account.timeZone,
+            businessHours: try JSONColumn.encode(account.businessHours), autoreplyEnabled: account.autoreply.enabled,
+            autoreplyText: account.autoreply.text, isDemo: isDemo, createdAt: account.createdAt)
+    }
+}
+
+extension AccountStore.UserRow {
+    init(_ user: User, passwordHash: String) {
+        self.init(
+            id: user.id.rawValue, accountId: user.accountID.rawValue, email: user.email.value, name: user.name,
+            role: user.role.rawValue, phone: user.phone?.e164, technicianId: user.technicianID?.rawValue,
+            passwordHash: passwordHash, active: user.active, chatAccess: user.chatAccess?.rawValue,
+            createdAt: user.createdAt)
     }
 }

@@ -10,7 +10,9 @@ public struct CampaignStore: Sendable {
         self.sql = sql
     }
 
-    struct Row: Codable {
+    struct Row: StoredRow {
+        static let mapping = TableMapping<Self>(table: "campaigns")
+
         var id: String
         var accountId: String
         var name: String
@@ -58,37 +60,34 @@ public struct CampaignStore: Sendable {
     }
 
     public func insert(_ campaign: Campaign) async throws {
-        try await sql.insert(into: "campaigns").record(try Row(campaign)).run()
+        try await sql.insert(try Row(campaign))
     }
 
     /// Saves a campaign only if it is still in `expected` status: two marketers (or a marketer and
-    /// the scheduler) cannot both move it. False when it moved meanwhile.
+    /// the scheduler) cannot both move it. False when it moved meanwhile. Who created it and when
+    /// never change, and are not written.
     @discardableResult
     public func update(_ campaign: Campaign, expecting expected: [CampaignStatus]) async throws -> Bool {
         let row = try Row(campaign)
-        let changed = try await sql.update("campaigns")
-            .set("name", to: row.name).set("body", to: row.body).set("audience", to: row.audience)
-            .set("status", to: row.status).set("scheduled_at", to: row.scheduledAt).set("queued_at", to: row.queuedAt)
-            .set("problem", to: row.problem)
-            .set("updated_at", to: row.updatedAt)
-            .where("id", .equal, row.id).where("account_id", .equal, row.accountId)
+        let unchanging: Set = ["account_id", "created_by_kind", "created_by_id", "created_by_name", "created_at"]
+        let changed = try await sql.update(row, leaving: unchanging).where("account_id", .equal, row.accountId)
             .where("status", .in, expected.map(\.rawValue))
             .returning("id").all()
         return !changed.isEmpty
     }
 
     public func find(_ id: CampaignID, in accountID: AccountID) async throws -> Campaign? {
-        try await sql.select().column("*").from("campaigns")
+        try await sql.select(Row.self)
             .where("id", .equal, id.rawValue).where("account_id", .equal, accountID.rawValue)
-            .first()?.record(Row.self).campaign()
+            .first()?.stored(Row.self).campaign()
     }
 
     /// Newest first.
     public func all(in accountID: AccountID, limit: Int, offset: Int) async throws -> [Campaign] {
-        try await sql.select().column("*").from("campaigns").where("account_id", .equal, accountID.rawValue)
+        try await sql.select(Row.self).where("account_id", .equal, accountID.rawValue)
             .orderBy("created_at", .descending).orderBy("id", .descending).limit(limit)
             .offset(offset)
-            .all().map { try $0.record(Row.self).campaign() }
+            .all().map { try $0.stored(Row.self).campaign() }
     }
 
     // MARK: Scheduling
@@ -254,25 +253,28 @@ public struct CampaignStore: Sendable {
         }
     }
 
+    struct RecipientRow: StoredRow {
+        static let mapping = TableMapping<Self>(table: "campaign_recipients")
+
+        var campaignId: String
+        var phone: String
+        var accountId: String
+        var messageId: String?
+        var skipReason: String?
+    }
+
+    /// A campaign reaches for up to 100,000 numbers: the campaign and account are bound once per
+    /// statement and only (phone, message, skip reason) per recipient.
     public func insertRecipients(
         _ recipients: [Recipient], of campaign: CampaignID, in accountID: AccountID
     ) async throws {
-        for chunk in recipients.chunked(into: 2000) {
-            var query = SQLQueryString(
-                "INSERT INTO campaign_recipients (campaign_id, phone, account_id, message_id, skip_reason) SELECT ")
-            query.appendInterpolation(bind: campaign.rawValue)
-            query.appendInterpolation(unsafeRaw: ", v.column1, ")
-            query.appendInterpolation(bind: accountID.rawValue)
-            query.appendInterpolation(unsafeRaw: ", v.column2, v.column3 FROM (VALUES ")
-            for (index, recipient) in chunk.enumerated() {
-                query.appendInterpolation(unsafeRaw: index == 0 ? "(" : ", (")
-                query.appendInterpolation(
-                    binds: [recipient.phone.e164, recipient.messageID?.rawValue, recipient.skipReason]
-                        as [any Encodable & Sendable])
-                query.appendInterpolation(unsafeRaw: ")")
-            }
-            query.appendInterpolation(unsafeRaw: ") AS v")
-            try await sql.raw(query).run()
+        let template = RecipientRow(
+            campaignId: campaign.rawValue, phone: "", accountId: accountID.rawValue, messageId: nil, skipReason: nil)
+        let varying = ["phone", "message_id", "skip_reason"]
+        try await sql.insert(copiesOf: template, varying: varying, for: recipients) { row, recipient in
+            row.phone = recipient.phone.e164
+            row.messageId = recipient.messageID?.rawValue
+            row.skipReason = recipient.skipReason
         }
     }
 

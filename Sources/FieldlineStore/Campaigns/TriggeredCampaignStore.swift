@@ -10,7 +10,9 @@ public struct TriggeredCampaignStore: Sendable {
         self.sql = sql
     }
 
-    struct Row: Codable {
+    struct Row: StoredRow {
+        static let mapping = TableMapping<Self>(table: "triggered_campaigns")
+
         var accountId: String
         var kind: String
         var enabled: Bool
@@ -22,8 +24,8 @@ public struct TriggeredCampaignStore: Sendable {
 
     /// All three for an account; one never saved has its defaults and is off.
     public func campaigns(of accountID: AccountID) async throws -> [TriggeredCampaign] {
-        let rows = try await sql.select().column("*").from("triggered_campaigns")
-            .where("account_id", .equal, accountID.rawValue).all().map { try $0.record(Row.self) }
+        let rows = try await sql.select(Row.self)
+            .where("account_id", .equal, accountID.rawValue).all().map { try $0.stored(Row.self) }
         return TriggeredCampaignKind.allCases.map { kind in
             guard let row = rows.first(where: { $0.kind == kind.rawValue }) else {
                 return TriggeredCampaign(accountID: accountID, kind: kind)
@@ -41,9 +43,9 @@ public struct TriggeredCampaignStore: Sendable {
 
     /// Every account's enabled campaigns of these kinds: what the scheduler works through.
     public func enabled(_ kinds: [TriggeredCampaignKind]) async throws -> [TriggeredCampaign] {
-        try await sql.select().column("*").from("triggered_campaigns").where("enabled", .equal, true)
+        try await sql.select(Row.self).where("enabled", .equal, true)
             .where("kind", .in, kinds.map(\.rawValue)).orderBy("account_id").orderBy("kind")
-            .all().map { try $0.record(Row.self) }
+            .all().map { try $0.stored(Row.self) }
             .compactMap { row in
                 TriggeredCampaignKind(rawValue: row.kind).map { kind in
                     TriggeredCampaign(
@@ -54,24 +56,19 @@ public struct TriggeredCampaignStore: Sendable {
     }
 
     public func save(_ campaign: TriggeredCampaign) async throws {
-        try await sql.insert(into: "triggered_campaigns")
-            .record(
-                Row(
-                    accountId: campaign.accountID.rawValue, kind: campaign.kind.rawValue, enabled: campaign.enabled,
-                    template: campaign.template, days: campaign.days, followOnUrl: campaign.followOnURL,
-                    updatedAt: campaign.updatedAt)
-            )
-            .onConflict(with: ["account_id", "kind"]) { conflict in
-                conflict.set(excludedValueOf: "enabled").set(excludedValueOf: "template")
-                    .set(excludedValueOf: "days").set(excludedValueOf: "follow_on_url").set(
-                        excludedValueOf: "updated_at")
-            }
-            .run()
+        try await sql.upsert(
+            Row(
+                accountId: campaign.accountID.rawValue, kind: campaign.kind.rawValue, enabled: campaign.enabled,
+                template: campaign.template, days: campaign.days, followOnUrl: campaign.followOnURL,
+                updatedAt: campaign.updatedAt),
+            onConflict: ["account_id", "kind"])
     }
 
     // MARK: Runs
 
-    struct RunRow: Codable {
+    struct RunRow: StoredRow {
+        static let mapping = TableMapping<Self>(table: "triggered_runs")
+
         var accountId: String
         var kind: String
         var subject: String
@@ -85,17 +82,12 @@ public struct TriggeredCampaignStore: Sendable {
     /// Records that a trigger fired, unless it already did: false means another server (or a
     /// retried webhook) got there first and nothing more should happen.
     public func claim(_ run: TriggeredRun, in accountID: AccountID) async throws -> Bool {
-        let inserted = try await sql.insert(into: "triggered_runs")
-            .record(
-                RunRow(
-                    accountId: accountID.rawValue, kind: run.kind.rawValue, subject: run.subject,
-                    occurrence: run.occurrence, phone: run.phone?.e164, messageId: run.messageID?.rawValue,
-                    skipReason: run.skipReason, createdAt: run.createdAt)
-            )
-            .ignoringConflicts(with: ["account_id", "kind", "subject", "occurrence"])
-            .returning("occurrence")
-            .all()
-        return !inserted.isEmpty
+        try await sql.insert(
+            RunRow(
+                accountId: accountID.rawValue, kind: run.kind.rawValue, subject: run.subject,
+                occurrence: run.occurrence, phone: run.phone?.e164, messageId: run.messageID?.rawValue,
+                skipReason: run.skipReason, createdAt: run.createdAt),
+            unlessConflictOn: ["account_id", "kind", "subject", "occurrence"])
     }
 
     /// What a claimed run came to: the text it queued or why none went.
@@ -167,9 +159,9 @@ public struct TriggeredCampaignStore: Sendable {
     public func recentRuns(
         _ kind: TriggeredCampaignKind, in accountID: AccountID, limit: Int
     ) async throws -> [TriggeredRun] {
-        try await sql.select().column("*").from("triggered_runs").where("account_id", .equal, accountID.rawValue)
+        try await sql.select(RunRow.self).where("account_id", .equal, accountID.rawValue)
             .where("kind", .equal, kind.rawValue).orderBy("created_at", .descending).orderBy("subject").limit(limit)
-            .all().map { try $0.record(RunRow.self) }
+            .all().map { try $0.stored(RunRow.self) }
             .map { row in
                 TriggeredRun(
                     kind: kind, subject: row.subject, occurrence: row.occurrence,

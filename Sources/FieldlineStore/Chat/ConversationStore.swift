@@ -10,7 +10,9 @@ public struct ConversationStore: Sendable {
         self.sql = sql
     }
 
-    struct Row: Codable {
+    struct Row: StoredRow {
+        static let mapping = TableMapping<Self>(table: "conversations")
+
         var id: String
         var accountId: String
         var phone: String
@@ -60,25 +62,13 @@ public struct ConversationStore: Sendable {
         }
     }
 
-    static let columns = [
-        "id", "account_id", "phone", "sender_number_id", "job_id", "status", "unread", "awaiting_reply", "inbox_rank",
-        "last_message_at", "last_message_preview", "last_message_direction", "autoreply_period", "created_at",
-        "closed_at",
-    ]
-
     /// The conflict code of two writers opening the same number's conversation at once.
     public static let raceCode = ErrorCode.conversationChanged
 
+    /// Every inbound text writes its conversation: the mapping's insert text is built once.
     public func insert(_ conversation: Conversation) async throws {
-        let row = Row(conversation)
-        let values: [any Encodable & Sendable] = [
-            row.id, row.accountId, row.phone, row.senderNumberId, row.jobId, row.status, row.unread, row.awaitingReply,
-            row.inboxRank, row.lastMessageAt, row.lastMessagePreview, row.lastMessageDirection, row.autoreplyPeriod,
-            row.createdAt,
-            row.closedAt,
-        ]
         do {
-            try await sql.raw("\(unsafeRaw: Self.insertPrefix)\(binds: values))").run()
+            try await sql.insert(Row(conversation))
         } catch  where StoreErrors.isUniqueViolation(error) {
             throw FieldlineError.conflict(
                 code: Self.raceCode,
@@ -86,22 +76,11 @@ public struct ConversationStore: Sendable {
         }
     }
 
-    /// Statement texts built once: every inbound text writes its conversation.
-    static let insertPrefix = "INSERT INTO conversations (\(columns.joined(separator: ", "))) VALUES ("
-
+    /// Writes the thread's state back; its account, number and start never change.
     public func update(_ conversation: Conversation) async throws {
         let row = Row(conversation)
-        try await sql.raw(
-            """
-            UPDATE conversations SET sender_number_id = \(bind: row.senderNumberId), job_id = \(bind: row.jobId),
-                status = \(bind: row.status), unread = \(bind: row.unread), awaiting_reply = \(bind: row.awaitingReply),
-                inbox_rank = \(bind: row.inboxRank),
-                last_message_at = \(bind: row.lastMessageAt), last_message_preview = \(bind: row.lastMessagePreview),
-                last_message_direction = \(bind: row.lastMessageDirection),
-                autoreply_period = \(bind: row.autoreplyPeriod), closed_at = \(bind: row.closedAt)
-            WHERE id = \(bind: row.id) AND account_id = \(bind: row.accountId)
-            """
-        ).run()
+        try await sql.update(row, leaving: ["account_id", "phone", "created_at"])
+            .where("account_id", .equal, row.accountId).run()
     }
 
     public func setAutoreplyPeriod(_ period: String, of id: ConversationID) async throws {
@@ -109,15 +88,15 @@ public struct ConversationStore: Sendable {
     }
 
     public func find(_ id: ConversationID, in accountID: AccountID) async throws -> Conversation? {
-        try await sql.select().columns(Self.columns).from("conversations")
+        try await sql.select(Row.self)
             .where("id", .equal, id.rawValue).where("account_id", .equal, accountID.rawValue)
-            .first()?.record(Row.self).conversation
+            .first()?.stored(Row.self).conversation
     }
 
     public func find(phone: PhoneNumber, in accountID: AccountID) async throws -> Conversation? {
-        try await sql.select().columns(Self.columns).from("conversations")
+        try await sql.select(Row.self)
             .where("phone", .equal, phone.e164).where("account_id", .equal, accountID.rawValue)
-            .first()?.record(Row.self).conversation
+            .first()?.stored(Row.self).conversation
     }
 
     /// A thread in a list, with the customer the number belongs to (if any).
@@ -134,7 +113,7 @@ public struct ConversationStore: Sendable {
         status: ConversationStatus, query: String?, in accountID: AccountID, limit: Int, offset: Int
     ) async throws -> [Listed] {
         let select = sql.select()
-            .columns(Self.columns.map { SQLColumn($0, table: "cv") })
+            .columns(Row.mapping.selection("cv"))
             .column(SQLAlias(SQLColumn("id", table: "cu"), as: SQLIdentifier("customer_id")))
             .column(SQLAlias(SQLColumn("name", table: "cu"), as: SQLIdentifier("customer_name")))
             .from(SQLAlias(SQLIdentifier("conversations"), as: SQLIdentifier("cv")))
@@ -180,7 +159,7 @@ public struct ConversationStore: Sendable {
                     try row.decodeNil(column: "customer_name")
                     ? nil : try row.decode(column: "customer_name", as: String.self)
                 return Listed(
-                    conversation: try row.record(Row.self).conversation, customerID: customerID.map(CustomerID.init),
+                    conversation: try row.stored(Row.self).conversation, customerID: customerID.map(CustomerID.init),
                     customerName: customerName)
             }
     }
@@ -213,11 +192,23 @@ public struct ConversationStore: Sendable {
 
     // MARK: Blocked numbers (CH15)
 
+    struct BlockedRow: StoredRow {
+        static let mapping = TableMapping<Self>(table: "blocked_numbers")
+
+        var accountId: String
+        var phone: String
+        var blockedBy: String
+        var blockedAt: Date
+
+        var blocked: BlockedNumber {
+            BlockedNumber(phone: PhoneNumber(storedE164: phone), blockedBy: blockedBy, blockedAt: blockedAt)
+        }
+    }
+
     public func block(_ phone: PhoneNumber, by name: String, at instant: Date, in accountID: AccountID) async throws {
         guard try await isBlocked(phone, in: accountID) == false else { return }
-        try await sql.insert(into: "blocked_numbers").columns("account_id", "phone", "blocked_by", "blocked_at")
-            .values(SQLBind(accountID.rawValue), SQLBind(phone.e164), SQLBind(name), SQLBind(instant))
-            .run()
+        try await sql.insert(
+            BlockedRow(accountId: accountID.rawValue, phone: phone.e164, blockedBy: name, blockedAt: instant))
     }
 
     /// Returns whether the number was blocked.
@@ -234,13 +225,8 @@ public struct ConversationStore: Sendable {
     }
 
     public func blocked(in accountID: AccountID) async throws -> [BlockedNumber] {
-        try await sql.select().columns("phone", "blocked_by", "blocked_at").from("blocked_numbers")
+        try await sql.select(BlockedRow.self)
             .where("account_id", .equal, accountID.rawValue).orderBy("blocked_at", .descending)
-            .all().map { row in
-                BlockedNumber(
-                    phone: PhoneNumber(storedE164: try row.decode(column: "phone", as: String.self)),
-                    blockedBy: try row.decode(column: "blocked_by", as: String.self),
-                    blockedAt: try row.decode(column: "blocked_at", as: Date.self))
-            }
+            .all().map { try $0.stored(BlockedRow.self).blocked }
     }
 }

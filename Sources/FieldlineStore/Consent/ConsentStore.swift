@@ -10,38 +10,42 @@ public struct ConsentStore: Sendable {
         self.sql = sql
     }
 
+    struct ConsentRow: StoredRow {
+        static let mapping = TableMapping<Self>(table: "sms_consent")
+
+        var accountId: String
+        var phone: String
+        var optedOut: Bool
+        var marketing: String
+        var confirmationOwed: Bool
+        var doubleOptInUntil: Date?
+        var updatedAt: Date
+
+        /// The consent of `phone`, the number it was looked up by.
+        func consent(of phone: PhoneNumber) throws -> SMSConsent {
+            SMSConsent(
+                phone: phone, optedOut: optedOut,
+                marketing: try MarketingConsent.stored(marketing, table: "sms_consent", column: "marketing"),
+                confirmationOwed: confirmationOwed, doubleOptInPendingUntil: doubleOptInUntil)
+        }
+    }
+
     /// The number's consent; the default (implied consent, no marketing) when nothing was recorded.
     public func consent(of phone: PhoneNumber, in accountID: AccountID) async throws -> SMSConsent {
         guard
-            let row = try await sql.select()
-                .columns("opted_out", "marketing", "confirmation_owed", "double_opt_in_until").from("sms_consent")
+            let row = try await sql.select(ConsentRow.self)
                 .where("account_id", .equal, accountID.rawValue).where("phone", .equal, phone.e164).first()
         else { return SMSConsent(phone: phone) }
-        return SMSConsent(
-            phone: phone, optedOut: try row.decode(column: "opted_out", as: Bool.self),
-            marketing: try MarketingConsent.stored(
-                row.decode(column: "marketing", as: String.self), table: "sms_consent", column: "marketing"),
-            confirmationOwed: try row.decode(column: "confirmation_owed", as: Bool.self),
-            doubleOptInPendingUntil: try row.decode(column: "double_opt_in_until", as: Date?.self))
+        return try row.stored(ConsentRow.self).consent(of: phone)
     }
 
     public func save(_ consent: SMSConsent, in accountID: AccountID, at instant: Date) async throws {
-        try await sql.insert(into: "sms_consent")
-            .columns(
-                "account_id", "phone", "opted_out", "marketing", "confirmation_owed", "double_opt_in_until",
-                "updated_at"
-            )
-            .values(
-                SQLBind(accountID.rawValue), SQLBind(consent.phone.e164), SQLBind(consent.optedOut),
-                SQLBind(consent.marketing.rawValue), SQLBind(consent.confirmationOwed),
-                SQLBind(consent.doubleOptInPendingUntil), SQLBind(instant)
-            )
-            .onConflict(with: ["account_id", "phone"]) { conflict in
-                conflict.set(excludedValueOf: "opted_out").set(excludedValueOf: "marketing")
-                    .set(excludedValueOf: "confirmation_owed").set(excludedValueOf: "double_opt_in_until")
-                    .set(excludedValueOf: "updated_at")
-            }
-            .run()
+        try await sql.upsert(
+            ConsentRow(
+                accountId: accountID.rawValue, phone: consent.phone.e164, optedOut: consent.optedOut,
+                marketing: consent.marketing.rawValue, confirmationOwed: consent.confirmationOwed,
+                doubleOptInUntil: consent.doubleOptInPendingUntil, updatedAt: instant),
+            onConflict: ["account_id", "phone"])
     }
 
     public struct LedgerEntry: Sendable, Equatable {
@@ -70,33 +74,63 @@ public struct ConsentStore: Sendable {
         }
     }
 
-    public func append(_ entry: LedgerEntry) async throws {
-        try await sql.insert(into: "consent_ledger")
-            .columns(
-                "id", "account_id", "phone", "scope", "from_state", "to_state", "method", "actor_kind", "actor_id",
-                "actor_name", "message_id", "occurred_at"
-            )
-            .values(
-                SQLBind(entry.id), SQLBind(entry.accountID.rawValue), SQLBind(entry.phone.e164),
-                SQLBind(entry.change.scope.rawValue), SQLBind(entry.change.from), SQLBind(entry.change.to),
-                SQLBind(entry.method), SQLBind(entry.actor.kind.rawValue), SQLBind(entry.actor.id),
-                SQLBind(entry.actor.name), SQLBind(entry.messageID?.rawValue), SQLBind(entry.occurredAt)
-            )
-            .run()
+    struct LedgerRow: StoredRow {
+        static let mapping = TableMapping<Self>(table: "consent_ledger")
+
+        var id: String
+        var accountId: String
+        var phone: String
+        var scope: String
+        var fromState: String
+        var toState: String
+        var method: String
+        var actorKind: String
+        var actorId: String?
+        var actorName: String
+        var messageId: String?
+        var occurredAt: Date
+
+        init(_ entry: LedgerEntry) {
+            id = entry.id
+            accountId = entry.accountID.rawValue
+            phone = entry.phone.e164
+            scope = entry.change.scope.rawValue
+            fromState = entry.change.from
+            toState = entry.change.to
+            method = entry.method
+            actorKind = entry.actor.kind.rawValue
+            actorId = entry.actor.id
+            actorName = entry.actor.name
+            messageId = entry.messageID?.rawValue
+            occurredAt = entry.occurredAt
+        }
+
+        var entry: LedgerEntry {
+            get throws {
+                LedgerEntry(
+                    id: id, accountID: AccountID(accountId), phone: PhoneNumber(storedE164: phone),
+                    change: ConsentChange(
+                        scope: try ConsentScope.stored(scope, table: "consent_ledger", column: "scope"),
+                        from: fromState, to: toState),
+                    method: method,
+                    actor: ActorRef(
+                        kind: try ActorRef.Kind.stored(actorKind, table: "consent_ledger", column: "actor_kind"),
+                        id: actorId, name: actorName),
+                    messageID: messageId.map(MessageID.init), occurredAt: occurredAt)
+            }
+        }
     }
 
-    static let ledgerColumns = [
-        "id", "phone", "scope", "from_state", "to_state", "method", "actor_kind", "actor_id", "actor_name",
-        "message_id", "occurred_at",
-    ]
+    public func append(_ entry: LedgerEntry) async throws {
+        try await sql.insert(LedgerRow(entry))
+    }
 
     /// A number's consent history, oldest first.
     public func ledger(of phone: PhoneNumber, in accountID: AccountID) async throws -> [LedgerEntry] {
-        try await sql.select().columns(Self.ledgerColumns)
-            .from("consent_ledger")
+        try await sql.select(LedgerRow.self)
             .where("account_id", .equal, accountID.rawValue).where("phone", .equal, phone.e164)
             .orderBy("occurred_at").orderBy("id")
-            .all().map { try Self.entry($0, accountID: accountID) }
+            .all().map { try $0.stored(LedgerRow.self).entry }
     }
 
     /// Where a page of the ledger ends: the next page starts after it.
@@ -115,7 +149,7 @@ public struct ConsentStore: Sendable {
     public func ledger(
         in accountID: AccountID, from start: Date, until end: Date, after cursor: LedgerCursor?, limit: Int
     ) async throws -> [LedgerEntry] {
-        let query = sql.select().columns(Self.ledgerColumns).from("consent_ledger")
+        let query = sql.select(LedgerRow.self)
             .where("account_id", .equal, accountID.rawValue)
             .where("occurred_at", .greaterThanOrEqual, start).where("occurred_at", .lessThan, end)
         if let cursor {
@@ -127,25 +161,6 @@ public struct ConsentStore: Sendable {
             }
         }
         return try await query.orderBy("occurred_at").orderBy("id").limit(limit)
-            .all().map { try Self.entry($0, accountID: accountID) }
-    }
-
-    static func entry(_ row: any SQLRow, accountID: AccountID) throws -> LedgerEntry {
-        LedgerEntry(
-            id: try row.decode(column: "id", as: String.self), accountID: accountID,
-            phone: PhoneNumber(storedE164: try row.decode(column: "phone", as: String.self)),
-            change: ConsentChange(
-                scope: try ConsentScope.stored(
-                    row.decode(column: "scope", as: String.self), table: "consent_ledger", column: "scope"),
-                from: try row.decode(column: "from_state", as: String.self),
-                to: try row.decode(column: "to_state", as: String.self)),
-            method: try row.decode(column: "method", as: String.self),
-            actor: ActorRef(
-                kind: try ActorRef.Kind.stored(
-                    row.decode(column: "actor_kind", as: String.self), table: "consent_ledger", column: "actor_kind"),
-                id: try row.decode(column: "actor_id", as: String?.self),
-                name: try row.decode(column: "actor_name", as: String.self)),
-            messageID: try row.decode(column: "message_id", as: String?.self).map(MessageID.init),
-            occurredAt: try row.decode(column: "occurred_at", as: Date.self))
+            .all().map { try $0.stored(LedgerRow.self).entry }
     }
 }

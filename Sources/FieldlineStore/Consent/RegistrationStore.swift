@@ -11,7 +11,9 @@ public struct RegistrationStore: Sendable {
         self.sql = sql
     }
 
-    struct Row: Codable {
+    struct Row: StoredRow {
+        static let mapping = TableMapping<Self>(table: "registrations")
+
         var accountId: String
         var kind: String
         var details: String
@@ -24,8 +26,8 @@ public struct RegistrationStore: Sendable {
 
     /// Both registrations, texting first.
     public func registrations(of accountID: AccountID) async throws -> [Registration] {
-        let rows = try await sql.select().column("*").from("registrations")
-            .where("account_id", .equal, accountID.rawValue).all().map { try $0.record(Row.self) }
+        let rows = try await sql.select(Row.self)
+            .where("account_id", .equal, accountID.rawValue).all().map { try $0.stored(Row.self) }
         return try RegistrationKind.allCases.map { kind in
             guard let row = rows.first(where: { $0.kind == kind.rawValue }) else {
                 return Registration(accountID: accountID, kind: kind, updatedAt: Date(timeIntervalSince1970: 0))
@@ -62,22 +64,12 @@ public struct RegistrationStore: Sendable {
     }
 
     public func save(_ registration: Registration) async throws {
-        try await sql.insert(into: "registrations")
-            .columns(
-                "account_id", "kind", "details", "status", "rejection_reason", "submitted_at", "decided_at",
-                "updated_at"
-            )
-            .values(
-                SQLBind(registration.accountID.rawValue), SQLBind(registration.kind.rawValue),
-                SQLBind(try JSONColumn.encode(registration.details)), SQLBind(registration.status.rawValue),
-                SQLBind(registration.rejectionReason), SQLBind(registration.submittedAt),
-                SQLBind(registration.decidedAt), SQLBind(registration.updatedAt)
-            )
-            .onConflict(with: ["account_id", "kind"]) { conflict in
-                conflict.set(excludedValueOf: "details").set(excludedValueOf: "status")
-                    .set(excludedValueOf: "rejection_reason").set(excludedValueOf: "submitted_at")
-                    .set(excludedValueOf: "decided_at").set(excludedValueOf: "updated_at")
-            }
-            .run()
+        try await sql.upsert(
+            Row(
+                accountId: registration.accountID.rawValue, kind: registration.kind.rawValue,
+                details: try JSONColumn.encode(registration.details), status: registration.status.rawValue,
+                rejectionReason: registration.rejectionReason, submittedAt: registration.submittedAt,
+                decidedAt: registration.decidedAt, updatedAt: registration.updatedAt),
+            onConflict: ["account_id", "kind"])
     }
 }

@@ -10,7 +10,9 @@ public struct CustomerStore: Sendable {
         self.sql = sql
     }
 
-    struct CustomerRow: Codable {
+    struct CustomerRow: StoredRow {
+        static let mapping = TableMapping<Self>(table: "customers")
+
         var id: String
         var accountId: String
         var name: String
@@ -38,17 +40,13 @@ public struct CustomerStore: Sendable {
         }
     }
 
-    static let customerColumns = [
-        "id", "account_id", "name", "search_name", "notes", "tags", "created_at", "updated_at",
-    ]
-
     /// "|vip|plan|": bars around every tag, so `LIKE '%|vip|%'` matches the whole tag only.
     public static func storedTags(_ tags: [String]) -> String {
         tags.isEmpty ? "" : "|" + tags.joined(separator: "|") + "|"
     }
 
     public func insert(_ customer: Customer) async throws {
-        try await sql.insert(into: "customers").record(CustomerRow(customer)).run()
+        try await sql.insert(CustomerRow(customer))
     }
 
     public func update(_ customer: Customer) async throws {
@@ -62,19 +60,18 @@ public struct CustomerStore: Sendable {
     }
 
     public func find(_ id: CustomerID, in accountID: AccountID) async throws -> Customer? {
-        try await sql.select().columns(Self.customerColumns).from("customers")
+        try await sql.select(CustomerRow.self)
             .where("id", .equal, id.rawValue).where("account_id", .equal, accountID.rawValue)
-            .first()?.record(CustomerRow.self).customer
+            .first()?.stored(CustomerRow.self).customer
     }
 
     /// Customers whose name, phone number (any format: compared on digits) or location name or
     /// address contains `query`; all customers when the query is empty. Alphabetical.
     public func search(_ query: String, in accountID: AccountID, limit: Int, offset: Int) async throws -> [Customer] {
         let trimmed = query.trimmingCharacters(in: .whitespacesAndNewlines)
-        let select = sql.select().columns(Self.customerColumns.map { SQLColumn($0, table: "c") }).from(
-            SQLAlias(SQLIdentifier("customers"), as: SQLIdentifier("c"))
-        )
-        .where(SQLColumn("account_id", table: "c"), .equal, SQLBind(accountID.rawValue))
+        let select = sql.select().columns(CustomerRow.mapping.selection("c"))
+            .from(SQLAlias(SQLIdentifier("customers"), as: SQLIdentifier("c")))
+            .where(SQLColumn("account_id", table: "c"), .equal, SQLBind(accountID.rawValue))
         if !trimmed.isEmpty {
             let text = SearchPattern.contains(trimmed)
             let digits = trimmed.filter(\.isNumber)
@@ -91,12 +88,14 @@ public struct CustomerStore: Sendable {
         }
         return try await select.orderBy(SQLColumn("search_name", table: "c")).orderBy(SQLColumn("id", table: "c"))
             .limit(limit).offset(offset)
-            .all().map { try $0.record(CustomerRow.self).customer }
+            .all().map { try $0.stored(CustomerRow.self).customer }
     }
 
     // MARK: Locations
 
-    struct LocationRow: Codable {
+    struct LocationRow: StoredRow {
+        static let mapping = TableMapping<Self>(table: "locations")
+
         var id: String
         var accountId: String
         var customerId: String
@@ -141,13 +140,8 @@ public struct CustomerStore: Sendable {
         }
     }
 
-    static let locationColumns = [
-        "id", "account_id", "customer_id", "name", "street", "unit", "city", "state", "postal_code", "search_text",
-        "verified", "latitude", "longitude", "notes", "created_at",
-    ]
-
     public func insert(_ location: ServiceLocation) async throws {
-        try await sql.insert(into: "locations").record(LocationRow(location)).run()
+        try await sql.insert(LocationRow(location))
     }
 
     public func update(_ location: ServiceLocation) async throws {
@@ -162,46 +156,48 @@ public struct CustomerStore: Sendable {
     }
 
     public func location(_ id: LocationID, in accountID: AccountID) async throws -> ServiceLocation? {
-        try await sql.select().columns(Self.locationColumns).from("locations")
+        try await sql.select(LocationRow.self)
             .where("id", .equal, id.rawValue).where("account_id", .equal, accountID.rawValue)
-            .first()?.record(LocationRow.self).location
+            .first()?.stored(LocationRow.self).location
     }
 
     public func locations(of customerID: CustomerID, in accountID: AccountID) async throws -> [ServiceLocation] {
-        try await sql.select().columns(Self.locationColumns).from("locations")
+        try await sql.select(LocationRow.self)
             .where("customer_id", .equal, customerID.rawValue).where("account_id", .equal, accountID.rawValue)
             .orderBy("created_at").orderBy("id")
-            .all().map { try $0.record(LocationRow.self).location }
+            .all().map { try $0.stored(LocationRow.self).location }
     }
 
     public func locations(ofCustomers ids: [CustomerID], in accountID: AccountID) async throws -> [ServiceLocation] {
         guard !ids.isEmpty else { return [] }
-        return try await sql.select().columns(Self.locationColumns).from("locations")
+        return try await sql.select(LocationRow.self)
             .where("account_id", .equal, accountID.rawValue)
             .where("customer_id", .in, Set(ids.map(\.rawValue)).sorted())
             .orderBy("created_at").orderBy("id")
-            .all().map { try $0.record(LocationRow.self).location }
+            .all().map { try $0.stored(LocationRow.self).location }
     }
 
     public func locations(_ ids: [LocationID], in accountID: AccountID) async throws -> [LocationID: ServiceLocation] {
         guard !ids.isEmpty else { return [:] }
-        let rows = try await sql.select().columns(Self.locationColumns).from("locations")
+        let rows = try await sql.select(LocationRow.self)
             .where("account_id", .equal, accountID.rawValue).where("id", .in, Set(ids.map(\.rawValue)).sorted())
-            .all().map { try $0.record(LocationRow.self).location }
+            .all().map { try $0.stored(LocationRow.self).location }
         return Dictionary(uniqueKeysWithValues: rows.map { ($0.id, $0) })
     }
 
     public func customers(_ ids: [CustomerID], in accountID: AccountID) async throws -> [CustomerID: Customer] {
         guard !ids.isEmpty else { return [:] }
-        let rows = try await sql.select().columns(Self.customerColumns).from("customers")
+        let rows = try await sql.select(CustomerRow.self)
             .where("account_id", .equal, accountID.rawValue).where("id", .in, Set(ids.map(\.rawValue)).sorted())
-            .all().map { try $0.record(CustomerRow.self).customer }
+            .all().map { try $0.stored(CustomerRow.self).customer }
         return Dictionary(uniqueKeysWithValues: rows.map { ($0.id, $0) })
     }
 
     // MARK: Phone numbers
 
-    struct PhoneRow: Codable {
+    struct PhoneRow: StoredRow {
+        static let mapping = TableMapping<Self>(table: "phone_contacts")
+
         var id: String
         var accountId: String
         var customerId: String
@@ -237,14 +233,9 @@ public struct CustomerStore: Sendable {
         }
     }
 
-    static let phoneColumns = [
-        "id", "account_id", "customer_id", "e164", "kind", "label", "job_notifications", "marketing_updates",
-        "created_at",
-    ]
-
     public func insert(_ phone: PhoneContact) async throws {
         do {
-            try await sql.insert(into: "phone_contacts").record(PhoneRow(phone)).run()
+            try await sql.insert(PhoneRow(phone))
         } catch  where StoreErrors.isUniqueViolation(error) {
             throw FieldlineError.conflict(
                 code: .phoneTaken, message: "\(phone.number.displayed) already belongs to a customer in this account."
@@ -279,36 +270,38 @@ public struct CustomerStore: Sendable {
     }
 
     public func phone(_ id: PhoneContactID, in accountID: AccountID) async throws -> PhoneContact? {
-        try await sql.select().columns(Self.phoneColumns).from("phone_contacts")
+        try await sql.select(PhoneRow.self)
             .where("id", .equal, id.rawValue).where("account_id", .equal, accountID.rawValue)
-            .first()?.record(PhoneRow.self).phone
+            .first()?.stored(PhoneRow.self).phone
     }
 
     public func phone(number: PhoneNumber, in accountID: AccountID) async throws -> PhoneContact? {
-        try await sql.select().columns(Self.phoneColumns).from("phone_contacts")
+        try await sql.select(PhoneRow.self)
             .where("e164", .equal, number.e164).where("account_id", .equal, accountID.rawValue)
-            .first()?.record(PhoneRow.self).phone
+            .first()?.stored(PhoneRow.self).phone
     }
 
     public func phones(of customerID: CustomerID, in accountID: AccountID) async throws -> [PhoneContact] {
-        try await sql.select().columns(Self.phoneColumns).from("phone_contacts")
+        try await sql.select(PhoneRow.self)
             .where("customer_id", .equal, customerID.rawValue).where("account_id", .equal, accountID.rawValue)
             .orderBy("created_at").orderBy("id")
-            .all().map { try $0.record(PhoneRow.self).phone }
+            .all().map { try $0.stored(PhoneRow.self).phone }
     }
 
     public func phones(ofCustomers ids: [CustomerID], in accountID: AccountID) async throws -> [PhoneContact] {
         guard !ids.isEmpty else { return [] }
-        return try await sql.select().columns(Self.phoneColumns).from("phone_contacts")
+        return try await sql.select(PhoneRow.self)
             .where("account_id", .equal, accountID.rawValue)
             .where("customer_id", .in, Set(ids.map(\.rawValue)).sorted())
             .orderBy("created_at").orderBy("id")
-            .all().map { try $0.record(PhoneRow.self).phone }
+            .all().map { try $0.stored(PhoneRow.self).phone }
     }
 
     // MARK: Emails
 
-    struct EmailRow: Codable {
+    struct EmailRow: StoredRow {
+        static let mapping = TableMapping<Self>(table: "email_contacts")
+
         var id: String
         var accountId: String
         var customerId: String
@@ -323,14 +316,12 @@ public struct CustomerStore: Sendable {
         }
     }
 
-    static let emailColumns = ["id", "account_id", "customer_id", "address", "job_notifications", "created_at"]
-
     public func insert(_ email: EmailContact) async throws {
         let row = EmailRow(
             id: email.id.rawValue, accountId: email.accountID.rawValue, customerId: email.customerID.rawValue,
             address: email.address.value, jobNotifications: email.jobNotifications, createdAt: email.createdAt)
         do {
-            try await sql.insert(into: "email_contacts").record(row).run()
+            try await sql.insert(row)
         } catch  where StoreErrors.isUniqueViolation(error) {
             throw FieldlineError.conflict(code: .emailTaken, message: "This customer already has \(email.address).")
         }
@@ -342,9 +333,9 @@ public struct CustomerStore: Sendable {
     }
 
     public func email(_ id: EmailContactID, in accountID: AccountID) async throws -> EmailContact? {
-        try await sql.select().columns(Self.emailColumns).from("email_contacts")
+        try await sql.select(EmailRow.self)
             .where("id", .equal, id.rawValue).where("account_id", .equal, accountID.rawValue)
-            .first()?.record(EmailRow.self).email
+            .first()?.stored(EmailRow.self).email
     }
 
     public func deleteEmail(_ id: EmailContactID, in accountID: AccountID) async throws {
@@ -353,16 +344,16 @@ public struct CustomerStore: Sendable {
     }
 
     public func emails(of customerID: CustomerID, in accountID: AccountID) async throws -> [EmailContact] {
-        try await sql.select().columns(Self.emailColumns).from("email_contacts")
+        try await sql.select(EmailRow.self)
             .where("customer_id", .equal, customerID.rawValue).where("account_id", .equal, accountID.rawValue)
             .orderBy("created_at").orderBy("id")
-            .all().map { try $0.record(EmailRow.self).email }
+            .all().map { try $0.stored(EmailRow.self).email }
     }
 
     /// Every customer record holding `address` in the account (one address may belong to two).
     public func emails(address: EmailAddress, in accountID: AccountID) async throws -> [EmailContact] {
-        try await sql.select().columns(Self.emailColumns).from("email_contacts")
+        try await sql.select(EmailRow.self)
             .where("address", .equal, address.value).where("account_id", .equal, accountID.rawValue)
-            .all().map { try $0.record(EmailRow.self).email }
+            .all().map { try $0.stored(EmailRow.self).email }
     }
 }

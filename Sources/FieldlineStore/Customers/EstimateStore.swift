@@ -10,7 +10,9 @@ public struct EstimateStore: Sendable {
         self.sql = sql
     }
 
-    struct EstimateRow: Codable {
+    struct EstimateRow: StoredRow {
+        static let mapping = TableMapping<Self>(table: "estimates")
+
         var id: String
         var accountId: String
         var customerId: String
@@ -45,23 +47,22 @@ public struct EstimateStore: Sendable {
     }
 
     public func insert(_ estimate: Estimate) async throws {
-        try await sql.insert(into: "estimates").record(EstimateRow(estimate)).run()
+        try await sql.insert(EstimateRow(estimate))
     }
 
     public func update(_ estimate: Estimate) async throws {
-        try await sql.update("estimates").record(EstimateRow(estimate))
-            .where("id", .equal, estimate.id.rawValue).where("account_id", .equal, estimate.accountID.rawValue).run()
+        try await sql.update(EstimateRow(estimate)).where("account_id", .equal, estimate.accountID.rawValue).run()
     }
 
     public func find(_ id: EstimateID, in accountID: AccountID) async throws -> Estimate? {
-        try await sql.select().column("*").from("estimates").where("id", .equal, id.rawValue)
-            .where("account_id", .equal, accountID.rawValue).first()?.record(EstimateRow.self).estimate
+        try await sql.select(EstimateRow.self).where("id", .equal, id.rawValue)
+            .where("account_id", .equal, accountID.rawValue).first()?.stored(EstimateRow.self).estimate
     }
 
     public func estimates(of customerID: CustomerID, in accountID: AccountID) async throws -> [Estimate] {
-        try await sql.select().column("*").from("estimates").where("account_id", .equal, accountID.rawValue)
+        try await sql.select(EstimateRow.self).where("account_id", .equal, accountID.rawValue)
             .where("customer_id", .equal, customerID.rawValue).orderBy("created_at", .descending).orderBy("id")
-            .all().map { try $0.record(EstimateRow.self).estimate }
+            .all().map { try $0.stored(EstimateRow.self).estimate }
     }
 
     /// Open estimates given between `givenFrom` and `givenUntil` that no follow-up has acted on,
@@ -69,7 +70,7 @@ public struct EstimateStore: Sendable {
     public func awaitingFollowUp(
         in accountID: AccountID, givenFrom: Date, givenUntil: Date, limit: Int
     ) async throws -> [Estimate] {
-        try await sql.select().column(SQLColumn(SQLLiteral.all, table: SQLIdentifier("e")))
+        try await sql.select().columns(EstimateRow.mapping.selection("e"))
             .from(SQLAlias(SQLIdentifier("estimates"), as: SQLIdentifier("e")))
             .where(SQLColumn("account_id", table: "e"), .equal, SQLBind(accountID.rawValue))
             .where(SQLColumn("status", table: "e"), .equal, SQLBind(EstimateStatus.open.rawValue))
@@ -81,12 +82,14 @@ public struct EstimateStore: Sendable {
                 )
             )
             .orderBy(SQLColumn("created_at", table: "e")).limit(limit)
-            .all().map { try $0.record(EstimateRow.self).estimate }
+            .all().map { try $0.stored(EstimateRow.self).estimate }
     }
 
     // MARK: Recurring services
 
-    struct ServiceRow: Codable {
+    struct ServiceRow: StoredRow {
+        static let mapping = TableMapping<Self>(table: "recurring_services")
+
         var id: String
         var accountId: String
         var customerId: String
@@ -116,12 +119,11 @@ public struct EstimateStore: Sendable {
     }
 
     public func insert(_ service: RecurringService) async throws {
-        try await sql.insert(into: "recurring_services").record(ServiceRow(service)).run()
+        try await sql.insert(ServiceRow(service))
     }
 
     public func update(_ service: RecurringService) async throws {
-        try await sql.update("recurring_services").record(ServiceRow(service))
-            .where("id", .equal, service.id.rawValue).where("account_id", .equal, service.accountID.rawValue).run()
+        try await sql.update(ServiceRow(service)).where("account_id", .equal, service.accountID.rawValue).run()
     }
 
     public func delete(_ id: RecurringServiceID, in accountID: AccountID) async throws {
@@ -130,21 +132,21 @@ public struct EstimateStore: Sendable {
     }
 
     public func service(_ id: RecurringServiceID, in accountID: AccountID) async throws -> RecurringService? {
-        try await sql.select().column("*").from("recurring_services").where("id", .equal, id.rawValue)
-            .where("account_id", .equal, accountID.rawValue).first()?.record(ServiceRow.self).service
+        try await sql.select(ServiceRow.self).where("id", .equal, id.rawValue)
+            .where("account_id", .equal, accountID.rawValue).first()?.stored(ServiceRow.self).service
     }
 
     public func services(of customerID: CustomerID, in accountID: AccountID) async throws -> [RecurringService] {
-        try await sql.select().column("*").from("recurring_services").where("account_id", .equal, accountID.rawValue)
+        try await sql.select(ServiceRow.self).where("account_id", .equal, accountID.rawValue)
             .where("customer_id", .equal, customerID.rawValue).orderBy("next_due").orderBy("id")
-            .all().map { try $0.record(ServiceRow.self).service }
+            .all().map { try $0.stored(ServiceRow.self).service }
     }
 
     /// Services due on a day in `days` whose reminder for that due day has not gone, soonest first.
     public func awaitingReminder(
         in accountID: AccountID, days: ClosedRange<String>, limit: Int
     ) async throws -> [RecurringService] {
-        try await sql.select().column(SQLColumn(SQLLiteral.all, table: SQLIdentifier("s")))
+        try await sql.select().columns(ServiceRow.mapping.selection("s"))
             .from(SQLAlias(SQLIdentifier("recurring_services"), as: SQLIdentifier("s")))
             .where(SQLColumn("account_id", table: "s"), .equal, SQLBind(accountID.rawValue))
             .where(SQLColumn("next_due", table: "s"), .greaterThanOrEqual, SQLBind(days.lowerBound))
@@ -155,6 +157,6 @@ public struct EstimateStore: Sendable {
                 )
             )
             .orderBy(SQLColumn("next_due", table: "s")).limit(limit)
-            .all().map { try $0.record(ServiceRow.self).service }
+            .all().map { try $0.stored(ServiceRow.self).service }
     }
 }

@@ -56,21 +56,25 @@ public struct IdempotencyStore: Sendable {
         public var body: String?
     }
 
-    struct Row: Codable {
+    struct Row: StoredRow {
+        static let mapping = TableMapping<Self>(table: "idempotency_keys")
+
+        var accountId: String
+        var idempotencyKey: String
         var fingerprint: String
         var attempt: String
         var status: Int?
         var contentType: String?
         var body: String?
+        var createdAt: Date
     }
 
     public func find(_ key: String, in accountID: AccountID, since: Date) async throws -> Record? {
-        try await sql.select().columns("fingerprint", "attempt", "status", "content_type", "body")
-            .from("idempotency_keys")
+        try await sql.select(Row.self)
             .where("account_id", .equal, accountID.rawValue).where("idempotency_key", .equal, key)
             .where("created_at", .greaterThanOrEqual, since)
             .first()
-            .map { try $0.record(Row.self) }
+            .map { try $0.stored(Row.self) }
             .map {
                 Record(
                     fingerprint: $0.fingerprint, attempt: $0.attempt, status: $0.status, contentType: $0.contentType,
@@ -84,14 +88,11 @@ public struct IdempotencyStore: Sendable {
         try await sql.delete(from: "idempotency_keys")
             .where("account_id", .equal, claim.accountID.rawValue).where("created_at", .lessThan, expiredBefore)
             .run()
-        try await sql.insert(into: "idempotency_keys")
-            .columns("account_id", "idempotency_key", "fingerprint", "attempt", "created_at")
-            .values(
-                SQLBind(claim.accountID.rawValue), SQLBind(claim.key), SQLBind(claim.fingerprint),
-                SQLBind(claim.attempt), SQLBind(now)
-            )
-            .ignoringConflicts(with: ["account_id", "idempotency_key"])
-            .run()
+        try await sql.insert(
+            Row(
+                accountId: claim.accountID.rawValue, idempotencyKey: claim.key, fingerprint: claim.fingerprint,
+                attempt: claim.attempt, status: nil, contentType: nil, body: nil, createdAt: now),
+            unlessConflictOn: ["account_id", "idempotency_key"])
         let holder = try await sql.select().column("attempt").from("idempotency_keys")
             .where("account_id", .equal, claim.accountID.rawValue).where("idempotency_key", .equal, claim.key)
             .first()?.decode(column: "attempt", as: String.self)

@@ -102,24 +102,35 @@ extension SQLDatabase {
         return try await raw(query).first()
     }
 
-    /// Inserts rows, as many per statement as the engines' bind limits allow.
-    func insert<Row: StoredRow>(_ rows: [Row]) async throws {
-        let perStatement = max(1, 30_000 / max(1, Row.mapping.insertedIndexes.count))
+    /// Inserts rows, as many per statement as the engines' bind limits allow. With
+    /// `keepingAssignedKeys`, the database-assigned columns are written too (a copy of a database).
+    func insert<Row: StoredRow>(_ rows: [Row], keepingAssignedKeys: Bool = false) async throws {
+        let perStatement = max(1, 30_000 / max(1, Row.mapping.columns.count))
         for chunk in rows.chunked(into: perStatement) {
-            try await raw(Self.insertQuery(chunk)).run()
+            try await raw(Self.insertQuery(chunk, keepingAssignedKeys: keepingAssignedKeys)).run()
         }
     }
 
-    private static func insertQuery<Row: StoredRow>(_ rows: some Collection<Row>) -> SQLQueryString {
+    private static func insertQuery<Row: StoredRow>(
+        _ rows: some Collection<Row>, keepingAssignedKeys: Bool = false
+    ) -> SQLQueryString {
         let mapping = Row.mapping
         var query = SQLQueryString("")
-        query.appendInterpolation(unsafeRaw: mapping.insertPrefix)
+        let indexes: [Int]
+        if keepingAssignedKeys && !mapping.assignedByDatabase.isEmpty {
+            indexes = Array(mapping.columns.indices)
+            let names = mapping.columns.map { "\"\($0)\"" }.joined(separator: ", ")
+            query.appendInterpolation(unsafeRaw: "INSERT INTO \"\(mapping.table)\" (\(names)) VALUES ")
+        } else {
+            indexes = mapping.insertedIndexes
+            query.appendInterpolation(unsafeRaw: mapping.insertPrefix)
+        }
         var first = true
         for row in rows {
             query.appendInterpolation(unsafeRaw: first ? "(" : ", (")
             first = false
             let values = mapping.values(of: row)
-            query.appendInterpolation(binds: mapping.insertedIndexes.map { values[$0] })
+            query.appendInterpolation(binds: indexes.map { values[$0] })
             query.appendInterpolation(unsafeRaw: ")")
         }
         return query
@@ -170,7 +181,8 @@ extension SQLDatabase {
     /// (every other column when nil) to the new row's values.
     func upsert<Row: StoredRow>(_ row: Row, onConflict conflict: [String], updating: [String]? = nil) async throws {
         let mapping = Row.mapping
-        let updated = (updating ?? mapping.insertedIndexes.map { mapping.columns[$0] }.filter { !conflict.contains($0) })
+        let updated =
+            (updating ?? mapping.insertedIndexes.map { mapping.columns[$0] }.filter { !conflict.contains($0) })
             .map { "\"\(mapping.columns[mapping.index(of: $0)])\" = EXCLUDED.\"\($0)\"" }
         var query = Self.insertQuery([row])
         query.appendInterpolation(
@@ -198,13 +210,14 @@ extension SQLDatabase {
         select().columns(Row.mapping.selection()).from(Row.mapping.table)
     }
 
-    /// Sets every column but `key` of the row whose `key` column holds the row's own value.
-    func update<Row: StoredRow>(_ row: Row, key: String = "id") -> SQLUpdateBuilder {
+    /// Sets every column but `key` (and those `leaving` out) of the row whose `key` column holds
+    /// the row's own value.
+    func update<Row: StoredRow>(_ row: Row, key: String = "id", leaving: Set<String> = []) -> SQLUpdateBuilder {
         let mapping = Row.mapping
         let values = mapping.values(of: row)
         let builder = update(mapping.table)
         for (index, column) in mapping.columns.enumerated() where column != key {
-            guard !mapping.assignedByDatabase.contains(column) else { continue }
+            guard !mapping.assignedByDatabase.contains(column), !leaving.contains(column) else { continue }
             builder.set(SQLColumn(column), to: SQLBind(values[index]))
         }
         return builder.where(SQLColumn(key), .equal, SQLBind(values[mapping.index(of: key)]))
@@ -268,7 +281,9 @@ private struct ColumnKeyRecorder: Decoder {
             recorded.names.append(key.stringValue)
             return nil
         }
-        func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws
+        func nestedContainer<NestedKey: CodingKey>(
+            keyedBy type: NestedKey.Type, forKey key: Key
+        ) throws
             -> KeyedDecodingContainer<NestedKey>
         { throw DecodingError.keyNotFound(key, .init(codingPath: [], debugDescription: "not a column")) }
         func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
@@ -378,10 +393,19 @@ private final class ColumnValueEncoder: Encoder {
         func encodeIfPresent(_ value: Int?, forKey key: Key) { encoder.append(value, key: key) }
         func encodeIfPresent(_ value: Int64?, forKey key: Key) { encoder.append(value, key: key) }
         func encodeIfPresent<T: Encodable>(_ value: T?, forKey key: Key) {
-            guard let value else { return encodeNil(forKey: key) }
-            encode(value, forKey: key)
+            if let value { return encode(value, forKey: key) }
+            // A NULL typed as its column's type: PostgreSQL refuses a text NULL for a timestamp.
+            switch T.self {
+            case is Date.Type: encoder.append(Date?.none, key: key)
+            case is Data.Type: encoder.append(Data?.none, key: key)
+            case is Int32.Type: encoder.append(Int32?.none, key: key)
+            case is Float.Type: encoder.append(Float?.none, key: key)
+            default: preconditionFailure("\(T.self) is not a column value")
+            }
         }
-        func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key)
+        func nestedContainer<NestedKey: CodingKey>(
+            keyedBy keyType: NestedKey.Type, forKey key: Key
+        )
             -> KeyedEncodingContainer<NestedKey>
         { preconditionFailure("A stored row's columns hold single values") }
         func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {

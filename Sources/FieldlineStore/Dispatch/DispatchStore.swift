@@ -12,6 +12,15 @@ public struct DispatchStore: Sendable {
 
     // MARK: Settings
 
+    /// One row per account, the settings as JSON: they are read and written whole.
+    struct SettingsRow: StoredRow {
+        static let mapping = TableMapping<Self>(table: "dispatch_notice_settings")
+
+        var accountId: String
+        var settings: String
+        var updatedAt: Date
+    }
+
     /// The account's settings; the defaults (both channels off) until someone saves them.
     public func settings(of accountID: AccountID) async throws -> DispatchNoticeSettings {
         guard
@@ -24,10 +33,8 @@ public struct DispatchStore: Sendable {
 
     public func save(_ settings: DispatchNoticeSettings, of accountID: AccountID, at instant: Date) async throws {
         let json = try JSONColumn.encode(settings)
-        try await sql.insert(into: "dispatch_notice_settings").columns("account_id", "settings", "updated_at")
-            .values(SQLBind(accountID.rawValue), SQLBind(json), SQLBind(instant))
-            .onConflict(with: ["account_id"]) { $0.set(excludedValueOf: "settings").set(excludedValueOf: "updated_at") }
-            .run()
+        try await sql.upsert(
+            SettingsRow(accountId: accountID.rawValue, settings: json, updatedAt: instant), onConflict: ["account_id"])
     }
 
     // MARK: The site (DN5)
@@ -109,7 +116,9 @@ public struct DispatchStore: Sendable {
     // The table keeps only each token's SHA-256, so its rows do not open pages; the token itself
     // travels in the notice (the text and email bodies hold the link the customer was sent).
 
-    public struct TrackingLink: Sendable, Equatable, Codable {
+    public struct TrackingLink: Sendable, Equatable, Codable, StoredRow {
+        static let mapping = TableMapping<Self>(table: "tracking_links")
+
         public var tokenDigest: String
         public var accountId: String
         public var jobId: String
@@ -137,19 +146,15 @@ public struct DispatchStore: Sendable {
         public var technicianID: TechnicianID { TechnicianID(technicianId) }
     }
 
-    static let linkColumns = [
-        "token_digest", "account_id", "job_id", "assignment_id", "technician_id", "created_at", "expires_at",
-    ]
-
     public func insert(_ link: TrackingLink) async throws {
-        try await sql.insert(into: "tracking_links").record(link).run()
+        try await sql.insert(link)
     }
 
     /// The link a token names, whatever its account: the token is the only key a customer has.
     public func link(digest: String) async throws -> TrackingLink? {
-        try await sql.select().columns(Self.linkColumns).from("tracking_links")
+        try await sql.select(TrackingLink.self)
             .where("token_digest", .equal, digest).first()?
-            .record(TrackingLink.self)
+            .stored(TrackingLink.self)
     }
 
     /// Ends a visit's links at once (the job was canceled, or the technician taken off it).

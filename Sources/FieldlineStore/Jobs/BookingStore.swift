@@ -9,7 +9,9 @@ public struct BookingStore: Sendable {
         self.sql = sql
     }
 
-    struct BookingRow: Codable {
+    struct BookingRow: StoredRow {
+        static let mapping = TableMapping<Self>(table: "bookings")
+
         var id: String
         var accountId: String
         var source: String
@@ -56,20 +58,14 @@ public struct BookingStore: Sendable {
         }
     }
 
-    static let columns = [
-        "id", "account_id", "source", "customer_id", "location_id", "contact_name", "contact_phone", "summary",
-        "details",
-        "requested_for", "status", "job_id", "created_at", "updated_at",
-    ]
-
     public func insert(_ booking: Booking) async throws {
-        try await sql.insert(into: "bookings").record(BookingRow(booking)).run()
+        try await sql.insert(BookingRow(booking))
     }
 
     /// Several bookings in one statement (a page of ServiceChannel work orders).
     public func insert(_ bookings: [Booking]) async throws {
         guard !bookings.isEmpty else { return }
-        try await sql.insert(into: "bookings").records(bookings.map(BookingRow.init)).run()
+        try await sql.insert(bookings.map(BookingRow.init))
     }
 
     public func update(_ booking: Booking) async throws {
@@ -82,17 +78,17 @@ public struct BookingStore: Sendable {
     }
 
     public func find(_ id: BookingID, in accountID: AccountID) async throws -> Booking? {
-        try await sql.select().columns(Self.columns).from("bookings")
+        try await sql.select(BookingRow.self)
             .where("id", .equal, id.rawValue).where("account_id", .equal, accountID.rawValue)
-            .first()?.record(BookingRow.self).booking
+            .first()?.stored(BookingRow.self).booking
     }
 
     public func bookings(
         in accountID: AccountID, status: BookingStatus?, limit: Int, offset: Int
     ) async throws -> [Booking] {
-        let select = sql.select().columns(Self.columns).from("bookings").where("account_id", .equal, accountID.rawValue)
+        let select = sql.select(BookingRow.self).where("account_id", .equal, accountID.rawValue)
         if let status { select.where("status", .equal, status.rawValue) }
         return try await select.orderBy("created_at", .descending).orderBy("id").limit(limit).offset(offset)
-            .all().map { try $0.record(BookingRow.self).booking }
+            .all().map { try $0.stored(BookingRow.self).booking }
     }
 }

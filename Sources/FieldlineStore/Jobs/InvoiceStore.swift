@@ -10,7 +10,9 @@ public struct InvoiceStore: Sendable {
         self.sql = sql
     }
 
-    struct Row: Codable {
+    struct Row: StoredRow {
+        static let mapping = TableMapping<Self>(table: "invoices")
+
         var id: String
         var accountId: String
         var jobId: String
@@ -60,27 +62,22 @@ public struct InvoiceStore: Sendable {
         }
     }
 
-    static let columns = [
-        "id", "account_id", "job_id", "number", "issued_on", "labor_cents", "material_cents", "travel_cents",
-        "freight_cents", "other_cents", "tax_cents", "status", "exported_at", "created_at", "updated_at",
-    ]
-
     public func invoice(ofJob jobID: JobID, in accountID: AccountID) async throws -> Invoice? {
-        try await sql.select().columns(Self.columns).from("invoices")
+        try await sql.select(Row.self)
             .where("account_id", .equal, accountID.rawValue).where("job_id", .equal, jobID.rawValue)
-            .first()?.record(Row.self).invoice
+            .first()?.stored(Row.self).invoice
     }
 
     public func find(_ id: InvoiceID, in accountID: AccountID) async throws -> Invoice? {
-        try await sql.select().columns(Self.columns).from("invoices")
+        try await sql.select(Row.self)
             .where("account_id", .equal, accountID.rawValue).where("id", .equal, id.rawValue)
-            .first()?.record(Row.self).invoice
+            .first()?.stored(Row.self).invoice
     }
 
     /// False when the job already has one (someone else wrote it a moment ago).
     public func insert(_ invoice: Invoice) async throws -> Bool {
         do {
-            try await sql.insert(into: "invoices").record(Row(invoice)).run()
+            try await sql.insert(Row(invoice))
             return true
         } catch  where StoreErrors.isUniqueViolation(error) {
             return false
@@ -88,7 +85,6 @@ public struct InvoiceStore: Sendable {
     }
 
     public func update(_ invoice: Invoice) async throws {
-        try await sql.update("invoices").record(Row(invoice))
-            .where("account_id", .equal, invoice.accountID.rawValue).where("id", .equal, invoice.id.rawValue).run()
+        try await sql.update(Row(invoice)).where("account_id", .equal, invoice.accountID.rawValue).run()
     }
 }

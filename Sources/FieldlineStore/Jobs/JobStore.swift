@@ -10,7 +10,9 @@ public struct JobStore: Sendable {
         self.sql = sql
     }
 
-    struct JobRow: Codable {
+    struct JobRow: StoredRow {
+        static let mapping = TableMapping<Self>(table: "jobs")
+
         var id: String
         var accountId: String
         var number: Int
@@ -45,13 +47,8 @@ public struct JobStore: Sendable {
         }
     }
 
-    static let jobColumns = [
-        "id", "account_id", "number", "customer_id", "location_id", "summary", "status", "custom_fields", "created_at",
-        "updated_at",
-    ]
-
     public func insert(_ job: Job) async throws {
-        try await sql.insert(into: "jobs").record(try JobRow(job)).run()
+        try await sql.insert(try JobRow(job))
     }
 
     public func update(_ job: Job) async throws {
@@ -64,32 +61,32 @@ public struct JobStore: Sendable {
     }
 
     public func find(_ id: JobID, in accountID: AccountID) async throws -> Job? {
-        try await sql.select().columns(Self.jobColumns).from("jobs")
+        try await sql.select(JobRow.self)
             .where("id", .equal, id.rawValue).where("account_id", .equal, accountID.rawValue)
-            .first()?.record(JobRow.self).job()
+            .first()?.stored(JobRow.self).job()
     }
 
     public func jobs(_ ids: [JobID], in accountID: AccountID) async throws -> [JobID: Job] {
         guard !ids.isEmpty else { return [:] }
-        let rows = try await sql.select().columns(Self.jobColumns).from("jobs")
+        let rows = try await sql.select(JobRow.self)
             .where("account_id", .equal, accountID.rawValue).where("id", .in, Set(ids.map(\.rawValue)).sorted())
-            .all().map { try $0.record(JobRow.self).job() }
+            .all().map { try $0.stored(JobRow.self).job() }
         return Dictionary(uniqueKeysWithValues: rows.map { ($0.id, $0) })
     }
 
     public func jobs(ofCustomer customerID: CustomerID, in accountID: AccountID, limit: Int = 100) async throws -> [Job]
     {
-        try await sql.select().columns(Self.jobColumns).from("jobs")
+        try await sql.select(JobRow.self)
             .where("customer_id", .equal, customerID.rawValue).where("account_id", .equal, accountID.rawValue)
             .orderBy("number", .descending).limit(limit)
-            .all().map { try $0.record(JobRow.self).job() }
+            .all().map { try $0.stored(JobRow.self).job() }
     }
 
     public func jobs(in accountID: AccountID, status: JobStatus?, limit: Int, offset: Int) async throws -> [Job] {
-        let select = sql.select().columns(Self.jobColumns).from("jobs").where("account_id", .equal, accountID.rawValue)
+        let select = sql.select(JobRow.self).where("account_id", .equal, accountID.rawValue)
         if let status { select.where("status", .equal, status.rawValue) }
         return try await select.orderBy("number", .descending).limit(limit).offset(offset)
-            .all().map { try $0.record(JobRow.self).job() }
+            .all().map { try $0.stored(JobRow.self).job() }
     }
 
     /// A customer's jobs that are still ahead (an appointment that has not ended, job not closed),
@@ -98,7 +95,7 @@ public struct JobStore: Sendable {
         ofCustomer customerID: CustomerID, at locationID: LocationID? = nil, after instant: Date,
         in accountID: AccountID, limit: Int
     ) async throws -> [Job] {
-        let select = sql.select().columns(Self.jobColumns.map { SQLColumn($0, table: "j") })
+        let select = sql.select().columns(JobRow.mapping.selection("j"))
             .from(SQLAlias(SQLIdentifier("jobs"), as: SQLIdentifier("j")))
             .where(SQLColumn("account_id", table: "j"), .equal, SQLBind(accountID.rawValue))
             .where(SQLColumn("customer_id", table: "j"), .equal, SQLBind(customerID.rawValue))
@@ -114,7 +111,7 @@ public struct JobStore: Sendable {
                 EXISTS (SELECT 1 FROM appointments a WHERE a.job_id = j.id AND a.account_id = j.account_id
                         AND a.ends_at >= \(bind: instant))
                 """))
-        let jobs = try await select.all().map { try $0.record(JobRow.self).job() }
+        let jobs = try await select.all().map { try $0.stored(JobRow.self).job() }
         let starts = try await nextStarts(of: jobs.map(\.id), after: instant, in: accountID)
         return jobs.sorted {
             (starts[$0.id] ?? .distantFuture, $0.number) < (starts[$1.id] ?? .distantFuture, $1.number)
@@ -133,7 +130,9 @@ public struct JobStore: Sendable {
 
     // MARK: Appointments
 
-    struct AppointmentRow: Codable {
+    struct AppointmentRow: StoredRow {
+        static let mapping = TableMapping<Self>(table: "appointments")
+
         var id: String
         var accountId: String
         var jobId: String
@@ -159,12 +158,8 @@ public struct JobStore: Sendable {
         }
     }
 
-    static let appointmentColumns = [
-        "id", "account_id", "job_id", "starts_at", "ends_at", "arrival_window_start", "arrival_window_end",
-    ]
-
     public func insert(_ appointment: Appointment) async throws {
-        try await sql.insert(into: "appointments").record(AppointmentRow(appointment)).run()
+        try await sql.insert(AppointmentRow(appointment))
     }
 
     public func update(_ appointment: Appointment) async throws {
@@ -177,32 +172,34 @@ public struct JobStore: Sendable {
     }
 
     public func appointment(_ id: AppointmentID, in accountID: AccountID) async throws -> Appointment? {
-        try await sql.select().columns(Self.appointmentColumns).from("appointments")
+        try await sql.select(AppointmentRow.self)
             .where("id", .equal, id.rawValue).where("account_id", .equal, accountID.rawValue)
-            .first()?.record(AppointmentRow.self).appointment
+            .first()?.stored(AppointmentRow.self).appointment
     }
 
     public func appointments(ofJobs jobIDs: [JobID], in accountID: AccountID) async throws -> [Appointment] {
         guard !jobIDs.isEmpty else { return [] }
-        return try await sql.select().columns(Self.appointmentColumns).from("appointments")
+        return try await sql.select(AppointmentRow.self)
             .where("account_id", .equal, accountID.rawValue).where("job_id", .in, Set(jobIDs.map(\.rawValue)).sorted())
             .orderBy("starts_at").orderBy("id")
-            .all().map { try $0.record(AppointmentRow.self).appointment }
+            .all().map { try $0.stored(AppointmentRow.self).appointment }
     }
 
     /// Appointments that overlap `interval`, earliest first.
     public func appointments(overlapping interval: DateInterval, in accountID: AccountID) async throws -> [Appointment]
     {
-        try await sql.select().columns(Self.appointmentColumns).from("appointments")
+        try await sql.select(AppointmentRow.self)
             .where("account_id", .equal, accountID.rawValue)
             .where("starts_at", .lessThan, interval.end).where("ends_at", .greaterThan, interval.start)
             .orderBy("starts_at").orderBy("id")
-            .all().map { try $0.record(AppointmentRow.self).appointment }
+            .all().map { try $0.stored(AppointmentRow.self).appointment }
     }
 
     // MARK: Assignments
 
-    struct AssignmentRow: Codable {
+    struct AssignmentRow: StoredRow {
+        static let mapping = TableMapping<Self>(table: "assignments")
+
         var id: String
         var accountId: String
         var jobId: String
@@ -237,14 +234,9 @@ public struct JobStore: Sendable {
         }
     }
 
-    static let assignmentColumns = [
-        "id", "account_id", "job_id", "appointment_id", "technician_id", "status", "dispatched_at", "arrived_at",
-        "completed_at",
-    ]
-
     public func insert(_ assignment: Assignment) async throws {
         do {
-            try await sql.insert(into: "assignments").record(AssignmentRow(assignment)).run()
+            try await sql.insert(AssignmentRow(assignment))
         } catch  where StoreErrors.isUniqueViolation(error) {
             throw FieldlineError.conflict(
                 code: .alreadyAssigned, message: "This technician is already assigned to that appointment.")
@@ -261,22 +253,24 @@ public struct JobStore: Sendable {
     }
 
     public func assignment(_ id: AssignmentID, in accountID: AccountID) async throws -> Assignment? {
-        try await sql.select().columns(Self.assignmentColumns).from("assignments")
+        try await sql.select(AssignmentRow.self)
             .where("id", .equal, id.rawValue).where("account_id", .equal, accountID.rawValue)
-            .first()?.record(AssignmentRow.self).assignment
+            .first()?.stored(AssignmentRow.self).assignment
     }
 
     public func assignments(ofJobs jobIDs: [JobID], in accountID: AccountID) async throws -> [Assignment] {
         guard !jobIDs.isEmpty else { return [] }
-        return try await sql.select().columns(Self.assignmentColumns).from("assignments")
+        return try await sql.select(AssignmentRow.self)
             .where("account_id", .equal, accountID.rawValue).where("job_id", .in, Set(jobIDs.map(\.rawValue)).sorted())
             .orderBy("id")
-            .all().map { try $0.record(AssignmentRow.self).assignment }
+            .all().map { try $0.stored(AssignmentRow.self).assignment }
     }
 
     // MARK: Audit trail
 
-    struct EventRow: Codable {
+    struct EventRow: StoredRow {
+        static let mapping = TableMapping<Self>(table: "job_events")
+
         var id: String
         var accountId: String
         var jobId: String
@@ -305,7 +299,7 @@ public struct JobStore: Sendable {
             actorKind: event.actor.kind.rawValue, actorId: event.actor.id, actorName: event.actor.name,
             kind: event.kind,
             text: event.text)
-        try await sql.insert(into: "job_events").record(row).run()
+        try await sql.insert(row)
     }
 
     /// Rewrites a note's text (only notes change after they are written).
@@ -319,16 +313,11 @@ public struct JobStore: Sendable {
 
     /// The job's trail, newest first.
     public func events(of jobID: JobID, in accountID: AccountID) async throws -> [JobEvent] {
-        try await sql.select()
-            .columns(
-                "id", "account_id", "job_id", "sequence", "occurred_at", "actor_kind", "actor_id", "actor_name", "kind",
-                "text"
-            )
-            .from("job_events")
+        try await sql.select(EventRow.self)
             .where("job_id", .equal, jobID.rawValue).where("account_id", .equal, accountID.rawValue)
             .orderBy("sequence", .descending)
             .all().map {
-                let row = try $0.record(EventRow.self)
+                let row = try $0.stored(EventRow.self)
                 return JobEvent(
                     id: row.id, accountID: AccountID(row.accountId), jobID: JobID(row.jobId),
                     occurredAt: row.occurredAt,

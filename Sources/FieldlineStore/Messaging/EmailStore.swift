@@ -14,7 +14,14 @@ public struct EmailStore: Sendable {
 
     var isPostgres: Bool { sql.dialect.name == "postgresql" }
 
-    struct Row: Codable {
+    struct Row: QueueRow {
+        typealias Key = String
+        static let mapping = TableMapping<Self>(table: "emails")
+        static let queue = WorkQueue<Self>(
+            stateColumn: "status", waiting: EmailStatus.queued.rawValue, working: EmailStatus.sending.rawValue,
+            failed: EmailStatus.failed.rawValue, dueColumn: "not_before", reasonColumn: "error_message",
+            order: ["q.not_before", "q.id"])
+
         var id: String
         var accountId: String
         var jobId: String?
@@ -71,75 +78,38 @@ public struct EmailStore: Sendable {
         }
     }
 
-    static let columns = [
-        "id", "account_id", "job_id", "purpose", "automation", "to_address", "from_name", "subject", "html_body",
-        "text_body", "status", "attempts", "not_before", "claimed_at", "provider_message_id", "error_message",
-        "created_at", "sent_at",
-    ]
-
     public func insert(_ email: Email) async throws {
-        try await sql.insert(into: "emails").record(Row(email)).run()
+        try await sql.insert(Row(email))
     }
 
     /// Records how a send ended, only if the row is still this worker's claim (same attempt): a
     /// claim that another worker took over after it went stale is not overwritten.
     @discardableResult
     public func settle(_ email: Email) async throws -> Bool {
-        let updated = try await sql.update("emails").record(Row(email))
-            .where("id", .equal, email.id.rawValue).where("status", .equal, EmailStatus.sending.rawValue)
-            .where("attempts", .equal, email.attempts)
+        let updated = try await Row.queue.stillClaimed(sql.update(Row(email)), attempts: email.attempts)
             .returning("id").all()
         return !updated.isEmpty
     }
 
     public func emails(ofJob jobID: JobID, in accountID: AccountID) async throws -> [Email] {
-        try await sql.select().columns(Self.columns).from("emails")
+        try await sql.select(Row.self)
             .where("account_id", .equal, accountID.rawValue).where("job_id", .equal, jobID.rawValue)
-            .orderBy("created_at").orderBy("id").all().map { try $0.record(Row.self).email }
+            .orderBy("created_at").orderBy("id").all().map { try $0.stored(Row.self).email }
     }
 
     public func all(in accountID: AccountID) async throws -> [Email] {
-        try await sql.select().columns(Self.columns).from("emails").where("account_id", .equal, accountID.rawValue)
-            .orderBy("created_at").orderBy("id").all().map { try $0.record(Row.self).email }
+        try await sql.select(Row.self).where("account_id", .equal, accountID.rawValue)
+            .orderBy("created_at").orderBy("id").all().map { try $0.stored(Row.self).email }
     }
 
     /// Claims up to `limit` due emails: queued ones whose time has come, and ones left `sending`
     /// by a worker that stopped (claimed before `staleBefore`).
     public func claimDue(limit: Int, at instant: Date, staleBefore: Date) async throws -> [Email] {
-        let query = sql.select().columns(Self.columns).from("emails")
-            .where { group in
-                group.where { queued in
-                    queued.where("status", .equal, EmailStatus.queued.rawValue)
-                        .where("not_before", .lessThanOrEqual, instant)
-                }
-                .orWhere { stale in
-                    stale.where("status", .equal, EmailStatus.sending.rawValue)
-                        .where("claimed_at", .lessThan, staleBefore)
-                }
-            }
-            .orderBy("not_before").orderBy("id").limit(limit)
-        if isPostgres { query.lockingClause(SQLRaw("FOR UPDATE SKIP LOCKED")) }
-        var emails = try await CorruptRow.readable(try await query.all(), decode: { try $0.record(Row.self).email }) {
-            id, reason in
-            try await sql.update("emails").set("status", to: EmailStatus.failed.rawValue)
-                .set("error_message", to: reason.description).where("id", .equal, id).run()
-        }
-        guard !emails.isEmpty else { return [] }
-        try await sql.update("emails")
-            .set("status", to: EmailStatus.sending.rawValue).set("claimed_at", to: instant)
-            .set(SQLIdentifier("attempts"), to: SQLRaw("attempts + 1"))
-            .where("id", .in, emails.map(\.id.rawValue)).run()
-        for index in emails.indices {
-            emails[index].status = .sending
-            emails[index].claimedAt = instant
-            emails[index].attempts += 1
-        }
-        return emails
+        try await Row.queue.claim(in: sql, limit: limit, at: instant, staleBefore: staleBefore) { try $0.email }
     }
 
     /// When the next queued email is due, if any.
     public func nextDue() async throws -> Date? {
-        try await sql.select().column("not_before").from("emails").where("status", .equal, EmailStatus.queued.rawValue)
-            .orderBy("not_before").limit(1).first()?.decode(column: "not_before", as: Date.self)
+        try await Row.queue.nextDue(in: sql)
     }
 }

@@ -299,8 +299,15 @@ public struct MessageStore: Sendable {
     // MARK: Media
 
     /// The media's bytes (`data`) are read and written on their own, never with the row.
-    struct MediaRow: StoredRow {
+    struct MediaRow: QueueRow {
+        typealias Key = String
         static let mapping = TableMapping<Self>(table: "message_media")
+        /// A download being fetched stays `pending` to the rest of the product: its claim moves
+        /// `next_attempt_at` past the lease, where a claim whose fetcher stopped falls due again.
+        static let queue = WorkQueue<Self>(
+            stateColumn: "state", waiting: MessageMedia.State.pending.rawValue,
+            working: MessageMedia.State.pending.rawValue, failed: MessageMedia.State.failed.rawValue,
+            dueColumn: "next_attempt_at", reasonColumn: "last_error", order: ["q.created_at", "q.id"])
 
         var id: String
         var accountId: String
@@ -428,14 +435,14 @@ public struct MessageStore: Sendable {
             }
     }
 
-    /// Media waiting to be downloaded, oldest first.
-    public func pendingMedia(dueBy instant: Date, limit: Int) async throws -> [MessageMedia] {
-        try await sql.select(MediaRow.self)
-            .where("state", .equal, MessageMedia.State.pending.rawValue).where(
-                "next_attempt_at", .lessThanOrEqual, instant
-            )
-            .orderBy("created_at").limit(limit)
-            .all().map { try $0.stored(MediaRow.self).media }
+    /// Claims up to `limit` media downloads that are due, oldest first, with the attempt each
+    /// claim is (a claim older than `staleBefore` belongs to a fetcher that stopped).
+    public func claimMedia(
+        dueBy instant: Date, staleBefore: Date, limit: Int
+    ) async throws -> [(media: MessageMedia, attempt: Int)] {
+        try await MediaRow.queue.claim(in: sql, limit: limit, at: instant, staleBefore: staleBefore) {
+            (try $0.media, $0.attempts)
+        }
     }
 
     public func storeMedia(_ id: MediaID, contentType: String, data: Data) async throws {
@@ -446,20 +453,16 @@ public struct MessageStore: Sendable {
             .run()
     }
 
-    public func failMedia(_ id: MediaID, error: String, retryAt: Date?) async throws {
+    /// Settles a failed download claimed as `attempt`: due again at `retryAt`, or failed for good
+    /// when that is nil. A claim another fetcher took over since is left to it.
+    public func failMedia(_ id: MediaID, attempt: Int, error: String, retryAt: Date?) async throws {
         let update = sql.update("message_media").set("last_error", to: error)
-            .set(SQLIdentifier("attempts"), to: SQLRaw("attempts + 1"))
         if let retryAt {
             update.set("next_attempt_at", to: retryAt)
         } else {
             update.set("state", to: MessageMedia.State.failed.rawValue)
         }
-        try await update.where("id", .equal, id.rawValue).run()
-    }
-
-    public func mediaAttempts(_ id: MediaID) async throws -> Int {
-        try await sql.select().column("attempts").from("message_media").where("id", .equal, id.rawValue)
-            .first()?.decode(column: "attempts", as: Int.self) ?? 0
+        try await MediaRow.queue.stillClaimed(update.where("id", .equal, id.rawValue), attempts: attempt).run()
     }
 
     /// The most recent bodies an automatic sender wrote in an account, newest first.

@@ -51,7 +51,17 @@ public struct OutboxStore: Sendable {
         }
     }
 
-    struct Row: Codable {
+    struct Row: QueueRow {
+        typealias Key = Int64
+        static let mapping = TableMapping<Self>(table: "outbox", assignedByDatabase: ["id"])
+        /// A row leaves the outbox when its text is handed over or given up on (the message keeps
+        /// the outcome), so `failed` is never stored: the only enum column is the state the claim
+        /// itself writes. A claim does not go stale by time: a worker that stopped beating has its
+        /// texts reconciled with the provider (`abandoned`) before they are tried again.
+        static let queue = WorkQueue<Self>(
+            stateColumn: "state", waiting: State.pending.rawValue, working: State.inFlight.rawValue, failed: "failed",
+            dueColumn: "not_before", reasonColumn: "last_error", order: ["q.priority", "q.not_before", "q.id"])
+
         var id: Int64
         var accountId: String
         var messageId: String
@@ -61,7 +71,24 @@ public struct OutboxStore: Sendable {
         var attempts: Int
         var claimedBy: String?
         var claimedAt: Date?
+        var lastError: String?
         var createdAt: Date
+        var priority: Int
+
+        init(_ entry: Entry) {
+            id = entry.id
+            accountId = entry.accountID.rawValue
+            messageId = entry.messageID.rawValue
+            senderNumberId = entry.senderNumberID.rawValue
+            state = entry.state.rawValue
+            notBefore = entry.notBefore
+            attempts = entry.attempts
+            claimedBy = entry.claimedBy
+            claimedAt = entry.claimedAt
+            lastError = nil
+            createdAt = entry.createdAt
+            priority = entry.priority
+        }
 
         var entry: Entry {
             get throws {
@@ -70,58 +97,27 @@ public struct OutboxStore: Sendable {
                     senderNumberID: SenderNumberID(senderNumberId),
                     state: try State.stored(state, table: "outbox", column: "state"),
                     notBefore: notBefore, attempts: attempts, claimedBy: claimedBy, claimedAt: claimedAt,
-                    createdAt: createdAt)
+                    createdAt: createdAt, priority: priority)
             }
         }
     }
-
-    static let columns = [
-        "id", "account_id", "message_id", "sender_number_id", "state", "not_before", "attempts", "claimed_by",
-        "claimed_at", "created_at",
-    ]
 
     var isPostgres: Bool { sql.dialect.name == "postgresql" }
 
     /// Queues a text; the entry's `id` is ignored and the assigned one returned.
     @discardableResult
     public func insert(_ entry: Entry) async throws -> Int64 {
-        let row = try await sql.insert(into: "outbox")
-            .columns(
-                "account_id", "message_id", "sender_number_id", "state", "not_before", "attempts", "created_at",
-                "priority"
-            )
-            .values(
-                SQLBind(entry.accountID.rawValue), SQLBind(entry.messageID.rawValue),
-                SQLBind(entry.senderNumberID.rawValue), SQLBind(entry.state.rawValue), SQLBind(entry.notBefore),
-                SQLBind(entry.attempts), SQLBind(entry.createdAt), SQLBind(entry.priority)
-            )
-            .returning("id").first()
+        let row = try await sql.insert(Row(entry), returning: "id")
         return try row?.decode(column: "id", as: Int64.self) ?? 0
     }
 
     /// Queues copies of `template` for many texts, each with its own time, in the order given
     /// (which is the order they go out in). The template's columns are bound once per statement.
     public func insert(copiesOf template: Entry, for texts: [(message: MessageID, notBefore: Date)]) async throws {
-        for chunk in texts.chunked(into: 2000) {
-            var query = SQLQueryString(
-                "INSERT INTO outbox (account_id, message_id, sender_number_id, state, not_before, attempts, created_at, priority) SELECT "
-            )
-            query.appendInterpolation(bind: template.accountID.rawValue)
-            query.appendInterpolation(unsafeRaw: ", v.column1, ")
-            query.appendInterpolation(
-                binds: [template.senderNumberID.rawValue, template.state.rawValue] as [any Encodable & Sendable])
-            query.appendInterpolation(unsafeRaw: ", v.column2, ")
-            query.appendInterpolation(
-                binds: [template.attempts, template.createdAt, template.priority] as [any Encodable & Sendable])
-            query.appendInterpolation(unsafeRaw: " FROM (VALUES ")
-            for (index, text) in chunk.enumerated() {
-                query.appendInterpolation(unsafeRaw: index == 0 ? "(" : ", (")
-                query.appendInterpolation(binds: [text.message.rawValue, text.notBefore] as [any Encodable & Sendable])
-                query.appendInterpolation(unsafeRaw: ")")
-            }
-            // The VALUES order is the queue order: the ids are assigned in it.
-            query.appendInterpolation(unsafeRaw: ") AS v")
-            try await sql.raw(query).run()
+        // The VALUES order is the queue order: the ids are assigned in it.
+        try await sql.insert(copiesOf: Row(template), varying: ["message_id", "not_before"], for: texts) { row, text in
+            row.messageId = text.message.rawValue
+            row.notBefore = text.notBefore
         }
     }
 
@@ -152,21 +148,7 @@ public struct OutboxStore: Sendable {
 
     /// The oldest due text of a sender, claimed for `worker`.
     public func claimNext(for sender: SenderNumberID, at instant: Date, worker: String) async throws -> Entry? {
-        let query = sql.select().columns(Self.columns).from("outbox")
-            .where("sender_number_id", .equal, sender.rawValue).where("state", .equal, State.pending.rawValue)
-            .where("not_before", .lessThanOrEqual, instant)
-            .orderBy("priority").orderBy("not_before").orderBy("id").limit(1)
-        if isPostgres { query.lockingClause(SQLRaw("FOR UPDATE SKIP LOCKED")) }
-        guard var entry = try await query.first()?.record(Row.self).entry else { return nil }
-        try await sql.update("outbox")
-            .set("state", to: State.inFlight.rawValue).set("claimed_by", to: worker).set("claimed_at", to: instant)
-            .set(SQLIdentifier("attempts"), to: SQLRaw("attempts + 1"))
-            .where("id", .equal, entry.id).run()
-        entry.state = .inFlight
-        entry.claimedBy = worker
-        entry.claimedAt = instant
-        entry.attempts += 1
-        return entry
+        try await claimBatch(for: sender, limit: 1, at: instant, worker: worker).first
     }
 
     /// The texts waiting to go out from a sender number.
@@ -181,24 +163,11 @@ public struct OutboxStore: Sendable {
     ) async throws
         -> [Entry]
     {
-        let query = sql.select().columns(Self.columns).from("outbox")
-            .where("sender_number_id", .equal, sender.rawValue).where("state", .equal, State.pending.rawValue)
-            .where("not_before", .lessThanOrEqual, instant)
-            .orderBy("priority").orderBy("not_before").orderBy("id").limit(limit)
-        if isPostgres { query.lockingClause(SQLRaw("FOR UPDATE SKIP LOCKED")) }
-        var entries = try await query.all().map { try $0.record(Row.self).entry }
-        guard !entries.isEmpty else { return [] }
-        try await sql.update("outbox")
-            .set("state", to: State.inFlight.rawValue).set("claimed_by", to: worker).set("claimed_at", to: instant)
-            .set(SQLIdentifier("attempts"), to: SQLRaw("attempts + 1"))
-            .where("id", .in, entries.map(\.id)).run()
-        for index in entries.indices {
-            entries[index].state = .inFlight
-            entries[index].claimedBy = worker
-            entries[index].claimedAt = instant
-            entries[index].attempts += 1
-        }
-        return entries
+        try await Row.queue.claim(
+            in: sql, limit: limit, at: instant, staleBefore: nil,
+            filter: "q.sender_number_id = \(bind: sender.rawValue)",
+            alsoSet: [("claimed_by", worker)]
+        ) { try $0.entry }
     }
 
     /// Claimed rows a stopping worker never handed to the provider go back to the queue.
@@ -221,8 +190,8 @@ public struct OutboxStore: Sendable {
     }
 
     public func find(message id: MessageID) async throws -> Entry? {
-        try await sql.select().columns(Self.columns).from("outbox").where("message_id", .equal, id.rawValue)
-            .first()?.record(Row.self).entry
+        try await sql.select(Row.self).where("message_id", .equal, id.rawValue)
+            .first()?.stored(Row.self).entry
     }
 
     /// The text reached the provider (or was given up on): the row is done.
@@ -241,12 +210,12 @@ public struct OutboxStore: Sendable {
     /// Claimed rows whose worker is not among `liveWorkers`: the process died mid-send. Locked
     /// (PostgreSQL) so only one surviving worker reconciles each.
     public func abandoned(liveWorkers: [String], limit: Int) async throws -> [Entry] {
-        let query = sql.select().columns(Self.columns).from("outbox")
+        let query = sql.select(Row.self)
             .where("state", .equal, State.inFlight.rawValue)
         if !liveWorkers.isEmpty { query.where("claimed_by", .notIn, liveWorkers) }
         query.orderBy("claimed_at").limit(limit)
         if isPostgres { query.lockingClause(SQLRaw("FOR UPDATE SKIP LOCKED")) }
-        return try await query.all().map { try $0.record(Row.self).entry }
+        return try await query.all().map { try $0.stored(Row.self).entry }
     }
 
     /// Hands a claimed row over to `worker` (for reconciling). The claim time stays: it bounds
@@ -263,11 +232,15 @@ public struct OutboxStore: Sendable {
 
     // MARK: Worker liveness
 
+    struct WorkerRow: StoredRow {
+        static let mapping = TableMapping<Self>(table: "outbox_workers")
+
+        var id: String
+        var heartbeatAt: Date
+    }
+
     public func heartbeat(worker: String, at instant: Date) async throws {
-        try await sql.insert(into: "outbox_workers").columns("id", "heartbeat_at")
-            .values(SQLBind(worker), SQLBind(instant))
-            .onConflict(with: ["id"]) { $0.set(excludedValueOf: "heartbeat_at") }
-            .run()
+        try await sql.upsert(WorkerRow(id: worker, heartbeatAt: instant), onConflict: ["id"])
     }
 
     public func liveWorkers(since instant: Date) async throws -> [String] {

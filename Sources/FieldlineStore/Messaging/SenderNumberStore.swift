@@ -16,7 +16,9 @@ public struct SenderNumberStore: Sendable {
         public var sealedSecret: String?
     }
 
-    struct Row: Codable {
+    struct Row: StoredRow {
+        static let mapping = TableMapping<Self>(table: "sender_numbers")
+
         var id: String
         var accountId: String
         var e164: String
@@ -67,15 +69,9 @@ public struct SenderNumberStore: Sendable {
         }
     }
 
-    static let columns = [
-        "id", "account_id", "e164", "label", "provider", "chat", "mms", "marketing", "is_default", "rate_per_second",
-        "provider_account_id", "messaging_service_id", "sealed_secret", "next_send_at", "created_at",
-    ]
-
     public func insert(_ number: SenderNumber, sealedSecret: String?) async throws {
         do {
-            try await sql.insert(into: "sender_numbers")
-                .record(Row(number, sealedSecret: sealedSecret, nextSendAt: number.createdAt)).run()
+            try await sql.insert(Row(number, sealedSecret: sealedSecret, nextSendAt: number.createdAt))
         } catch  where StoreErrors.isUniqueViolation(error) {
             throw FieldlineError.conflict(
                 code: .numberTaken, message: "\(number.number.displayed) is already set up in Fieldline.")
@@ -84,15 +80,10 @@ public struct SenderNumberStore: Sendable {
 
     /// Saves everything but the pacing slot; `sealedSecret` nil keeps the stored credentials.
     public func update(_ number: SenderNumber, sealedSecret: String?) async throws {
-        let update = sql.update("sender_numbers")
-            .set("label", to: number.label).set("provider", to: number.provider.rawValue)
-            .set("chat", to: number.chat).set("mms", to: number.mms).set("marketing", to: number.marketing)
-            .set("is_default", to: number.isDefault).set("rate_per_second", to: number.ratePerSecond)
-            .set("provider_account_id", to: number.providerAccountID)
-            .set("messaging_service_id", to: number.messagingServiceID)
-        if let sealedSecret { update.set("sealed_secret", to: sealedSecret) }
-        try await update.where("id", .equal, number.id.rawValue).where("account_id", .equal, number.accountID.rawValue)
-            .run()
+        let row = Row(number, sealedSecret: sealedSecret, nextSendAt: number.createdAt)
+        var leaving: Set<String> = ["account_id", "e164", "next_send_at", "created_at"]
+        if sealedSecret == nil { leaving.insert("sealed_secret") }
+        try await sql.update(row, leaving: leaving).where("account_id", .equal, number.accountID.rawValue).run()
     }
 
     /// Makes `id` the account's only default number.
@@ -109,50 +100,50 @@ public struct SenderNumberStore: Sendable {
     }
 
     public func find(_ id: SenderNumberID, in accountID: AccountID) async throws -> Stored? {
-        try await sql.select().columns(Self.columns).from("sender_numbers")
+        try await sql.select(Row.self)
             .where("id", .equal, id.rawValue).where("account_id", .equal, accountID.rawValue)
-            .first()?.record(Row.self).stored
+            .first()?.stored(Row.self).stored
     }
 
     public func all(in accountID: AccountID) async throws -> [SenderNumber] {
-        try await sql.select().columns(Self.columns).from("sender_numbers")
+        try await sql.select(Row.self)
             .where("account_id", .equal, accountID.rawValue).orderBy("is_default", .descending).orderBy("e164")
-            .all().map { try $0.record(Row.self).stored.number }
+            .all().map { try $0.stored(Row.self).stored.number }
     }
 
     public func defaultNumber(in accountID: AccountID) async throws -> SenderNumber? {
-        try await sql.select().columns(Self.columns).from("sender_numbers")
+        try await sql.select(Row.self)
             .where("account_id", .equal, accountID.rawValue).where("is_default", .equal, true)
-            .first()?.record(Row.self).stored.number
+            .first()?.stored(Row.self).stored.number
     }
 
     public func number(_ e164: PhoneNumber, in accountID: AccountID) async throws -> SenderNumber? {
-        try await sql.select().columns(Self.columns).from("sender_numbers")
+        try await sql.select(Row.self)
             .where("account_id", .equal, accountID.rawValue).where("e164", .equal, e164.e164)
-            .first()?.record(Row.self).stored.number
+            .first()?.stored(Row.self).stored.number
     }
 
     // MARK: Webhook lookups (across accounts: the webhook names no account)
 
     /// The number behind a Twilio messaging service that includes `to`, or the service's only number.
     public func byMessagingService(_ serviceID: String, to: PhoneNumber?) async throws -> Stored? {
-        let rows = try await sql.select().columns(Self.columns).from("sender_numbers")
+        let rows = try await sql.select(Row.self)
             .where("messaging_service_id", .equal, serviceID).limit(50)
-            .all().map { try $0.record(Row.self).stored }
+            .all().map { try $0.stored(Row.self).stored }
         return rows.first { $0.number.number == to } ?? rows.first
     }
 
     /// The number `e164` if it belongs to the provider account `providerAccountID`.
     public func byProviderAccount(_ providerAccountID: String, number e164: PhoneNumber) async throws -> Stored? {
-        try await sql.select().columns(Self.columns).from("sender_numbers")
+        try await sql.select(Row.self)
             .where("e164", .equal, e164.e164).where("provider_account_id", .equal, providerAccountID)
-            .first()?.record(Row.self).stored
+            .first()?.stored(Row.self).stored
     }
 
     public func byNumber(_ e164: PhoneNumber) async throws -> Stored? {
-        try await sql.select().columns(Self.columns).from("sender_numbers")
+        try await sql.select(Row.self)
             .where("e164", .equal, e164.e164)
-            .first()?.record(Row.self).stored
+            .first()?.stored(Row.self).stored
     }
 
     // MARK: Pacing

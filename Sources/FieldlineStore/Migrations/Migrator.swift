@@ -48,10 +48,8 @@ public struct Migrator: Sendable {
                 for statement in migration.statements(engine) {
                     try await sql.raw(SQLQueryString(statement)).run()
                 }
-                try await sql.insert(into: "schema_migrations")
-                    .columns("version", "name", "applied_at")
-                    .values(SQLBind(migration.version), SQLBind(migration.name), SQLBind(Date()))
-                    .run()
+                try await sql.insert(
+                    AppliedMigrationRow(version: migration.version, name: migration.name, appliedAt: Date()))
                 return true
             }
             if didApply {
@@ -60,6 +58,15 @@ public struct Migrator: Sendable {
             }
         }
         return applied
+    }
+
+    /// A row of `schema_migrations`, the table this migrator keeps for itself.
+    struct AppliedMigrationRow: StoredRow {
+        static let mapping = TableMapping<Self>(table: "schema_migrations")
+
+        var version: Int
+        var name: String
+        var appliedAt: Date
     }
 
     static let advisoryLockKey: Int64 = 0x46_69_65_6C_64_6C_69_6E  // "Fieldlin"

@@ -14,7 +14,11 @@ public struct ServiceChannelStore: Sendable {
 
     // MARK: Connections
 
-    struct ConnectionRow: Codable {
+    /// `sync_claimed_at` and `last_poll_at` are the poll claim's (`claimPolls`, `releasePoll`), not
+    /// the connection's: never read or written with the row.
+    struct ConnectionRow: StoredRow {
+        static let mapping = TableMapping<Self>(table: "servicechannel_connections")
+
         var accountId: String
         var environment: String
         var clientId: String
@@ -71,26 +75,16 @@ public struct ServiceChannelStore: Sendable {
         }
     }
 
-    static let connectionColumns = [
-        "account_id", "environment", "client_id", "sealed_client_secret", "username", "sealed_password",
-        "sealed_webhook_secret", "authorized_by_name", "authorized_at", "connected_at", "sync_cursor", "sync_cursor_id",
-        "last_sync_at",
-        "last_sync_count", "last_error", "last_error_at", "last_throttled_at", "poll_requested",
-    ]
-
     public func connection(of accountID: AccountID) async throws -> ServiceChannelConnection? {
-        try await sql.select().columns(Self.connectionColumns).from("servicechannel_connections")
-            .where("account_id", .equal, accountID.rawValue).first()?.record(ConnectionRow.self).connection
+        try await sql.select(ConnectionRow.self)
+            .where("account_id", .equal, accountID.rawValue).first()?.stored(ConnectionRow.self).connection
     }
 
     /// Connects, or replaces the credentials of an existing connection (keeping its sync place).
     public func save(_ connection: ServiceChannelConnection) async throws {
-        let row = ConnectionRow(connection)
-        try await sql.insert(into: "servicechannel_connections").record(row)
-            .onConflict(with: ["account_id"]) { update in
-                try update.set(excludedContentOf: row, keyEncodingStrategy: .convertToSnakeCase)
-            }
-            .run()
+        // The connection carries what it keeps (its sync place, its webhook secret) from the one
+        // it replaces; everything else is the new one's, a cleared error included.
+        try await sql.upsert(ConnectionRow(connection), onConflict: ["account_id"])
     }
 
     public func deleteConnection(of accountID: AccountID) async throws {
@@ -163,7 +157,9 @@ public struct ServiceChannelStore: Sendable {
 
     // MARK: Work orders
 
-    struct WorkOrderRow: Codable {
+    struct WorkOrderRow: StoredRow {
+        static let mapping = TableMapping<Self>(table: "servicechannel_work_orders")
+
         var accountId: String
         var workOrderId: Int
         var number: String
@@ -231,44 +227,37 @@ public struct ServiceChannelStore: Sendable {
         }
     }
 
-    static let workOrderColumns = [
-        "account_id", "work_order_id", "number", "purchase_number", "subscriber_id", "subscriber_name", "location_id",
-        "location_name", "location_address", "priority", "trade", "category", "description", "nte", "currency",
-        "scheduled_date", "status_primary", "status_extended", "updated_date", "ignored", "booking_id", "job_id",
-        "last_note_id", "notice", "first_seen_at",
-    ]
-
     public func workOrder(_ id: Int, in accountID: AccountID) async throws -> WorkOrderRecord? {
-        try await sql.select().columns(Self.workOrderColumns).from("servicechannel_work_orders")
+        try await sql.select(WorkOrderRow.self)
             .where("account_id", .equal, accountID.rawValue).where("work_order_id", .equal, id)
-            .first()?.record(WorkOrderRow.self).record
+            .first()?.stored(WorkOrderRow.self).record
     }
 
     /// The stored copies of these work orders, by id: a page of a poll reads them at once.
     public func workOrders(_ ids: [Int], in accountID: AccountID) async throws -> [Int: WorkOrderRecord] {
         guard !ids.isEmpty else { return [:] }
-        let rows = try await sql.select().columns(Self.workOrderColumns).from("servicechannel_work_orders")
+        let rows = try await sql.select(WorkOrderRow.self)
             .where("account_id", .equal, accountID.rawValue).where("work_order_id", .in, ids)
-            .all().map { try $0.record(WorkOrderRow.self).record }
+            .all().map { try $0.stored(WorkOrderRow.self).record }
         return Dictionary(rows.map { ($0.workOrderID, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     public func workOrder(ofBooking id: BookingID, in accountID: AccountID) async throws -> WorkOrderRecord? {
-        try await sql.select().columns(Self.workOrderColumns).from("servicechannel_work_orders")
+        try await sql.select(WorkOrderRow.self)
             .where("account_id", .equal, accountID.rawValue).where("booking_id", .equal, id.rawValue)
-            .first()?.record(WorkOrderRow.self).record
+            .first()?.stored(WorkOrderRow.self).record
     }
 
     public func workOrder(ofJob id: JobID, in accountID: AccountID) async throws -> WorkOrderRecord? {
-        try await sql.select().columns(Self.workOrderColumns).from("servicechannel_work_orders")
+        try await sql.select(WorkOrderRow.self)
             .where("account_id", .equal, accountID.rawValue).where("job_id", .equal, id.rawValue)
-            .first()?.record(WorkOrderRow.self).record
+            .first()?.stored(WorkOrderRow.self).record
     }
 
-    /// New work orders, in one statement.
+    /// New work orders, many to a statement.
     public func insert(_ records: [WorkOrderRecord]) async throws {
         guard !records.isEmpty else { return }
-        try await sql.insert(into: "servicechannel_work_orders").records(records.map(WorkOrderRow.init)).run()
+        try await sql.insert(records.map(WorkOrderRow.init))
     }
 
     /// Writes what ServiceChannel says of the work order, and only that: what it became here (its
@@ -325,7 +314,16 @@ public struct ServiceChannelStore: Sendable {
 
     // MARK: Outgoing changes
 
-    struct ChangeRow: Codable {
+    /// `sequence`, the change's place among its work order's, is computed by `enqueue`'s insert.
+    struct ChangeRow: QueueRow {
+        typealias Key = String
+        /// `sequence`, the change's place among its work order's, is computed by the insert.
+        static let mapping = TableMapping<Self>(table: "servicechannel_changes", assignedByDatabase: ["sequence"])
+        static let queue = WorkQueue<Self>(
+            stateColumn: "state", waiting: WorkOrderChangeState.queued.rawValue,
+            working: WorkOrderChangeState.sending.rawValue, failed: WorkOrderChangeState.failed.rawValue,
+            dueColumn: "not_before", reasonColumn: "problem", order: ["q.not_before", "q.sequence"])
+
         var id: String
         var accountId: String
         var workOrderId: Int
@@ -349,8 +347,10 @@ public struct ServiceChannelStore: Sendable {
         var problem: String?
         var createdAt: Date
         var appliedAt: Date?
+        var sequence: Int
 
         init(_ c: WorkOrderChange) {
+            sequence = 0
             id = c.id
             accountId = c.accountID.rawValue
             workOrderId = c.workOrderID
@@ -396,14 +396,6 @@ public struct ServiceChannelStore: Sendable {
         }
     }
 
-    static let changeColumns = [
-        "id", "account_id", "work_order_id", "booking_id", "job_id", "kind", "dedupe_key", "note", "status_primary",
-        "status_extended", "decline_reason", "media_id", "invoice_id", "decline_comment", "action_note", "occurred_at",
-        "state", "attempts", "not_before",
-        "claimed_at", "problem",
-        "created_at", "applied_at",
-    ]
-
     /// Queues a change behind the work order's earlier ones, unless one with its dedupe key was
     /// already queued: false then, and nothing is written.
     @discardableResult
@@ -419,19 +411,14 @@ public struct ServiceChannelStore: Sendable {
                 """
             ).run()
         }
+        // The row's columns and values come from its mapping; the sequence, the work order's next,
+        // is computed by the insert itself.
+        let mapping = ChangeRow.mapping
+        let values = mapping.values(of: row)
         let inserted = try await sql.raw(
             """
-            INSERT INTO servicechannel_changes (id, account_id, work_order_id, booking_id, job_id, kind, dedupe_key,
-              note, status_primary, status_extended, decline_reason, media_id, invoice_id, decline_comment,
-              action_note, occurred_at, state, attempts, not_before, claimed_at, problem, created_at, applied_at,
-              sequence)
-            SELECT \(bind: row.id), \(bind: row.accountId), \(bind: row.workOrderId), \(bind: row.bookingId),
-              \(bind: row.jobId), \(bind: row.kind), \(bind: row.dedupeKey), \(bind: row.note),
-              \(bind: row.statusPrimary), \(bind: row.statusExtended), \(bind: row.declineReason),
-              \(bind: row.mediaId), \(bind: row.invoiceId), \(bind: row.declineComment),
-              \(bind: row.actionNote), \(bind: row.occurredAt), \(bind: row.state), \(bind: row.attempts), \(bind: row.notBefore),
-              \(bind: row.claimedAt), \(bind: row.problem), \(bind: row.createdAt), \(bind: row.appliedAt),
-              COALESCE(MAX(sequence), 0) + 1
+            INSERT INTO servicechannel_changes (\(idents: mapping.insertedIndexes.map { mapping.columns[$0] }, joinedBy: ", "), sequence)
+            SELECT \(binds: mapping.insertedIndexes.map { values[$0] }), COALESCE(MAX(sequence), 0) + 1
             FROM servicechannel_changes
             WHERE account_id = \(bind: row.accountId) AND work_order_id = \(bind: row.workOrderId)
             ON CONFLICT (account_id, work_order_id, dedupe_key) DO NOTHING
@@ -442,68 +429,42 @@ public struct ServiceChannelStore: Sendable {
     }
 
     public func changes(ofWorkOrder id: Int, in accountID: AccountID) async throws -> [WorkOrderChange] {
-        try await sql.select().columns(Self.changeColumns).from("servicechannel_changes")
+        try await sql.select(ChangeRow.self)
             .where("account_id", .equal, accountID.rawValue).where("work_order_id", .equal, id)
-            .orderBy("sequence").orderBy("created_at").all().map { try $0.record(ChangeRow.self).change }
+            .orderBy("sequence").orderBy("created_at").all().map { try $0.stored(ChangeRow.self).change }
     }
 
     /// Claims due changes, each the earliest unsettled one of its work order (a check-in never
     /// overtakes the accept before it): queued ones whose time has come, and ones left `sending`
     /// by a worker that stopped.
     public func claimDue(limit: Int, at now: Date, staleBefore: Date) async throws -> [WorkOrderChange] {
-        let locking = isPostgres ? "FOR UPDATE OF c SKIP LOCKED" : ""
-        let rows = try await sql.raw(
-            """
-            SELECT \(unsafeRaw: Self.changeColumns.map { "c.\($0)" }.joined(separator: ", "))
-            FROM servicechannel_changes c
-            WHERE ((c.state = 'queued' AND c.not_before <= \(bind: now))
-                OR (c.state = 'sending' AND c.claimed_at < \(bind: staleBefore)))
-              AND NOT EXISTS (
-                SELECT 1 FROM servicechannel_changes e
-                WHERE e.account_id = c.account_id AND e.work_order_id = c.work_order_id
-                  AND e.state IN ('queued', 'sending') AND e.sequence < c.sequence
-                  -- An invoice waits for the hourly export; what follows it need not.
-                  AND e.kind <> 'invoice')
-            ORDER BY c.not_before, c.sequence
-            LIMIT \(bind: limit)
-            \(unsafeRaw: locking)
-            """
-        ).all()
-        var changes = try await CorruptRow.readable(rows, decode: { try $0.record(ChangeRow.self).change }) {
-            id, reason in
-            try await sql.update("servicechannel_changes").set("state", to: WorkOrderChangeState.failed.rawValue)
-                .set("problem", to: reason.description).where("id", .equal, id).run()
-        }
-        guard !changes.isEmpty else { return [] }
-        try await sql.update("servicechannel_changes")
-            .set("state", to: WorkOrderChangeState.sending.rawValue).set("claimed_at", to: now)
-            .set(SQLIdentifier("attempts"), to: SQLRaw("attempts + 1"))
-            .where("id", .in, changes.map(\.id)).run()
-        for index in changes.indices {
-            changes[index].state = .sending
-            changes[index].claimedAt = now
-            changes[index].attempts += 1
-        }
-        return changes
+        // A change waits behind the earlier changes to its work order (an invoice excepted: it
+        // waits for the hourly export, and what follows it need not).
+        try await ChangeRow.queue.claim(
+            in: sql, limit: limit, at: now, staleBefore: staleBefore,
+            filter: """
+                NOT EXISTS (
+                  SELECT 1 FROM servicechannel_changes e
+                  WHERE e.account_id = q.account_id AND e.work_order_id = q.work_order_id
+                    AND e.state IN ('queued', 'sending') AND e.sequence < q.sequence AND e.kind <> 'invoice')
+                """
+        ) { try $0.change }
     }
 
     /// Records how an attempt ended, only while the row is still this attempt's claim.
     @discardableResult
     public func settle(_ change: WorkOrderChange) async throws -> Bool {
-        let updated = try await sql.update("servicechannel_changes")
+        let update = sql.update("servicechannel_changes")
             .set("state", to: change.state.rawValue).set("not_before", to: change.notBefore)
             .set("problem", to: SQLBind(change.problem)).set("applied_at", to: SQLBind(change.appliedAt))
             .set("action_note", to: SQLBind(change.actionNote))
-            .where("id", .equal, change.id).where("state", .equal, WorkOrderChangeState.sending.rawValue)
-            .where("attempts", .equal, change.attempts)
-            .returning("id").all()
+            .where("id", .equal, change.id)
+        let updated = try await ChangeRow.queue.stillClaimed(update, attempts: change.attempts).returning("id").all()
         return !updated.isEmpty
     }
 
     public func nextDue() async throws -> Date? {
-        try await sql.select().column("not_before").from("servicechannel_changes")
-            .where("state", .equal, WorkOrderChangeState.queued.rawValue)
-            .orderBy("not_before").limit(1).first()?.decode(column: "not_before", as: Date.self)
+        try await ChangeRow.queue.nextDue(in: sql)
     }
 
     /// Whether this text already went to the work order from here (as a note, or with an accept
@@ -539,15 +500,17 @@ public struct ServiceChannelStore: Sendable {
 
     /// The changes that need a person: refused or given up, newest first.
     public func attention(in accountID: AccountID, limit: Int) async throws -> [WorkOrderChange] {
-        try await sql.select().columns(Self.changeColumns).from("servicechannel_changes")
+        try await sql.select(ChangeRow.self)
             .where("account_id", .equal, accountID.rawValue)
             .where("state", .in, [WorkOrderChangeState.actionRequired.rawValue, WorkOrderChangeState.failed.rawValue])
-            .orderBy("created_at", .descending).limit(limit).all().map { try $0.record(ChangeRow.self).change }
+            .orderBy("created_at", .descending).limit(limit).all().map { try $0.stored(ChangeRow.self).change }
     }
 
     // MARK: Subscribers, mappings, rules, locations
 
-    struct SubscriberRow: Codable {
+    struct SubscriberRow: StoredRow {
+        static let mapping = TableMapping<Self>(table: "servicechannel_subscribers")
+
         var accountId: String
         var subscriberId: Int
         var name: String
@@ -559,28 +522,25 @@ public struct ServiceChannelStore: Sendable {
     /// Remembers subscribers when a work order of theirs first arrives (note sync on); ones
     /// already known stay as they are.
     public func noteSubscribers(_ names: [Int: String], in accountID: AccountID) async throws {
-        guard !names.isEmpty else { return }
-        try await sql.insert(into: "servicechannel_subscribers")
-            .records(
-                names.sorted { $0.key < $1.key }.map { id, name in
-                    SubscriberRow(
-                        accountId: accountID.rawValue, subscriberId: id, name: name, noteSync: true,
-                        checkInInstructions: nil, checkInPin: nil)
-                }
-            )
-            .ignoringConflicts(with: ["account_id", "subscriber_id"]).run()
+        for (id, name) in names.sorted(by: { $0.key < $1.key }) {
+            try await sql.insert(
+                SubscriberRow(
+                    accountId: accountID.rawValue, subscriberId: id, name: name, noteSync: true,
+                    checkInInstructions: nil, checkInPin: nil),
+                unlessConflictOn: ["account_id", "subscriber_id"])
+        }
     }
 
     public func subscribers(in accountID: AccountID) async throws -> [SubscriberSettings] {
-        try await sql.select().columns("*").from("servicechannel_subscribers")
+        try await sql.select(SubscriberRow.self)
             .where("account_id", .equal, accountID.rawValue).orderBy("name").orderBy("subscriber_id")
-            .all().map { try Self.settings($0.record(SubscriberRow.self)) }
+            .all().map { try Self.settings($0.stored(SubscriberRow.self)) }
     }
 
     public func subscriber(_ id: Int, in accountID: AccountID) async throws -> SubscriberSettings? {
-        try await sql.select().columns("*").from("servicechannel_subscribers")
+        try await sql.select(SubscriberRow.self)
             .where("account_id", .equal, accountID.rawValue).where("subscriber_id", .equal, id)
-            .first().map { try Self.settings($0.record(SubscriberRow.self)) }
+            .first().map { try Self.settings($0.stored(SubscriberRow.self)) }
     }
 
     static func settings(_ row: SubscriberRow) -> SubscriberSettings {
@@ -597,7 +557,9 @@ public struct ServiceChannelStore: Sendable {
             .where("subscriber_id", .equal, settings.subscriberID).run()
     }
 
-    struct MappingRow: Codable {
+    struct MappingRow: StoredRow {
+        static let mapping = TableMapping<Self>(table: "servicechannel_status_mappings")
+
         var accountId: String
         var subscriberId: Int
         var milestone: String
@@ -608,10 +570,10 @@ public struct ServiceChannelStore: Sendable {
 
     /// The account's own mappings (subscriber 0) or a subscriber's overrides.
     public func mappings(subscriber: Int, in accountID: AccountID) async throws -> [StatusMapping] {
-        try await sql.select().columns("*").from("servicechannel_status_mappings")
+        try await sql.select(MappingRow.self)
             .where("account_id", .equal, accountID.rawValue).where("subscriber_id", .equal, subscriber)
             .all().compactMap { row in
-                let row = try row.record(MappingRow.self)
+                let row = try row.stored(MappingRow.self)
                 return WorkOrderMilestone(rawValue: row.milestone).map {
                     StatusMapping(
                         milestone: $0, enabled: row.enabled, primary: row.statusPrimary, extended: row.statusExtended)
@@ -623,11 +585,8 @@ public struct ServiceChannelStore: Sendable {
         let row = MappingRow(
             accountId: accountID.rawValue, subscriberId: subscriber, milestone: mapping.milestone.rawValue,
             enabled: mapping.enabled, statusPrimary: mapping.primary, statusExtended: mapping.extended)
-        try await sql.insert(into: "servicechannel_status_mappings").record(row)
-            .onConflict(with: ["account_id", "subscriber_id", "milestone"]) { update in
-                try update.set(excludedContentOf: row, keyEncodingStrategy: .convertToSnakeCase)
-            }
-            .run()
+        // Every column: an extended status the office cleared is cleared.
+        try await sql.upsert(row, onConflict: ["account_id", "subscriber_id", "milestone"])
     }
 
     public func deleteMappings(subscriber: Int, in accountID: AccountID) async throws {
@@ -635,7 +594,9 @@ public struct ServiceChannelStore: Sendable {
             .where("subscriber_id", .equal, subscriber).run()
     }
 
-    struct RuleRow: Codable {
+    struct RuleRow: StoredRow {
+        static let mapping = TableMapping<Self>(table: "servicechannel_rules")
+
         var id: String
         var accountId: String
         var subscriberId: Int?
@@ -647,10 +608,10 @@ public struct ServiceChannelStore: Sendable {
     }
 
     public func rules(in accountID: AccountID) async throws -> [ConversionRule] {
-        try await sql.select().columns("*").from("servicechannel_rules")
+        try await sql.select(RuleRow.self)
             .where("account_id", .equal, accountID.rawValue).orderBy("position").orderBy("id")
             .all().map { row in
-                let row = try row.record(RuleRow.self)
+                let row = try row.stored(RuleRow.self)
                 return ConversionRule(
                     id: row.id, accountID: AccountID(row.accountId), subscriberID: row.subscriberId, trade: row.trade,
                     priority: row.priority, category: row.category,
@@ -660,13 +621,11 @@ public struct ServiceChannelStore: Sendable {
     }
 
     public func insert(_ rule: ConversionRule) async throws {
-        try await sql.insert(into: "servicechannel_rules")
-            .record(
-                RuleRow(
-                    id: rule.id, accountId: rule.accountID.rawValue, subscriberId: rule.subscriberID, trade: rule.trade,
-                    priority: rule.priority, category: rule.category, outcome: rule.outcome.rawValue,
-                    position: rule.position)
-            ).run()
+        try await sql.insert(
+            RuleRow(
+                id: rule.id, accountId: rule.accountID.rawValue, subscriberId: rule.subscriberID, trade: rule.trade,
+                priority: rule.priority, category: rule.category, outcome: rule.outcome.rawValue,
+                position: rule.position))
     }
 
     @discardableResult
@@ -686,22 +645,29 @@ public struct ServiceChannelStore: Sendable {
         }
     }
 
+    /// Which customer and location a (subscriber, ServiceChannel location) pair is.
+    struct LocationRow: StoredRow {
+        static let mapping = TableMapping<Self>(table: "servicechannel_locations")
+
+        var accountId: String
+        var subscriberId: Int
+        var scLocationId: Int
+        var customerId: String
+        var locationId: String
+    }
+
     /// Every mapped location of these subscribers, for a page of new work orders at once.
     public func mappedLocations(
         ofSubscribers subscribers: Set<Int>, in accountID: AccountID
     ) async throws -> [MappedPlace: (CustomerID, LocationID)] {
         guard !subscribers.isEmpty else { return [:] }
-        let rows = try await sql.select()
-            .columns("subscriber_id", "sc_location_id", "customer_id", "location_id").from("servicechannel_locations")
+        let rows = try await sql.select(LocationRow.self)
             .where("account_id", .equal, accountID.rawValue).where("subscriber_id", .in, Array(subscribers)).all()
         var places: [MappedPlace: (CustomerID, LocationID)] = [:]
         for row in rows {
-            let place = MappedPlace(
-                subscriber: try row.decode(column: "subscriber_id", as: Int.self),
-                location: try row.decode(column: "sc_location_id", as: Int.self))
-            places[place] = (
-                CustomerID(try row.decode(column: "customer_id", as: String.self)),
-                LocationID(try row.decode(column: "location_id", as: String.self))
+            let mapped = try row.stored(LocationRow.self)
+            places[MappedPlace(subscriber: mapped.subscriberId, location: mapped.scLocationId)] = (
+                CustomerID(mapped.customerId), LocationID(mapped.locationId)
             )
         }
         return places
@@ -718,14 +684,10 @@ public struct ServiceChannelStore: Sendable {
     public func mapLocation(
         subscriber: Int, location: Int, to customer: CustomerID, _ place: LocationID, in accountID: AccountID
     ) async throws {
-        try await sql.raw(
-            """
-            INSERT INTO servicechannel_locations (account_id, subscriber_id, sc_location_id, customer_id, location_id)
-            VALUES (\(bind: accountID.rawValue), \(bind: subscriber), \(bind: location), \(bind: customer.rawValue),
-              \(bind: place.rawValue))
-            ON CONFLICT (account_id, subscriber_id, sc_location_id)
-            DO UPDATE SET customer_id = excluded.customer_id, location_id = excluded.location_id
-            """
-        ).run()
+        try await sql.upsert(
+            LocationRow(
+                accountId: accountID.rawValue, subscriberId: subscriber, scLocationId: location,
+                customerId: customer.rawValue, locationId: place.rawValue),
+            onConflict: ["account_id", "subscriber_id", "sc_location_id"], updating: ["customer_id", "location_id"])
     }
 }

@@ -63,11 +63,11 @@ public struct FieldStore: Sendable {
     /// the job's customer thread.
     public func threads(ofJobs jobIDs: [JobID], in accountID: AccountID) async throws -> [JobID: Conversation] {
         guard !jobIDs.isEmpty else { return [:] }
-        let conversations = try await sql.select().columns(ConversationStore.columns).from("conversations")
+        let conversations = try await sql.select(ConversationStore.Row.self)
             .where("account_id", .equal, accountID.rawValue)
             .where("job_id", .in, Set(jobIDs.map(\.rawValue)).sorted())
             .orderBy("last_message_at", .descending).orderBy("id")
-            .all().map { try $0.record(ConversationStore.Row.self).conversation }
+            .all().map { try $0.stored(ConversationStore.Row.self).conversation }
         var threads: [JobID: Conversation] = [:]
         for conversation in conversations {
             guard let jobID = conversation.jobID else { continue }
@@ -108,6 +108,15 @@ public struct FieldStore: Sendable {
         return counts
     }
 
+    struct ThreadReadRow: StoredRow {
+        static let mapping = TableMapping<Self>(table: "technician_thread_reads")
+
+        var accountId: String
+        var technicianId: String
+        var conversationId: String
+        var readAt: Date
+    }
+
     /// Moves the technician's read mark forward to `instant` (never back).
     public func markRead(
         _ conversationID: ConversationID, by technicianID: TechnicianID, at instant: Date, in accountID: AccountID
@@ -117,19 +126,18 @@ public struct FieldStore: Sendable {
             .where("conversation_id", .equal, conversationID.rawValue).where("read_at", .lessThan, instant)
             .returning("conversation_id").all()
         guard updated.isEmpty else { return }
-        try await sql.insert(into: "technician_thread_reads")
-            .columns("account_id", "technician_id", "conversation_id", "read_at")
-            .values(
-                SQLBind(accountID.rawValue), SQLBind(technicianID.rawValue), SQLBind(conversationID.rawValue),
-                SQLBind(instant)
-            )
-            .ignoringConflicts(with: ["technician_id", "conversation_id"])
-            .run()
+        try await sql.insert(
+            ThreadReadRow(
+                accountId: accountID.rawValue, technicianId: technicianID.rawValue,
+                conversationId: conversationID.rawValue, readAt: instant),
+            unlessConflictOn: ["technician_id", "conversation_id"])
     }
 
     // MARK: Positions (DN7)
 
-    struct PositionRow: Codable {
+    struct PositionRow: StoredRow {
+        static let mapping = TableMapping<Self>(table: "technician_positions")
+
         var id: String
         var accountId: String
         var technicianId: String
@@ -147,15 +155,12 @@ public struct FieldStore: Sendable {
     }
 
     public func insert(_ position: TechnicianPosition) async throws {
-        try await sql.insert(into: "technician_positions")
-            .record(
-                PositionRow(
-                    id: UUID().uuidString.lowercased(), accountId: position.accountID.rawValue,
-                    technicianId: position.technicianID.rawValue, latitude: position.latitude,
-                    longitude: position.longitude, accuracyMeters: position.accuracyMeters,
-                    recordedAt: position.recordedAt, receivedAt: position.receivedAt)
-            )
-            .run()
+        try await sql.insert(
+            PositionRow(
+                id: UUID().uuidString.lowercased(), accountId: position.accountID.rawValue,
+                technicianId: position.technicianID.rawValue, latitude: position.latitude,
+                longitude: position.longitude, accuracyMeters: position.accuracyMeters,
+                recordedAt: position.recordedAt, receivedAt: position.receivedAt))
     }
 
     /// The technician's most recent fix by the device's own time.
@@ -164,14 +169,9 @@ public struct FieldStore: Sendable {
     ) async throws
         -> TechnicianPosition?
     {
-        try await sql.select()
-            .columns(
-                "id", "account_id", "technician_id", "latitude", "longitude", "accuracy_meters", "recorded_at",
-                "received_at"
-            )
-            .from("technician_positions")
+        try await sql.select(PositionRow.self)
             .where("account_id", .equal, accountID.rawValue).where("technician_id", .equal, technicianID.rawValue)
             .orderBy("recorded_at", .descending).limit(1)
-            .first()?.record(PositionRow.self).position
+            .first()?.stored(PositionRow.self).position
     }
 }

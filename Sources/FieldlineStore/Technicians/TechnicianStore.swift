@@ -9,7 +9,9 @@ public struct TechnicianStore: Sendable {
         self.sql = sql
     }
 
-    struct TechnicianRow: Codable {
+    struct TechnicianRow: StoredRow {
+        static let mapping = TableMapping<Self>(table: "technicians")
+
         var id: String
         var accountId: String
         var name: String
@@ -43,14 +45,9 @@ public struct TechnicianStore: Sendable {
         }
     }
 
-    static let columns = [
-        "id", "account_id", "name", "phone", "photo_url", "rating", "can_view_chats", "can_reply_chats", "active",
-        "created_at",
-    ]
-
     public func insert(_ technician: Technician) async throws {
         do {
-            try await sql.insert(into: "technicians").record(TechnicianRow(technician)).run()
+            try await sql.insert(TechnicianRow(technician))
         } catch  where StoreErrors.isUniqueViolation(error) {
             throw FieldlineError.conflict(
                 code: .phoneTaken,
@@ -58,15 +55,12 @@ public struct TechnicianStore: Sendable {
         }
     }
 
+    /// Saves the technician; the account and creation time stay as stored.
     public func update(_ technician: Technician) async throws {
         let row = TechnicianRow(technician)
         do {
-            try await sql.update("technicians")
-                .set("name", to: row.name).set("phone", to: row.phone).set("photo_url", to: row.photoUrl)
-                .set("rating", to: row.rating).set("can_view_chats", to: row.canViewChats)
-                .set("can_reply_chats", to: row.canReplyChats).set("active", to: row.active)
-                .where("id", .equal, row.id).where("account_id", .equal, row.accountId)
-                .run()
+            try await sql.update(row, leaving: ["account_id", "created_at"])
+                .where("account_id", .equal, row.accountId).run()
         } catch  where StoreErrors.isUniqueViolation(error) {
             throw FieldlineError.conflict(
                 code: .phoneTaken,
@@ -75,23 +69,22 @@ public struct TechnicianStore: Sendable {
     }
 
     public func find(_ id: TechnicianID, in accountID: AccountID) async throws -> Technician? {
-        try await sql.select().columns(Self.columns).from("technicians")
+        try await sql.select(TechnicianRow.self)
             .where("id", .equal, id.rawValue).where("account_id", .equal, accountID.rawValue)
-            .first()?.record(TechnicianRow.self).technician
+            .first()?.stored(TechnicianRow.self).technician
     }
 
     public func all(in accountID: AccountID, includeInactive: Bool = true) async throws -> [Technician] {
-        let select = sql.select().columns(Self.columns).from("technicians")
-            .where("account_id", .equal, accountID.rawValue)
+        let select = sql.select(TechnicianRow.self).where("account_id", .equal, accountID.rawValue)
         if !includeInactive { select.where("active", .equal, true) }
-        return try await select.orderBy("name").orderBy("id").all().map { try $0.record(TechnicianRow.self).technician }
+        return try await select.orderBy("name").orderBy("id").all().map { try $0.stored(TechnicianRow.self).technician }
     }
 
     public func technicians(_ ids: [TechnicianID], in accountID: AccountID) async throws -> [TechnicianID: Technician] {
         guard !ids.isEmpty else { return [:] }
-        let rows = try await sql.select().columns(Self.columns).from("technicians")
+        let rows = try await sql.select(TechnicianRow.self)
             .where("account_id", .equal, accountID.rawValue).where("id", .in, Set(ids.map(\.rawValue)).sorted())
-            .all().map { try $0.record(TechnicianRow.self).technician }
+            .all().map { try $0.stored(TechnicianRow.self).technician }
         return Dictionary(uniqueKeysWithValues: rows.map { ($0.id, $0) })
     }
 

@@ -1,0 +1,95 @@
+import Foundation
+import SQLKit
+
+/// Every table's mapping, and what can be done with all of them at once: copy a database into an
+/// empty one and compare two databases, row by row, through the mappings alone. The round-trip
+/// test uses both: a database holding rows in every table, copied into a fresh one on the same
+/// engine, must read back the same, which proves each mapping's columns, inserts and decoding
+/// against the real schema.
+public enum StoredTables {
+    /// In the order the tables were created: a table refers only to tables before it. The
+    /// migrator's own ledger (`Migrator.AppliedMigrationRow`) is not among them: every database
+    /// writes its own.
+    static let all: [any StoredRow.Type] = [
+        // Migration 1
+        AccountStore.AccountRow.self, TechnicianStore.TechnicianRow.self, AccountStore.UserRow.self,
+        AccountStore.SessionRow.self, CustomerStore.CustomerRow.self, CustomerStore.LocationRow.self,
+        CustomerStore.PhoneRow.self, CustomerStore.EmailRow.self, JobStore.JobRow.self, JobStore.AppointmentRow.self,
+        JobStore.AssignmentRow.self, BookingStore.BookingRow.self, JobStore.EventRow.self,
+        // Migration 2
+        SenderNumberStore.Row.self, ConversationStore.Row.self, MessageStore.Row.self, MessageStore.MediaRow.self,
+        OutboxStore.Row.self, OutboxStore.WorkerRow.self, MessageStore.AttachmentRow.self,
+        ConversationStore.BlockedRow.self, ConsentStore.ConsentRow.self, ConsentStore.LedgerRow.self,
+        // Migrations 3, 5, 6
+        FieldStore.ThreadReadRow.self, FieldStore.PositionRow.self, AccountStore.SignInFailureRow.self,
+        DispatchStore.SettingsRow.self, DispatchStore.TrackingLink.self, EmailStore.Row.self,
+        // Migrations 7, 8
+        RegistrationStore.Row.self, CampaignStore.Row.self, CampaignStore.RecipientRow.self,
+        EstimateStore.EstimateRow.self, EstimateStore.ServiceRow.self, TriggeredCampaignStore.Row.self,
+        TriggeredCampaignStore.RunRow.self,
+        // Migration 9
+        ServiceChannelStore.ConnectionRow.self, ServiceChannelStore.WorkOrderRow.self,
+        ServiceChannelStore.ChangeRow.self, ServiceChannelStore.SubscriberRow.self, ServiceChannelStore.MappingRow.self,
+        ServiceChannelStore.RuleRow.self, ServiceChannelStore.LocationRow.self,
+        // Migrations 10, 12, 13, 14
+        InvoiceStore.Row.self, MessageStore.HeldReportRow.self, AccountStore.PasswordResetRow.self,
+        IdempotencyStore.Row.self,
+    ]
+
+    /// The mapped tables, in creation order.
+    public static var names: [String] { all.map { table(of: $0) } }
+
+    private static func table<Row: StoredRow>(of _: Row.Type) -> String { Row.mapping.table }
+
+    /// Copies every mapped table's rows from `source` into `target` (an empty database at the same
+    /// schema), keeping database-assigned keys; the number of rows copied per table. Whole tables
+    /// are read at once: this is for tests and small databases.
+    public static func copy(from source: any Database, to target: any Database) async throws -> [String: Int] {
+        var copied: [String: Int] = [:]
+        for type in all {
+            let (table, count) = try await copy(type, from: source, to: target)
+            copied[table] = count
+        }
+        return copied
+    }
+
+    private static func copy<Row: StoredRow>(
+        _: Row.Type, from source: any Database, to target: any Database
+    ) async throws -> (String, Int) {
+        let rows = try await source.read { sql in try await sql.select(Row.self).all().map { try $0.stored(Row.self) } }
+        try await target.write { sql in try await sql.insert(rows, keepingAssignedKeys: true) }
+        return (Row.mapping.table, rows.count)
+    }
+
+    /// Every mapped table's rows, each as one line of its column values, sorted: two databases
+    /// with the same contents give the same answer.
+    public static func contents(of database: any Database) async throws -> [String: [String]] {
+        var tables: [String: [String]] = [:]
+        for type in all {
+            let (table, lines) = try await contents(type, of: database)
+            tables[table] = lines
+        }
+        return tables
+    }
+
+    private static func contents<Row: StoredRow>(
+        _: Row.Type, of database: any Database
+    ) async throws -> (String, [String]) {
+        let mapping = Row.mapping
+        let lines = try await database.read { sql in
+            try await sql.select(Row.self).all().map { row in
+                zip(mapping.columns, mapping.values(of: try row.stored(Row.self)))
+                    .map { "\($0)=\(describe($1))" }.joined(separator: " | ")
+            }
+        }
+        return (mapping.table, lines.sorted())
+    }
+
+    private static func describe(_ value: any Encodable & Sendable) -> String {
+        switch value {
+        case let date as Date: "\(date.timeIntervalSince1970)"
+        case let data as Data: data.base64EncodedString()
+        default: "\(value)"
+        }
+    }
+}
