@@ -55,6 +55,29 @@ struct CorruptRowTests {
                 try await app.database.read { try await ConsentStore($0).ledger(of: stopped, in: account) }.first?.id)
             let events = try await app.database.read { try await JobStore($0).events(of: job.id, in: account) }
             let event = try #require(events.first)
+            // A photo in, ServiceChannel connected with a rule and a queued change.
+            _ = try await world.textIn(
+                from: world.phone.number.e164, body: "Photo", to: number,
+                media: [.init(url: "https://api.twilio.com/2010-04-01/Media/ME1", contentType: "image/jpeg")])
+            let mediaID = try #require(
+                try await app.database.read { sql in
+                    try await sql.select().column("id").from("message_media").first()?
+                        .decode(column: "id", as: String.self)
+                })
+            let now = app.clock.now()
+            let change = WorkOrderChange(
+                accountID: account, workOrderID: 7, bookingID: nil, jobID: nil, kind: .note, dedupeKey: "n1",
+                note: "On site", occurredAt: now, createdAt: now)
+            try await app.database.write { sql in
+                try await ServiceChannelStore(sql).save(
+                    ServiceChannelConnection(
+                        accountID: account, environment: .sandbox, clientID: "client", sealedClientSecret: "sealed",
+                        username: "northside", sealedPassword: "sealed", authorizedByName: "Ada Admin",
+                        authorizedAt: now, connectedAt: now))
+                _ = try await ServiceChannelStore(sql).enqueue(change)
+            }
+            let rule = try await app.serviceChannel.addRule(
+                subscriberID: nil, trade: "PLUMBING", priority: nil, category: nil, outcome: "job", by: world.admin)
 
             func message(_ column: String) -> Column {
                 Column(table: "messages", column: column, key: "id", id: reply.id.rawValue) {
@@ -123,6 +146,23 @@ struct CorruptRowTests {
                 },
                 Column(table: "consent_ledger", column: "actor_kind", key: "id", id: ledgerID) {
                     _ = try await ConsentStore($0).ledger(of: stopped, in: account)
+                },
+                Column(table: "message_media", column: "state", key: "id", id: mediaID) {
+                    _ = try await MessageStore($0).media(MediaID(mediaID), in: account)
+                },
+                Column(
+                    table: "servicechannel_connections", column: "environment", key: "account_id", id: account.rawValue
+                ) {
+                    _ = try await ServiceChannelStore($0).connection(of: account)
+                },
+                Column(table: "servicechannel_rules", column: "outcome", key: "id", id: rule.id) {
+                    _ = try await ServiceChannelStore($0).rules(in: account)
+                },
+                Column(table: "servicechannel_changes", column: "kind", key: "id", id: change.id) {
+                    _ = try await ServiceChannelStore($0).changes(ofWorkOrder: 7, in: account)
+                },
+                Column(table: "servicechannel_changes", column: "state", key: "id", id: change.id) {
+                    _ = try await ServiceChannelStore($0).changes(ofWorkOrder: 7, in: account)
                 },
             ]
             for column in columns {

@@ -40,29 +40,36 @@ public final class MediaFetcher: Service, Sendable {
         }
     }
 
-    /// Fetches the media that is due; returns how many files it settled.
+    /// Fetches the media that is due, up to `limit` files; returns how many it settled. Each file
+    /// is claimed just before it is fetched: a claim's lease then covers one download, never a
+    /// batch of them, so another server never takes over a file that is still being fetched.
     @discardableResult
     public func fetchDue(limit: Int = 10) async throws -> Int {
-        let now = app.clock.now()
-        let due = try await app.database.write { sql in
-            try await MessageStore(sql).claimMedia(
-                dueBy: now, staleBefore: now.addingTimeInterval(-self.staleAfter), limit: limit)
+        var settled = 0
+        while settled < limit {
+            let now = app.clock.now()
+            let claimed = try await app.database.write { sql in
+                try await MessageStore(sql).claimMedia(
+                    dueBy: now, staleBefore: now.addingTimeInterval(-self.staleAfter), limit: 1)
+            }
+            guard let (media, attempt) = claimed.first else { break }
+            try await fetch(media, attempt: attempt)
+            settled += 1
         }
-        for (media, attempt) in due { try await fetch(media, attempt: attempt) }
-        return due.count
+        return settled
     }
 
     private func fetch(_ media: MessageMedia, attempt: Int) async throws {
-        let found = try await app.database.read { sql -> (Message, SenderNumberStore.Stored?)? in
-            guard let message = try await MessageStore(sql).find(media.messageID, in: media.accountID) else {
-                return nil
-            }
-            guard let number = try await SenderNumberStore(sql).number(message.ourNumber, in: media.accountID) else {
-                return (message, nil)
-            }
-            return (message, try await SenderNumberStore(sql).find(number.id, in: media.accountID))
-        }
+        let failure: WorkFailure
         do {
+            let found = try await app.database.read { sql -> (Message, SenderNumberStore.Stored?)? in
+                guard let message = try await MessageStore(sql).find(media.messageID, in: media.accountID) else {
+                    return nil
+                }
+                guard let number = try await SenderNumberStore(sql).number(message.ourNumber, in: media.accountID)
+                else { return (message, nil) }
+                return (message, try await SenderNumberStore(sql).find(number.id, in: media.accountID))
+            }
             guard let (message, sender) = found else {
                 throw MediaFetchError.permanent("The message it came with no longer exists.")
             }
@@ -75,21 +82,25 @@ public final class MediaFetcher: Service, Sendable {
             }
             await app.broadcast(
                 .mediaReady(conversationID: message.conversationID, messageID: message.id), to: media.accountID)
-        } catch let error as MediaFetchError {
-            try await app.database.write { sql in
-                let store = MessageStore(sql)
-                let failure: WorkFailure =
-                    switch error {
-                    case .permanent(let reason): .final(reason)
-                    case .transient(let reason): .passing(reason)
-                    }
-                switch RetryPolicy.media.outcome(of: failure, afterAttempts: attempt) {
-                case .fail(let reason):
-                    try await store.failMedia(media.id, attempt: attempt, error: reason, retryAt: nil)
-                case .retry(let delay, let reason):
-                    try await store.failMedia(
-                        media.id, attempt: attempt, error: reason, retryAt: app.clock.now().addingTimeInterval(delay))
-                }
+            return
+        } catch MediaFetchError.permanent(let reason) {
+            failure = .final(reason)
+        } catch MediaFetchError.transient(let reason) {
+            failure = .passing(reason)
+        } catch {
+            // Credentials that cannot be opened, the database failing mid-way: tried again later,
+            // like any passing failure, rather than left claimed until the lease runs out.
+            app.logger.warning("Fetching media \(media.id) failed: \(error)")
+            failure = .passing("\(error)")
+        }
+        try await app.database.write { sql in
+            let store = MessageStore(sql)
+            switch RetryPolicy.media.outcome(of: failure, afterAttempts: attempt) {
+            case .fail(let reason):
+                try await store.failMedia(media.id, attempt: attempt, error: reason, retryAt: nil)
+            case .retry(let delay, let reason):
+                try await store.failMedia(
+                    media.id, attempt: attempt, error: reason, retryAt: app.clock.now().addingTimeInterval(delay))
             }
         }
     }

@@ -87,7 +87,7 @@ public final class ServiceChannelWorker: Service, Sendable {
             settled.state = .queued
             settled.notBefore = app.clock.now().addingTimeInterval(15 * 60)
             settled.problem = "ServiceChannel is not connected; this goes once it is."
-            try await settle(settled)
+            try await settle(settled, attemptCounts: false)
             return
         }
         let client: ServiceChannelClient
@@ -97,7 +97,7 @@ public final class ServiceChannelWorker: Service, Sendable {
             settled.state = .queued
             settled.notBefore = app.clock.now().addingTimeInterval(15 * 60)
             settled.problem = error.message
-            try await settle(settled)
+            try await settle(settled, attemptCounts: false)
             return
         }
         let payload: Payload
@@ -109,6 +109,8 @@ public final class ServiceChannelWorker: Service, Sendable {
             try await settle(settled)
             return
         }
+        // Throttling is a pause ServiceChannel asked for, not a failed attempt.
+        var attemptCounts = true
         do throws(ServiceChannelError) {
             if change.attempts > 1, try await alreadyApplied(change, client: client) {
                 app.logger.info("ServiceChannel change \(change.id) had already taken effect; not sent again.")
@@ -133,6 +135,7 @@ public final class ServiceChannelWorker: Service, Sendable {
             // Possibly a replica that has not seen the work order yet: try again shortly.
             settled = retry(change, problem: message)
         } catch .throttled(let seconds) {
+            attemptCounts = false
             settled = self.settled(
                 change,
                 after: .throttled(
@@ -151,7 +154,7 @@ public final class ServiceChannelWorker: Service, Sendable {
         } catch .unavailable(let message) {
             settled = retry(change, problem: message)
         }
-        try await settle(settled)
+        try await settle(settled, attemptCounts: attemptCounts)
     }
 
     private func retry(_ change: WorkOrderChange, problem: String) -> WorkOrderChange {
@@ -309,8 +312,10 @@ public final class ServiceChannelWorker: Service, Sendable {
         }
     }
 
-    private func settle(_ change: WorkOrderChange) async throws {
-        let recorded = try await app.database.write { sql in try await ServiceChannelStore(sql).settle(change) }
+    private func settle(_ change: WorkOrderChange, attemptCounts: Bool = true) async throws {
+        let recorded = try await app.database.write { sql in
+            try await ServiceChannelStore(sql).settle(change, attemptCounts: attemptCounts)
+        }
         if !recorded {
             app.logger.warning("ServiceChannel change \(change.id): another worker took it over; its result stands.")
         }

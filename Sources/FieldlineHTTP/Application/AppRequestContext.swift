@@ -25,8 +25,19 @@ public struct AppRequestContext: RequestContext {
 
     /// The signed-in actor; routes behind the auth middleware always have one.
     public func actor() throws -> Actor {
+        try signedIn().actor
+    }
+
+    /// Who is signed in, with their account as the session found it (its name and time zone):
+    /// a page need not look the account up again.
+    public func signedIn() throws -> Accounts.Authenticated {
         guard let auth else { throw FieldlineError.unauthenticated(message: "Sign in first.") }
-        return auth.actor
+        return auth
+    }
+
+    /// Times as the signed-in account reads them, in its time zone.
+    public func timeText() throws -> TimeText {
+        TimeText(timeZoneIdentifier: try signedIn().account.timeZone)
     }
 }
 

@@ -110,7 +110,7 @@ struct WebRenderer: Sendable {
         shell.navInbox = active == "inbox"
         if auth.actor.role != .technician, auth.actor.can(.viewCustomerChats) {
             shell.canSeeInbox = true
-            shell.unread = (try? await app.inbox.unreadCount(in: auth.account.id)) ?? 0
+            shell.unread = try await app.inbox.unreadCount(in: auth.account.id)
             shell.hasUnread = shell.unread > 0
         }
         shell.navCustomers = active == "customers"

@@ -39,16 +39,16 @@ extension CorruptRow {
     /// The claimed rows of a work queue that this version can read. A row it cannot is settled by
     /// `fail` (marked failed, with this error as its reason) and left out: one bad row must not
     /// stop the queue, and must not be sent as something it is not.
-    static func readable<T>(
-        _ rows: [any SQLRow], decode: (any SQLRow) throws -> T,
-        fail: (_ id: String, _ reason: CorruptRow) async throws -> Void
+    static func readable<T, Key: Decodable & Sendable>(
+        _ rows: [any SQLRow], key: Key.Type, decode: (any SQLRow) throws -> T,
+        fail: (_ id: Key, _ reason: CorruptRow) async throws -> Void
     ) async throws -> [T] {
         var readable: [T] = []
         for row in rows {
             do {
                 readable.append(try decode(row))
             } catch let corrupt as CorruptRow {
-                try await fail(try row.decode(column: "id", as: String.self), corrupt)
+                try await fail(try row.decode(column: "id", as: Key.self), corrupt)
             }
         }
         return readable

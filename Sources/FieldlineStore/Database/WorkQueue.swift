@@ -65,7 +65,10 @@ struct WorkQueue<Row: QueueRow>: Sendable {
         let position = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($1, $0) })
         let ordered = try rows.map { row in (try row.decode(column: "id", as: Row.Key.self), row) }
             .sorted { (position[$0.0] ?? 0) < (position[$1.0] ?? 0) }.map(\.1)
-        return try await CorruptRow.readable(ordered, decode: { try decode(try $0.stored(Row.self)) }) { id, reason in
+        return try await CorruptRow.readable(
+            ordered, key: Row.Key.self, decode: { try decode(try $0.stored(Row.self)) }
+        ) {
+            id, reason in
             try await sql.update(table).set(SQLColumn(stateColumn), to: SQLBind(failed))
                 .set(SQLColumn(reasonColumn), to: SQLBind(reason.description)).where("id", .equal, id).run()
         }

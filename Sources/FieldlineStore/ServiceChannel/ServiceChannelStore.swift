@@ -82,9 +82,15 @@ public struct ServiceChannelStore: Sendable {
 
     /// Connects, or replaces the credentials of an existing connection (keeping its sync place).
     public func save(_ connection: ServiceChannelConnection) async throws {
-        // The connection carries what it keeps (its sync place, its webhook secret) from the one
-        // it replaces; everything else is the new one's, a cleared error included.
-        try await sql.upsert(ConnectionRow(connection), onConflict: ["account_id"])
+        // A reconnect replaces what the office gave (credentials, who authorized it) and clears the
+        // last error; the sync place belongs to the poller, which may be moving it right now.
+        try await sql.upsert(
+            ConnectionRow(connection), onConflict: ["account_id"],
+            updating: [
+                "environment", "client_id", "sealed_client_secret", "username", "sealed_password",
+                "sealed_webhook_secret", "authorized_by_name", "authorized_at", "last_error", "last_error_at",
+                "poll_requested",
+            ])
     }
 
     public func deleteConnection(of accountID: AccountID) async throws {
@@ -451,14 +457,17 @@ public struct ServiceChannelStore: Sendable {
         ) { try $0.change }
     }
 
-    /// Records how an attempt ended, only while the row is still this attempt's claim.
+    /// Records how an attempt ended, only while the row is still this attempt's claim. An attempt
+    /// that did not count (ServiceChannel asked for a pause, or the account is not connected) is
+    /// given back, so waiting never uses up the change's attempts.
     @discardableResult
-    public func settle(_ change: WorkOrderChange) async throws -> Bool {
+    public func settle(_ change: WorkOrderChange, attemptCounts: Bool = true) async throws -> Bool {
         let update = sql.update("servicechannel_changes")
             .set("state", to: change.state.rawValue).set("not_before", to: change.notBefore)
             .set("problem", to: SQLBind(change.problem)).set("applied_at", to: SQLBind(change.appliedAt))
             .set("action_note", to: SQLBind(change.actionNote))
             .where("id", .equal, change.id)
+        if !attemptCounts { update.set(SQLIdentifier("attempts"), to: SQLRaw("attempts - 1")) }
         let updated = try await ChangeRow.queue.stillClaimed(update, attempts: change.attempts).returning("id").all()
         return !updated.isEmpty
     }

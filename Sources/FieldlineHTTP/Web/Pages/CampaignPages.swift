@@ -81,141 +81,171 @@ struct CampaignPages {
         var count: Int
     }
 
+    /// How the composer's `send` choice says to send a campaign.
+    enum SendChoice: String, Sendable {
+        case draft, now, later
+    }
+
     func register(on router: RouterGroup<AppRequestContext>) {
-        router.get("/campaigns") { request, context in
-            let actor = try context.actor()
-            let summaries = try await app.campaigns.all(by: actor)
-            let account = try await app.accounts.find(actor.accountID)
-            let time = TimeText(timeZoneIdentifier: account.timeZone)
-            let readiness = try await readiness(actor)
-            var optIn: OptInTools?
-            if readiness == nil, let number = try await app.consent.marketingNumber(of: actor.accountID),
-                let formURL = try await app.consent.signUpURL(of: account.id)
-            {
-                let link = Keyword.optInLink(to: number)
-                optIn = OptInTools(
-                    link: link, qrURL: "/campaigns/opt-in-qr.svg", formURL: formURL,
-                    sentence: Keyword.signUpSentence,
-                    snippet: "<a href=\"\(link)\">Text us to get our offers</a>", marketingNumber: number.displayed)
-            }
-            return try renderer.page(
-                "campaigns",
-                ListModel(
-                    shell: try await renderer.shell(context, request: request, active: "campaigns"),
-                    campaigns: summaries.map { Self.row($0, time: time) }, hasCampaigns: !summaries.isEmpty,
-                    readiness: readiness, optIn: optIn),
-                request: request)
+        router.get("/campaigns", use: listCampaigns)
+        router.get("/campaigns/opt-in-qr.svg", use: optInQRCode)
+        router.get("/campaigns/new", use: showNewCampaign)
+        router.post("/campaigns", use: createCampaign)
+        router.post("/campaigns/audience", use: previewAudience)
+        router.get("/campaigns/:id", use: showCampaign)
+        router.get("/campaigns/:id/progress", use: campaignProgress)
+        router.get("/campaigns/:id/edit", use: showEditCampaign)
+        router.post("/campaigns/:id", use: updateCampaign)
+        router.post("/campaigns/:id/cancel", use: cancelCampaign)
+    }
+
+    /// The campaigns, and once the account may send them, the opt-in link, QR code and form (SC5).
+    @Sendable func listCampaigns(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.actor()
+        let summaries = try await app.campaigns.all(by: actor)
+        let account = try context.signedIn().account
+        let time = try context.timeText()
+        let readiness = try await self.readiness(actor)
+        var optIn: OptInTools?
+        if readiness == nil, let number = try await app.consent.marketingNumber(of: actor.accountID),
+            let formURL = try await app.consent.signUpURL(of: account.id)
+        {
+            let link = Keyword.optInLink(to: number)
+            optIn = OptInTools(
+                link: link, qrURL: "/campaigns/opt-in-qr.svg", formURL: formURL,
+                sentence: Keyword.signUpSentence,
+                snippet: "<a href=\"\(link)\">Text us to get our offers</a>", marketingNumber: number.displayed)
         }
-        router.get("/campaigns/opt-in-qr.svg") { _, context in
-            let actor = try context.actor()
-            try actor.require(.manageMarketing)
-            guard let number = try await app.consent.marketingNumber(of: actor.accountID) else {
-                throw FieldlineError.notFound(entity: "marketing number", id: "")
-            }
-            let svg = try QRCode.encode(Keyword.optInLink(to: number)).svg(moduleSize: 8)
-            return Response(
-                status: .ok, headers: [.contentType: "image/svg+xml", .cacheControl: "private, max-age=300"],
-                body: .init(byteBuffer: ByteBuffer(string: svg)))
+        return try renderer.page(
+            "campaigns",
+            ListModel(
+                shell: try await renderer.shell(context, request: request, active: "campaigns"),
+                campaigns: summaries.map { Self.row($0, time: time) }, hasCampaigns: !summaries.isEmpty,
+                readiness: readiness, optIn: optIn),
+            request: request)
+    }
+
+    /// The QR code of the opt-in link to the account's marketing number.
+    @Sendable func optInQRCode(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.actor()
+        try actor.require(.manageMarketing)
+        guard let number = try await app.consent.marketingNumber(of: actor.accountID) else {
+            throw FieldlineError.notFound(entity: "marketing number", id: "")
         }
-        router.get("/campaigns/new") { request, context in
-            let actor = try context.actor()
-            try actor.require(.manageMarketing)
-            return try renderer.page(
-                "campaign_form",
-                FormModel(
-                    shell: try await renderer.shell(context, request: request, active: "campaigns"),
-                    action: "/campaigns", title: "New campaign", name: "", body: "", tags: "", lastServiceFrom: "",
-                    lastServiceBefore: "", sendDraft: false, sendNow: true, sendLater: false, scheduledAt: "",
-                    maxBody: CampaignRules.maximumBodyCharacters, optOutLine: CampaignRules.optOutLine,
-                    readiness: try await readiness(actor)),
-                request: request)
-        }
-        router.post("/campaigns") { request, context in
-            let actor = try context.actor()
-            let form = try await verifiedForm(request, context)
-            let calendar = try await app.accounts.find(actor.accountID).calendar
-            let campaign = try await app.campaigns.create(
-                try Self.draft(form, calendar: calendar), timing: try Self.timing(form, calendar: calendar), by: actor)
-            return renderer.redirect(
-                to: "/campaigns/\(campaign.id)",
-                flash: Flash(.success, Self.savedMessage(campaign, now: app.clock.now())))
-        }
-        // The live audience count: the form as typed, counted by the same query and gate as the send.
-        router.post("/campaigns/audience") { request, context in
-            let actor = try context.actor()
-            let form = try await verifiedForm(request, context)
-            let calendar = try await app.accounts.find(actor.accountID).calendar
-            let preview = try await app.campaigns.preview(try Self.audience(form, calendar: calendar), by: actor)
-            return try APIResponse.json(AudiencePreviewJSON(preview))
-        }
-        router.get("/campaigns/:id") { request, context in
-            let actor = try context.actor()
-            let id = try context.parameters.id("id", as: CampaignID.self)
-            let summary = try await app.campaigns.find(id, by: actor)
-            let time = TimeText(timeZoneIdentifier: try await app.accounts.find(actor.accountID).timeZone)
-            let campaign = summary.campaign
-            let row = Self.row(summary, time: time)
-            return try renderer.page(
-                "campaign",
-                DetailModel(
-                    shell: try await renderer.shell(context, request: request, active: "campaigns"),
-                    id: campaign.id.rawValue, name: campaign.name, text: campaign.textBody,
-                    statusLabel: row.statusLabel,
-                    tone: row.tone, status: campaign.status.rawValue, when: row.when,
-                    audience: Self.describe(campaign.audience, time: time), createdBy: campaign.createdBy.name,
-                    editable: CampaignRules.isEditable(campaign.status),
-                    cancellable: campaign.status != .canceled
-                        && !(campaign.status == .queued && summary.progress.isFinished),
-                    progress: CampaignProgressJSON(summary.progress),
-                    reasons: summary.progress.skippedReasons.sorted { $0.value > $1.value }.map {
-                        Reason(code: $0.key, label: Self.reasonLabel($0.key), count: $0.value)
-                    }, problem: campaign.problem),
-                request: request)
-        }
-        router.get("/campaigns/:id/progress") { _, context in
-            let id = try context.parameters.id("id", as: CampaignID.self)
-            let summary = try await app.campaigns.find(id, by: try context.actor())
-            return try APIResponse.json(CampaignProgressPage(summary))
-        }
-        router.get("/campaigns/:id/edit") { request, context in
-            let actor = try context.actor()
-            let id = try context.parameters.id("id", as: CampaignID.self)
-            let campaign = try await app.campaigns.find(id, by: actor).campaign
-            let account = try await app.accounts.find(actor.accountID)
-            let time = TimeText(timeZoneIdentifier: account.timeZone)
-            let day = { (instant: Date) in DayString.of(instant, calendar: account.calendar) }
-            return try renderer.page(
-                "campaign_form",
-                FormModel(
-                    shell: try await renderer.shell(context, request: request, active: "campaigns"),
-                    action: "/campaigns/\(id)", title: "Edit \(campaign.name)", name: campaign.name,
-                    body: campaign.body,
-                    tags: campaign.audience.tags.joined(separator: ", "),
-                    lastServiceFrom: campaign.audience.lastServiceFrom.map(day) ?? "",
-                    lastServiceBefore: campaign.audience.lastServiceBefore.map(day) ?? "",
-                    sendDraft: campaign.status == .draft, sendNow: false, sendLater: campaign.status == .scheduled,
-                    scheduledAt: campaign.scheduledAt.map(time.inputValue) ?? "",
-                    maxBody: CampaignRules.maximumBodyCharacters, optOutLine: CampaignRules.optOutLine,
-                    readiness: try await readiness(actor)),
-                request: request)
-        }
-        router.post("/campaigns/:id") { request, context in
-            let actor = try context.actor()
-            let id = try context.parameters.id("id", as: CampaignID.self)
-            let form = try await verifiedForm(request, context)
-            let calendar = try await app.accounts.find(actor.accountID).calendar
-            let campaign = try await app.campaigns.update(
-                id, try Self.draft(form, calendar: calendar), timing: try Self.timing(form, calendar: calendar),
-                by: actor)
-            return renderer.redirect(
-                to: "/campaigns/\(id)", flash: Flash(.success, Self.savedMessage(campaign, now: app.clock.now())))
-        }
-        router.post("/campaigns/:id/cancel") { request, context in
-            let id = try context.parameters.id("id", as: CampaignID.self)
-            _ = try await verifiedForm(request, context)
-            _ = try await app.campaigns.cancel(id, by: try context.actor())
-            return renderer.redirect(to: "/campaigns/\(id)", flash: Flash(.info, "Campaign canceled."))
-        }
+        let svg = try QRCode.encode(Keyword.optInLink(to: number)).svg(moduleSize: 8)
+        return Response(
+            status: .ok, headers: [.contentType: "image/svg+xml", .cacheControl: "private, max-age=300"],
+            body: .init(byteBuffer: ByteBuffer(string: svg)))
+    }
+
+    @Sendable func showNewCampaign(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.actor()
+        try actor.require(.manageMarketing)
+        return try renderer.page(
+            "campaign_form",
+            FormModel(
+                shell: try await renderer.shell(context, request: request, active: "campaigns"),
+                action: "/campaigns", title: "New campaign", name: "", body: "", tags: "", lastServiceFrom: "",
+                lastServiceBefore: "", sendDraft: false, sendNow: true, sendLater: false, scheduledAt: "",
+                maxBody: CampaignRules.maximumBodyCharacters, optOutLine: CampaignRules.optOutLine,
+                readiness: try await self.readiness(actor)),
+            request: request)
+    }
+
+    @Sendable func createCampaign(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.actor()
+        let form = try await verifiedForm(request, context)
+        let calendar = try context.signedIn().account.calendar
+        let campaign = try await app.campaigns.create(
+            try Self.draft(form, calendar: calendar), timing: try Self.timing(form, calendar: calendar), by: actor)
+        return renderer.redirect(
+            to: "/campaigns/\(campaign.id)",
+            flash: Flash(.success, Self.savedMessage(campaign, now: app.clock.now())))
+    }
+
+    /// The live audience count: the form as typed, counted by the same query and gate as the send.
+    @Sendable func previewAudience(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.actor()
+        let form = try await verifiedForm(request, context)
+        let calendar = try context.signedIn().account.calendar
+        let preview = try await app.campaigns.preview(try Self.audience(form, calendar: calendar), by: actor)
+        return try APIResponse.json(AudiencePreviewJSON(preview))
+    }
+
+    /// A campaign's page: its text, audience and progress, with why recipients were skipped.
+    @Sendable func showCampaign(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.actor()
+        let id = try context.parameters.id("id", as: CampaignID.self)
+        let summary = try await app.campaigns.find(id, by: actor)
+        let time = try context.timeText()
+        let campaign = summary.campaign
+        let row = Self.row(summary, time: time)
+        return try renderer.page(
+            "campaign",
+            DetailModel(
+                shell: try await renderer.shell(context, request: request, active: "campaigns"),
+                id: campaign.id.rawValue, name: campaign.name, text: campaign.textBody,
+                statusLabel: row.statusLabel,
+                tone: row.tone, status: campaign.status.rawValue, when: row.when,
+                audience: Self.describe(campaign.audience, time: time), createdBy: campaign.createdBy.name,
+                editable: CampaignRules.isEditable(campaign.status),
+                cancellable: campaign.status != .canceled
+                    && !(campaign.status == .queued && summary.progress.isFinished),
+                progress: CampaignProgressJSON(summary.progress),
+                reasons: summary.progress.skippedReasons.sorted { $0.value > $1.value }.map {
+                    Reason(code: $0.key, label: Self.reasonLabel($0.key), count: $0.value)
+                }, problem: campaign.problem),
+            request: request)
+    }
+
+    /// The campaign page's live numbers, polled as the outbox sends.
+    @Sendable func campaignProgress(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let id = try context.parameters.id("id", as: CampaignID.self)
+        let summary = try await app.campaigns.find(id, by: try context.actor())
+        return try APIResponse.json(CampaignProgressPage(summary))
+    }
+
+    /// The composer filled with a campaign, in the account's days and time zone.
+    @Sendable func showEditCampaign(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.actor()
+        let id = try context.parameters.id("id", as: CampaignID.self)
+        let campaign = try await app.campaigns.find(id, by: actor).campaign
+        let calendar = try context.signedIn().account.calendar
+        let time = try context.timeText()
+        let day = { (instant: Date) in DayString.of(instant, calendar: calendar) }
+        return try renderer.page(
+            "campaign_form",
+            FormModel(
+                shell: try await renderer.shell(context, request: request, active: "campaigns"),
+                action: "/campaigns/\(id)", title: "Edit \(campaign.name)", name: campaign.name,
+                body: campaign.body,
+                tags: campaign.audience.tags.joined(separator: ", "),
+                lastServiceFrom: campaign.audience.lastServiceFrom.map(day) ?? "",
+                lastServiceBefore: campaign.audience.lastServiceBefore.map(day) ?? "",
+                sendDraft: campaign.status == .draft, sendNow: false, sendLater: campaign.status == .scheduled,
+                scheduledAt: campaign.scheduledAt.map(time.inputValue) ?? "",
+                maxBody: CampaignRules.maximumBodyCharacters, optOutLine: CampaignRules.optOutLine,
+                readiness: try await self.readiness(actor)),
+            request: request)
+    }
+
+    @Sendable func updateCampaign(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.actor()
+        let id = try context.parameters.id("id", as: CampaignID.self)
+        let form = try await verifiedForm(request, context)
+        let calendar = try context.signedIn().account.calendar
+        let campaign = try await app.campaigns.update(
+            id, try Self.draft(form, calendar: calendar), timing: try Self.timing(form, calendar: calendar),
+            by: actor)
+        return renderer.redirect(
+            to: "/campaigns/\(id)", flash: Flash(.success, Self.savedMessage(campaign, now: app.clock.now())))
+    }
+
+    @Sendable func cancelCampaign(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let id = try context.parameters.id("id", as: CampaignID.self)
+        _ = try await verifiedForm(request, context)
+        _ = try await app.campaigns.cancel(id, by: try context.actor())
+        return renderer.redirect(to: "/campaigns/\(id)", flash: Flash(.info, "Campaign canceled."))
     }
 
     private func readiness(_ actor: Actor) async throws -> String? {
@@ -236,10 +266,13 @@ struct CampaignPages {
     }
 
     static func timing(_ form: FormData, calendar: Calendar) throws -> Campaigns.Timing {
-        switch form["send"] ?? "now" {
-        case "draft": return .draft
-        case "now": return .now
-        case "later":
+        guard let choice = SendChoice(rawValue: form["send"] ?? SendChoice.now.rawValue) else {
+            throw FieldlineError.invalid(field: "send", message: "Choose to send now, later or keep a draft.")
+        }
+        switch choice {
+        case .draft: return .draft
+        case .now: return .now
+        case .later:
             guard let raw = form["scheduledAt"], !raw.isEmpty else {
                 throw FieldlineError.invalid(field: "scheduledAt", message: "Choose when to send it.")
             }
@@ -247,8 +280,6 @@ struct CampaignPages {
                 throw FieldlineError.invalid(field: "scheduledAt", message: "\"\(raw)\" is not a date and time.")
             }
             return .at(instant)
-        default:
-            throw FieldlineError.invalid(field: "send", message: "Choose to send now, later or keep a draft.")
         }
     }
 

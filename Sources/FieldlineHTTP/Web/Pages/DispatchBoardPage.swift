@@ -31,26 +31,31 @@ struct DispatchBoardPage {
     }
 
     func register(on router: RouterGroup<AppRequestContext>) {
-        router.get("/dispatch-board") { request, context in
-            let feed = try await feed(limit: 100, context: context)
-            return try renderer.page(
-                "dispatch_board",
-                PageModel(shell: try await renderer.shell(context, request: request, active: "today"), feed: feed),
-                request: request)
-        }
-
-        router.get("/dispatch-board/feed") { request, context in
-            let limit = request.query["limit"].flatMap { Int($0) }.map { min(max($0, 1), 100) } ?? 100
-            return try renderer.page(
-                "dispatch_board_feed", try await feed(limit: limit, context: context), request: request)
-        }
+        router.get("/dispatch-board", use: showBoard)
+        router.get("/dispatch-board/feed", use: showFeed)
     }
 
+    /// The whole board: the latest hundred texts.
+    @Sendable func showBoard(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let feed = try await self.feed(limit: 100, context: context)
+        return try renderer.page(
+            "dispatch_board",
+            PageModel(shell: try await renderer.shell(context, request: request, active: "today"), feed: feed),
+            request: request)
+    }
+
+    /// The feed alone (`?limit=`, 1–100), for the live refresh of the page and of Today's card.
+    @Sendable func showFeed(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let limit = request.query["limit"].flatMap { Int($0) }.map { min(max($0, 1), 100) } ?? 100
+        return try renderer.page(
+            "dispatch_board_feed", try await feed(limit: limit, context: context), request: request)
+    }
+
+    /// The latest `limit` texts, timed in the account's time zone: the page shows 100, Today's card 5.
     func feed(limit: Int, context: AppRequestContext) async throws -> Feed {
         let actor = try context.actor()
         let entries = try await app.inbox.dispatchBoard(paging: try Paging(limit: limit), by: actor)
-        let account = try await app.accounts.find(actor.accountID)
-        let text = TimeText(timeZoneIdentifier: account.timeZone)
+        let text = try context.timeText()
         return Feed(
             items: entries.map { entry in
                 Item(

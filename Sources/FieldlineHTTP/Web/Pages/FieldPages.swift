@@ -95,71 +95,78 @@ struct FieldPages {
     }
 
     func register(on router: RouterGroup<AppRequestContext>) {
-        router.get("/field") { request, context in
-            try renderer.page(
-                "field",
-                ListPage(
-                    shell: try await renderer.shell(context, request: request, active: "field"),
-                    list: try await listModel(context)), request: request)
-        }
-
-        router.get("/field/list") { request, context in
-            try renderer.page("field_list", try await listModel(context), request: request)
-        }
-
-        router.get("/field/jobs/:id") { request, context in
-            let id = try context.parameters.id("id", as: JobID.self)
-            let actor = try context.actor()
-            let detail = try await app.field.job(id, by: actor)
-            let thread = try await threadModel(id, read: true, context: context)
-            let text = try await timeText(actor)
-            let card = detail.card
-            let address = card.location.address.oneLine
-            return try renderer.page(
-                "field_job",
-                JobPage(
-                    shell: try await renderer.shell(context, request: request, active: "field"),
-                    jobID: id.rawValue, number: card.job.number, summary: card.job.summary,
-                    customerName: card.customerName, address: address,
-                    mapsURL: "https://www.openstreetmap.org/search?query=\(InboxPages.encode(address))",
-                    locationNotes: card.location.notes, customerNotes: card.customerNotes,
-                    hasNotes: card.location.notes != nil || card.customerNotes != nil,
-                    when: text.range(card.appointment.startsAt, card.appointment.endsAt),
-                    window:
-                        "\(text.time(card.appointment.arrivalWindow.start)) – \(text.time(card.appointment.arrivalWindow.end))",
-                    visitStatus: StatusView(card.assignment.status),
-                    jobNote: [.hold, .canceled, .completed].contains(card.job.status) ? card.job.status.label : nil,
-                    next: NextStepView.available(to: actor, for: card.assignment, jobStatus: card.job.status),
-                    assignmentID: card.assignment.id.rawValue,
-                    crew: detail.crew.map {
-                        CrewView(
-                            name: $0.technician.name,
-                            photoURL: $0.technician.photoURL ?? Avatar.path(for: $0.technician.id),
-                            status: StatusView($0.status), isMe: $0.technician.id == actor.technicianID)
-                    },
-                    phones: detail.customerPhones.map { PhoneLink(display: $0.displayed, tel: $0.e164) },
-                    hasPhones: !detail.customerPhones.isEmpty,
-                    thread: thread), request: request)
-        }
-
-        router.get("/field/jobs/:id/thread") { request, context in
-            let id = try context.parameters.id("id", as: JobID.self)
-            let read = request.query["read"] == "1"
-            return try renderer.page(
-                "field_thread", try await threadModel(id, read: read, context: context), request: request)
-        }
-
-        router.post("/field/jobs/:id/reply") { request, context in
-            let form = try await verifiedForm(request, context)
-            let id = try context.parameters.id("id", as: JobID.self)
-            _ = try await app.field.reply(toJob: id, body: form["body"], by: try context.actor())
-            if request.wantsJSON { return Response(status: .noContent) }
-            return renderer.redirect(to: "/field/jobs/\(id)#chat")
-        }
+        router.get("/field", use: showJobs)
+        router.get("/field/list", use: jobList)
+        router.get("/field/jobs/:id", use: showJob)
+        router.get("/field/jobs/:id/thread", use: showThread)
+        router.post("/field/jobs/:id/reply", use: reply)
     }
 
-    private func timeText(_ actor: Actor) async throws -> TimeText {
-        TimeText(timeZoneIdentifier: try await app.accounts.find(actor.accountID).timeZone)
+    /// My jobs today and ahead.
+    @Sendable func showJobs(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try renderer.page(
+            "field",
+            ListPage(
+                shell: try await renderer.shell(context, request: request, active: "field"),
+                list: try await listModel(context)), request: request)
+    }
+
+    /// The list alone, for `field.js` to refresh it when the live socket says something changed.
+    @Sendable func jobList(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try renderer.page("field_list", try await listModel(context), request: request)
+    }
+
+    /// One job: its address, crew, next step and the customer's thread (read on opening).
+    @Sendable func showJob(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let id = try context.parameters.id("id", as: JobID.self)
+        let actor = try context.actor()
+        let detail = try await app.field.job(id, by: actor)
+        let thread = try await threadModel(id, read: true, context: context)
+        let text = try context.timeText()
+        let card = detail.card
+        let address = card.location.address.oneLine
+        return try renderer.page(
+            "field_job",
+            JobPage(
+                shell: try await renderer.shell(context, request: request, active: "field"),
+                jobID: id.rawValue, number: card.job.number, summary: card.job.summary,
+                customerName: card.customerName, address: address,
+                mapsURL: "https://www.openstreetmap.org/search?query=\(InboxPages.encode(address))",
+                locationNotes: card.location.notes, customerNotes: card.customerNotes,
+                hasNotes: card.location.notes != nil || card.customerNotes != nil,
+                when: text.range(card.appointment.startsAt, card.appointment.endsAt),
+                window:
+                    "\(text.time(card.appointment.arrivalWindow.start)) – \(text.time(card.appointment.arrivalWindow.end))",
+                visitStatus: StatusView(card.assignment.status),
+                jobNote: [.hold, .canceled, .completed].contains(card.job.status) ? card.job.status.label : nil,
+                next: NextStepView.available(to: actor, for: card.assignment, jobStatus: card.job.status),
+                assignmentID: card.assignment.id.rawValue,
+                crew: detail.crew.map {
+                    CrewView(
+                        name: $0.technician.name,
+                        photoURL: $0.technician.photoURL ?? Avatar.path(for: $0.technician.id),
+                        status: StatusView($0.status), isMe: $0.technician.id == actor.technicianID)
+                },
+                phones: detail.customerPhones.map { PhoneLink(display: $0.displayed, tel: $0.e164) },
+                hasPhones: !detail.customerPhones.isEmpty,
+                thread: thread), request: request)
+    }
+
+    /// The job's thread alone, for live refreshes; `?read=1` marks it read.
+    @Sendable func showThread(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let id = try context.parameters.id("id", as: JobID.self)
+        let read = request.query["read"] == "1"
+        return try renderer.page(
+            "field_thread", try await threadModel(id, read: read, context: context), request: request)
+    }
+
+    /// The technician's answer in the job's thread: no content for the page's script, else back to the chat.
+    @Sendable func reply(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let form = try await verifiedForm(request, context)
+        let id = try context.parameters.id("id", as: JobID.self)
+        _ = try await app.field.reply(toJob: id, body: form["body"], by: try context.actor())
+        if request.wantsJSON { return Response(status: .noContent) }
+        return renderer.redirect(to: "/field/jobs/\(id)#chat")
     }
 
     private func listModel(_ context: AppRequestContext) async throws -> ListModel {
@@ -192,11 +199,16 @@ struct FieldPages {
         let detail = try await app.field.job(id, by: actor)
         var thread: Field.Thread?
         if detail.chat == .granted {
-            // The thread can close between the two reads; then there is nothing to mark.
-            if read { _ = try? await app.field.markRead(ofJob: id, by: actor) }
+            if read {
+                do {
+                    _ = try await app.field.markRead(ofJob: id, by: actor)
+                } catch FieldlineError.conflict(code: .noOpenThread, message: _) {
+                    // The thread can close between the two reads; then there is nothing to mark.
+                }
+            }
             thread = try await app.field.thread(ofJob: id, by: actor)
         }
-        let text = try await timeText(actor)
+        let text = try context.timeText()
         let now = app.clock.now()
         let inbox = InboxPages(app: app, renderer: renderer)
         let messages = thread?.entries.map { inbox.bubble($0, text: text, now: now) } ?? []

@@ -157,228 +157,288 @@ struct InboxPages {
         var optedOut: Bool
     }
 
+    /// What a conversation's buttons do, each posted to `/inbox/c/{id}/{rawValue}`.
+    enum ConversationAction: String, CaseIterable, Sendable {
+        case close, reopen, unread, block
+
+        /// The flash once it is done.
+        var done: String {
+            switch self {
+            case .close: "Conversation closed."
+            case .reopen: "Conversation reopened."
+            case .unread: "Marked as unread."
+            case .block: "Number blocked as spam; its texts no longer reach the inbox."
+            }
+        }
+    }
+
     // MARK: Routes
 
     func register(on router: RouterGroup<AppRequestContext>) {
-        router.get("/inbox") { request, context in
-            let actor = try context.actor()
-            let status = Self.status(request)
-            let query = request.query["q"].map { String($0.prefix(100)) } ?? ""
-            var selected = request.query["c"].map { ConversationID($0) }
-            if let id = selected {
-                // Opening a conversation reads it, for everyone (CH4).
-                if (try? await app.inbox.markRead(id, by: actor)) == nil { selected = nil }
-            }
-            let list = try await listModel(status: status, query: query, selected: selected, actor: actor)
-            var conversation: ConversationView?
-            if let selected {
-                conversation = try await conversationView(
-                    selected, attachQuery: request.query["attach"],
-                    request: request, context: context)
-            }
-            return try renderer.page(
-                "inbox",
-                PageModel(
-                    shell: try await renderer.shell(context, request: request, active: "inbox"), list: list,
-                    conversation: conversation, hasConversation: conversation != nil), request: request)
-        }
-
-        router.get("/inbox/list") { request, context in
-            let actor = try context.actor()
-            let list = try await listModel(
-                status: Self.status(request),
-                query: request.query["q"].map { String($0.prefix(100)) } ?? "",
-                selected: request.query["c"].map { ConversationID($0) }, actor: actor)
-            return try renderer.page("inbox_list", list, request: request)
-        }
-
-        router.get("/inbox/c/:id/parts") { request, context in
-            let id = try context.parameters.id("id", as: ConversationID.self)
-            let actor = try context.actor()
-            if request.query["read"] == "1" { _ = try? await app.inbox.markRead(id, by: actor) }
-            // The page's own customer search (`attach`), so a live refresh re-renders the same panel.
-            let view = try await conversationView(
-                id, attachQuery: request.query["attach"], request: request, context: context)
-            return try renderer.page("inbox_parts", view, request: request)
-        }
-
-        // CH8: text any stored number, tied to the job (or the location's next job) it was opened from.
-        router.get("/inbox/compose") { request, context in
-            let actor = try context.actor()
-            let phone = try PhoneNumber.parse(request.query["phone"] ?? "")
-            let jobID = request.query["job"].map { JobID($0) }
-            let history = try await app.inbox.history(of: phone.e164, by: actor)
-            var job: JobDetail?
-            if let jobID { job = try await app.jobs.detail(jobID, by: actor) }
-            let customers = try await app.customers.search(phone.e164, paging: try Paging(limit: 1), by: actor)
-            let account = try await app.accounts.find(actor.accountID)
-            let text = TimeText(timeZoneIdentifier: account.timeZone)
-            var existing: [Bubble] = []
-            var optedOut = false
-            if let conversation = history.conversationID {
-                existing = try await app.inbox.messages(of: conversation, limit: 10, by: actor).map {
-                    bubble($0, text: text, now: app.clock.now(), customerName: customers.first?.customer.name)
-                }
-                optedOut = try await app.inbox.detail(conversation, by: actor).consent.optedOut
-            }
-            return try renderer.page(
-                "inbox_compose",
-                ComposeModel(
-                    shell: try await renderer.shell(context, request: request, active: "inbox"), phone: phone.e164,
-                    phoneDisplay: phone.displayed, customerName: customers.first?.customer.name ?? phone.displayed,
-                    jobID: jobID?.rawValue, jobLine: job.map { "Job #\($0.job.number) · \($0.job.summary)" },
-                    locationID: request.query["location"], existing: existing,
-                    hasExisting: !existing.isEmpty, conversationURL: history.conversationID.map { "/inbox?c=\($0)" },
-                    optedOut: optedOut), request: request)
-        }
-
-        router.post("/inbox/start") { request, context in
-            let form = try await verifiedForm(request, context)
-            let (conversation, _) = try await app.inbox.start(
-                phone: form["phone"], jobID: form["jobId"].flatMap { $0.isEmpty ? nil : JobID($0) },
-                locationID: form["locationId"].flatMap { $0.isEmpty ? nil : LocationID($0) }, body: form["body"],
-                by: try context.actor())
-            return renderer.redirect(to: "/inbox?c=\(conversation.id)", flash: Flash(.success, "Text sent."))
-        }
-
-        router.post("/inbox/c/:id/reply") { request, context in
-            let form = try await verifiedForm(request, context)
-            let id = try context.parameters.id("id", as: ConversationID.self)
-            _ = try await app.inbox.reply(to: id, body: form["body"], by: try context.actor())
-            if request.wantsJSON { return Response(status: .noContent) }
-            return renderer.redirect(to: "/inbox?c=\(id)")
-        }
-
-        for (action, done) in [
-            ("close", "Conversation closed."), ("reopen", "Conversation reopened."), ("unread", "Marked as unread."),
-            ("block", "Number blocked as spam; its texts no longer reach the inbox."),
-        ] {
-            router.post(RouterPath(stringLiteral: "/inbox/c/:id/\(action)")) { request, context in
-                _ = try await verifiedForm(request, context)
-                let id = try context.parameters.id("id", as: ConversationID.self)
-                let actor = try context.actor()
-                switch action {
-                case "close": _ = try await app.inbox.close(id, by: actor)
-                case "reopen": _ = try await app.inbox.reopen(id, by: actor)
-                case "unread": _ = try await app.inbox.markUnread(id, by: actor)
-                default: _ = try await app.inbox.block(id, by: actor)
-                }
-                if request.wantsJSON { return Response(status: .noContent) }
-                // Marked unread: leave the thread, or opening it again would read it at once.
-                let target = action == "reopen" ? "/inbox?c=\(id)" : "/inbox?status=open"
-                return renderer.redirect(to: target, flash: Flash(.success, done))
+        router.get("/inbox", use: showInbox)
+        router.get("/inbox/list", use: showList)
+        router.get("/inbox/c/:id/parts", use: showConversationParts)
+        router.get("/inbox/compose", use: showCompose)
+        router.post("/inbox/start", use: startConversation)
+        router.post("/inbox/c/:id/reply", use: reply)
+        for action in ConversationAction.allCases {
+            router.post(RouterPath(stringLiteral: "/inbox/c/:id/\(action.rawValue)")) { request, context in
+                try await self.apply(action, request: request, context: context)
             }
         }
+        router.post("/inbox/c/:id/wrong-number", use: removeWrongNumber)
+        router.post("/inbox/c/:id/attach", use: attachNumber)
+        router.post("/inbox/c/:id/customer", use: createCustomer)
+        router.post("/inbox/messages/:id/resend", use: resendMessage)
+        router.post("/inbox/media/:id/attach", use: attachMediaToJob)
+        router.get("/media/:id", use: serveMedia)
+        router.post("/inbox/c/:id/jobs", use: bookJob)
+        router.post("/inbox/c/:id/appointments/:appointment/reschedule", use: rescheduleVisit)
+        router.post("/inbox/c/:id/jobs/:job/cancel", use: cancelJob)
+    }
 
-        router.post("/inbox/c/:id/wrong-number") { request, context in
-            _ = try await verifiedForm(request, context)
-            let id = try context.parameters.id("id", as: ConversationID.self)
-            try await app.inbox.removeWrongNumber(id, by: try context.actor())
-            return renderer.redirect(
-                to: "/inbox?c=\(id)", flash: Flash(.success, "The number was taken off the customer's record."))
-        }
+    // MARK: Handlers
 
-        router.post("/inbox/c/:id/attach") { request, context in
-            let form = try await verifiedForm(request, context)
-            let id = try context.parameters.id("id", as: ConversationID.self)
-            guard let customer = form["customerId"], !customer.isEmpty else {
-                throw FieldlineError.invalid(field: "customerId", message: "Choose the customer to add the number to.")
+    /// The inbox: a tab (`?status=`), a search (`?q=`) and the open conversation (`?c=`).
+    @Sendable func showInbox(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.actor()
+        let status = Self.status(request)
+        let query = request.query["q"].map { String($0.prefix(100)) } ?? ""
+        var selected = request.query["c"].map { ConversationID($0) }
+        if let id = selected {
+            // Opening a conversation reads it, for everyone (CH4). A link to one that does not exist
+            // (or is another account's) opens the inbox without it.
+            do {
+                _ = try await app.inbox.markRead(id, by: actor)
+            } catch FieldlineError.notFound(_, _) {
+                selected = nil
             }
-            let detail = try await app.inbox.attach(id, to: CustomerID(customer), by: try context.actor())
-            return renderer.redirect(
-                to: "/inbox?c=\(id)",
-                flash: Flash(.success, "The number now belongs to \(detail.customer?.name ?? "the customer")."))
         }
-
-        router.post("/inbox/c/:id/customer") { request, context in
-            let form = try await verifiedForm(request, context)
-            let id = try context.parameters.id("id", as: ConversationID.self)
-            let hasAddress = !(form["street"] ?? "").trimmingCharacters(in: .whitespaces).isEmpty
-            let detail = try await app.inbox.createCustomer(
-                from: id, name: form["name"],
-                location: hasAddress
-                    ? .init(
-                        street: form["street"], city: form["city"], state: form["state"],
-                        postalCode: form["postalCode"]) : nil,
-                by: try context.actor())
-            return renderer.redirect(
-                to: "/inbox?c=\(id)", flash: Flash(.success, "\(detail.customer?.name ?? "The customer") was created."))
+        let list = try await listModel(status: status, query: query, selected: selected, context: context)
+        var conversation: ConversationView?
+        if let selected {
+            conversation = try await conversationView(
+                selected, attachQuery: request.query["attach"],
+                request: request, context: context)
         }
+        return try renderer.page(
+            "inbox",
+            PageModel(
+                shell: try await renderer.shell(context, request: request, active: "inbox"), list: list,
+                conversation: conversation, hasConversation: conversation != nil), request: request)
+    }
 
-        router.post("/inbox/messages/:id/resend") { request, context in
-            _ = try await verifiedForm(request, context)
-            let id = try context.parameters.id("id", as: MessageID.self)
-            let message = try await app.inbox.resend(id, by: try context.actor())
-            return renderer.redirect(
-                to: message.conversationID.map { "/inbox?c=\($0)" } ?? "/inbox",
-                flash: Flash(.success, "Sending the text again."))
-        }
+    /// The list alone, for the live refresh.
+    @Sendable func showList(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let list = try await listModel(
+            status: Self.status(request),
+            query: request.query["q"].map { String($0.prefix(100)) } ?? "",
+            selected: request.query["c"].map { ConversationID($0) }, context: context)
+        return try renderer.page("inbox_list", list, request: request)
+    }
 
-        router.post("/inbox/media/:id/attach") { request, context in
-            let form = try await verifiedForm(request, context)
-            let id = try context.parameters.id("id", as: MediaID.self)
-            guard let job = form["jobId"], !job.isEmpty else {
-                throw FieldlineError.invalid(field: "jobId", message: "Choose the job to keep the file with.")
+    /// A conversation's thread and panel alone, for the live refresh; `?read=1` reads it too.
+    @Sendable func showConversationParts(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let id = try context.parameters.id("id", as: ConversationID.self)
+        let actor = try context.actor()
+        if request.query["read"] == "1" {
+            do {
+                _ = try await app.inbox.markRead(id, by: actor)
+            } catch FieldlineError.notFound(_, _) {
+                // Nothing to read: the view below answers with the same not found.
             }
-            try await app.inbox.attach(id, toJob: JobID(job), by: try context.actor())
-            return renderer.redirect(
-                to: request.safeReferer ?? "/jobs/\(job)", flash: Flash(.success, "Added to the job's attachments."))
         }
+        // The page's own customer search (`attach`), so a live refresh re-renders the same panel.
+        let view = try await conversationView(
+            id, attachQuery: request.query["attach"], request: request, context: context)
+        return try renderer.page("inbox_parts", view, request: request)
+    }
 
-        router.get("/media/:id") { _, context in
-            let id = try context.parameters.id("id", as: MediaID.self)
-            let actor = try context.actor()
-            // Technicians see pictures in their jobs' threads only; the office sees the inbox's.
-            let (media, data) =
-                Field.isTechnician(actor)
-                ? try await app.field.media(id, by: actor) : try await app.inbox.media(id, by: actor)
-            let type = MediaContent.safeType(media.contentType)
-            return Response(
-                status: .ok,
-                headers: [
-                    .contentType: type, .cacheControl: "private, max-age=3600",
-                    .contentDisposition: type == "application/octet-stream" ? "attachment" : "inline",
-                ],
-                body: .init(byteBuffer: ByteBuffer(bytes: data)))
-        }
-
-        // Jobs from the chat (CH7): book, reschedule or cancel without leaving it.
-        router.post("/inbox/c/:id/jobs") { request, context in
-            let form = try await verifiedForm(request, context)
-            let id = try context.parameters.id("id", as: ConversationID.self)
-            let actor = try context.actor()
-            let detail = try await app.inbox.detail(id, by: actor)
-            guard let customer = detail.customer else {
-                throw FieldlineError.invalid(field: "customer", message: "Add the number to a customer first.")
+    /// CH8: text any stored number, tied to the job (or the location's next job) it was opened from.
+    @Sendable func showCompose(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.actor()
+        let phone = try PhoneNumber.parse(request.query["phone"] ?? "")
+        let jobID = request.query["job"].map { JobID($0) }
+        let history = try await app.inbox.history(of: phone.e164, by: actor)
+        var job: JobDetail?
+        if let jobID { job = try await app.jobs.detail(jobID, by: actor) }
+        let customers = try await app.customers.search(phone.e164, paging: try Paging(limit: 1), by: actor)
+        let text = try context.timeText()
+        var existing: [Bubble] = []
+        var optedOut = false
+        if let conversation = history.conversationID {
+            existing = try await app.inbox.messages(of: conversation, limit: 10, by: actor).map {
+                bubble($0, text: text, now: app.clock.now(), customerName: customers.first?.customer.name)
             }
-            let text = TimeText(timeZoneIdentifier: try await app.accounts.find(actor.accountID).timeZone)
-            let date = { (name: String) in form[name].flatMap { $0.isEmpty ? nil : text.parseInput($0) } }
-            let job = try await app.jobs.book(
-                .init(
-                    customerID: customer.id, locationID: LocationID(form["locationId"] ?? ""),
-                    summary: form["summary"], startsAt: date("startsAt"), endsAt: date("endsAt")), by: actor)
-            return renderer.redirect(to: "/inbox?c=\(id)", flash: Flash(.success, "Job #\(job.number) is booked."))
+            optedOut = try await app.inbox.detail(conversation, by: actor).consent.optedOut
         }
+        return try renderer.page(
+            "inbox_compose",
+            ComposeModel(
+                shell: try await renderer.shell(context, request: request, active: "inbox"), phone: phone.e164,
+                phoneDisplay: phone.displayed, customerName: customers.first?.customer.name ?? phone.displayed,
+                jobID: jobID?.rawValue, jobLine: job.map { "Job #\($0.job.number) · \($0.job.summary)" },
+                locationID: request.query["location"], existing: existing,
+                hasExisting: !existing.isEmpty, conversationURL: history.conversationID.map { "/inbox?c=\($0)" },
+                optedOut: optedOut), request: request)
+    }
 
-        router.post("/inbox/c/:id/appointments/:appointment/reschedule") { request, context in
-            let form = try await verifiedForm(request, context)
-            let id = try context.parameters.id("id", as: ConversationID.self)
-            let appointment = try context.parameters.id("appointment", as: AppointmentID.self)
-            let actor = try context.actor()
-            let text = TimeText(timeZoneIdentifier: try await app.accounts.find(actor.accountID).timeZone)
-            let date = { (name: String) in form[name].flatMap { $0.isEmpty ? nil : text.parseInput($0) } }
-            _ = try await app.jobs.reschedule(
-                appointment, startsAt: date("startsAt"), endsAt: date("endsAt"), by: actor)
-            return renderer.redirect(to: "/inbox?c=\(id)", flash: Flash(.success, "Visit rescheduled."))
-        }
+    /// Sends the first text from the compose page and opens its conversation.
+    @Sendable func startConversation(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let form = try await verifiedForm(request, context)
+        let (conversation, _) = try await app.inbox.start(
+            phone: form["phone"], jobID: form["jobId"].flatMap { $0.isEmpty ? nil : JobID($0) },
+            locationID: form["locationId"].flatMap { $0.isEmpty ? nil : LocationID($0) }, body: form["body"],
+            by: try context.actor())
+        return renderer.redirect(to: "/inbox?c=\(conversation.id)", flash: Flash(.success, "Text sent."))
+    }
 
-        router.post("/inbox/c/:id/jobs/:job/cancel") { request, context in
-            let form = try await verifiedForm(request, context)
-            let id = try context.parameters.id("id", as: ConversationID.self)
-            let jobID = try context.parameters.id("job", as: JobID.self)
-            let job = try await app.jobs.cancel(jobID, reason: form["reason"], by: try context.actor())
-            return renderer.redirect(to: "/inbox?c=\(id)", flash: Flash(.info, "Job #\(job.number) was canceled."))
+    /// A reply in the thread; a script's post (`wantsJSON`) gets an empty answer instead of a page.
+    @Sendable func reply(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let form = try await verifiedForm(request, context)
+        let id = try context.parameters.id("id", as: ConversationID.self)
+        _ = try await app.inbox.reply(to: id, body: form["body"], by: try context.actor())
+        if request.wantsJSON { return Response(status: .noContent) }
+        return renderer.redirect(to: "/inbox?c=\(id)")
+    }
+
+    /// Closes, reopens, marks unread or blocks a conversation.
+    @Sendable func apply(
+        _ action: ConversationAction, request: Request, context: AppRequestContext
+    ) async throws -> Response {
+        _ = try await verifiedForm(request, context)
+        let id = try context.parameters.id("id", as: ConversationID.self)
+        let actor = try context.actor()
+        switch action {
+        case .close: _ = try await app.inbox.close(id, by: actor)
+        case .reopen: _ = try await app.inbox.reopen(id, by: actor)
+        case .unread: _ = try await app.inbox.markUnread(id, by: actor)
+        case .block: _ = try await app.inbox.block(id, by: actor)
         }
+        if request.wantsJSON { return Response(status: .noContent) }
+        // Marked unread: leave the thread, or opening it again would read it at once.
+        let target = action == .reopen ? "/inbox?c=\(id)" : "/inbox?status=open"
+        return renderer.redirect(to: target, flash: Flash(.success, action.done))
+    }
+
+    /// Takes a wrong number off the customer it was stored under.
+    @Sendable func removeWrongNumber(_ request: Request, context: AppRequestContext) async throws -> Response {
+        _ = try await verifiedForm(request, context)
+        let id = try context.parameters.id("id", as: ConversationID.self)
+        try await app.inbox.removeWrongNumber(id, by: try context.actor())
+        return renderer.redirect(
+            to: "/inbox?c=\(id)", flash: Flash(.success, "The number was taken off the customer's record."))
+    }
+
+    /// Adds an unknown number to an existing customer.
+    @Sendable func attachNumber(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let form = try await verifiedForm(request, context)
+        let id = try context.parameters.id("id", as: ConversationID.self)
+        guard let customer = form["customerId"], !customer.isEmpty else {
+            throw FieldlineError.invalid(field: "customerId", message: "Choose the customer to add the number to.")
+        }
+        let detail = try await app.inbox.attach(id, to: CustomerID(customer), by: try context.actor())
+        return renderer.redirect(
+            to: "/inbox?c=\(id)",
+            flash: Flash(.success, "The number now belongs to \(detail.customer?.name ?? "the customer")."))
+    }
+
+    /// Makes an unknown number a new customer, with a location when an address was given.
+    @Sendable func createCustomer(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let form = try await verifiedForm(request, context)
+        let id = try context.parameters.id("id", as: ConversationID.self)
+        let hasAddress = !(form["street"] ?? "").trimmingCharacters(in: .whitespaces).isEmpty
+        let detail = try await app.inbox.createCustomer(
+            from: id, name: form["name"],
+            location: hasAddress
+                ? .init(
+                    street: form["street"], city: form["city"], state: form["state"],
+                    postalCode: form["postalCode"]) : nil,
+            by: try context.actor())
+        return renderer.redirect(
+            to: "/inbox?c=\(id)", flash: Flash(.success, "\(detail.customer?.name ?? "The customer") was created."))
+    }
+
+    /// Sends a text that did not go through again.
+    @Sendable func resendMessage(_ request: Request, context: AppRequestContext) async throws -> Response {
+        _ = try await verifiedForm(request, context)
+        let id = try context.parameters.id("id", as: MessageID.self)
+        let message = try await app.inbox.resend(id, by: try context.actor())
+        return renderer.redirect(
+            to: message.conversationID.map { "/inbox?c=\($0)" } ?? "/inbox",
+            flash: Flash(.success, "Sending the text again."))
+    }
+
+    /// Keeps a customer's picture or video with one of their jobs.
+    @Sendable func attachMediaToJob(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let form = try await verifiedForm(request, context)
+        let id = try context.parameters.id("id", as: MediaID.self)
+        guard let job = form["jobId"], !job.isEmpty else {
+            throw FieldlineError.invalid(field: "jobId", message: "Choose the job to keep the file with.")
+        }
+        try await app.inbox.attach(id, toJob: JobID(job), by: try context.actor())
+        return renderer.redirect(
+            to: request.safeReferer ?? "/jobs/\(job)", flash: Flash(.success, "Added to the job's attachments."))
+    }
+
+    /// A stored picture or video. Technicians see pictures in their jobs' threads only; the office
+    /// sees the inbox's.
+    @Sendable func serveMedia(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let id = try context.parameters.id("id", as: MediaID.self)
+        let actor = try context.actor()
+        let (media, data) =
+            Field.isTechnician(actor)
+            ? try await app.field.media(id, by: actor) : try await app.inbox.media(id, by: actor)
+        let type = MediaContent.safeType(media.contentType)
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: type, .cacheControl: "private, max-age=3600",
+                .contentDisposition: type == "application/octet-stream" ? "attachment" : "inline",
+            ],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    // MARK: Jobs from the chat (CH7): book, reschedule or cancel without leaving it
+
+    /// Books a job for the conversation's customer (CH7).
+    @Sendable func bookJob(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let form = try await verifiedForm(request, context)
+        let id = try context.parameters.id("id", as: ConversationID.self)
+        let actor = try context.actor()
+        let detail = try await app.inbox.detail(id, by: actor)
+        guard let customer = detail.customer else {
+            throw FieldlineError.invalid(field: "customer", message: "Add the number to a customer first.")
+        }
+        let text = try context.timeText()
+        let date = { (name: String) in form[name].flatMap { $0.isEmpty ? nil : text.parseInput($0) } }
+        let job = try await app.jobs.book(
+            .init(
+                customerID: customer.id, locationID: LocationID(form["locationId"] ?? ""),
+                summary: form["summary"], startsAt: date("startsAt"), endsAt: date("endsAt")), by: actor)
+        return renderer.redirect(to: "/inbox?c=\(id)", flash: Flash(.success, "Job #\(job.number) is booked."))
+    }
+
+    /// Moves a visit of one of the customer's jobs (CH7).
+    @Sendable func rescheduleVisit(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let form = try await verifiedForm(request, context)
+        let id = try context.parameters.id("id", as: ConversationID.self)
+        let appointment = try context.parameters.id("appointment", as: AppointmentID.self)
+        let actor = try context.actor()
+        let text = try context.timeText()
+        let date = { (name: String) in form[name].flatMap { $0.isEmpty ? nil : text.parseInput($0) } }
+        _ = try await app.jobs.reschedule(
+            appointment, startsAt: date("startsAt"), endsAt: date("endsAt"), by: actor)
+        return renderer.redirect(to: "/inbox?c=\(id)", flash: Flash(.success, "Visit rescheduled."))
+    }
+
+    /// Cancels one of the customer's jobs (CH7).
+    @Sendable func cancelJob(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let form = try await verifiedForm(request, context)
+        let id = try context.parameters.id("id", as: ConversationID.self)
+        let jobID = try context.parameters.id("job", as: JobID.self)
+        let job = try await app.jobs.cancel(jobID, reason: form["reason"], by: try context.actor())
+        return renderer.redirect(to: "/inbox?c=\(id)", flash: Flash(.info, "Job #\(job.number) was canceled."))
     }
 
     // MARK: Building the models
@@ -388,11 +448,11 @@ struct InboxPages {
     }
 
     func listModel(
-        status: ConversationStatus, query: String, selected: ConversationID?, actor: Actor
+        status: ConversationStatus, query: String, selected: ConversationID?, context: AppRequestContext
     ) async throws -> ListModel {
+        let actor = try context.actor()
         let items = try await app.inbox.list(status: status, query: query, paging: try Paging(limit: 100), by: actor)
-        let account = try await app.accounts.find(actor.accountID)
-        let text = TimeText(timeZoneIdentifier: account.timeZone)
+        let text = try context.timeText()
         let now = app.clock.now()
         var parameters = "status=\(status.rawValue)"
         if !query.isEmpty { parameters += "&q=\(Self.encode(query))" }
@@ -425,10 +485,11 @@ struct InboxPages {
     func conversationView(
         _ id: ConversationID, attachQuery: String?, request: Request, context: AppRequestContext
     ) async throws -> ConversationView {
-        let actor = try context.actor()
+        let signedIn = try context.signedIn()
+        let actor = signedIn.actor
         let detail = try await app.inbox.detail(id, by: actor)
         let entries = try await app.inbox.messages(of: id, limit: 200, by: actor)
-        let account = try await app.accounts.find(actor.accountID)
+        let account = signedIn.account
         let text = TimeText(timeZoneIdentifier: account.timeZone)
         let now = app.clock.now()
         let conversation = detail.conversation
@@ -456,7 +517,7 @@ struct InboxPages {
             senderLine: detail.senderNumber.map { "Texts go from \($0.label) · \($0.number.displayed)" },
             messages: entries.map { bubble($0, text: text, now: now, customerName: detail.customer?.name) },
             hasMessages: !entries.isEmpty,
-            partsURL: "/inbox/c/\(id)/parts", base: "/inbox/c/\(id)", csrf: context.auth?.csrfToken ?? "",
+            partsURL: "/inbox/c/\(id)/parts", base: "/inbox/c/\(id)", csrf: signedIn.csrfToken,
             panel: PanelView(
                 known: detail.customer != nil, conversationID: id.rawValue,
                 customerID: detail.customer?.id.rawValue ?? "", customerName: detail.customer?.name ?? "",

@@ -179,256 +179,284 @@ struct JobPages {
     }
 
     func register(on router: RouterGroup<AppRequestContext>) {
-        router.get("/jobs") { request, context in
-            let actor = try context.actor()
-            let selected = request.query["status"].flatMap(JobStatus.init(rawValue:))
-            let jobs = try await app.jobs.list(status: selected, paging: try Paging(limit: 100), by: actor)
-            let account = try await app.accounts.find(actor.accountID)
-            let text = TimeText(timeZoneIdentifier: account.timeZone)
-            let filters =
-                [Filter(label: "All", value: "", selected: selected == nil)]
-                + JobStatus.allCases.map { Filter(label: $0.label, value: $0.rawValue, selected: $0 == selected) }
-            let model = ListModel(
-                shell: try await renderer.shell(context, request: request, active: "jobs"),
-                jobs: jobs.map { item in
-                    Row(
-                        id: item.job.id.rawValue, number: item.job.number, summary: item.job.summary,
-                        status: StatusView(item.job.status), customerName: item.customer.name,
-                        customerID: item.customer.id.rawValue, updated: text.dateTime(item.job.updatedAt))
-                }, hasJobs: !jobs.isEmpty, filters: filters, canBook: actor.can(.manageJobs))
-            return try renderer.page("jobs", model, request: request)
-        }
+        router.get("/jobs", use: listJobs)
+        router.get("/jobs/new", use: showNewJobForm)
+        router.post("/jobs", use: bookJob)
+        router.get("/jobs/:id", use: showJob)
+        router.post("/jobs/:id", use: saveJob)
+        router.post("/jobs/:id/invoice", use: saveInvoice)
+        router.post("/jobs/:id/invoice/export", use: exportInvoice)
+        router.post("/jobs/:id/cancel", use: cancelJob)
+        router.post("/jobs/:id/hold", use: holdJob)
+        router.post("/jobs/:id/resume", use: resumeJob)
+        router.post("/appointments/:id/reschedule", use: rescheduleVisit)
+        router.post("/appointments/:id/assign", use: assignTechnician)
+        router.post("/assignments/:id/:action", use: advanceAssignment)
+    }
 
-        router.get("/jobs/new") { request, context in
-            let actor = try context.actor()
-            try actor.require(.manageJobs)
-            guard let raw = request.query["customer"] else {
-                return renderer.redirect(to: "/customers", flash: Flash(.info, "Pick the customer to book a job for."))
+    /// The job list, `?status=` narrowing it to one status.
+    @Sendable func listJobs(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.actor()
+        let selected = request.query["status"].flatMap(JobStatus.init(rawValue:))
+        let jobs = try await app.jobs.list(status: selected, paging: try Paging(limit: 100), by: actor)
+        let text = try context.timeText()
+        let filters =
+            [Filter(label: "All", value: "", selected: selected == nil)]
+            + JobStatus.allCases.map { Filter(label: $0.label, value: $0.rawValue, selected: $0 == selected) }
+        let model = ListModel(
+            shell: try await renderer.shell(context, request: request, active: "jobs"),
+            jobs: jobs.map { item in
+                Row(
+                    id: item.job.id.rawValue, number: item.job.number, summary: item.job.summary,
+                    status: StatusView(item.job.status), customerName: item.customer.name,
+                    customerID: item.customer.id.rawValue, updated: text.dateTime(item.job.updatedAt))
+            }, hasJobs: !jobs.isEmpty, filters: filters, canBook: actor.can(.manageJobs))
+        return try renderer.page("jobs", model, request: request)
+    }
+
+    /// The booking form for a customer (`?customer=`), from a booking when `?booking=` names one;
+    /// without a customer, back to the customers to pick one.
+    @Sendable func showNewJobForm(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.actor()
+        try actor.require(.manageJobs)
+        guard let raw = request.query["customer"] else {
+            return renderer.redirect(to: "/customers", flash: Flash(.info, "Pick the customer to book a job for."))
+        }
+        let model = try await newModel(
+            customerID: CustomerID(raw), bookingID: request.query["booking"], error: nil,
+            form: nil, request: request, context: context)
+        return try renderer.page("job_new", model, request: request)
+    }
+
+    /// Books the job (converting the booking when the form came from one); invalid input shows the
+    /// form again with what was typed.
+    @Sendable func bookJob(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let form = try await verifiedForm(request, context)
+        let actor = try context.actor()
+        let text = try context.timeText()
+        let customerID = CustomerID(form["customerId"] ?? "")
+        let date = { (name: String) in form[name].flatMap { $0.isEmpty ? nil : text.parseInput($0) } }
+        let input = Jobs.NewJob(
+            customerID: customerID, locationID: LocationID(form["locationId"] ?? ""), summary: form["summary"],
+            startsAt: date("startsAt"), endsAt: date("endsAt"), arrivalWindowStart: date("windowStart"),
+            arrivalWindowEnd: date("windowEnd"), technicianIDs: form.all("technicianId").map(TechnicianID.init))
+        do {
+            let job: Job
+            if let booking = form["bookingId"], !booking.isEmpty {
+                job = try await app.bookings.convert(BookingID(booking), into: input, by: actor).1
+            } else {
+                job = try await app.jobs.book(input, by: actor)
             }
-            let model = try await newModel(
-                customerID: CustomerID(raw), bookingID: request.query["booking"], error: nil,
-                form: nil, request: request, context: context)
-            return try renderer.page("job_new", model, request: request)
-        }
-
-        router.post("/jobs") { request, context in
-            let form = try await verifiedForm(request, context)
-            let actor = try context.actor()
-            let account = try await app.accounts.find(actor.accountID)
-            let text = TimeText(timeZoneIdentifier: account.timeZone)
-            let customerID = CustomerID(form["customerId"] ?? "")
-            let date = { (name: String) in form[name].flatMap { $0.isEmpty ? nil : text.parseInput($0) } }
-            let input = Jobs.NewJob(
-                customerID: customerID, locationID: LocationID(form["locationId"] ?? ""), summary: form["summary"],
-                startsAt: date("startsAt"), endsAt: date("endsAt"), arrivalWindowStart: date("windowStart"),
-                arrivalWindowEnd: date("windowEnd"), technicianIDs: form.all("technicianId").map(TechnicianID.init))
-            do {
-                let job: Job
-                if let booking = form["bookingId"], !booking.isEmpty {
-                    job = try await app.bookings.convert(BookingID(booking), into: input, by: actor).1
-                } else {
-                    job = try await app.jobs.book(input, by: actor)
-                }
-                return renderer.redirect(to: "/jobs/\(job.id)", flash: Flash(.success, "Job #\(job.number) is booked."))
-            } catch let error as FieldlineError {
-                if case .invalid = error {
-                    let model = try await newModel(
-                        customerID: customerID, bookingID: form["bookingId"], error: error.message, form: form,
-                        request: request,
-                        context: context)
-                    return try renderer.formAgain("job_new", model, after: error, request: request)
-                }
-                throw error
+            return renderer.redirect(to: "/jobs/\(job.id)", flash: Flash(.success, "Job #\(job.number) is booked."))
+        } catch let error as FieldlineError {
+            if case .invalid = error {
+                let model = try await newModel(
+                    customerID: customerID, bookingID: form["bookingId"], error: error.message, form: form,
+                    request: request,
+                    context: context)
+                return try renderer.formAgain("job_new", model, after: error, request: request)
             }
+            throw error
         }
+    }
 
-        router.get("/jobs/:id") { request, context in
-            let actor = try context.actor()
-            let id = try context.parameters.id("id", as: JobID.self)
-            let detail = try await app.jobs.detail(id, by: actor)
-            let account = try await app.accounts.find(actor.accountID)
-            let text = TimeText(timeZoneIdentifier: account.timeZone)
-            let technicians =
-                actor.can(.viewTechnicians) ? try await app.technicians.all(by: actor, includeInactive: false) : []
-            let byAppointment = Dictionary(grouping: detail.assignments, by: \.appointmentID)
-            let readsChats = actor.role != .technician && actor.can(.viewCustomerChats)
-            let texts = readsChats ? try await app.inbox.jobMessages(id, by: actor) : []
-            let texted = try await app.inbox.texted(detail.phones.map(\.number), by: actor)
-            let attachments = readsChats ? try await app.inbox.attachments(ofJob: id, by: actor) : []
-            let emails = readsChats ? try await app.dispatchNotices.emails(ofJob: id, by: actor) : []
-            let inbox = InboxPages(app: app, renderer: renderer)
-            let canManage = actor.can(.manageJobs) && !detail.job.status.isClosed
-            let doubleBookings =
-                actor.can(.viewJobs) && !detail.job.status.isClosed
-                ? try await app.jobs.doubleBookings(ofJob: id, by: actor) : [:]
-            let appointments = detail.appointments.map { appointment in
-                let crew = (byAppointment[appointment.id] ?? []).compactMap { assignment -> TodayPage.CrewMember? in
-                    guard let technician = detail.technicians[assignment.technicianID] else { return nil }
-                    return TodayPage.CrewMember(
-                        assignmentID: assignment.id.rawValue, technician: TechnicianView(technician),
-                        status: StatusView(assignment.status),
-                        next: NextStepView.available(to: actor, for: assignment, jobStatus: detail.job.status),
-                        doubleBooked: Self.doubleBookedNote(doubleBookings[assignment.id], text: text))
-                }
-                let assigned = Set(crew.map(\.technician.id))
-                let assignable = technicians.filter { !assigned.contains($0.id.rawValue) }
-                    .map { Choice(id: $0.id.rawValue, label: $0.name, selected: false) }
-                return AppointmentCard(
-                    id: appointment.id.rawValue, when: text.range(appointment.startsAt, appointment.endsAt),
-                    arrivalWindow: text.range(appointment.arrivalWindow.start, appointment.arrivalWindow.end),
-                    startsInput: text.inputValue(appointment.startsAt), endsInput: text.inputValue(appointment.endsAt),
-                    windowStartInput: text.inputValue(appointment.arrivalWindow.start),
-                    windowEndInput: text.inputValue(appointment.arrivalWindow.end), crew: crew, hasCrew: !crew.isEmpty,
-                    assignable: assignable, canAssign: canManage && !assignable.isEmpty)
+    /// The job page: visits and crew, customer, custom fields, audit trail, texts, attachments,
+    /// emails, the work order and the invoice, each as far as the person may see it.
+    @Sendable func showJob(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.actor()
+        let id = try context.parameters.id("id", as: JobID.self)
+        let detail = try await app.jobs.detail(id, by: actor)
+        let text = try context.timeText()
+        let technicians =
+            actor.can(.viewTechnicians) ? try await app.technicians.all(by: actor, includeInactive: false) : []
+        let byAppointment = Dictionary(grouping: detail.assignments, by: \.appointmentID)
+        let readsChats = actor.role != .technician && actor.can(.viewCustomerChats)
+        let texts = readsChats ? try await app.inbox.jobMessages(id, by: actor) : []
+        let texted = try await app.inbox.texted(detail.phones.map(\.number), by: actor)
+        let attachments = readsChats ? try await app.inbox.attachments(ofJob: id, by: actor) : []
+        let emails = readsChats ? try await app.dispatchNotices.emails(ofJob: id, by: actor) : []
+        let inbox = InboxPages(app: app, renderer: renderer)
+        let canManage = actor.can(.manageJobs) && !detail.job.status.isClosed
+        let doubleBookings =
+            actor.can(.viewJobs) && !detail.job.status.isClosed
+            ? try await app.jobs.doubleBookings(ofJob: id, by: actor) : [:]
+        let appointments = detail.appointments.map { appointment in
+            let crew = (byAppointment[appointment.id] ?? []).compactMap { assignment -> TodayPage.CrewMember? in
+                guard let technician = detail.technicians[assignment.technicianID] else { return nil }
+                return TodayPage.CrewMember(
+                    assignmentID: assignment.id.rawValue, technician: TechnicianView(technician),
+                    status: StatusView(assignment.status),
+                    next: NextStepView.available(to: actor, for: assignment, jobStatus: detail.job.status),
+                    doubleBooked: Self.doubleBookedNote(doubleBookings[assignment.id], text: text))
             }
-            let model = DetailModel(
-                shell: try await renderer.shell(context, request: request, active: "jobs"), id: id.rawValue,
-                number: detail.job.number, summary: detail.job.summary, status: StatusView(detail.job.status),
-                isOpen: !detail.job.status.isClosed, isOnHold: detail.job.status == .hold, canManage: canManage,
-                canOpenCustomers: actor.can(.viewCustomers),
-                customer: CustomerCard(
-                    id: detail.customer.id.rawValue, name: detail.customer.name,
-                    phones: PhoneView.withChat(
-                        detail.phones, texted: texted, actor: actor, job: id, location: detail.location.id)),
-                location: LocationView(detail.location), appointments: appointments,
-                customFields: detail.job.customFields.sorted { $0.key < $1.key }.map {
-                    Field(name: $0.key, value: $0.value)
-                },
-                hasCustomFields: !detail.job.customFields.isEmpty,
-                events: detail.events.map { event in
-                    let isNote = event.kind == JobEvent.noteKind || event.kind == JobEvent.workOrderNoteKind
-                    let editable =
-                        event.kind == JobEvent.noteKind
-                        && (actor.can(.manageJobs) || event.actor.id == actor.userID.rawValue)
-                    return EventRow(
-                        time: text.dateTime(event.occurredAt), actor: event.actor.name, text: event.text,
-                        tone: Self.tone(of: event.kind), noteID: editable ? event.id : nil, isNote: isNote)
-                },
-                texts: texts.map { inbox.bubble($0, text: text, now: app.clock.now()) }, hasTexts: !texts.isEmpty,
-                canReadTexts: readsChats,
-                conversationURL: texts.last?.message.conversationID.map { "/inbox?c=\($0)" },
-                attachments: attachments.map { attachment in
-                    InboxPages.MediaView(
-                        id: attachment.media.id.rawValue, url: "/media/\(attachment.media.id)",
-                        isImage: attachment.media.contentType.hasPrefix("image/"),
-                        isVideo: attachment.media.contentType.hasPrefix("video/"), isStored: true,
-                        note: "Added by \(attachment.addedBy), \(text.dateTime(attachment.addedAt))")
-                }, hasAttachments: !attachments.isEmpty,
-                emails: emails.map { email in
-                    EmailRow(
-                        to: email.to.value, subject: email.subject, time: text.dateTime(email.createdAt),
-                        status: email.status.label,
-                        tone: email.status == .sent ? "success" : email.status == .failed ? "danger" : "neutral",
-                        problem: email.status == .sent ? nil : email.errorMessage)
-                }, hasEmails: !emails.isEmpty,
-                workOrder: try await app.serviceChannel.panel(forJob: id, by: actor).map {
-                    WorkOrderPanelView($0, text: text)
-                }, canNote: actor.can(.manageJobs) || actor.can(.reportArrival),
-                invoice: actor.can(.viewJobs)
-                    ? InvoiceView(
-                        try await app.invoices.invoice(ofJob: id, by: actor), jobNumber: detail.job.number,
-                        today: String(text.inputValue(app.clock.now()).prefix(10)), text: text) : nil,
-                canInvoice: actor.can(.manageJobs) && detail.job.status != .canceled)
-            return try renderer.page("job", model, request: request)
+            let assigned = Set(crew.map(\.technician.id))
+            let assignable = technicians.filter { !assigned.contains($0.id.rawValue) }
+                .map { Choice(id: $0.id.rawValue, label: $0.name, selected: false) }
+            return AppointmentCard(
+                id: appointment.id.rawValue, when: text.range(appointment.startsAt, appointment.endsAt),
+                arrivalWindow: text.range(appointment.arrivalWindow.start, appointment.arrivalWindow.end),
+                startsInput: text.inputValue(appointment.startsAt), endsInput: text.inputValue(appointment.endsAt),
+                windowStartInput: text.inputValue(appointment.arrivalWindow.start),
+                windowEndInput: text.inputValue(appointment.arrivalWindow.end), crew: crew, hasCrew: !crew.isEmpty,
+                assignable: assignable, canAssign: canManage && !assignable.isEmpty)
         }
+        let model = DetailModel(
+            shell: try await renderer.shell(context, request: request, active: "jobs"), id: id.rawValue,
+            number: detail.job.number, summary: detail.job.summary, status: StatusView(detail.job.status),
+            isOpen: !detail.job.status.isClosed, isOnHold: detail.job.status == .hold, canManage: canManage,
+            canOpenCustomers: actor.can(.viewCustomers),
+            customer: CustomerCard(
+                id: detail.customer.id.rawValue, name: detail.customer.name,
+                phones: PhoneView.withChat(
+                    detail.phones, texted: texted, actor: actor, job: id, location: detail.location.id)),
+            location: LocationView(detail.location), appointments: appointments,
+            customFields: detail.job.customFields.sorted { $0.key < $1.key }.map {
+                Field(name: $0.key, value: $0.value)
+            },
+            hasCustomFields: !detail.job.customFields.isEmpty,
+            events: detail.events.map { event in
+                let isNote = event.kind == JobEvent.noteKind || event.kind == JobEvent.workOrderNoteKind
+                let editable =
+                    event.kind == JobEvent.noteKind
+                    && (actor.can(.manageJobs) || event.actor.id == actor.userID.rawValue)
+                return EventRow(
+                    time: text.dateTime(event.occurredAt), actor: event.actor.name, text: event.text,
+                    tone: Self.tone(of: event.kind), noteID: editable ? event.id : nil, isNote: isNote)
+            },
+            texts: texts.map { inbox.bubble($0, text: text, now: app.clock.now()) }, hasTexts: !texts.isEmpty,
+            canReadTexts: readsChats,
+            conversationURL: texts.last?.message.conversationID.map { "/inbox?c=\($0)" },
+            attachments: attachments.map { attachment in
+                InboxPages.MediaView(
+                    id: attachment.media.id.rawValue, url: "/media/\(attachment.media.id)",
+                    isImage: attachment.media.contentType.hasPrefix("image/"),
+                    isVideo: attachment.media.contentType.hasPrefix("video/"), isStored: true,
+                    note: "Added by \(attachment.addedBy), \(text.dateTime(attachment.addedAt))")
+            }, hasAttachments: !attachments.isEmpty,
+            emails: emails.map { email in
+                EmailRow(
+                    to: email.to.value, subject: email.subject, time: text.dateTime(email.createdAt),
+                    status: email.status.label,
+                    tone: email.status == .sent ? "success" : email.status == .failed ? "danger" : "neutral",
+                    problem: email.status == .sent ? nil : email.errorMessage)
+            }, hasEmails: !emails.isEmpty,
+            workOrder: try await app.serviceChannel.panel(forJob: id, by: actor).map {
+                WorkOrderPanelView($0, text: text)
+            }, canNote: actor.can(.manageJobs) || actor.can(.reportArrival),
+            invoice: actor.can(.viewJobs)
+                ? InvoiceView(
+                    try await app.invoices.invoice(ofJob: id, by: actor), jobNumber: detail.job.number,
+                    today: String(text.inputValue(app.clock.now()).prefix(10)), text: text) : nil,
+            canInvoice: actor.can(.manageJobs) && detail.job.status != .canceled)
+        return try renderer.page("job", model, request: request)
+    }
 
-        router.post("/jobs/:id") { request, context in
-            let form = try await verifiedForm(request, context)
-            let id = try context.parameters.id("id", as: JobID.self)
-            _ = try await app.jobs.update(id, .init(summary: form["summary"]), by: try context.actor())
-            return renderer.redirect(to: "/jobs/\(id)", flash: Flash(.success, "Job saved."))
+    /// Saves the job's summary.
+    @Sendable func saveJob(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let form = try await verifiedForm(request, context)
+        let id = try context.parameters.id("id", as: JobID.self)
+        _ = try await app.jobs.update(id, .init(summary: form["summary"]), by: try context.actor())
+        return renderer.redirect(to: "/jobs/\(id)", flash: Flash(.success, "Job saved."))
+    }
+
+    /// Saves the job's invoice as a draft.
+    @Sendable func saveInvoice(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let form = try await verifiedForm(request, context)
+        let id = try context.parameters.id("id", as: JobID.self)
+        let invoice = try await app.invoices.save(
+            .init(
+                number: form["number"], issuedOn: form["issuedOn"], labor: form["labor"],
+                material: form["material"], travel: form["travel"], freight: form["freight"],
+                other: form["other"], tax: form["tax"]), forJob: id, by: try context.actor())
+        return renderer.redirect(
+            to: "/jobs/\(id)#invoice", flash: Flash(.success, "Invoice \(invoice.number) saved as a draft."))
+    }
+
+    /// Exports the job's invoice.
+    @Sendable func exportInvoice(_ request: Request, context: AppRequestContext) async throws -> Response {
+        _ = try await verifiedForm(request, context)
+        let id = try context.parameters.id("id", as: JobID.self)
+        let invoice = try await app.invoices.export(forJob: id, by: try context.actor())
+        return renderer.redirect(
+            to: "/jobs/\(id)#invoice", flash: Flash(.success, "Invoice \(invoice.number) exported."))
+    }
+
+    /// Cancels the job, with the reason given.
+    @Sendable func cancelJob(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let form = try await verifiedForm(request, context)
+        let id = try context.parameters.id("id", as: JobID.self)
+        let job = try await app.jobs.cancel(id, reason: form["reason"], by: try context.actor())
+        return renderer.redirect(to: "/jobs/\(id)", flash: Flash(.info, "Job #\(job.number) was canceled."))
+    }
+
+    /// Puts the job on hold, with the reason given.
+    @Sendable func holdJob(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let form = try await verifiedForm(request, context)
+        let id = try context.parameters.id("id", as: JobID.self)
+        let job = try await app.jobs.hold(id, reason: form["reason"], by: try context.actor())
+        return renderer.redirect(to: "/jobs/\(id)", flash: Flash(.info, "Job #\(job.number) is on hold."))
+    }
+
+    /// Takes the job off hold.
+    @Sendable func resumeJob(_ request: Request, context: AppRequestContext) async throws -> Response {
+        _ = try await verifiedForm(request, context)
+        let id = try context.parameters.id("id", as: JobID.self)
+        let job = try await app.jobs.resume(id, by: try context.actor())
+        return renderer.redirect(to: "/jobs/\(id)", flash: Flash(.success, "Job #\(job.number) is back on."))
+    }
+
+    /// Moves a visit, its times read in the account's time zone.
+    @Sendable func rescheduleVisit(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let form = try await verifiedForm(request, context)
+        let actor = try context.actor()
+        let id = try context.parameters.id("id", as: AppointmentID.self)
+        let text = try context.timeText()
+        let date = { (name: String) in form[name].flatMap { $0.isEmpty ? nil : text.parseInput($0) } }
+        let appointment = try await app.jobs.reschedule(
+            id, startsAt: date("startsAt"), endsAt: date("endsAt"), arrivalWindowStart: date("windowStart"),
+            arrivalWindowEnd: date("windowEnd"), by: actor)
+        return renderer.redirect(to: "/jobs/\(appointment.jobID)", flash: Flash(.success, "Visit rescheduled."))
+    }
+
+    /// Puts a technician on a visit and goes back to the page the form was on (the job's, or
+    /// Today's). A double booking is allowed, but never silent: the office hears at once that the
+    /// technician is needed elsewhere.
+    @Sendable func assignTechnician(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let form = try await verifiedForm(request, context)
+        let id = try context.parameters.id("id", as: AppointmentID.self)
+        guard let technician = form["technicianId"], !technician.isEmpty else {
+            throw FieldlineError.invalid(field: "technicianId", message: "Choose a technician to assign.")
         }
-
-        router.post("/jobs/:id/invoice") { request, context in
-            let form = try await verifiedForm(request, context)
-            let id = try context.parameters.id("id", as: JobID.self)
-            let invoice = try await app.invoices.save(
-                .init(
-                    number: form["number"], issuedOn: form["issuedOn"], labor: form["labor"],
-                    material: form["material"], travel: form["travel"], freight: form["freight"],
-                    other: form["other"], tax: form["tax"]), forJob: id, by: try context.actor())
+        let actor = try context.actor()
+        let assignment = try await app.jobs.assign(TechnicianID(technician), to: id, by: actor)
+        let back = form["returnTo"] == "today" ? request.safeReferer ?? "/today" : "/jobs/\(assignment.jobID)"
+        let text = try context.timeText()
+        if let note = Self.doubleBookedNote(
+            try await app.jobs.doubleBookings(ofJob: assignment.jobID, by: actor)[assignment.id], text: text)
+        {
             return renderer.redirect(
-                to: "/jobs/\(id)#invoice", flash: Flash(.success, "Invoice \(invoice.number) saved as a draft."))
+                to: back, flash: Flash(.warning, "Technician assigned, but double-booked. \(note)."))
         }
+        return renderer.redirect(to: back, flash: Flash(.success, "Technician assigned."))
+    }
 
-        router.post("/jobs/:id/invoice/export") { request, context in
-            _ = try await verifiedForm(request, context)
-            let id = try context.parameters.id("id", as: JobID.self)
-            let invoice = try await app.invoices.export(forJob: id, by: try context.actor())
-            return renderer.redirect(
-                to: "/jobs/\(id)#invoice", flash: Flash(.success, "Invoice \(invoice.number) exported."))
+    /// Moves a technician's visit on (dispatch, arrive, complete) and goes back to the page it was
+    /// done from.
+    @Sendable func advanceAssignment(_ request: Request, context: AppRequestContext) async throws -> Response {
+        _ = try await verifiedForm(request, context)
+        let id = try context.parameters.id("id", as: AssignmentID.self)
+        guard let action = context.parameters.get("action").flatMap(AssignmentAction.init(rawValue:)) else {
+            throw HTTPFailure(code: .notFound, message: "Unknown visit action.")
         }
-
-        router.post("/jobs/:id/cancel") { request, context in
-            let form = try await verifiedForm(request, context)
-            let id = try context.parameters.id("id", as: JobID.self)
-            let job = try await app.jobs.cancel(id, reason: form["reason"], by: try context.actor())
-            return renderer.redirect(to: "/jobs/\(id)", flash: Flash(.info, "Job #\(job.number) was canceled."))
-        }
-
-        router.post("/jobs/:id/hold") { request, context in
-            let form = try await verifiedForm(request, context)
-            let id = try context.parameters.id("id", as: JobID.self)
-            let job = try await app.jobs.hold(id, reason: form["reason"], by: try context.actor())
-            return renderer.redirect(to: "/jobs/\(id)", flash: Flash(.info, "Job #\(job.number) is on hold."))
-        }
-
-        router.post("/jobs/:id/resume") { request, context in
-            _ = try await verifiedForm(request, context)
-            let id = try context.parameters.id("id", as: JobID.self)
-            let job = try await app.jobs.resume(id, by: try context.actor())
-            return renderer.redirect(to: "/jobs/\(id)", flash: Flash(.success, "Job #\(job.number) is back on."))
-        }
-
-        router.post("/appointments/:id/reschedule") { request, context in
-            let form = try await verifiedForm(request, context)
-            let actor = try context.actor()
-            let id = try context.parameters.id("id", as: AppointmentID.self)
-            let text = TimeText(timeZoneIdentifier: try await app.accounts.find(actor.accountID).timeZone)
-            let date = { (name: String) in form[name].flatMap { $0.isEmpty ? nil : text.parseInput($0) } }
-            let appointment = try await app.jobs.reschedule(
-                id, startsAt: date("startsAt"), endsAt: date("endsAt"), arrivalWindowStart: date("windowStart"),
-                arrivalWindowEnd: date("windowEnd"), by: actor)
-            return renderer.redirect(to: "/jobs/\(appointment.jobID)", flash: Flash(.success, "Visit rescheduled."))
-        }
-
-        router.post("/appointments/:id/assign") { request, context in
-            let form = try await verifiedForm(request, context)
-            let id = try context.parameters.id("id", as: AppointmentID.self)
-            guard let technician = form["technicianId"], !technician.isEmpty else {
-                throw FieldlineError.invalid(field: "technicianId", message: "Choose a technician to assign.")
+        let assignment = try await app.jobs.advance(id, action, by: try context.actor())
+        let message =
+            switch action {
+            case .dispatch: "Technician dispatched."
+            case .arrive: "Marked as arrived."
+            case .complete: "Visit completed."
             }
-            let actor = try context.actor()
-            let assignment = try await app.jobs.assign(TechnicianID(technician), to: id, by: actor)
-            // Back to the page the form was on: the job's, or Today's.
-            let back = form["returnTo"] == "today" ? request.safeReferer ?? "/today" : "/jobs/\(assignment.jobID)"
-            // Allowed, but never silent: the office hears at once that the technician is needed elsewhere.
-            let text = TimeText(timeZoneIdentifier: try await app.accounts.find(actor.accountID).timeZone)
-            if let note = Self.doubleBookedNote(
-                try await app.jobs.doubleBookings(ofJob: assignment.jobID, by: actor)[assignment.id], text: text)
-            {
-                return renderer.redirect(
-                    to: back, flash: Flash(.warning, "Technician assigned, but double-booked. \(note)."))
-            }
-            return renderer.redirect(to: back, flash: Flash(.success, "Technician assigned."))
-        }
-
-        router.post("/assignments/:id/:action") { request, context in
-            _ = try await verifiedForm(request, context)
-            let id = try context.parameters.id("id", as: AssignmentID.self)
-            guard let action = context.parameters.get("action").flatMap(AssignmentAction.init(rawValue:)) else {
-                throw HTTPFailure(code: .notFound, message: "Unknown visit action.")
-            }
-            let assignment = try await app.jobs.advance(id, action, by: try context.actor())
-            let message =
-                switch action {
-                case .dispatch: "Technician dispatched."
-                case .arrive: "Marked as arrived."
-                case .complete: "Visit completed."
-                }
-            return renderer.redirect(
-                to: request.safeReferer ?? "/jobs/\(assignment.jobID)", flash: Flash(.success, message))
-        }
+        return renderer.redirect(
+            to: request.safeReferer ?? "/jobs/\(assignment.jobID)", flash: Flash(.success, message))
     }
 
     private func newModel(
@@ -438,11 +466,15 @@ struct JobPages {
         let actor = try context.actor()
         let detail = try await app.customers.detail(customerID, by: actor)
         let technicians = try await app.technicians.all(by: actor, includeInactive: false)
-        let account = try await app.accounts.find(actor.accountID)
+        let account = try context.signedIn().account
         let text = TimeText(timeZoneIdentifier: account.timeZone)
         var summary = form?["summary"] ?? ""
         if let bookingID, !bookingID.isEmpty, summary.isEmpty {
-            summary = (try? await app.bookings.find(BookingID(bookingID), by: actor).summary) ?? ""
+            do {
+                summary = try await app.bookings.find(BookingID(bookingID), by: actor).summary
+            } catch FieldlineError.notFound {
+                // A link to a booking that is gone (or another account's): the summary starts empty.
+            }
         }
         // A sensible default: tomorrow 9–11 in the account's time zone.
         let calendar = account.calendar

@@ -43,40 +43,49 @@ struct NoticeSettingsPage {
     }
 
     func register(on router: RouterGroup<AppRequestContext>) {
-        router.get("/settings/notifications") { request, context in
-            let actor = try context.actor()
-            let overview = try await app.dispatchNotices.overview(by: actor)
-            let preview = try await app.dispatchNotices.preview(overview.settings, by: actor)
-            let settings = overview.settings
-            return try renderer.page(
-                "notice_settings",
-                Model(
-                    shell: try await renderer.shell(context, request: request, active: "settings"),
-                    textEnabled: settings.textEnabled, emailEnabled: settings.emailEnabled,
-                    trackingEnabled: settings.trackingEnabled,
-                    limitWhenSeveralDispatched: settings.limitWhenSeveralDispatched,
-                    textTemplate: settings.textTemplate, emailSubject: settings.emailSubject,
-                    emailTemplate: settings.emailTemplate, textReady: overview.text.ready,
-                    textProblem: overview.text.problem.map { Self.sentence($0) } ?? "",
-                    defaultNumber: overview.text.number?.number.displayed ?? "",
-                    emailDelivered: overview.emailDelivered,
-                    tokens: NoticeToken.dispatch.map { Token(token: "{\($0.rawValue)}", meaning: $0.meaning) },
-                    preview: Self.previewModel(preview)),
-                request: request)
-        }
-        router.post("/settings/notifications") { request, context in
-            let actor = try context.actor()
-            let form = try await verifiedForm(request, context)
-            _ = try await app.dispatchNotices.update(Self.settings(from: form), by: actor)
-            return renderer.redirect(to: "/settings/notifications", flash: Flash(.success, "On-the-way notices saved."))
-        }
-        // The live preview: the form as typed, rendered without saving.
-        router.post("/settings/notifications/preview") { request, context in
-            let actor = try context.actor()
-            let form = try await verifiedForm(request, context)
-            let preview = try await app.dispatchNotices.preview(Self.settings(from: form), by: actor)
-            return try APIResponse.json(DispatchNoticePreviewJSON(preview))
-        }
+        router.get("/settings/notifications", use: showSettings)
+        router.post("/settings/notifications", use: saveSettings)
+        router.post("/settings/notifications/preview", use: renderPreview)
+    }
+
+    /// The switches and templates as saved, whether texting and email are ready, and the preview of
+    /// the saved templates.
+    @Sendable func showSettings(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.actor()
+        let overview = try await app.dispatchNotices.overview(by: actor)
+        let preview = try await app.dispatchNotices.preview(overview.settings, by: actor)
+        let settings = overview.settings
+        return try renderer.page(
+            "notice_settings",
+            Model(
+                shell: try await renderer.shell(context, request: request, active: "settings"),
+                textEnabled: settings.textEnabled, emailEnabled: settings.emailEnabled,
+                trackingEnabled: settings.trackingEnabled,
+                limitWhenSeveralDispatched: settings.limitWhenSeveralDispatched,
+                textTemplate: settings.textTemplate, emailSubject: settings.emailSubject,
+                emailTemplate: settings.emailTemplate, textReady: overview.text.ready,
+                textProblem: overview.text.problem.map { Self.sentence($0) } ?? "",
+                defaultNumber: overview.text.number?.number.displayed ?? "",
+                emailDelivered: overview.emailDelivered,
+                tokens: NoticeToken.dispatch.map { Token(token: "{\($0.rawValue)}", meaning: $0.meaning) },
+                preview: Self.previewModel(preview)),
+            request: request)
+    }
+
+    /// Saves the switches and templates.
+    @Sendable func saveSettings(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.actor()
+        let form = try await verifiedForm(request, context)
+        _ = try await app.dispatchNotices.update(Self.settings(from: form), by: actor)
+        return renderer.redirect(to: "/settings/notifications", flash: Flash(.success, "On-the-way notices saved."))
+    }
+
+    /// The live preview: the form as typed, rendered without saving.
+    @Sendable func renderPreview(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.actor()
+        let form = try await verifiedForm(request, context)
+        let preview = try await app.dispatchNotices.preview(Self.settings(from: form), by: actor)
+        return try APIResponse.json(DispatchNoticePreviewJSON(preview))
     }
 
     static func settings(from form: FormData) -> DispatchNoticeSettings {

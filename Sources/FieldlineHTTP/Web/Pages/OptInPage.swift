@@ -23,37 +23,45 @@ struct OptInPage {
     }
 
     func register(on router: RouterGroup<AppRequestContext>) {
-        router.get("/opt-in/:account") { request, context in
-            guard let account = try await page(context) else { return try unavailable(request) }
+        router.get("/opt-in/:account", use: showOptIn)
+        router.post("/opt-in/:account", use: signUp)
+    }
+
+    /// The sign-up form of an account that takes sign-ups; a 404 page for any other address.
+    @Sendable func showOptIn(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let account = try await page(context) else { return try unavailable(request) }
+        return try renderer.page(
+            "opt_in", try await model(account, phone: "", error: nil, done: false), request: request)
+    }
+
+    /// Asks the typed number to confirm by text; the same answer whatever the number's state.
+    @Sendable func signUp(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let account = try await page(context) else { return try unavailable(request) }
+        let form = try await FormData.read(request, context: context)
+        let phone = String((form["phone"] ?? "").prefix(40))
+        guard throttle.allow(context.remoteAddress ?? "unknown", scope: account.id.rawValue, at: app.clock.now())
+        else {
             return try renderer.page(
-                "opt_in", try await model(account, phone: "", error: nil, done: false), request: request)
+                "opt_in",
+                try await model(
+                    account, phone: phone, error: "Too many sign-ups from here. Try again in a few minutes.",
+                    done: false), request: request, status: .tooManyRequests)
         }
-        router.post("/opt-in/:account") { request, context in
-            guard let account = try await page(context) else { return try unavailable(request) }
-            let form = try await FormData.read(request, context: context)
-            let phone = String((form["phone"] ?? "").prefix(40))
-            guard throttle.allow(context.remoteAddress ?? "unknown", scope: account.id.rawValue, at: app.clock.now())
-            else {
-                return try renderer.page(
-                    "opt_in",
-                    try await model(
-                        account, phone: phone, error: "Too many sign-ups from here. Try again in a few minutes.",
-                        done: false), request: request, status: .tooManyRequests)
+        // A filled-in trap is a bot: it sees the usual answer and nothing is sent.
+        if (form["website"] ?? "").isEmpty {
+            do {
+                _ = try await app.consent.signUp(phone: phone, agreed: form.checked("agree"), accountID: account.id)
+            } catch let error as FieldlineError where error.isRefusal {
+                return try renderer.formAgain(
+                    "opt_in", try await model(account, phone: phone, error: error.message, done: false),
+                    after: error, request: request)
             }
-            // A filled-in trap is a bot: it sees the usual answer and nothing is sent.
-            if (form["website"] ?? "").isEmpty {
-                do {
-                    _ = try await app.consent.signUp(phone: phone, agreed: form.checked("agree"), accountID: account.id)
-                } catch let error as FieldlineError where error.isRefusal {
-                    return try renderer.formAgain(
-                        "opt_in", try await model(account, phone: phone, error: error.message, done: false),
-                        after: error, request: request)
-                }
-            }
-            let shown = (try? PhoneNumber.parse(phone).displayed) ?? phone
-            return try renderer.page(
-                "opt_in", try await model(account, phone: shown, error: nil, done: true), request: request)
         }
+        // Parsing only reads the typed text (it throws nothing but "not a phone number"): a number
+        // that does not read as one is shown as typed.
+        let shown = (try? PhoneNumber.parse(phone).displayed) ?? phone
+        return try renderer.page(
+            "opt_in", try await model(account, phone: shown, error: nil, done: true), request: request)
     }
 
     /// The account behind the address, if it takes sign-ups.

@@ -40,35 +40,51 @@ struct RegistrationPage {
         var hint: String?
     }
 
+    /// Which button sent a registration's form: save the details, or save them and submit them
+    /// for review.
+    enum RegistrationFormAction: String, CaseIterable, Sendable {
+        case save, submit
+    }
+
     func register(on router: RouterGroup<AppRequestContext>) {
-        router.get("/settings/registration") { request, context in
-            let actor = try context.actor()
-            try actor.require(.manageAccount)
-            let registrations = try await app.registrations.overview(by: actor)
-            let time = TimeText(timeZoneIdentifier: context.auth?.account.timeZone ?? "UTC")
-            return try renderer.page(
-                "registration",
-                Model(
-                    shell: try await renderer.shell(context, request: request, active: "settings"),
-                    registrations: registrations.map { Self.model($0, time: time) },
-                    textingApproved: registrations.first?.isApproved == true),
-                request: request)
+        router.get("/settings/registration", use: showRegistrations)
+        router.post("/settings/registration/:kind", use: saveRegistration)
+    }
+
+    /// Both registrations, what each still needs and where it stands, in the account's time zone.
+    @Sendable func showRegistrations(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.actor()
+        try actor.require(.manageAccount)
+        let registrations = try await app.registrations.overview(by: actor)
+        let time = try context.timeText()
+        return try renderer.page(
+            "registration",
+            Model(
+                shell: try await renderer.shell(context, request: request, active: "settings"),
+                registrations: registrations.map { Self.model($0, time: time) },
+                textingApproved: registrations.first?.isApproved == true),
+            request: request)
+    }
+
+    /// Saves the details typed for one registration and, with the submit button, submits it.
+    @Sendable func saveRegistration(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.actor()
+        let form = try await verifiedForm(request, context)
+        guard let raw = context.parameters.get("kind"), let kind = RegistrationKind(rawValue: raw) else {
+            throw FieldlineError.notFound(entity: "registration", id: context.parameters.get("kind") ?? "")
         }
-        router.post("/settings/registration/:kind") { request, context in
-            let actor = try context.actor()
-            let form = try await verifiedForm(request, context)
-            guard let raw = context.parameters.get("kind"), let kind = RegistrationKind(rawValue: raw) else {
-                throw FieldlineError.notFound(entity: "registration", id: context.parameters.get("kind") ?? "")
-            }
-            var details = RegistrationDetails()
-            for field in RegistrationRules.fields(of: kind) { details[keyPath: field.path] = form[field.key] }
-            _ = try await app.registrations.save(kind, details: details, by: actor)
-            if form["action"] == "submit" {
-                _ = try await app.registrations.submit(kind, by: actor)
-                return renderer.redirect(
-                    to: "/settings/registration",
-                    flash: Flash(.success, "\(kind.label) submitted. Reviews usually take a few days."))
-            }
+        // A post without a known button (none, or another value) saves only, as it always has.
+        let action = form["action"].flatMap(RegistrationFormAction.init(rawValue:)) ?? .save
+        var details = RegistrationDetails()
+        for field in RegistrationRules.fields(of: kind) { details[keyPath: field.path] = form[field.key] }
+        _ = try await app.registrations.save(kind, details: details, by: actor)
+        switch action {
+        case .submit:
+            _ = try await app.registrations.submit(kind, by: actor)
+            return renderer.redirect(
+                to: "/settings/registration",
+                flash: Flash(.success, "\(kind.label) submitted. Reviews usually take a few days."))
+        case .save:
             return renderer.redirect(to: "/settings/registration", flash: Flash(.success, "\(kind.label) saved."))
         }
     }

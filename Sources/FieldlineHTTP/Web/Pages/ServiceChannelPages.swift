@@ -80,115 +80,168 @@ struct ServiceChannelPages {
         var workOrder: String
     }
 
+    /// What a form on the ServiceChannel settings page asks for: the last part of the path it posts to.
+    enum ServiceChannelAction: String, CaseIterable, Sendable {
+        case connect, test, sync, disconnect, mappings, subscriber, rules
+        case deleteRule = "rule-delete"
+    }
+
+    /// The settings page, where every one of its forms goes back to.
+    static let settingsPath = "/settings/servicechannel"
+
     func register(on router: RouterGroup<AppRequestContext>) {
-        router.get("/settings/servicechannel") { request, context in
-            let actor = try context.actor()
-            let overview = try await app.serviceChannel.overview(by: actor)
-            let text = TimeText(timeZoneIdentifier: try await app.accounts.find(actor.accountID).timeZone)
-            return try renderer.page(
-                "servicechannel",
-                try await model(overview, text: text, request: request, context: context), request: request)
-        }
+        router.get("/settings/servicechannel", use: showSettings)
+        router.post("/settings/servicechannel/:action", use: applyAction)
+        router.post("/bookings/:id/decline", use: declineBooking)
+        router.post("/jobs/:id/notes", use: addNote)
+        router.post("/jobs/:id/notes/:note", use: editNote)
+    }
 
-        router.post("/settings/servicechannel/:action") { request, context in
-            let form = try await verifiedForm(request, context)
-            let actor = try context.actor()
-            let back = "/settings/servicechannel"
-            switch context.parameters.get("action") {
-            case "connect":
-                do {
-                    _ = try await app.serviceChannel.connect(
-                        .init(
-                            authorizationAccepted: form.checked("authorization"), environment: form["environment"],
-                            clientID: form["clientId"], clientSecret: form["clientSecret"],
-                            username: form["username"], password: form["password"]), by: actor)
-                } catch let error as FieldlineError {
-                    guard case .forbidden = error else {
-                        let overview = try await app.serviceChannel.overview(by: actor)
-                        let text = TimeText(timeZoneIdentifier: try await app.accounts.find(actor.accountID).timeZone)
-                        var model = try await model(overview, text: text, request: request, context: context)
-                        model.connectError = error.message
-                        model.clientID = form["clientId"] ?? ""
-                        model.username = form["username"] ?? ""
-                        return try renderer.formAgain("servicechannel", model, after: error, request: request)
-                    }
-                    throw error
-                }
-                app.serviceChannelPollSignal.signal()
-                return renderer.redirect(
-                    to: back,
-                    flash: Flash(.success, "Connected to ServiceChannel. Open work orders are on their way in."))
-            case "test":
-                let message = try await app.serviceChannel.test(by: actor)
-                return renderer.redirect(to: back, flash: Flash(.success, message))
-            case "sync":
-                try await app.serviceChannel.requestPoll(by: actor)
-                return renderer.redirect(to: back, flash: Flash(.info, "Checking ServiceChannel for changes now."))
-            case "disconnect":
-                try await app.serviceChannel.disconnect(by: actor)
-                return renderer.redirect(
-                    to: back, flash: Flash(.info, "Disconnected. Bookings and jobs from ServiceChannel stay."))
-            case "mappings":
-                let subscriber = try Self.subscriberID(form["subscriberId"])
-                if form["reset"] == "1", let subscriber {
-                    try await app.serviceChannel.clearOverride(subscriber: subscriber, by: actor)
-                    return renderer.redirect(
-                        to: back, flash: Flash(.info, "That subscriber follows the account's mapping again."))
-                }
-                try await app.serviceChannel.saveMappings(
-                    WorkOrderMilestone.allCases.map { milestone in
-                        .init(
-                            milestone: milestone, enabled: form.checked("\(milestone.rawValue).enabled"),
-                            primary: form["\(milestone.rawValue).primary"],
-                            extended: form["\(milestone.rawValue).extended"])
-                    }, subscriber: subscriber, by: actor)
-                return renderer.redirect(to: back, flash: Flash(.success, "Status mapping saved."))
-            case "subscriber":
-                guard let id = try Self.subscriberID(form["subscriberId"]) else {
-                    throw FieldlineError.invalid(field: "subscriberId", message: "Choose a subscriber.")
-                }
-                let saved = try await app.serviceChannel.updateSubscriber(
-                    id, noteSync: form.checked("noteSync"), checkInInstructions: form["checkInInstructions"],
-                    checkInPIN: form["checkInPin"], by: actor)
-                return renderer.redirect(to: back, flash: Flash(.success, "\(saved.name) saved."))
-            case "rules":
-                let subscriber = try Self.subscriberID(form["subscriberId"])
-                _ = try await app.serviceChannel.addRule(
-                    subscriberID: subscriber, trade: form["trade"], priority: form["priority"],
-                    category: form["category"], outcome: form["outcome"], by: actor)
-                return renderer.redirect(to: back, flash: Flash(.success, "Rule added."))
-            case "rule-delete":
-                try await app.serviceChannel.deleteRule(form["ruleId"] ?? "", by: actor)
-                return renderer.redirect(to: back, flash: Flash(.info, "Rule removed."))
-            default:
-                throw HTTPFailure(code: .notFound, message: "Unknown ServiceChannel action.")
+    /// The connection and its health, the subscribers, status mappings and conversion rules.
+    @Sendable func showSettings(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let overview = try await app.serviceChannel.overview(by: try context.actor())
+        return try renderer.page(
+            "servicechannel",
+            try await model(overview, text: try context.timeText(), request: request, context: context),
+            request: request)
+    }
+
+    /// A form of the settings page, by the action its path names; an unknown action is not found.
+    @Sendable func applyAction(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let form = try await verifiedForm(request, context)
+        let actor = try context.actor()
+        guard let raw = context.parameters.get("action"), let action = ServiceChannelAction(rawValue: raw) else {
+            throw HTTPFailure(code: .notFound, message: "Unknown ServiceChannel action.")
+        }
+        switch action {
+        case .connect: return try await connect(form, actor: actor, request: request, context: context)
+        case .test: return try await testConnection(by: actor)
+        case .sync: return try await checkNow(by: actor)
+        case .disconnect: return try await disconnect(by: actor)
+        case .mappings: return try await saveMappings(form, by: actor)
+        case .subscriber: return try await saveSubscriber(form, by: actor)
+        case .rules: return try await addRule(form, by: actor)
+        case .deleteRule: return try await deleteRule(form, by: actor)
+        }
+    }
+
+    /// Connects with the credentials typed. A refused connection shows the form again, with what was
+    /// typed and the reason; a missing permission goes on to the error page.
+    private func connect(
+        _ form: FormData, actor: Actor, request: Request, context: AppRequestContext
+    ) async throws -> Response {
+        do {
+            _ = try await app.serviceChannel.connect(
+                .init(
+                    authorizationAccepted: form.checked("authorization"), environment: form["environment"],
+                    clientID: form["clientId"], clientSecret: form["clientSecret"],
+                    username: form["username"], password: form["password"]), by: actor)
+        } catch let error as FieldlineError {
+            guard case .forbidden = error else {
+                let overview = try await app.serviceChannel.overview(by: actor)
+                var model = try await self.model(
+                    overview, text: try context.timeText(), request: request, context: context)
+                model.connectError = error.message
+                model.clientID = form["clientId"] ?? ""
+                model.username = form["username"] ?? ""
+                return try renderer.formAgain("servicechannel", model, after: error, request: request)
             }
+            throw error
         }
+        app.serviceChannelPollSignal.signal()
+        return renderer.redirect(
+            to: Self.settingsPath,
+            flash: Flash(.success, "Connected to ServiceChannel. Open work orders are on their way in."))
+    }
 
-        router.post("/bookings/:id/decline") { request, context in
-            let form = try await verifiedForm(request, context)
-            let id = try context.parameters.id("id", as: BookingID.self)
-            _ = try await app.serviceChannel.decline(
-                booking: id, reason: form["reason"].flatMap { Int($0) }, comment: form["comment"],
-                by: try context.actor())
+    /// Tries the stored credentials and says how it went.
+    private func testConnection(by actor: Actor) async throws -> Response {
+        let message = try await app.serviceChannel.test(by: actor)
+        return renderer.redirect(to: Self.settingsPath, flash: Flash(.success, message))
+    }
+
+    /// Asks for a check for changed work orders now rather than at the next poll.
+    private func checkNow(by actor: Actor) async throws -> Response {
+        try await app.serviceChannel.requestPoll(by: actor)
+        return renderer.redirect(to: Self.settingsPath, flash: Flash(.info, "Checking ServiceChannel for changes now."))
+    }
+
+    private func disconnect(by actor: Actor) async throws -> Response {
+        try await app.serviceChannel.disconnect(by: actor)
+        return renderer.redirect(
+            to: Self.settingsPath, flash: Flash(.info, "Disconnected. Bookings and jobs from ServiceChannel stay."))
+    }
+
+    /// The account's status mapping, or a subscriber's own (`subscriberId`); `reset=1` with a
+    /// subscriber drops its own mapping so it follows the account's again.
+    private func saveMappings(_ form: FormData, by actor: Actor) async throws -> Response {
+        let subscriber = try Self.subscriberID(form["subscriberId"])
+        if form["reset"] == "1", let subscriber {
+            try await app.serviceChannel.clearOverride(subscriber: subscriber, by: actor)
             return renderer.redirect(
-                to: "/bookings", flash: Flash(.info, "Declined. ServiceChannel hears the reason within a minute."))
+                to: Self.settingsPath, flash: Flash(.info, "That subscriber follows the account's mapping again."))
         }
+        try await app.serviceChannel.saveMappings(
+            WorkOrderMilestone.allCases.map { milestone in
+                .init(
+                    milestone: milestone, enabled: form.checked("\(milestone.rawValue).enabled"),
+                    primary: form["\(milestone.rawValue).primary"],
+                    extended: form["\(milestone.rawValue).extended"])
+            }, subscriber: subscriber, by: actor)
+        return renderer.redirect(to: Self.settingsPath, flash: Flash(.success, "Status mapping saved."))
+    }
 
-        router.post("/jobs/:id/notes") { request, context in
-            let form = try await verifiedForm(request, context)
-            let id = try context.parameters.id("id", as: JobID.self)
-            _ = try await app.jobs.addNote(id, text: form["text"], by: try context.actor())
-            return renderer.redirect(to: "/jobs/\(id)#activity", flash: Flash(.success, "Note added."))
+    /// A subscriber's note sync and phone check-in instructions and PIN.
+    private func saveSubscriber(_ form: FormData, by actor: Actor) async throws -> Response {
+        guard let id = try Self.subscriberID(form["subscriberId"]) else {
+            throw FieldlineError.invalid(field: "subscriberId", message: "Choose a subscriber.")
         }
+        let saved = try await app.serviceChannel.updateSubscriber(
+            id, noteSync: form.checked("noteSync"), checkInInstructions: form["checkInInstructions"],
+            checkInPIN: form["checkInPin"], by: actor)
+        return renderer.redirect(to: Self.settingsPath, flash: Flash(.success, "\(saved.name) saved."))
+    }
 
-        router.post("/jobs/:id/notes/:note") { request, context in
-            let form = try await verifiedForm(request, context)
-            let id = try context.parameters.id("id", as: JobID.self)
-            _ = try await app.jobs.editNote(
-                id, note: context.parameters.get("note") ?? "", text: form["text"], by: try context.actor())
-            return renderer.redirect(to: "/jobs/\(id)#activity", flash: Flash(.success, "Note changed."))
-        }
+    /// A conversion rule: which work orders become a job or a booking.
+    private func addRule(_ form: FormData, by actor: Actor) async throws -> Response {
+        let subscriber = try Self.subscriberID(form["subscriberId"])
+        _ = try await app.serviceChannel.addRule(
+            subscriberID: subscriber, trade: form["trade"], priority: form["priority"],
+            category: form["category"], outcome: form["outcome"], by: actor)
+        return renderer.redirect(to: Self.settingsPath, flash: Flash(.success, "Rule added."))
+    }
+
+    private func deleteRule(_ form: FormData, by actor: Actor) async throws -> Response {
+        try await app.serviceChannel.deleteRule(form["ruleId"] ?? "", by: actor)
+        return renderer.redirect(to: Self.settingsPath, flash: Flash(.info, "Rule removed."))
+    }
+
+    /// Declines a work order's booking, with the reason ServiceChannel is told.
+    @Sendable func declineBooking(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let form = try await verifiedForm(request, context)
+        let id = try context.parameters.id("id", as: BookingID.self)
+        _ = try await app.serviceChannel.decline(
+            booking: id, reason: form["reason"].flatMap { Int($0) }, comment: form["comment"],
+            by: try context.actor())
+        return renderer.redirect(
+            to: "/bookings", flash: Flash(.info, "Declined. ServiceChannel hears the reason within a minute."))
+    }
+
+    /// A note on a job.
+    @Sendable func addNote(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let form = try await verifiedForm(request, context)
+        let id = try context.parameters.id("id", as: JobID.self)
+        _ = try await app.jobs.addNote(id, text: form["text"], by: try context.actor())
+        return renderer.redirect(to: "/jobs/\(id)#activity", flash: Flash(.success, "Note added."))
+    }
+
+    /// A job's note, changed.
+    @Sendable func editNote(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let form = try await verifiedForm(request, context)
+        let id = try context.parameters.id("id", as: JobID.self)
+        _ = try await app.jobs.editNote(
+            id, note: context.parameters.get("note") ?? "", text: form["text"], by: try context.actor())
+        return renderer.redirect(to: "/jobs/\(id)#activity", flash: Flash(.success, "Note changed."))
     }
 
     /// A subscriber chosen in a form: none (empty) or a ServiceChannel subscriber id.

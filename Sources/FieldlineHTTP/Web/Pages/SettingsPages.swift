@@ -116,155 +116,175 @@ struct SettingsPages {
     ]
 
     func register(on router: RouterGroup<AppRequestContext>) {
-        // The consent ledger as CSV for a range of days (SC7), streamed.
-        router.get("/settings/consent-ledger.csv") { request, context in
-            let export = try await app.consent.export(
-                from: request.query["from"].flatMap { $0.isEmpty ? nil : $0 },
-                to: request.query["to"].flatMap { $0.isEmpty ? nil : $0 }, by: try context.actor())
-            return LedgerDownload.response(export, app: app)
-        }
-        router.get("/settings") { request, context in
-            let actor = try context.actor()
-            try actor.require(.manageAccount)
-            let account = try await app.accounts.find(actor.accountID)
-            let users = try await app.accounts.users(by: actor)
-            let technicians = try await app.technicians.all(by: actor, includeInactive: false)
-            let numbers = try await app.senderNumbers.all(by: actor)
-            let blocked = try await app.inbox.blockedNumbers(by: actor)
-            let time = TimeText(timeZoneIdentifier: account.timeZone)
-            let notices = try await app.dispatchNotices.overview(by: actor).settings
-            let channels = [notices.textEnabled ? "text" : nil, notices.emailEnabled ? "email" : nil].compactMap { $0 }
-            let model = Model(
-                shell: try await renderer.shell(context, request: request, active: "settings"), name: account.name,
-                timeZone: account.timeZone,
-                timeZones: TimeZone.knownTimeZoneIdentifiers.filter {
-                    $0.hasPrefix("America/") || $0.hasPrefix("Pacific/Honolulu") || $0 == "UTC"
-                },
-                days: Self.week.map { weekday, label in
-                    let period = account.businessHours.days[weekday]
-                    return Day(
-                        weekday: weekday, label: label, open: period != nil,
-                        opens: Self.clock(period?.opens ?? 8 * 60), closes: Self.clock(period?.closes ?? 17 * 60))
-                },
-                holidays: account.businessHours.holidays.sorted().joined(separator: "\n"),
-                users: users.map { user in
-                    UserRow(
-                        id: user.id.rawValue, name: user.name, email: user.email.value, roleLabel: user.role.label,
-                        active: user.active, isSelf: user.id == actor.userID,
-                        roles: Role.allCases.filter { $0 != .technician || user.technicianID != nil }.map {
-                            JobPages.Choice(id: $0.rawValue, label: $0.label, selected: $0 == user.role)
+        router.get("/settings/consent-ledger.csv", use: downloadConsentLedger)
+        router.get("/settings", use: showSettings)
+        router.post("/settings", use: saveSettings)
+        router.post("/settings/numbers", use: addNumber)
+        router.post("/settings/numbers/:id", use: updateNumber)
+        router.post("/settings/numbers/:id/remove", use: removeNumber)
+        router.post("/settings/blocked/:phone/unblock", use: unblockNumber)
+        router.post("/settings/users/:id", use: updateUser)
+        router.post("/settings/users", use: addUser)
+    }
+
+    /// The consent ledger as CSV for a range of days (SC7), streamed.
+    @Sendable func downloadConsentLedger(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let export = try await app.consent.export(
+            from: request.query["from"].flatMap { $0.isEmpty ? nil : $0 },
+            to: request.query["to"].flatMap { $0.isEmpty ? nil : $0 }, by: try context.actor())
+        return LedgerDownload.response(export, app: app)
+    }
+
+    /// The account's settings, its people, texting numbers, blocked numbers and the state of the
+    /// notices, ServiceChannel and carrier registrations. The account is the session's, read with it.
+    @Sendable func showSettings(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.actor()
+        try actor.require(.manageAccount)
+        let account = try context.signedIn().account
+        let users = try await app.accounts.users(by: actor)
+        let technicians = try await app.technicians.all(by: actor, includeInactive: false)
+        let numbers = try await app.senderNumbers.all(by: actor)
+        let blocked = try await app.inbox.blockedNumbers(by: actor)
+        let time = try context.timeText()
+        let notices = try await app.dispatchNotices.overview(by: actor).settings
+        let channels = [notices.textEnabled ? "text" : nil, notices.emailEnabled ? "email" : nil].compactMap { $0 }
+        let tracking = notices.trackingEnabled ? ", with live tracking" : ""
+        let model = Model(
+            shell: try await renderer.shell(context, request: request, active: "settings"), name: account.name,
+            timeZone: account.timeZone,
+            timeZones: TimeZone.knownTimeZoneIdentifiers.filter {
+                $0.hasPrefix("America/") || $0.hasPrefix("Pacific/Honolulu") || $0 == "UTC"
+            },
+            days: Self.week.map { weekday, label in
+                let period = account.businessHours.days[weekday]
+                return Day(
+                    weekday: weekday, label: label, open: period != nil,
+                    opens: Self.clock(period?.opens ?? 8 * 60), closes: Self.clock(period?.closes ?? 17 * 60))
+            },
+            holidays: account.businessHours.holidays.sorted().joined(separator: "\n"),
+            users: users.map { user in
+                UserRow(
+                    id: user.id.rawValue, name: user.name, email: user.email.value, roleLabel: user.role.label,
+                    active: user.active, isSelf: user.id == actor.userID,
+                    roles: Role.allCases.filter { $0 != .technician || user.technicianID != nil }.map {
+                        JobPages.Choice(id: $0.rawValue, label: $0.label, selected: $0 == user.role)
+                    },
+                    chatAccessApplies: ChatAccess.appliesTo(user.role),
+                    chatAccess: [
+                        JobPages.Choice(id: "role", label: "As the role allows", selected: user.chatAccess == nil)
+                    ]
+                        + ChatAccess.allCases.map {
+                            JobPages.Choice(id: $0.rawValue, label: $0.label, selected: user.chatAccess == $0)
                         },
-                        chatAccessApplies: ChatAccess.appliesTo(user.role),
-                        chatAccess: [
-                            JobPages.Choice(id: "role", label: "As the role allows", selected: user.chatAccess == nil)
-                        ]
-                            + ChatAccess.allCases.map {
-                                JobPages.Choice(id: $0.rawValue, label: $0.label, selected: user.chatAccess == $0)
-                            },
-                        chatAccessLabel: user.role == .technician
-                            ? "Chats: set per technician" : Self.chatAccessLabel(Actor(user: user)))
-                },
-                roles: Role.allCases.map { RoleChoice(value: $0.rawValue, label: $0.label) },
-                technicians: technicians.map { JobPages.Choice(id: $0.id.rawValue, label: $0.name, selected: false) },
-                autoreplyEnabled: account.autoreply.enabled, autoreplyText: account.autoreply.text,
-                numbers: numbers.map(NumberRow.init), hasNumbers: !numbers.isEmpty,
-                canStoreCredentials: app.secrets != nil,
-                inboundWebhookURL: app.publicURL + TwilioWebhooks.inboundPath,
-                statusWebhookURL: app.publicURL + TwilioWebhooks.statusPath,
-                hasConsoleNumber: app.demo && numbers.contains { $0.provider == .console },
-                blocked: blocked.map {
-                    BlockedRow(
-                        phone: $0.phone.e164, display: $0.phone.displayed, blockedBy: $0.blockedBy,
-                        blockedAt: time.dateTime($0.blockedAt))
-                }, hasBlocked: !blocked.isEmpty,
-                noticesSummary: channels.isEmpty
-                    ? "Off: customers are not told when a technician sets off."
-                    : "On by \(channels.joined(separator: " and "))\(notices.trackingEnabled ? ", with live tracking" : "").",
-                serviceChannelSummary: try await Self.serviceChannelSummary(app, actor: actor),
-                optInURL: try await app.consent.signUpURL(of: account.id),
-                registrations: try await app.registrations.overview(by: actor).map {
-                    let view = RegistrationPage.model($0, time: time)
-                    return RegistrationBadge(label: view.title, status: view.statusLabel, tone: view.tone)
-                }
-            )
-            return try renderer.page("settings", model, request: request)
-        }
-
-        router.post("/settings") { request, context in
-            let form = try await verifiedForm(request, context)
-            var days: [Int: BusinessHours.Period] = [:]
-            for (weekday, label) in Self.week where form.checked("open\(weekday)") {
-                guard let opens = Self.minutes(form["opens\(weekday)"]),
-                    let closes = Self.minutes(form["closes\(weekday)"])
-                else {
-                    throw FieldlineError.invalid(
-                        field: "businessHours", message: "Give \(label)'s opening and closing times.")
-                }
-                days[weekday] = BusinessHours.Period(opens: opens, closes: closes)
+                    chatAccessLabel: user.role == .technician
+                        ? "Chats: set per technician" : Self.chatAccessLabel(Actor(user: user)))
+            },
+            roles: Role.allCases.map { RoleChoice(value: $0.rawValue, label: $0.label) },
+            technicians: technicians.map { JobPages.Choice(id: $0.id.rawValue, label: $0.name, selected: false) },
+            autoreplyEnabled: account.autoreply.enabled, autoreplyText: account.autoreply.text,
+            numbers: numbers.map(NumberRow.init), hasNumbers: !numbers.isEmpty,
+            canStoreCredentials: app.secrets != nil,
+            inboundWebhookURL: app.publicURL + TwilioWebhooks.inboundPath,
+            statusWebhookURL: app.publicURL + TwilioWebhooks.statusPath,
+            hasConsoleNumber: app.demo && numbers.contains { $0.provider == .console },
+            blocked: blocked.map {
+                BlockedRow(
+                    phone: $0.phone.e164, display: $0.phone.displayed, blockedBy: $0.blockedBy,
+                    blockedAt: time.dateTime($0.blockedAt))
+            }, hasBlocked: !blocked.isEmpty,
+            noticesSummary: channels.isEmpty
+                ? "Off: customers are not told when a technician sets off."
+                : "On by \(channels.joined(separator: " and "))\(tracking).",
+            serviceChannelSummary: try await Self.serviceChannelSummary(app, actor: actor),
+            optInURL: try await app.consent.signUpURL(of: account.id),
+            registrations: try await app.registrations.overview(by: actor).map {
+                let view = RegistrationPage.model($0, time: time)
+                return RegistrationBadge(label: view.title, status: view.statusLabel, tone: view.tone)
             }
-            let holidays = (form["holidays"] ?? "").split(whereSeparator: \.isNewline)
-                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            _ = try await app.accounts.update(
-                .init(
-                    name: form["name"], timeZone: form["timeZone"],
-                    businessHours: BusinessHours(days: days, holidays: holidays),
-                    autoreplyEnabled: form.checked("autoreplyEnabled"), autoreplyText: form["autoreplyText"]),
-                by: try context.actor())
-            return renderer.redirect(to: "/settings", flash: Flash(.success, "Settings saved."))
-        }
+        )
+        return try renderer.page("settings", model, request: request)
+    }
 
-        router.post("/settings/numbers") { request, context in
-            let form = try await verifiedForm(request, context)
-            let number = try await app.senderNumbers.add(Self.numberInput(form, adding: true), by: try context.actor())
-            return renderer.redirect(
-                to: "/settings#numbers", flash: Flash(.success, "\(number.number.displayed) is ready to text."))
+    /// The business's name, time zone, opening hours, holidays and autoreply.
+    @Sendable func saveSettings(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let form = try await verifiedForm(request, context)
+        var days: [Int: BusinessHours.Period] = [:]
+        for (weekday, label) in Self.week where form.checked("open\(weekday)") {
+            guard let opens = Self.minutes(form["opens\(weekday)"]),
+                let closes = Self.minutes(form["closes\(weekday)"])
+            else {
+                throw FieldlineError.invalid(
+                    field: "businessHours", message: "Give \(label)'s opening and closing times.")
+            }
+            days[weekday] = BusinessHours.Period(opens: opens, closes: closes)
         }
+        let holidays = (form["holidays"] ?? "").split(whereSeparator: \.isNewline)
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        _ = try await app.accounts.update(
+            .init(
+                name: form["name"], timeZone: form["timeZone"],
+                businessHours: BusinessHours(days: days, holidays: holidays),
+                autoreplyEnabled: form.checked("autoreplyEnabled"), autoreplyText: form["autoreplyText"]),
+            by: try context.actor())
+        return renderer.redirect(to: "/settings", flash: Flash(.success, "Settings saved."))
+    }
 
-        router.post("/settings/numbers/:id") { request, context in
-            let form = try await verifiedForm(request, context)
-            let id = try context.parameters.id("id", as: SenderNumberID.self)
-            let number = try await app.senderNumbers.update(
-                id, Self.numberInput(form, adding: false), by: try context.actor())
-            return renderer.redirect(to: "/settings#numbers", flash: Flash(.success, "\(number.label) saved."))
-        }
+    /// A number to text from.
+    @Sendable func addNumber(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let form = try await verifiedForm(request, context)
+        let number = try await app.senderNumbers.add(Self.numberInput(form, adding: true), by: try context.actor())
+        return renderer.redirect(
+            to: "/settings#numbers", flash: Flash(.success, "\(number.number.displayed) is ready to text."))
+    }
 
-        router.post("/settings/numbers/:id/remove") { request, context in
-            _ = try await verifiedForm(request, context)
-            let id = try context.parameters.id("id", as: SenderNumberID.self)
-            try await app.senderNumbers.remove(id, by: try context.actor())
-            return renderer.redirect(to: "/settings#numbers", flash: Flash(.success, "The number was removed."))
-        }
+    /// A texting number's label, uses, rate and credentials.
+    @Sendable func updateNumber(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let form = try await verifiedForm(request, context)
+        let id = try context.parameters.id("id", as: SenderNumberID.self)
+        let number = try await app.senderNumbers.update(
+            id, Self.numberInput(form, adding: false), by: try context.actor())
+        return renderer.redirect(to: "/settings#numbers", flash: Flash(.success, "\(number.label) saved."))
+    }
 
-        router.post("/settings/blocked/:phone/unblock") { request, context in
-            _ = try await verifiedForm(request, context)
-            guard let phone = context.parameters.get("phone") else { throw HTTPError(.notFound) }
-            try await app.inbox.unblock(phone, by: try context.actor())
-            return renderer.redirect(
-                to: "/settings#blocked", flash: Flash(.success, "Texts from that number reach the inbox again."))
-        }
+    @Sendable func removeNumber(_ request: Request, context: AppRequestContext) async throws -> Response {
+        _ = try await verifiedForm(request, context)
+        let id = try context.parameters.id("id", as: SenderNumberID.self)
+        try await app.senderNumbers.remove(id, by: try context.actor())
+        return renderer.redirect(to: "/settings#numbers", flash: Flash(.success, "The number was removed."))
+    }
 
-        router.post("/settings/users/:id") { request, context in
-            let form = try await verifiedForm(request, context)
-            let id = try context.parameters.id("id", as: UserID.self)
-            let user = try await app.accounts.updateUser(
-                id, .init(role: form["role"], active: form.checked("active"), chatAccess: form["chatAccess"]),
-                by: try context.actor())
-            return renderer.redirect(
-                to: "/settings",
-                flash: Flash(.success, user.active ? "\(user.name) saved." : "\(user.name) can no longer sign in."))
-        }
+    /// Lets texts from a blocked number reach the inbox again.
+    @Sendable func unblockNumber(_ request: Request, context: AppRequestContext) async throws -> Response {
+        _ = try await verifiedForm(request, context)
+        guard let phone = context.parameters.get("phone") else { throw HTTPError(.notFound) }
+        try await app.inbox.unblock(phone, by: try context.actor())
+        return renderer.redirect(
+            to: "/settings#blocked", flash: Flash(.success, "Texts from that number reach the inbox again."))
+    }
 
-        router.post("/settings/users") { request, context in
-            let form = try await verifiedForm(request, context)
-            let actor = try context.actor()
-            let technician = form["technicianId"].flatMap { $0.isEmpty ? nil : TechnicianID($0) }
-            let user = try await app.accounts.createUser(
-                .init(
-                    email: form["email"], name: form["name"], role: form["role"], password: form["password"],
-                    phone: form["phone"], technicianID: form["role"] == Role.technician.rawValue ? technician : nil),
-                in: actor.accountID, by: actor)
-            return renderer.redirect(to: "/settings", flash: Flash(.success, "\(user.name) can sign in now."))
-        }
+    /// A person's role, chat access, and whether they can still sign in.
+    @Sendable func updateUser(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let form = try await verifiedForm(request, context)
+        let id = try context.parameters.id("id", as: UserID.self)
+        let user = try await app.accounts.updateUser(
+            id, .init(role: form["role"], active: form.checked("active"), chatAccess: form["chatAccess"]),
+            by: try context.actor())
+        return renderer.redirect(
+            to: "/settings",
+            flash: Flash(.success, user.active ? "\(user.name) saved." : "\(user.name) can no longer sign in."))
+    }
+
+    /// A new person who can sign in; a technician's login is tied to the technician chosen.
+    @Sendable func addUser(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let form = try await verifiedForm(request, context)
+        let actor = try context.actor()
+        let technician = form["technicianId"].flatMap { $0.isEmpty ? nil : TechnicianID($0) }
+        let user = try await app.accounts.createUser(
+            .init(
+                email: form["email"], name: form["name"], role: form["role"], password: form["password"],
+                phone: form["phone"], technicianID: form["role"] == Role.technician.rawValue ? technician : nil),
+            in: actor.accountID, by: actor)
+        return renderer.redirect(to: "/settings", flash: Flash(.success, "\(user.name) can sign in now."))
     }
 
     /// The number form: checkboxes absent from the post are off; empty credential fields keep

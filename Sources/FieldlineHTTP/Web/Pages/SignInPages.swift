@@ -27,63 +27,80 @@ struct SignInPages {
     }
 
     func register(on router: RouterGroup<AppRequestContext>) {
-        router.get("/signin") { request, _ in
-            let csrf = forms.token(request)
+        router.get("/signin", use: showSignIn)
+        router.post("/signin", use: signIn)
+        router.post("/signout", use: signOut)
+    }
+
+    /// The sign-in form (`?next=` where to go after), with its token's cookie.
+    @Sendable func showSignIn(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let csrf = forms.token(request)
+        return try forms.page(
+            "signin",
+            Model(
+                email: "", next: Self.safeNext(request.query["next"]), error: nil,
+                demoHint: demoHint(), csrf: csrf),
+            csrf: csrf, request: request)
+    }
+
+    /// Signs in and sets the session cookie, or shows the form again with the reason.
+    @Sendable func signIn(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let form = try await FormData.read(request, context: context)
+        let next = Self.safeNext(form["next"])
+        let csrf = forms.token(request)
+        // Another site must not sign a visitor in to an account of its choosing (login CSRF).
+        guard forms.verified(form, request: request) else {
             return try forms.page(
                 "signin",
                 Model(
-                    email: "", next: Self.safeNext(request.query["next"]), error: nil,
+                    email: form["email"] ?? "", next: next,
+                    error: "This sign-in form expired or did not come from Fieldline. Try again.",
                     demoHint: demoHint(), csrf: csrf),
-                csrf: csrf, request: request)
+                csrf: csrf, request: request, status: .forbidden)
         }
-        router.post("/signin") { request, context in
-            let form = try await FormData.read(request, context: context)
-            let next = Self.safeNext(form["next"])
-            let csrf = forms.token(request)
-            // Another site must not sign a visitor in to an account of its choosing (login CSRF).
-            guard forms.verified(form, request: request) else {
-                return try forms.page(
-                    "signin",
-                    Model(
-                        email: form["email"] ?? "", next: next,
-                        error: "This sign-in form expired or did not come from Fieldline. Try again.",
-                        demoHint: demoHint(), csrf: csrf),
-                    csrf: csrf, request: request, status: .forbidden)
-            }
-            do {
-                let session = try await app.accounts.signIn(
-                    email: form["email"], password: form["password"], kind: .web)
-                var response = renderer.redirect(to: next)
-                response.setCookie(
-                    Cookie(
-                        name: WebCookies.session, value: session.token, expires: session.expiresAt, path: "/",
-                        secure: renderer.secureCookies, httpOnly: true, sameSite: .lax))
-                return response
-            } catch let error as FieldlineError {
-                return try renderer.formAgain(
-                    "signin",
-                    Model(
-                        email: form["email"] ?? "", next: next, error: error.message, demoHint: demoHint(), csrf: csrf),
-                    after: error, request: request)
-            }
-        }
-        router.post("/signout") { request, context in
-            // Signing someone out is a change too: it needs the session's own token.
-            if let token = request.cookies[WebCookies.session]?.value,
-                let session = try? await app.accounts.authenticate(token: token, kind: .web)
-            {
-                let form = try await FormData.read(request, context: context)
-                guard let sent = form["_csrf"], SecretComparison.equal(sent, session.csrfToken) else {
-                    throw HTTPFailure(
-                        code: .csrfFailed,
-                        message: "This form expired or did not come from Fieldline. Reload the page and try again.")
-                }
-                try await app.accounts.signOut(token: token)
-            }
-            var response = renderer.redirect(to: "/signin", flash: Flash(.info, "You are signed out."))
+        do {
+            let session = try await app.accounts.signIn(
+                email: form["email"], password: form["password"], kind: .web)
+            var response = renderer.redirect(to: next)
             response.setCookie(
-                Cookie(name: WebCookies.session, value: "", maxAge: 0, path: "/", secure: renderer.secureCookies))
+                Cookie(
+                    name: WebCookies.session, value: session.token, expires: session.expiresAt, path: "/",
+                    secure: renderer.secureCookies, httpOnly: true, sameSite: .lax))
             return response
+        } catch let error as FieldlineError {
+            return try renderer.formAgain(
+                "signin",
+                Model(
+                    email: form["email"] ?? "", next: next, error: error.message, demoHint: demoHint(), csrf: csrf),
+                after: error, request: request)
+        }
+    }
+
+    /// Ends the browser's session and clears its cookie. Signing someone out is a change too: it
+    /// needs the session's own token. A session that has already ended has nothing to end.
+    @Sendable func signOut(_ request: Request, context: AppRequestContext) async throws -> Response {
+        if let token = request.cookies[WebCookies.session]?.value, let session = try await liveSession(token) {
+            let form = try await FormData.read(request, context: context)
+            guard let sent = form["_csrf"], SecretComparison.equal(sent, session.csrfToken) else {
+                throw HTTPFailure(
+                    code: .csrfFailed,
+                    message: "This form expired or did not come from Fieldline. Reload the page and try again.")
+            }
+            try await app.accounts.signOut(token: token)
+        }
+        var response = renderer.redirect(to: "/signin", flash: Flash(.info, "You are signed out."))
+        response.setCookie(
+            Cookie(name: WebCookies.session, value: "", maxAge: 0, path: "/", secure: renderer.secureCookies))
+        return response
+    }
+
+    /// The web session `token` opens, or nil when it has expired or never existed; any other
+    /// failure (the database) is not a signed-out visitor and propagates.
+    private func liveSession(_ token: String) async throws -> Accounts.Authenticated? {
+        do {
+            return try await app.accounts.authenticate(token: token, kind: .web)
+        } catch FieldlineError.unauthenticated {
+            return nil
         }
     }
 

@@ -56,51 +56,60 @@ struct TrackingPage {
     }
 
     func register(on router: RouterGroup<AppRequestContext>) {
-        router.get("/t/:token") { request, context in
-            let token = context.parameters.get("token") ?? ""
-            do {
-                let view = try await app.tracking.view(token: token)
-                return try renderer.page("tracking", model(view, token: token), request: request)
-            } catch FieldlineError.notFound {
-                return try renderer.page("tracking_notfound", NotFoundModel(), request: request, status: .notFound)
-            }
+        router.get("/t/:token", use: showTracking)
+        router.get("/t/:token/state", use: trackingState)
+        router.get("/t/:token/live", use: liveTracking)
+    }
+
+    /// The tracking page, or the friendly 404 for an unknown or expired link.
+    @Sendable func showTracking(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let token = context.parameters.get("token") ?? ""
+        do {
+            let view = try await app.tracking.view(token: token)
+            return try renderer.page("tracking", model(view, token: token), request: request)
+        } catch FieldlineError.notFound {
+            return try renderer.page("tracking_notfound", NotFoundModel(), request: request, status: .notFound)
         }
-        router.get("/t/:token/state") { _, context in
-            let token = context.parameters.get("token") ?? ""
-            do {
-                var response = try APIResponse.json(
-                    TrackingStateJSON(try await app.tracking.view(token: token), app: app))
-                response.headers[.cacheControl] = "no-store"
-                return response
-            } catch FieldlineError.notFound {
-                return ErrorMapping.jsonResponse(
-                    .trackingLinkNotFound,
-                    message: "This tracking link does not exist or has ended.")
-            }
+    }
+
+    /// The link's state as JSON, for the page's script.
+    @Sendable func trackingState(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let token = context.parameters.get("token") ?? ""
+        do {
+            var response = try APIResponse.json(
+                TrackingStateJSON(try await app.tracking.view(token: token), app: app))
+            response.headers[.cacheControl] = "no-store"
+            return response
+        } catch FieldlineError.notFound {
+            return ErrorMapping.jsonResponse(
+                .trackingLinkNotFound,
+                message: "This tracking link does not exist or has ended.")
         }
-        router.get("/t/:token/live") { _, context in
-            let token = context.parameters.get("token") ?? ""
-            let first: Tracking.View
-            do {
-                first = try await app.tracking.view(token: token)
-            } catch FieldlineError.notFound {
-                return ErrorMapping.jsonResponse(
-                    .trackingLinkNotFound,
-                    message: "This tracking link does not exist or has ended.")
-            }
-            guard openStreams.open(token, limit: Self.streamsPerLink) else {
-                return ErrorMapping.jsonResponse(
-                    .tooManyStreams,
-                    message: "This tracking link is open in too many places; close one and reload.")
-            }
-            return Response(
-                status: .ok,
-                headers: [.contentType: "text/event-stream", .cacheControl: "no-store", .connection: "keep-alive"],
-                body: ResponseBody { writer in
-                    defer { openStreams.close(token) }
-                    try await stream(token: token, first: first, to: &writer)
-                })
+    }
+
+    /// The Server-Sent Events stream of the link's state, at most `streamsPerLink` at once per link.
+    @Sendable func liveTracking(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let token = context.parameters.get("token") ?? ""
+        let first: Tracking.View
+        do {
+            first = try await app.tracking.view(token: token)
+        } catch FieldlineError.notFound {
+            return ErrorMapping.jsonResponse(
+                .trackingLinkNotFound,
+                message: "This tracking link does not exist or has ended.")
         }
+        guard openStreams.open(token, limit: Self.streamsPerLink) else {
+            return ErrorMapping.jsonResponse(
+                .tooManyStreams,
+                message: "This tracking link is open in too many places; close one and reload.")
+        }
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/event-stream", .cacheControl: "no-store", .connection: "keep-alive"],
+            body: ResponseBody { writer in
+                defer { openStreams.close(token) }
+                try await stream(token: token, first: first, to: &writer)
+            })
     }
 
     /// Sends the state now and after every change of this technician's position or visit, until
@@ -121,6 +130,7 @@ struct TrackingPage {
         }
         let heartbeat = Task {
             while !Task.isCancelled {
+                // Sleep fails only when cancelled, which the loop checks next.
                 try? await Task.sleep(for: Self.keepAlive)
                 wake.yield()
             }
@@ -128,6 +138,7 @@ struct TrackingPage {
         // A stream may last hours; a server shutting down ends it instead of waiting for it.
         let shutdown = Task {
             await withGracefulShutdownHandler {
+                // Sleep fails only when cancelled, and that means the stream has already ended.
                 try? await Task.sleep(for: .seconds(TrackingRules.lifetime))
             } onGracefulShutdown: {
                 wake.finish()

@@ -50,40 +50,47 @@ struct TriggeredCampaignPages {
     }
 
     func register(on router: RouterGroup<AppRequestContext>) {
-        router.get("/campaigns/automatic") { request, context in
-            try await page(request, context)
+        router.get("/campaigns/automatic", use: showCampaigns)
+        router.post("/campaigns/automatic/:kind", use: saveCampaign)
+    }
+
+    /// The automatic campaigns with their settings and what each did lately.
+    @Sendable func showCampaigns(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await page(request, context)
+    }
+
+    /// Saves one automatic campaign's settings; a rule it breaks shows the page again with what was
+    /// typed and why.
+    @Sendable func saveCampaign(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let form = try await verifiedForm(request, context)
+        let actor = try context.actor()
+        guard let kind = context.parameters.get("kind").flatMap(TriggeredCampaignKind.init(rawValue:)) else {
+            throw FieldlineError.notFound(entity: "triggered campaign", id: context.parameters.get("kind") ?? "")
         }
-        router.post("/campaigns/automatic/:kind") { request, context in
-            let form = try await verifiedForm(request, context)
-            let actor = try context.actor()
-            guard let kind = context.parameters.get("kind").flatMap(TriggeredCampaignKind.init(rawValue:)) else {
-                throw FieldlineError.notFound(entity: "triggered campaign", id: context.parameters.get("kind") ?? "")
-            }
-            var days: Int?
-            if kind.defaultDays != nil {
-                guard let value = Int((form["days"] ?? "").trimmingCharacters(in: .whitespaces)) else {
-                    return try await page(
-                        request, context, failed: kind,
-                        error: .invalid(field: "days", message: "Choose between 1 and 60 days."),
-                        template: form["template"], followOn: form["followOnUrl"])
-                }
-                days = value
-            }
-            do {
-                let saved = try await app.triggeredCampaigns.save(
-                    kind,
-                    .init(
-                        enabled: form.checked("enabled"), template: form["template"] ?? "", days: days,
-                        followOnURL: kind == .missedCall ? form["followOnUrl"] ?? "" : nil), by: actor)
-                return renderer.redirect(
-                    to: "/campaigns/automatic#\(kind.rawValue)",
-                    flash: Flash(.success, "\(kind.title) \(saved.enabled ? "is on" : "is off") and saved."))
-            } catch let error as FieldlineError {
-                guard case .invalid = error else { throw error }
+        var days: Int?
+        if kind.defaultDays != nil {
+            guard let value = Int((form["days"] ?? "").trimmingCharacters(in: .whitespaces)) else {
                 return try await page(
-                    request, context, failed: kind, error: error, template: form["template"],
-                    followOn: form["followOnUrl"])
+                    request, context, failed: kind,
+                    error: .invalid(field: "days", message: "Choose between 1 and 60 days."),
+                    template: form["template"], followOn: form["followOnUrl"])
             }
+            days = value
+        }
+        do {
+            let saved = try await app.triggeredCampaigns.save(
+                kind,
+                .init(
+                    enabled: form.checked("enabled"), template: form["template"] ?? "", days: days,
+                    followOnURL: kind == .missedCall ? form["followOnUrl"] ?? "" : nil), by: actor)
+            return renderer.redirect(
+                to: "/campaigns/automatic#\(kind.rawValue)",
+                flash: Flash(.success, "\(kind.title) \(saved.enabled ? "is on" : "is off") and saved."))
+        } catch let error as FieldlineError {
+            guard case .invalid = error else { throw error }
+            return try await page(
+                request, context, failed: kind, error: error, template: form["template"],
+                followOn: form["followOnUrl"])
         }
     }
 
@@ -94,8 +101,7 @@ struct TriggeredCampaignPages {
     ) async throws -> Response {
         let actor = try context.actor()
         let entries = try await app.triggeredCampaigns.overview(by: actor)
-        let account = try await app.accounts.find(actor.accountID)
-        let time = TimeText(timeZoneIdentifier: account.timeZone)
+        let time = try context.timeText()
         let now = app.clock.now()
         let views = entries.map { entry in
             let campaign = entry.campaign
