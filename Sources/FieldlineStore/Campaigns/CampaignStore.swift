@@ -71,8 +71,8 @@ public struct CampaignStore: Sendable {
         let row = try Row(campaign)
         let unchanging: Set = ["account_id", "created_by_kind", "created_by_id", "created_by_name", "created_at"]
         let changed = try await sql.update(row, leaving: unchanging).where("account_id", .equal, row.accountId)
-            .where("status", .in, expected.map(\.rawValue))
-            .returning("id").all()
+            .where("status", in: expected.map(\.rawValue))
+            .returning("id")
         return !changed.isEmpty
     }
 

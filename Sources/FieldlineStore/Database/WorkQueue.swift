@@ -80,6 +80,11 @@ struct WorkQueue<Row: QueueRow>: Sendable {
         update.where(SQLColumn(stateColumn), .equal, SQLBind(working)).where("attempts", .equal, attempts)
     }
 
+    /// The same, for a whole-row update.
+    func stillClaimed(_ update: RowUpdate, attempts: Int) -> RowUpdate {
+        update.where(stateColumn, .equal, working).where("attempts", .equal, attempts)
+    }
+
     /// When the next waiting row is due, if any.
     func nextDue(in sql: any SQLDatabase) async throws -> Date? {
         try await sql.select().column(SQLColumn(dueColumn)).from(table)

@@ -87,7 +87,7 @@ public struct EmailStore: Sendable {
     @discardableResult
     public func settle(_ email: Email) async throws -> Bool {
         let updated = try await Row.queue.stillClaimed(sql.update(Row(email)), attempts: email.attempts)
-            .returning("id").all()
+            .returning("id")
         return !updated.isEmpty
     }
 
