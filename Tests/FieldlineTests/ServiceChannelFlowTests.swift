@@ -467,6 +467,44 @@ struct ServiceChannelFlowTests {
     }
 
     @Test(
+        "A cleared extended status stays cleared; a reconnect clears the last error and keeps the sync place",
+        arguments: TestEngine.available)
+    func savedSettingsReadBack(engine: TestEngine) async throws {
+        let clock = TestClock(Self.start)
+        try await engine.withServiceChannelWorld(clock: clock) { app, world, fake in
+            fake.add(FakeServiceChannel.workOrder(1, updated: Self.start.addingTimeInterval(-60)))
+            try await world.connectServiceChannel(fake)
+            _ = try await app.serviceChannelSync.pollDue()
+            let account = world.account.id
+            func dispatched() async throws -> StatusMapping? {
+                try await app.database.read { sql in
+                    try await ServiceChannelStore(sql).mappings(subscriber: 0, in: account)
+                        .first { $0.milestone == .dispatched }
+                }
+            }
+            try await app.serviceChannel.saveMappings(
+                [.init(milestone: .dispatched, enabled: true, primary: "IN PROGRESS", extended: "Tech En Route")],
+                subscriber: nil, by: world.admin)
+            #expect(try await dispatched()?.extended == "Tech En Route")
+            try await app.serviceChannel.saveMappings(
+                [.init(milestone: .dispatched, enabled: true, primary: "IN PROGRESS", extended: nil)],
+                subscriber: nil, by: world.admin)
+            #expect(try await dispatched()?.extended == nil, "the office cleared it")
+
+            let synced = try #require(try await app.serviceChannel.overview(by: world.admin).connection)
+            #expect(synced.syncCursor != nil)
+            try await app.database.write { sql in
+                try await ServiceChannelStore(sql).recordHealth(
+                    of: account, error: "401 from ServiceChannel", errorAt: clock.now())
+            }
+            try await world.connectServiceChannel(fake)
+            let reconnected = try #require(try await app.serviceChannel.overview(by: world.admin).connection)
+            #expect(reconnected.lastError == nil && reconnected.lastErrorAt == nil, "a reconnect clears the error")
+            #expect(reconnected.syncCursor == synced.syncCursor && reconnected.syncCursorID == synced.syncCursorID)
+        }
+    }
+
+    @Test(
         "Status mappings: the account's, and a subscriber's own, decide what a dispatch sends",
         arguments: TestEngine.available)
     func mappings(engine: TestEngine) async throws {
