@@ -206,6 +206,18 @@ extension SQLDatabase {
         return try await raw(query).first() != nil
     }
 
+    /// Inserts each of `rows` unless one with the same `conflict` columns exists, as many per
+    /// statement as the bind limits allow.
+    func insert<Row: StoredRow>(_ rows: [Row], unlessConflictOn conflict: [String]) async throws {
+        let mapping = Row.mapping
+        let perStatement = max(1, 30_000 / max(1, mapping.columns.count))
+        for chunk in rows.chunked(into: perStatement) {
+            var query = Self.insertQuery(chunk)
+            query.appendInterpolation(unsafeRaw: " ON CONFLICT (\(Self.quoted(conflict, of: mapping))) DO NOTHING")
+            try await raw(query).run()
+        }
+    }
+
     private static func quoted<Row: StoredRow>(_ columns: [String], of mapping: TableMapping<Row>) -> String {
         columns.map { "\"\(mapping.columns[mapping.index(of: $0)])\"" }.joined(separator: ", ")
     }

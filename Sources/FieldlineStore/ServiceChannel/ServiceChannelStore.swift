@@ -531,13 +531,14 @@ public struct ServiceChannelStore: Sendable {
     /// Remembers subscribers when a work order of theirs first arrives (note sync on); ones
     /// already known stay as they are.
     public func noteSubscribers(_ names: [Int: String], in accountID: AccountID) async throws {
-        for (id, name) in names.sorted(by: { $0.key < $1.key }) {
-            try await sql.insert(
-                SubscriberRow(
-                    accountId: accountID.rawValue, subscriberId: id, name: name, noteSync: true,
-                    checkInInstructions: nil, checkInPin: nil),
-                unlessConflictOn: ["account_id", "subscriber_id"])
+        // One statement for a page's subscribers; those already known keep their settings.
+        let rows = names.sorted(by: { $0.key < $1.key }).map { id, name in
+            SubscriberRow(
+                accountId: accountID.rawValue, subscriberId: id, name: name, noteSync: true, checkInInstructions: nil,
+                checkInPin: nil)
         }
+        guard !rows.isEmpty else { return }
+        try await sql.insert(rows, unlessConflictOn: ["account_id", "subscriber_id"])
     }
 
     public func subscribers(in accountID: AccountID) async throws -> [SubscriberSettings] {
