@@ -8,26 +8,6 @@ extension SQLRow {
     }
 }
 
-extension SQLInsertBuilder {
-    /// Inserts an Encodable record; nil properties become NULL columns.
-    func record(_ value: some Encodable & Sendable) throws -> Self {
-        try model(value, keyEncodingStrategy: .convertToSnakeCase, nilEncodingStrategy: .asNil)
-    }
-}
-
-extension SQLInsertBuilder {
-    /// Several Encodable records, one row each; nil properties become NULL columns.
-    func records(_ values: [some Encodable & Sendable]) throws -> Self {
-        try models(values, keyEncodingStrategy: .convertToSnakeCase, nilEncodingStrategy: .asNil)
-    }
-}
-
-extension SQLUpdateBuilder {
-    func record(_ value: some Encodable & Sendable) throws -> Self {
-        try set(model: value, keyEncodingStrategy: .convertToSnakeCase, nilEncodingStrategy: .asNil)
-    }
-}
-
 enum JSONColumn {
     static func encode(_ value: some Encodable) throws -> String {
         let encoder = JSONEncoder()

@@ -65,7 +65,7 @@ struct TableMapping<Row: StoredRow>: Sendable {
     }
 
     func decode(_ row: any SQLRow) throws -> Row {
-        try row.decode(model: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+        try row.record(Row.self)
     }
 
     /// The index of `column`; a name that is not a column is a programming error.
