@@ -47,26 +47,37 @@ final class SQLiteDatabase: Database {
         writerPool.start()
         let threadPool = NIOThreadPool(numberOfThreads: readerCount)
         threadPool.start()
-        let writer = try await SQLiteConnection.open(
-            storage: .file(path: path), threadPool: writerPool, logger: logger,
-            on: MultiThreadedEventLoopGroup.singleton.any())
-        for pragma in [
-            "PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=10000",
-            "PRAGMA synchronous=NORMAL",
-        ] {
-            _ = try await writer.query(pragma)
-        }
-        var readers: [SQLiteConnection] = []
-        for _ in 0..<readerCount {
-            let reader = try await SQLiteConnection.open(
-                storage: .file(path: path), threadPool: threadPool, logger: logger,
+        var opened: [SQLiteConnection] = []
+        do {
+            let writer = try await SQLiteConnection.open(
+                storage: .file(path: path), threadPool: writerPool, logger: logger,
                 on: MultiThreadedEventLoopGroup.singleton.any())
-            _ = try await reader.query("PRAGMA busy_timeout=10000")
-            _ = try await reader.query("PRAGMA foreign_keys=ON")
-            readers.append(reader)
+            opened.append(writer)
+            for pragma in [
+                "PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=10000",
+                "PRAGMA synchronous=NORMAL",
+            ] {
+                _ = try await writer.query(pragma)
+            }
+            var readers: [SQLiteConnection] = []
+            for _ in 0..<readerCount {
+                let reader = try await SQLiteConnection.open(
+                    storage: .file(path: path), threadPool: threadPool, logger: logger,
+                    on: MultiThreadedEventLoopGroup.singleton.any())
+                opened.append(reader)
+                _ = try await reader.query("PRAGMA busy_timeout=10000")
+                _ = try await reader.query("PRAGMA foreign_keys=ON")
+                readers.append(reader)
+            }
+            return SQLiteDatabase(
+                writer: writer, writerPool: writerPool, readers: readers, readerPool: threadPool, logger: logger)
+        } catch {
+            // A file SQLite cannot use (not a database, truncated, locked): close what was opened,
+            // so the caller gets the error and not a leaked handle.
+            for connection in opened { try? await connection.close() }
+            for pool in [writerPool, threadPool] { try? await pool.shutdownGracefully() }
+            throw error
         }
-        return SQLiteDatabase(
-            writer: writer, writerPool: writerPool, readers: readers, readerPool: threadPool, logger: logger)
     }
 
     func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
