@@ -27,6 +27,7 @@ OFFICE_PAGES = [
     ("settings-notices", "/settings/notifications"),
     ("settings-registration", "/settings/registration"),
     ("settings-servicechannel", "/settings/servicechannel"),
+    ("settings-audit-log", "/settings/audit-log"),
     ("campaigns", "/campaigns"),
     ("campaign", "/campaigns/{campaign}"),
     ("campaign-new", "/campaigns/new"),

@@ -27,6 +27,8 @@ struct RoleMatrixTests {
     /// assigned to its technician); the rest of the office's data is the office's.
     static let readers: [String: Set<Role>] = [
         "GET /account": [.admin, .dispatcher, .marketer, .technician],
+        "GET /audit-log": [.admin],
+        "GET /audit-log/export": [.admin],
         "GET /blocked-numbers": [.admin],
         "GET /bookings": [.admin, .dispatcher, .marketer],
         "GET /bookings/{bookingId}": [.admin, .dispatcher, .marketer],

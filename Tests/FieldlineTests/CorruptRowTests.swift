@@ -17,6 +17,8 @@ struct CorruptRowTests {
         /// The row's key column and value.
         var key: String
         var id: String
+        /// Further key columns, where one column does not name one row.
+        var alsoWhere: [String: String] = [:]
         var read: @Sendable (any SQLDatabase) async throws -> Void
     }
 
@@ -137,6 +139,13 @@ struct CorruptRowTests {
                 Column(table: "registrations", column: "status", key: "account_id", id: account.rawValue) {
                     _ = try await RegistrationStore($0).registrations(of: account)
                 },
+                Column(
+                    table: "registrations", column: "kind", key: "account_id", id: account.rawValue,
+                    alsoWhere: ["kind": RegistrationKind.marketing.rawValue]
+                ) {
+                    _ = try await RegistrationStore($0).registrations(of: account)
+                },
+
                 emailColumn("purpose"), emailColumn("automation"), emailColumn("status"),
                 Column(table: "sms_consent", column: "marketing", key: "phone", id: stopped.e164) {
                     _ = try await ConsentStore($0).consent(of: stopped, in: account)
@@ -167,24 +176,47 @@ struct CorruptRowTests {
             ]
             for column in columns {
                 let original = try await app.database.read { sql in
-                    try await sql.select().column(SQLIdentifier(column.column)).from(column.table)
-                        .where(SQLIdentifier(column.key), .equal, column.id).first()?
-                        .decode(column: column.column, as: String?.self)
+                    let select = sql.select().column(SQLIdentifier(column.column)).from(column.table)
+                        .where(SQLIdentifier(column.key), .equal, column.id)
+                    for (key, value) in column.alsoWhere { select.where(SQLIdentifier(key), .equal, value) }
+                    return try await select.first()?.decode(column: column.column, as: String?.self)
                 }
                 try await app.database.write { sql in
-                    try await sql.update(column.table).set(SQLIdentifier(column.column), to: "from_the_future")
-                        .where(SQLIdentifier(column.key), .equal, column.id).run()
+                    let update = sql.update(column.table).set(SQLIdentifier(column.column), to: "from_the_future")
+                        .where(SQLIdentifier(column.key), .equal, column.id)
+                    for (key, value) in column.alsoWhere { update.where(SQLIdentifier(key), .equal, value) }
+                    try await update.run()
                 }
                 await #expect(
                     throws: CorruptRow(table: column.table, column: column.column, value: "from_the_future"),
                     "\(column.table).\(column.column)"
                 ) { try await app.database.read { try await column.read($0) } }
                 try await app.database.write { sql in
-                    try await sql.update(column.table).set(SQLIdentifier(column.column), to: SQLBind(original))
-                        .where(SQLIdentifier(column.key), .equal, column.id).run()
+                    let update = sql.update(column.table).set(SQLIdentifier(column.column), to: SQLBind(original))
+                        .where(SQLIdentifier(column.key), .equal, column.id)
+                    for (key, value) in column.alsoWhere {
+                        // A key column that is the one corrupted now holds the corrupt value.
+                        update.where(SQLIdentifier(key), .equal, key == column.column ? "from_the_future" : value)
+                    }
+                    try await update.run()
                 }
                 // Put back, the row reads again.
                 try await app.database.read { try await column.read($0) }
+            }
+            // The audit log cannot be changed, even by hand (the database refuses), so its
+            // unreadable row is one written so: an action from a newer version.
+            try await app.database.write { sql in
+                try await sql.raw(
+                    """
+                    INSERT INTO audit_log (account_id, actor_name, action, occurred_at)
+                    VALUES (\(bind: account.rawValue), 'Someone', 'from_the_future', \(bind: app.clock.now()))
+                    """
+                ).run()
+            }
+            await #expect(throws: CorruptRow(table: "audit_log", column: "action", value: "from_the_future")) {
+                _ = try await app.database.read { sql in
+                    try await AuditStore(sql).entries(matching: AuditFilter(), in: account, limit: 50, offset: 0)
+                }
             }
         }
     }

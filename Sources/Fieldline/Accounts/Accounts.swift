@@ -82,7 +82,23 @@ public struct Accounts: Sendable {
             }
         }
         let updated = account
-        try await app.database.write { sql in try await AccountStore(sql).update(updated) }
+        let before = try await find(actor.accountID)
+        let changed = [
+            before.name != updated.name ? "name \"\(before.name)\" → \"\(updated.name)\"" : nil,
+            before.timeZone != updated.timeZone ? "time zone \(before.timeZone) → \(updated.timeZone)" : nil,
+            before.businessHours != updated.businessHours ? "open hours" : nil,
+            before.autoreply.enabled != updated.autoreply.enabled
+                ? "after-hours reply \(updated.autoreply.enabled ? "on" : "off")" : nil,
+            before.autoreply.text != updated.autoreply.text ? "after-hours reply text" : nil,
+        ].compactMap { $0 }
+        let now = app.clock.now()
+        try await app.database.write { sql in
+            try await AccountStore(sql).update(updated)
+            if !changed.isEmpty {
+                try await AuditStore(sql).append(
+                    AuditEntry(by: actor, .settingsChanged, detail: changed.joined(separator: "; "), at: now))
+            }
+        }
         return updated
     }
 
@@ -155,6 +171,11 @@ public struct Accounts: Sendable {
                         message: "\(user.email) cannot be used for a new person. Use another email address.")
             }
             try await AccountStore(sql).insert(user, passwordHash: hash)
+            try await AuditStore(sql).append(
+                AuditEntry(
+                    accountID: accountID, userID: actor?.userID, actorName: actor?.name ?? "Setup (command line)",
+                    action: .userAdded, subject: "\(user.name) <\(user.email)>", detail: "role \(user.role.label)",
+                    address: actor?.address, occurredAt: user.createdAt))
         }
         return user
     }
@@ -232,11 +253,30 @@ public struct Accounts: Sendable {
             }
             try await store.update(user)
             if !user.active { try await store.deleteSessions(of: user.id, in: user.accountID) }
+            let changed = Self.describeChanges(from: before, to: user)
+            if !changed.isEmpty {
+                try await AuditStore(sql).append(
+                    AuditEntry(
+                        by: actor, .userChanged, subject: before.name, detail: changed.joined(separator: "; "),
+                        at: app.clock.now()))
+            }
             if user.active != before.active || user.role != before.role || user.chatAccess != before.chatAccess {
                 effects.publish(.accessChanged(user.id), to: user.accountID)
             }
             return user
         }
+    }
+
+    /// A person's changes in words, for the audit log.
+    static func describeChanges(from before: User, to after: User) -> [String] {
+        func access(_ user: User) -> String { user.chatAccess?.rawValue ?? "as the role" }
+        return [
+            before.name != after.name ? "name \"\(before.name)\" → \"\(after.name)\"" : nil,
+            before.role != after.role ? "role \(before.role.label) → \(after.role.label)" : nil,
+            before.phone != after.phone ? "phone \(after.phone?.displayed ?? "removed")" : nil,
+            before.active != after.active ? (after.active ? "switched back on" : "switched off") : nil,
+            before.chatAccess != after.chatAccess ? "chat access \(access(before)) → \(access(after))" : nil,
+        ].compactMap { $0 }
     }
 
     public func users(by actor: Actor) async throws -> [User] {
@@ -259,7 +299,10 @@ public struct Accounts: Sendable {
 
     /// Checks the password and opens a session. The same message answers an unknown email and a
     /// wrong password, so sign-in cannot be used to discover who has an account.
-    public func signIn(email rawEmail: String?, password: String?, kind: SessionKind) async throws -> IssuedSession {
+    /// `address` is the client's, for the audit log.
+    public func signIn(
+        email rawEmail: String?, password: String?, kind: SessionKind, from address: String? = nil
+    ) async throws -> IssuedSession {
         let failure = FieldlineError.unauthenticated(message: "The email or password is incorrect.")
         guard let rawEmail, let password, !password.isEmpty, let email = try? EmailAddress.parse(rawEmail) else {
             throw failure
@@ -285,7 +328,21 @@ public struct Accounts: Sendable {
             } else {
                 try await app.passwords.verifyDecoy(password)
             }
-        guard verified, let (user, _) = found else { throw failure }
+        guard verified, let (user, _) = found else {
+            // A wrong password for a person of a business is that business's to see; an address
+            // no one signs in with belongs to no business.
+            if let (user, _) = found {
+                try await app.database.write { sql in
+                    try await AuditStore(sql).append(
+                        AuditEntry(
+                            accountID: user.accountID, userID: nil, actorName: "Someone", action: .signInFailed,
+                            subject: "\(user.name) <\(user.email)>",
+                            detail: user.active ? "wrong password" : "the person is switched off", address: address,
+                            occurredAt: now))
+                }
+            }
+            throw failure
+        }
         try await app.database.write { sql in try await AccountStore(sql).clearSignInFailures(of: email) }
         let token = app.tokens.token(bytes: 32)
         let csrf = app.tokens.token(bytes: 24)
@@ -297,6 +354,10 @@ public struct Accounts: Sendable {
                 tokenDigest: SecureTokens.digest(token), accountID: user.accountID, userID: user.id,
                 kind: kind.rawValue,
                 csrfToken: csrf, createdAt: now, expiresAt: expiresAt)
+            try await AuditStore(sql).append(
+                AuditEntry(
+                    accountID: user.accountID, userID: user.id, actorName: user.name, action: .signedIn,
+                    subject: nil, detail: kind == .web ? "web" : "API token", address: address, occurredAt: now))
         }
         return IssuedSession(token: token, csrfToken: csrf, expiresAt: expiresAt, user: user)
     }

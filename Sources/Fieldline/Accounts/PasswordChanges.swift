@@ -38,6 +38,7 @@ public struct PasswordChanges: Sendable {
             try await store.deleteSessions(
                 of: actor.userID, in: actor.accountID, except: sessionToken.map(SecureTokens.digest))
             try await store.retirePasswordResets(of: actor.userID, at: now)
+            try await AuditStore(sql).append(AuditEntry(by: actor, .passwordChanged, subject: actor.name, at: now))
             effects.publish(.accessChanged(actor.userID), to: actor.accountID)
         }
     }
@@ -77,6 +78,10 @@ public struct PasswordChanges: Sendable {
             let store = AccountStore(sql)
             try await store.setPasswordHash(locked, of: user.id, in: user.accountID)
             try await store.deleteSessions(of: user.id, in: user.accountID)
+            try await AuditStore(sql).append(
+                AuditEntry(
+                    by: actor, .passwordResetForced, subject: "\(user.name) <\(user.email)>",
+                    detail: "old password stopped working; reset link emailed", at: app.clock.now()))
             effects.publish(.accessChanged(user.id), to: user.accountID)
         }
         try await sendLink(to: user, forced: true)
@@ -93,7 +98,8 @@ public struct PasswordChanges: Sendable {
 
     /// Sets a new password through a reset link; the link works once. Every session ends, the
     /// other links stop working, and failed sign-ins are forgotten.
-    public func reset(token: String, new rawNew: String?) async throws {
+    /// `address` is the client's, for the audit log.
+    public func reset(token: String, new rawNew: String?, from address: String? = nil) async throws {
         let new = try PasswordPolicy.validate(rawNew, field: "newPassword")
         let expired = FieldlineError.conflict(
             code: .resetLinkExpired,
@@ -112,6 +118,10 @@ public struct PasswordChanges: Sendable {
             try await store.deleteSessions(of: userID, in: accountID)
             try await store.retirePasswordResets(of: userID, at: now)
             try await store.clearSignInFailures(of: user.email)
+            try await AuditStore(sql).append(
+                AuditEntry(
+                    accountID: accountID, userID: userID, actorName: user.name, action: .passwordReset,
+                    subject: "\(user.name) <\(user.email)>", detail: nil, address: address, occurredAt: now))
             effects.publish(.accessChanged(userID), to: accountID)
         }
     }

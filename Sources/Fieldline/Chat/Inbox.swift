@@ -336,6 +336,8 @@ public struct Inbox: Sendable {
                 throw FieldlineError.notFound(entity: "conversation", id: id.rawValue)
             }
             try await store.block(conversation.phone, by: actor.name, at: now, in: actor.accountID)
+            try await AuditStore(sql).append(
+                AuditEntry(by: actor, .numberBlocked, subject: conversation.phone.displayed, at: now))
             conversation.status = .closed
             conversation.closedAt = now
             conversation.unread = false
@@ -354,8 +356,14 @@ public struct Inbox: Sendable {
     public func unblock(_ rawPhone: String, by actor: Actor) async throws {
         try actor.require(.manageAccount)
         let phone = try PhoneNumber.parse(rawPhone)
+        let now = app.clock.now()
         let removed = try await app.database.write { sql in
-            try await ConversationStore(sql).unblock(phone, in: actor.accountID)
+            let removed = try await ConversationStore(sql).unblock(phone, in: actor.accountID)
+            if removed {
+                try await AuditStore(sql).append(
+                    AuditEntry(by: actor, .numberUnblocked, subject: phone.displayed, at: now))
+            }
+            return removed
         }
         guard removed else { throw FieldlineError.notFound(entity: "blocked number", id: phone.e164) }
     }

@@ -213,6 +213,11 @@ public struct ConsentBook: Sendable {
         let interval = try LedgerCSV.interval(
             from: from, to: to, today: DayString.of(app.clock.now(), calendar: calendar), calendar: calendar)
         let lastDay = calendar.date(byAdding: .second, value: -1, to: interval.end) ?? interval.end
+        let days = "\(DayString.of(interval.start, calendar: calendar)) to \(DayString.of(lastDay, calendar: calendar))"
+        let now = app.clock.now()
+        try await app.database.write { sql in
+            try await AuditStore(sql).append(AuditEntry(by: actor, .ledgerExported, detail: days, at: now))
+        }
         return Export(
             accountID: actor.accountID, interval: interval,
             filename:

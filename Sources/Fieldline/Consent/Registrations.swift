@@ -39,6 +39,10 @@ public struct Registrations: Sendable {
             registration.details = cleaned
             registration.updatedAt = app.clock.now()
             try await store.save(registration)
+            try await AuditStore(sql).append(
+                AuditEntry(
+                    by: actor, .registrationChanged, subject: kind.label, detail: "details saved",
+                    at: registration.updatedAt))
             return registration
         }
     }
@@ -60,6 +64,9 @@ public struct Registrations: Sendable {
             registration.decidedAt = nil
             registration.updatedAt = now
             try await store.save(registration)
+            try await AuditStore(sql).append(
+                AuditEntry(
+                    by: actor, .registrationChanged, subject: kind.label, detail: "submitted for review", at: now))
             app.logger.info(
                 "Registration submitted", metadata: ["account": "\(actor.accountID)", "kind": "\(kind.rawValue)"])
             return registration
@@ -89,6 +96,12 @@ public struct Registrations: Sendable {
             registration.decidedAt = status == .approved || status == .rejected ? now : nil
             registration.updatedAt = now
             try await store.save(registration)
+            try await AuditStore(sql).append(
+                AuditEntry(
+                    accountID: accountID, userID: nil, actorName: "Setup (command line)", action: .registrationChanged,
+                    subject: kind.label,
+                    detail: "recorded as \(status.label.lowercased())" + (reason.map { ": \($0)" } ?? ""), address: nil,
+                    occurredAt: now))
             return registration
         }
     }

@@ -268,9 +268,22 @@ public struct Customers: Sendable {
             if let label = changes.label {
                 phone.label = try Text.optional(label, field: "label", label: "Label", maxLength: 40)
             }
+            let before = phone.preferences
             if let value = changes.jobNotifications { phone.preferences.jobNotifications = value }
             if let value = changes.marketingUpdates { phone.preferences.marketingUpdates = value }
             try await store.update(phone)
+            let changed = [
+                before.jobNotifications != phone.preferences.jobNotifications
+                    ? "job texts \(phone.preferences.jobNotifications ? "on" : "off")" : nil,
+                before.marketingUpdates != phone.preferences.marketingUpdates
+                    ? "marketing updates \(phone.preferences.marketingUpdates ? "on" : "off")" : nil,
+            ].compactMap { $0 }
+            if !changed.isEmpty {
+                try await AuditStore(sql).append(
+                    AuditEntry(
+                        by: actor, .consentChanged, subject: phone.number.displayed,
+                        detail: changed.joined(separator: "; "), at: app.clock.now()))
+            }
             return phone
         }
     }

@@ -68,7 +68,16 @@ public struct DispatchNotices: Sendable {
                     code: .textNotReady,
                     message: "On-the-way texts cannot be turned on yet: \(readiness.problem ?? "no texting number").")
             }
+            let before = try await store.settings(of: actor.accountID)
             try await store.save(checked, of: actor.accountID, at: app.clock.now())
+            if before != checked {
+                try await AuditStore(sql).append(
+                    AuditEntry(
+                        by: actor, .noticeSettingsChanged,
+                        detail:
+                            "texts \(checked.textEnabled ? "on" : "off"), emails \(checked.emailEnabled ? "on" : "off")",
+                        at: app.clock.now()))
+            }
             return try await overview(of: actor.accountID, sql: sql)
         }
     }

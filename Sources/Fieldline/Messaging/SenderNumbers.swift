@@ -63,13 +63,31 @@ public struct SenderNumbers: Sendable {
 
     public func add(_ input: Input, by actor: Actor) async throws -> SenderNumber {
         try actor.require(.manageAccount)
-        return try await add(input, to: actor.accountID, proveOwnership: true)
+        return try await add(input, to: actor.accountID, proveOwnership: true, by: actor)
+    }
+
+    /// An audit entry about a number, by a person or, without one, the operator's command line.
+    static func audit(
+        _ action: AuditAction, _ number: SenderNumber, detail: String? = nil, by actor: Actor?, at now: Date
+    ) -> AuditEntry {
+        AuditEntry(
+            accountID: number.accountID, userID: actor?.userID, actorName: actor?.name ?? "Setup (command line)",
+            action: action, subject: "\(number.number.displayed) (\(number.label))", detail: detail,
+            address: actor?.address, occurredAt: now)
+    }
+
+    static func roles(_ number: SenderNumber) -> String {
+        let roles = [
+            number.chat ? "chat" : nil, number.mms ? "pictures" : nil, number.marketing ? "marketing" : nil,
+            number.isDefault ? "default" : nil,
+        ].compactMap { $0 }
+        return "\(number.provider.rawValue); " + (roles.isEmpty ? "no roles" : roles.joined(separator: ", "))
     }
 
     /// Adds a number to an account; the CLI (the server's operator, who needs no proof) and the
     /// demo seed call this directly. A business adding its own number proves it holds it.
     public func add(
-        _ input: Input, to accountID: AccountID, proveOwnership: Bool = false
+        _ input: Input, to accountID: AccountID, proveOwnership: Bool = false, by actor: Actor? = nil
     ) async throws
         -> SenderNumber
     {
@@ -97,6 +115,8 @@ public struct SenderNumbers: Sendable {
             try Self.checkRoles(saved)
             try await store.insert(saved.with(isDefault: false), sealedSecret: sealed)
             if saved.isDefault { try await store.makeDefault(saved.id, in: accountID) }
+            try await AuditStore(sql).append(
+                Self.audit(.numberAdded, saved, detail: Self.roles(saved), by: actor, at: saved.createdAt))
             return saved
         }
     }
@@ -157,6 +177,10 @@ public struct SenderNumbers: Sendable {
             if sender.isDefault, !stored.number.isDefault {
                 try await store.makeDefault(sender.id, in: actor.accountID)
             }
+            var detail = Self.roles(sender)
+            if sealed != nil { detail += "; new provider credentials" }
+            try await AuditStore(sql).append(
+                Self.audit(.numberChanged, sender, detail: detail, by: actor, at: app.clock.now()))
             return sender
         }
     }
@@ -165,11 +189,11 @@ public struct SenderNumbers: Sendable {
     /// they show as "Not sent" with the reason.
     public func remove(_ id: SenderNumberID, by actor: Actor) async throws {
         try actor.require(.manageAccount)
-        try await remove(id, from: actor.accountID)
+        try await remove(id, from: actor.accountID, by: actor)
     }
 
     /// Removes a number of an account; the CLI (operator) calls this directly.
-    public func remove(_ id: SenderNumberID, from accountID: AccountID) async throws {
+    public func remove(_ id: SenderNumberID, from accountID: AccountID, by actor: Actor? = nil) async throws {
         try await app.transaction { sql, effects in
             let store = SenderNumberStore(sql)
             guard let stored = try await store.find(id, in: accountID) else {
@@ -185,6 +209,7 @@ public struct SenderNumbers: Sendable {
                     to: accountID)
             }
             try await store.delete(id, in: accountID)
+            try await AuditStore(sql).append(Self.audit(.numberRemoved, stored.number, by: actor, at: now))
             if stored.number.isDefault, let next = try await store.all(in: accountID).first(where: \.chat) {
                 try await store.makeDefault(next.id, in: accountID)
             }

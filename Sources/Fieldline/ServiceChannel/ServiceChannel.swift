@@ -128,6 +128,11 @@ public struct ServiceChannel: Sendable {
                 lastSyncCount: existing?.lastSyncCount ?? 0, lastError: nil, lastErrorAt: nil,
                 lastThrottledAt: existing?.lastThrottledAt, pollRequested: true)
             try await store.save(connection)
+            try await AuditStore(sql).append(
+                AuditEntry(
+                    by: actor, .serviceChannelConnected,
+                    subject: "\(environment.rawValue), API user \(credentials.username)",
+                    detail: existing == nil ? "connected" : "reconnected with new credentials", at: now))
             return connection
         }
     }
@@ -154,8 +159,15 @@ public struct ServiceChannel: Sendable {
     /// queued and go if the account connects again.
     public func disconnect(by actor: Actor) async throws {
         try actor.require(.manageIntegrations)
+        let now = app.clock.now()
         try await app.database.write { sql in
-            try await ServiceChannelStore(sql).deleteConnection(of: actor.accountID)
+            let store = ServiceChannelStore(sql)
+            guard let existing = try await store.connection(of: actor.accountID) else { return }
+            try await store.deleteConnection(of: actor.accountID)
+            try await AuditStore(sql).append(
+                AuditEntry(
+                    by: actor, .serviceChannelDisconnected,
+                    subject: "\(existing.environment.rawValue), API user \(existing.username)", at: now))
         }
     }
 

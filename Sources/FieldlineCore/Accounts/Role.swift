@@ -48,6 +48,7 @@ public enum Permission: String, Sendable, Codable, CaseIterable {
     case fullCustomerChats = "full_customer_chats"
     case manageMarketing = "manage_marketing"
     case manageIntegrations = "manage_integrations"
+    case viewAuditLog = "view_audit_log"
 
     /// What the permission lets a person do, in the words a refusal uses ("Your role cannot …").
     public var action: String {
@@ -67,6 +68,7 @@ public enum Permission: String, Sendable, Codable, CaseIterable {
         case .fullCustomerChats: "answer every customer conversation"
         case .manageMarketing: "run marketing campaigns"
         case .manageIntegrations: "manage integrations such as ServiceChannel"
+        case .viewAuditLog: "see the audit log"
         }
     }
 }

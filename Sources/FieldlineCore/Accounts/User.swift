@@ -64,6 +64,9 @@ public struct Actor: Sendable, Equatable {
     public var role: Role
     public var technicianID: TechnicianID?
     public var permissions: Set<Permission>
+    /// Where the person acted from (the client's IP address), for the audit log; set by the
+    /// HTTP layer, nil for the command line and the server's own work.
+    public var address: String?
 
     public init(user: User, technicianChat: TechnicianChatPermissions? = nil) {
         self.userID = user.id

@@ -59,6 +59,8 @@ public struct TimeText: Sendable {
     public func longDay(_ date: Date) -> String { format(date, "EEEE, MMMM d, yyyy") }
     public func time(_ date: Date) -> String { format(date, "h:mm a") }
     public func dateTime(_ date: Date) -> String { format(date, "MMM d, h:mm a") }
+    /// To the second, with the year: when a record must say exactly when ("Dec 3, 2026, 9:41:07 AM").
+    public func stamp(_ date: Date) -> String { format(date, "MMM d, yyyy, h:mm:ss a") }
 
     /// How a list shows when something happened: "9:41 AM" today, "Yesterday", "Mon" this week,
     /// "Nov 12" before that, "Nov 12, 2025" in another year.

@@ -73,7 +73,9 @@ enum APIRouter {
                                 "Send an API token as \"Authorization: Bearer <token>\" (POST /api/v1/auth/token issues one)."
                         )
                     }
-                    context.auth = try await app.accounts.authenticate(token: token, kind: .api)
+                    var auth = try await app.accounts.authenticate(token: token, kind: .api)
+                    auth.actor.address = context.clientAddress(request)
+                    context.auth = auth
                 }
                 if route.method == .post, let key = request.headers[IdempotentRoute.header], let auth = context.auth {
                     return try await IdempotentRoute.run(

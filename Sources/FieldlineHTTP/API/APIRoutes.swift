@@ -10,14 +10,15 @@ enum APIRoutes {
     static func all(app: Fieldline) -> [APIRoute] {
         accounts(app) + customers(app) + technicians(app) + jobs(app) + bookings(app) + conversations(app)
             + messaging(app) + field(app) + dispatch(app) + consent(app) + registrations(app) + campaigns(app)
-            + triggeredCampaigns(app) + estimates(app) + serviceChannel(app)
+            + triggeredCampaigns(app) + estimates(app) + serviceChannel(app) + audit(app)
     }
 
     static func accounts(_ app: Fieldline) -> [APIRoute] {
         [
             APIRoute(.post, "/auth/token", authenticated: false) { request, context in
                 let body = try await request.decodeJSON(TokenRequest.self, context: context)
-                let session = try await app.accounts.signIn(email: body.email, password: body.password, kind: .api)
+                let session = try await app.accounts.signIn(
+                    email: body.email, password: body.password, kind: .api, from: context.clientAddress(request))
                 return try APIResponse.json(
                     TokenJSON(token: session.token, expiresAt: session.expiresAt, user: UserJSON(session.user)),
                     status: .created)

@@ -1,6 +1,7 @@
 import Fieldline
 import FieldlineCore
 import Foundation
+import HTTPTypes
 import Hummingbird
 
 /// Per-request state: who is signed in, once the auth middleware has found out.
@@ -16,6 +17,26 @@ public struct AppRequestContext: RequestContext {
     public init(source: Source) {
         self.coreContext = .init(source: source)
         self.remoteAddress = source.channel.remoteAddress?.ipAddress
+    }
+
+    /// The client's address: the connected peer's, or, when the peer is a reverse proxy on this
+    /// machine (loopback), the address that proxy saw, the last entry of its `X-Forwarded-For`
+    /// (nginx's `$proxy_add_x_forwarded_for` appends it). A remote peer's header is ignored: anyone
+    /// can send one.
+    public func clientAddress(_ request: Request) -> String? {
+        guard let peer = remoteAddress else { return nil }
+        guard Self.isLoopback(peer), let forwarded = request.headers[Self.forwardedFor] else { return peer }
+        let last = forwarded.split(separator: ",").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        guard !last.isEmpty, last.count <= 45, last.allSatisfy({ $0.isHexDigit || $0 == "." || $0 == ":" }) else {
+            return peer
+        }
+        return last
+    }
+
+    static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
+
+    static func isLoopback(_ address: String) -> Bool {
+        address.hasPrefix("127.") || address == "::1" || address.hasPrefix("::ffff:127.")
     }
 
     public var maxUploadSize: Int { 1024 * 1024 }

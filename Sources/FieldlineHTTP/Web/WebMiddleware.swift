@@ -17,7 +17,7 @@ struct WebSessionMiddleware: RouterMiddleware {
         next: (Request, AppRequestContext) async throws -> Response
     ) async throws -> Response {
         var context = context
-        let auth: Accounts.Authenticated
+        var auth: Accounts.Authenticated
         do {
             guard let token = request.cookies[WebCookies.session]?.value, !token.isEmpty else {
                 throw FieldlineError.unauthenticated(message: "Sign in first.")
@@ -31,6 +31,7 @@ struct WebSessionMiddleware: RouterMiddleware {
                 ? "" : "?next=" + (target.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
             return renderer.redirect(to: "/signin" + next)
         }
+        auth.actor.address = context.clientAddress(request)
         context.auth = auth
         return try await next(request, context)
     }

@@ -26,6 +26,7 @@ enum WebRoutes {
         TechnicianPages(app: app, renderer: renderer).register(on: signedIn)
         FieldPages(app: app, renderer: renderer).register(on: signedIn)
         SettingsPages(app: app, renderer: renderer).register(on: signedIn)
+        AuditLogPage(app: app, renderer: renderer).register(on: signedIn)
         passwords.registerSignedIn(on: signedIn)
         NoticeSettingsPage(app: app, renderer: renderer).register(on: signedIn)
         RegistrationPage(app: app, renderer: renderer).register(on: signedIn)

@@ -28,6 +28,9 @@ public struct RegistrationStore: Sendable {
     public func registrations(of accountID: AccountID) async throws -> [Registration] {
         let rows = try await sql.select(Row.self)
             .where("account_id", .equal, accountID.rawValue).all().map { try $0.stored(Row.self) }
+        // A row of a kind this version does not know is unreadable, not absent: it would
+        // otherwise stand in as "not submitted".
+        for row in rows { _ = try RegistrationKind.stored(row.kind, table: "registrations", column: "kind") }
         return try RegistrationKind.allCases.map { kind in
             guard let row = rows.first(where: { $0.kind == kind.rawValue }) else {
                 return Registration(accountID: accountID, kind: kind, updatedAt: Date(timeIntervalSince1970: 0))

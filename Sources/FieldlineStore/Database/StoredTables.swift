@@ -34,6 +34,8 @@ public enum StoredTables {
         // Migrations 10, 12, 13, 14
         InvoiceStore.Row.self, MessageStore.HeldReportRow.self, AccountStore.PasswordResetRow.self,
         IdempotencyStore.Row.self,
+        // Migration 15
+        AuditStore.Row.self,
     ]
 
     /// The mapped tables, in creation order.
@@ -44,9 +46,12 @@ public enum StoredTables {
     /// Copies every mapped table's rows from `source` into `target` (an empty database at the same
     /// schema), keeping database-assigned keys; the number of rows copied per table. Whole tables
     /// are read at once: this is for tests and small databases.
-    public static func copy(from source: any Database, to target: any Database) async throws -> [String: Int] {
+    /// `only`, when given, names the tables to copy (those an earlier schema has).
+    public static func copy(
+        from source: any Database, to target: any Database, only: Set<String>? = nil
+    ) async throws -> [String: Int] {
         var copied: [String: Int] = [:]
-        for type in all {
+        for type in all where only?.contains(table(of: type)) ?? true {
             let (table, count) = try await copy(type, from: source, to: target)
             copied[table] = count
         }

@@ -29,6 +29,7 @@ public enum Schema {
         Migration(version: 12, name: "provider message ids per account", statements: providerIDsPerAccount),
         Migration(version: 13, name: "password reset links", statements: passwordResets),
         Migration(version: 14, name: "API idempotency keys", statements: idempotencyKeys),
+        Migration(version: 15, name: "audit log", statements: auditLog),
     ]
 
     static func timestampType(_ engine: DatabaseEngine) -> String {

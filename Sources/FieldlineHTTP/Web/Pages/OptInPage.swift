@@ -39,7 +39,8 @@ struct OptInPage {
         guard let account = try await page(context) else { return try unavailable(request) }
         let form = try await FormData.read(request, context: context)
         let phone = String((form["phone"] ?? "").prefix(40))
-        guard throttle.allow(context.remoteAddress ?? "unknown", scope: account.id.rawValue, at: app.clock.now())
+        guard
+            throttle.allow(context.clientAddress(request) ?? "unknown", scope: account.id.rawValue, at: app.clock.now())
         else {
             return try renderer.page(
                 "opt_in",

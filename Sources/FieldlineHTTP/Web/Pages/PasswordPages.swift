@@ -71,7 +71,7 @@ struct PasswordPages {
                     error: "This form expired or did not come from Fieldline. Try again."),
                 csrf: csrf, request: request, status: .forbidden)
         }
-        guard throttle.allow(context.remoteAddress ?? "unknown", scope: "password-reset", at: app.clock.now())
+        guard throttle.allow(context.clientAddress(request) ?? "unknown", scope: "password-reset", at: app.clock.now())
         else {
             return try renderer.page(
                 "forgot_password",
@@ -115,7 +115,8 @@ struct PasswordPages {
                 "This form expired or did not come from Fieldline. Try again.", status: .forbidden)
         }
         do {
-            try await app.passwordChanges.reset(token: token, new: form["newPassword"])
+            try await app.passwordChanges.reset(
+                token: token, new: form["newPassword"], from: context.clientAddress(request))
         } catch let error as FieldlineError where error.isRefusal {
             return try await again(error.message, status: ErrorMapping.status(of: error))
         }

@@ -60,7 +60,7 @@ struct SignInPages {
         }
         do {
             let session = try await app.accounts.signIn(
-                email: form["email"], password: form["password"], kind: .web)
+                email: form["email"], password: form["password"], kind: .web, from: context.clientAddress(request))
             var response = renderer.redirect(to: next)
             response.setCookie(
                 Cookie(
