@@ -25,6 +25,7 @@ struct TimeTextTests {
             #expect(text.longDay(date) == Self.reference(date, "EEEE, MMMM d, yyyy", zone))
             #expect(text.time(date) == Self.reference(date, "h:mm a", zone))
             #expect(text.dateTime(date) == Self.reference(date, "MMM d, h:mm a", zone))
+            #expect(text.stamp(date) == Self.reference(date, "MMM d, yyyy, h:mm:ss a", zone))
             #expect(text.inputValue(date) == Self.reference(date, "yyyy-MM-dd'T'HH:mm", zone))
         }
     }

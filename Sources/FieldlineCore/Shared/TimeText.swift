@@ -13,7 +13,11 @@ public struct TimeText: Sendable {
     private func format(_ date: Date, _ pattern: String) -> String {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
-        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .weekday], from: date)
+        // To the millisecond, as Foundation's formatter sees a date: 8:03:00.9999 reads 8:03:01.
+        let milliseconds = Date(
+            timeIntervalSinceReferenceDate: (date.timeIntervalSinceReferenceDate * 1000).rounded() / 1000)
+        let parts = calendar.dateComponents(
+            [.year, .month, .day, .hour, .minute, .second, .weekday], from: milliseconds)
         let (year, month, day) = (parts.year ?? 1970, parts.month ?? 1, parts.day ?? 1)
         let (hour, minute, weekday) = (parts.hour ?? 0, parts.minute ?? 0, parts.weekday ?? 1)
         func padded(_ value: Int, _ width: Int) -> String {
@@ -42,6 +46,7 @@ public struct TimeText: Sendable {
             case ("h", _): output += padded(hour % 12 == 0 ? 12 : hour % 12, run.count)
             case ("H", _): output += padded(hour, run.count)
             case ("m", _): output += padded(minute, run.count)
+            case ("s", _): output += padded(parts.second ?? 0, run.count)
             case ("a", _): output += hour < 12 ? "AM" : "PM"
             default: output += run
             }
