@@ -119,6 +119,7 @@ struct AccountIsolationTests {
             "PATCH /recurring-services/{serviceId}": #"{"nextDue":"2027-01-01"}"#,
             "POST /bookings/{bookingId}/decline": #"{"reason":2}"#,
             "POST /jobs/{jobId}/notes": #"{"text":"Changed"}"#,
+            "POST /customers/{customerId}/erase": #"{"confirmName":"Rival Customer"}"#,
             "PUT /jobs/{jobId}/invoice": #"{"number":"X-1","issuedOn":"2026-12-02","labor":"100"}"#,
             "PATCH /jobs/{jobId}/notes/{noteId}": #"{"text":"Changed"}"#,
         ]

@@ -136,9 +136,7 @@ struct BackupTests {
                 let app = Fieldline.forTesting(database: current, clock: TestClock(), demo: true)
                 _ = try await DemoSeed(app: app).ensure()
                 return try await TestEngine.sqlite.withDatabase(migrator: earlier) { source in
-                    let present = Set(
-                        try await source.read { sql in try await SchemaUpgradeTests.tables(sql, engine: .sqlite) })
-                    _ = try await StoredTables.copy(from: current, to: source, only: present)
+                    _ = try await StoredTables.copy(from: current, to: source, earlierSchema: true)
                     let summary = try await Backup.write(source, to: file.path, logger: Self.logger)
                     #expect(summary.schemaVersion == 12)
                     return try await source.read { sql in

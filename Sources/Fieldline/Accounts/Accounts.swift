@@ -52,16 +52,19 @@ public struct Accounts: Sendable {
         public var businessHours: BusinessHours?
         public var autoreplyEnabled: Bool?
         public var autoreplyText: String?
+        /// Months to keep messages' words and pictures; 0 keeps them for ever; nil leaves it.
+        public var messageRetentionMonths: Int?
 
         public init(
             name: String? = nil, timeZone: String? = nil, businessHours: BusinessHours? = nil,
-            autoreplyEnabled: Bool? = nil, autoreplyText: String? = nil
+            autoreplyEnabled: Bool? = nil, autoreplyText: String? = nil, messageRetentionMonths: Int? = nil
         ) {
             self.name = name
             self.timeZone = timeZone
             self.businessHours = businessHours
             self.autoreplyEnabled = autoreplyEnabled
             self.autoreplyText = autoreplyText
+            self.messageRetentionMonths = messageRetentionMonths
         }
     }
 
@@ -72,6 +75,9 @@ public struct Accounts: Sendable {
         if let timeZone = changes.timeZone { account.timeZone = try Account.validatedTimeZone(timeZone) }
         if let hours = changes.businessHours { account.businessHours = try hours.validated() }
         if let enabled = changes.autoreplyEnabled { account.autoreply.enabled = enabled }
+        if let months = changes.messageRetentionMonths {
+            account.messageRetentionMonths = try Account.validatedRetention(months)
+        }
         if let text = changes.autoreplyText {
             do {
                 account.autoreply.text = try MessageText.validatedOutbound(text).body
@@ -91,12 +97,23 @@ public struct Accounts: Sendable {
                 ? "after-hours reply \(updated.autoreply.enabled ? "on" : "off")" : nil,
             before.autoreply.text != updated.autoreply.text ? "after-hours reply text" : nil,
         ].compactMap { $0 }
+        let retentionChanged = before.messageRetentionMonths != updated.messageRetentionMonths
+        let retention = [before.messageRetentionMonths, updated.messageRetentionMonths]
+            .map { $0.map { "\($0) months" } ?? "for ever" }
         let now = app.clock.now()
         try await app.database.write { sql in
             try await AccountStore(sql).update(updated)
             if !changed.isEmpty {
                 try await AuditStore(sql).append(
                     AuditEntry(by: actor, .settingsChanged, detail: changed.joined(separator: "; "), at: now))
+            }
+            if retentionChanged {
+                try await AuditStore(sql).append(
+                    AuditEntry(
+                        by: actor, .retentionChanged,
+                        detail:
+                            "messages kept \(retention[0]) → \(retention[1])",
+                        at: now))
             }
         }
         return updated

@@ -94,7 +94,11 @@ public struct Customers: Sendable {
             let store = CustomerStore(sql)
             try await store.insert(customer)
             if let location { try await store.insert(location) }
-            for phone in phones { try await store.insert(phone) }
+            for phone in phones {
+                try await store.insert(phone)
+                try await ConsentStore(sql).relinkErased(
+                    phone.number, hashed: try await erasedHash(of: phone, sql), in: phone.accountID)
+            }
             for email in emails { try await store.insert(email) }
         }
         return customer
@@ -108,9 +112,7 @@ public struct Customers: Sendable {
         try actor.require(.editCustomers)
         return try await app.database.write { sql in
             let store = CustomerStore(sql)
-            guard var customer = try await store.find(id, in: actor.accountID) else {
-                throw FieldlineError.notFound(entity: "customer", id: id.rawValue)
-            }
+            var customer = try await Self.living(id, store: store, in: actor.accountID)
             if let name {
                 customer.name = try Text.required(name, field: "name", label: "Customer name", maxLength: 200)
             }
@@ -183,9 +185,7 @@ public struct Customers: Sendable {
         let location = try makeLocation(input, customer: customerID, account: actor.accountID)
         try await app.database.write { sql in
             let store = CustomerStore(sql)
-            guard try await store.find(customerID, in: actor.accountID) != nil else {
-                throw FieldlineError.notFound(entity: "customer", id: customerID.rawValue)
-            }
+            _ = try await Self.living(customerID, store: store, in: actor.accountID)
             try await store.insert(location)
         }
         return location
@@ -227,15 +227,15 @@ public struct Customers: Sendable {
         let phone = try makePhone(input, customer: customerID, account: actor.accountID)
         try await app.database.write { sql in
             let store = CustomerStore(sql)
-            guard try await store.find(customerID, in: actor.accountID) != nil else {
-                throw FieldlineError.notFound(entity: "customer", id: customerID.rawValue)
-            }
+            _ = try await Self.living(customerID, store: store, in: actor.accountID)
             if let owner = try await store.phone(number: phone.number, in: actor.accountID) {
                 let ownerName = try await store.find(owner.customerID, in: actor.accountID)?.name ?? "another customer"
                 throw FieldlineError.conflict(
                     code: .phoneTaken, message: "\(phone.number.displayed) already belongs to \(ownerName).")
             }
             try await store.insert(phone)
+            try await ConsentStore(sql).relinkErased(
+                phone.number, hashed: try await erasedHash(of: phone, sql), in: phone.accountID)
         }
         return phone
     }
@@ -310,9 +310,7 @@ public struct Customers: Sendable {
         let created = email
         try await app.database.write { sql in
             let store = CustomerStore(sql)
-            guard try await store.find(customerID, in: actor.accountID) != nil else {
-                throw FieldlineError.notFound(entity: "customer", id: customerID.rawValue)
-            }
+            _ = try await Self.living(customerID, store: store, in: actor.accountID)
             try await store.insert(created)
         }
         return created
@@ -357,6 +355,18 @@ public struct Customers: Sendable {
             coordinates: try Coordinates.validated(latitude: input.latitude, longitude: input.longitude),
             notes: try Text.optional(input.notes, field: "locationNotes", label: "Access notes", maxLength: 1000),
             createdAt: app.clock.now())
+    }
+
+    /// The customer, unless erased: nothing is added to an erased customer.
+    static func living(_ id: CustomerID, store: CustomerStore, in accountID: AccountID) async throws -> Customer {
+        guard let customer = try await store.find(id, in: accountID) else {
+            throw FieldlineError.notFound(entity: "customer", id: id.rawValue)
+        }
+        guard customer.erasedAt == nil else {
+            throw FieldlineError.conflict(
+                code: .customerErased, message: "This customer was erased; add a new customer instead.")
+        }
+        return customer
     }
 
     private func makePhone(_ input: NewPhone, customer: CustomerID, account: AccountID) throws -> PhoneContact {

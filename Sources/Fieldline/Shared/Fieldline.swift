@@ -77,6 +77,7 @@ public struct Fieldline: Sendable {
 
     public var accounts: Accounts { Accounts(app: self) }
     public var auditLog: AuditLog { AuditLog(app: self) }
+    public var retention: Retention { Retention(app: self) }
     public var customers: Customers { Customers(app: self) }
     public var technicians: Technicians { Technicians(app: self) }
     public var field: Field { Field(app: self) }

@@ -9,18 +9,36 @@ public struct Account: Sendable, Equatable, Codable {
     public var businessHours: BusinessHours
     /// The after-hours answer to customer texts (CH17).
     public var autoreply: Autoreply
+    /// How many months what was texted is kept (OP3): older messages lose their words and
+    /// pictures; nil keeps everything. The consent ledger is kept whatever this says.
+    public var messageRetentionMonths: Int?
     public var createdAt: Date
 
     public init(
         id: AccountID, name: String, timeZone: String, businessHours: BusinessHours,
-        autoreply: Autoreply = Autoreply(), createdAt: Date
+        autoreply: Autoreply = Autoreply(), messageRetentionMonths: Int? = nil, createdAt: Date
     ) {
         self.id = id
         self.name = name
         self.timeZone = timeZone
         self.businessHours = businessHours
         self.autoreply = autoreply
+        self.messageRetentionMonths = messageRetentionMonths
         self.createdAt = createdAt
+    }
+
+    /// The retention choices offered: whole months, from six months to ten years.
+    public static let retentionChoices = [6, 12, 24, 36, 60, 84, 120]
+
+    /// A retention in months, or nil (0 or empty: keep everything).
+    public static func validatedRetention(_ months: Int?) throws(FieldlineError) -> Int? {
+        guard let months, months != 0 else { return nil }
+        guard (1...120).contains(months) else {
+            throw .invalid(
+                field: "messageRetentionMonths",
+                message: "Keep messages for 1 to 120 months, or for ever (leave it empty).")
+        }
+        return months
     }
 
     public static func validatedName(_ input: String?) throws(FieldlineError) -> String {

@@ -23,6 +23,8 @@ public enum AuditAction: String, Sendable, Codable, CaseIterable {
     case auditLogExported = "audit_log_exported"
     case serviceChannelConnected = "servicechannel_connected"
     case serviceChannelDisconnected = "servicechannel_disconnected"
+    case customerErased = "customer_erased"
+    case retentionChanged = "retention_changed"
 
     /// How the log names it, as a heading a person scans.
     public var label: String {
@@ -47,6 +49,8 @@ public enum AuditAction: String, Sendable, Codable, CaseIterable {
         case .auditLogExported: "Audit log exported"
         case .serviceChannelConnected: "ServiceChannel connected"
         case .serviceChannelDisconnected: "ServiceChannel disconnected"
+        case .customerErased: "Customer erased"
+        case .retentionChanged: "Message retention changed"
         }
     }
 }

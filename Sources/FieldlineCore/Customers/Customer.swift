@@ -9,10 +9,13 @@ public struct Customer: Sendable, Equatable, Codable {
     public var tags: [String]
     public var createdAt: Date
     public var updatedAt: Date
+    /// When the customer was erased (OP3): what stays is this record, named `erasedName`, for the
+    /// jobs that keep pointing at it.
+    public var erasedAt: Date?
 
     public init(
         id: CustomerID, accountID: AccountID, name: String, notes: String?, tags: [String] = [], createdAt: Date,
-        updatedAt: Date
+        updatedAt: Date, erasedAt: Date? = nil
     ) {
         self.id = id
         self.accountID = accountID
@@ -21,7 +24,11 @@ public struct Customer: Sendable, Equatable, Codable {
         self.tags = tags
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.erasedAt = erasedAt
     }
+
+    /// What an erased customer is called from then on.
+    public static let erasedName = "Erased customer"
 
     /// Tags as people type them, comma-separated or one per entry: trimmed, lowercased, without
     /// duplicates, in the order given.

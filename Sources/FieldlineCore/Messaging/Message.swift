@@ -183,13 +183,16 @@ public struct Message: Sendable, Equatable, Codable {
     public var resendOf: MessageID?
     public var createdAt: Date
     public var statusAt: Date
+    /// When the account's retention removed this text's words and pictures (OP3); nil while kept.
+    public var redactedAt: Date?
 
     public init(
         id: MessageID, accountID: AccountID, conversationID: ConversationID?, direction: MessageDirection,
         disposition: InboundDisposition?, phone: PhoneNumber, ourNumber: PhoneNumber, body: String,
         purpose: MessagePurpose?, author: MessageAuthor, jobID: JobID?, status: DeliveryStatus, errorCode: String?,
         errorMessage: String?, provider: String, providerMessageID: String?, segments: Int,
-        encoding: MessageText.Encoding, mediaCount: Int, resendOf: MessageID?, createdAt: Date, statusAt: Date
+        encoding: MessageText.Encoding, mediaCount: Int, resendOf: MessageID?, createdAt: Date, statusAt: Date,
+        redactedAt: Date? = nil
     ) {
         self.id = id
         self.accountID = accountID
@@ -213,6 +216,7 @@ public struct Message: Sendable, Equatable, Codable {
         self.resendOf = resendOf
         self.createdAt = createdAt
         self.statusAt = statusAt
+        self.redactedAt = redactedAt
     }
 
     /// CH12: an undelivered or failed text may be sent again, except to a landline (30006), which

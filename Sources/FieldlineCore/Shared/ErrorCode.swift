@@ -35,6 +35,7 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case conversationChanged = "conversation_changed"
     case conversationMissing = "conversation_missing"
     case corruptUser = "corrupt_user"
+    case customerErased = "customer_erased"
     case defaultRequired = "default_required"
     case emailTaken = "email_taken"
     case emailUnavailable = "email_unavailable"
@@ -107,7 +108,8 @@ public enum ErrorCode: String, Sendable, CaseIterable {
         case .methodNotAllowed: 405
         case .alreadyAssigned, .alreadyOptedIn, .automaticTextOff, .campaignCanceled, .campaignChanged, .campaignDraft,
             .campaignQueued, .campaignQueuing, .campaignScheduled, .confirmationAlreadySent, .conversationChanged,
-            .conversationMissing, .corruptUser, .defaultRequired, .emailTaken, .emailUnavailable, .estimateAnswered,
+            .conversationMissing, .corruptUser, .customerErased, .defaultRequired, .emailTaken, .emailUnavailable,
+            .estimateAnswered,
             .idempotencyKeyInUse, .invalidAssignmentTransition, .invalidBookingTransition, .invoiceExists,
             .invoiceExported, .jobCanceled, .jobClosed, .jobNotOnHold, .jobNotificationsOff, .jobOnHold, .landline,
             .marketingNotRegistered, .marketingUpdatesOff, .mediaNotStored, .noMarketingConsent, .noMarketingNumber,

@@ -1,5 +1,6 @@
 import Fieldline
 import FieldlineCore
+import FieldlineStore
 import Foundation
 
 // The JSON shapes of `/api/v1`, exactly as `openapi.yaml` describes them. Inputs have optional
@@ -17,6 +18,8 @@ struct AccountJSON: Codable {
     var timeZone: String
     var businessHours: BusinessHours
     var autoreply: Autoreply
+    /// Absent: texts are kept for ever.
+    var messageRetentionMonths: Int?
 
     init(_ account: Account) {
         id = account.id.rawValue
@@ -24,6 +27,7 @@ struct AccountJSON: Codable {
         timeZone = account.timeZone
         businessHours = account.businessHours
         autoreply = account.autoreply
+        messageRetentionMonths = account.messageRetentionMonths
     }
 }
 
@@ -80,6 +84,38 @@ struct AccountPatch: Decodable {
     var timeZone: String?
     var businessHours: BusinessHours?
     var autoreply: AutoreplyPatch?
+    /// 0 keeps texts for ever.
+    var messageRetentionMonths: Int?
+}
+
+struct CustomerEraseRequest: Decodable {
+    var confirmName: String?
+}
+
+struct CustomerErasedJSON: Encodable {
+    var numbers: Int
+    var emails: Int
+    var messages: Int
+    var conversations: Int
+    var locationsRemoved: Int
+    var locationsBlanked: Int
+    var estimates: Int
+    var trackingLinks: Int
+    var jobsKept: Int
+    var summary: String
+
+    init(_ erased: CustomerStore.Erased) {
+        numbers = erased.numbers
+        emails = erased.emails
+        messages = erased.messages
+        conversations = erased.conversations
+        locationsRemoved = erased.locationsRemoved
+        locationsBlanked = erased.locationsBlanked
+        estimates = erased.estimates
+        trackingLinks = erased.trackingLinks
+        jobsKept = erased.jobsKept
+        summary = erased.summary
+    }
 }
 
 struct AutoreplyPatch: Decodable {
@@ -235,6 +271,8 @@ struct CustomerJSON: Encodable {
     var notes: String?
     var tags: [String]
     var createdAt: Date
+    /// Set once the customer was erased (OP3).
+    var erasedAt: Date?
     var updatedAt: Date
     var phones: [PhoneJSON]?
     var emails: [EmailJSON]?
@@ -249,6 +287,7 @@ struct CustomerJSON: Encodable {
         notes = customer.notes
         tags = customer.tags
         createdAt = customer.createdAt
+        erasedAt = customer.erasedAt
         updatedAt = customer.updatedAt
     }
 

@@ -61,7 +61,8 @@ enum APIRoutes {
                 let account = try await app.accounts.update(
                     .init(
                         name: body.name, timeZone: body.timeZone, businessHours: body.businessHours,
-                        autoreplyEnabled: body.autoreply?.enabled, autoreplyText: body.autoreply?.text),
+                        autoreplyEnabled: body.autoreply?.enabled, autoreplyText: body.autoreply?.text,
+                        messageRetentionMonths: body.messageRetentionMonths),
                     by: try context.actor())
                 return try APIResponse.json(AccountJSON(account))
             },
@@ -102,6 +103,13 @@ enum APIRoutes {
                     request.query["q"], paging: paging, by: try context.actor())
                 return try APIResponse.json(
                     ListJSON(items: found.map(CustomerJSON.init), limit: paging.limit, offset: paging.offset))
+            },
+            APIRoute(.post, "/customers/{customerId}/erase") { request, context in
+                let id = try context.parameters.id("customerId", as: CustomerID.self)
+                let body = try await request.decodeJSON(CustomerEraseRequest.self, context: context)
+                let erased = try await app.customers.erase(
+                    id, confirmingName: body.confirmName, by: try context.actor())
+                return try APIResponse.json(CustomerErasedJSON(erased))
             },
             APIRoute(.post, "/customers") { request, context in
                 let body = try await request.decodeJSON(CustomerCreate.self, context: context)

@@ -133,6 +133,8 @@ struct MessageJSON: Encodable {
     var resendOf: String?
     var createdAt: Date
     var statusAt: Date
+    /// When the account's retention removed the words and pictures (the body is then empty).
+    var redactedAt: Date?
 
     init(_ message: Message, media: [MessageMedia] = []) {
         id = message.id.rawValue
@@ -157,6 +159,7 @@ struct MessageJSON: Encodable {
         resendOf = message.resendOf?.rawValue
         createdAt = message.createdAt
         statusAt = message.statusAt
+        redactedAt = message.redactedAt
     }
 
     init(_ entry: Inbox.Entry) {

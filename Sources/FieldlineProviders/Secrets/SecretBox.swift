@@ -4,7 +4,7 @@ import Foundation
 /// Seals provider credentials before they are stored (AES-GCM with a key derived from
 /// `FIELDLINE_SECRET_KEY`), so a copy of the database alone reveals no one's Twilio token.
 public struct SecretBox: Sendable {
-    private let key: SymmetricKey
+    let key: SymmetricKey
 
     /// The shortest key text accepted: a passphrase shorter than this is too easy to guess.
     public static let minimumKeyLength = 16

@@ -22,13 +22,17 @@ public struct AccountStore: Sendable {
         var autoreplyText: String?
         var isDemo: Bool
         var createdAt: Date
+        var messageRetentionMonths: Int?
+        /// The account's key for the hashes that stand in for erased customers' numbers (OP3);
+        /// made at the first erasure, never shown.
+        var erasureKey: String?
 
         func account() throws -> Account {
             Account(
                 id: AccountID(id), name: name, timeZone: timeZone,
                 businessHours: try JSONColumn.decode(BusinessHours.self, from: businessHours),
                 autoreply: Autoreply(enabled: autoreplyEnabled, text: autoreplyText ?? Autoreply.defaultText),
-                createdAt: createdAt)
+                messageRetentionMonths: messageRetentionMonths, createdAt: createdAt)
         }
     }
 
@@ -39,7 +43,7 @@ public struct AccountStore: Sendable {
     /// Saves the account; whether it is the demo account and its creation time stay as stored.
     public func update(_ account: Account) async throws {
         let row = try AccountRow(account, isDemo: false)
-        try await sql.update(row, leaving: ["is_demo", "created_at"]).run()
+        try await sql.update(row, leaving: ["is_demo", "created_at", "erasure_key"]).run()
     }
 
     public func find(_ id: AccountID) async throws -> Account? {
@@ -401,7 +405,8 @@ extension AccountStore.AccountRow {
         self.init(
             id: account.id.rawValue, name: account.name, timeZone: account.timeZone,
             businessHours: try JSONColumn.encode(account.businessHours), autoreplyEnabled: account.autoreply.enabled,
-            autoreplyText: account.autoreply.text, isDemo: isDemo, createdAt: account.createdAt)
+            autoreplyText: account.autoreply.text, isDemo: isDemo, createdAt: account.createdAt,
+            messageRetentionMonths: account.messageRetentionMonths, erasureKey: nil)
     }
 }
 
@@ -412,5 +417,38 @@ extension AccountStore.UserRow {
             role: user.role.rawValue, phone: user.phone?.e164, technicianId: user.technicianID?.rawValue,
             passwordHash: passwordHash, active: user.active, chatAccess: user.chatAccess?.rawValue,
             createdAt: user.createdAt)
+    }
+}
+
+// MARK: Retention and erasure (OP3)
+
+extension AccountStore {
+    /// The accounts that keep messages for a limited time, with that time in months.
+    public func retentions() async throws -> [(AccountID, Int)] {
+        try await sql.select().columns("id", "message_retention_months").from("accounts")
+            .where("message_retention_months", .isNot, SQLLiteral.null)
+            .all().map {
+                (
+                    AccountID(try $0.decode(column: "id", as: String.self)),
+                    try $0.decode(column: "message_retention_months", as: Int.self)
+                )
+            }
+    }
+
+    /// The account's erasure key, if it has erased anyone.
+    public func existingErasureKey(of accountID: AccountID) async throws -> String? {
+        try await sql.select().column("erasure_key").from("accounts").where("id", .equal, accountID.rawValue)
+            .first()?.decode(column: "erasure_key", as: String?.self)
+    }
+
+    /// The account's erasure key, made (from `fresh`) the first time it is asked for.
+    public func erasureKey(of accountID: AccountID, orNew fresh: String) async throws -> String {
+        try await sql.update("accounts").set("erasure_key", to: fresh)
+            .where("id", .equal, accountID.rawValue).where("erasure_key", .is, SQLLiteral.null).run()
+        guard
+            let key = try await sql.select().column("erasure_key").from("accounts")
+                .where("id", .equal, accountID.rawValue).first()?.decode(column: "erasure_key", as: String?.self)
+        else { throw FieldlineError.notFound(entity: "account", id: accountID.rawValue) }
+        return key
     }
 }

@@ -164,3 +164,19 @@ public struct ConsentStore: Sendable {
             .all().map { try $0.stored(LedgerRow.self).entry }
     }
 }
+
+// MARK: Erasure (OP3)
+
+extension ConsentStore {
+    /// A number becomes known again after its customer was erased: the consent state kept under
+    /// its hash (an opt-out above all) is its own again. The ledger's rows keep the hash: the
+    /// number's history is its hash's and its own.
+    public func relinkErased(_ number: PhoneNumber, hashed: String?, in accountID: AccountID) async throws {
+        guard let hashed else { return }
+        let current = try await sql.select().column("phone").from("sms_consent")
+            .where("account_id", .equal, accountID.rawValue).where("phone", .equal, number.e164).first()
+        guard current == nil else { return }
+        try await sql.update("sms_consent").set("phone", to: number.e164)
+            .where("account_id", .equal, accountID.rawValue).where("phone", .equal, hashed).run()
+    }
+}

@@ -21,6 +21,7 @@ public struct CustomerStore: Sendable {
         var tags: String
         var createdAt: Date
         var updatedAt: Date
+        var erasedAt: Date?
 
         init(_ customer: Customer) {
             id = customer.id.rawValue
@@ -31,12 +32,14 @@ public struct CustomerStore: Sendable {
             tags = CustomerStore.storedTags(customer.tags)
             createdAt = customer.createdAt
             updatedAt = customer.updatedAt
+            erasedAt = customer.erasedAt
         }
 
         var customer: Customer {
             Customer(
                 id: CustomerID(id), accountID: AccountID(accountId), name: name, notes: notes,
-                tags: tags.split(separator: "|").map(String.init), createdAt: createdAt, updatedAt: updatedAt)
+                tags: tags.split(separator: "|").map(String.init), createdAt: createdAt, updatedAt: updatedAt,
+                erasedAt: erasedAt)
         }
     }
 
@@ -72,6 +75,7 @@ public struct CustomerStore: Sendable {
         let select = sql.select().columns(CustomerRow.mapping.selection("c"))
             .from(SQLAlias(SQLIdentifier("customers"), as: SQLIdentifier("c")))
             .where(SQLColumn("account_id", table: "c"), .equal, SQLBind(accountID.rawValue))
+            .where(SQLColumn("erased_at", table: "c"), .is, SQLLiteral.null)
         if !trimmed.isEmpty {
             let text = SearchPattern.contains(trimmed)
             let digits = trimmed.filter(\.isNumber)
@@ -355,5 +359,137 @@ public struct CustomerStore: Sendable {
         try await sql.select(EmailRow.self)
             .where("address", .equal, address.value).where("account_id", .equal, accountID.rawValue)
             .all().map { try $0.stored(EmailRow.self).email }
+    }
+}
+
+// MARK: Erasure (OP3)
+
+extension CustomerStore {
+    /// What an erasure removed, for the person who asked and the audit log.
+    public struct Erased: Sendable, Equatable {
+        public var numbers = 0
+        public var emails = 0
+        public var messages = 0
+        public var conversations = 0
+        public var locationsRemoved = 0
+        /// Locations jobs still point at: kept, emptied of their address.
+        public var locationsBlanked = 0
+        public var estimates = 0
+        public var trackingLinks = 0
+        public var jobsKept = 0
+
+        public var summary: String {
+            [
+                "\(numbers) phone number\(numbers == 1 ? "" : "s")", "\(emails) email\(emails == 1 ? "" : "s")",
+                "\(messages) message\(messages == 1 ? "" : "s")",
+                "\(locationsRemoved + locationsBlanked) location\(locationsRemoved + locationsBlanked == 1 ? "" : "s")",
+                "\(estimates) estimate\(estimates == 1 ? "" : "s")",
+                "\(trackingLinks) tracking link\(trackingLinks == 1 ? "" : "s")",
+            ].joined(separator: ", ")
+                + "; \(jobsKept) job\(jobsKept == 1 ? "" : "s") kept as \"\(Customer.erasedName)\""
+        }
+    }
+
+    /// Erases a customer, in the caller's transaction: their numbers, emails, messages (with their
+    /// pictures and queued sends), conversations, estimates and recurring services, tracking
+    /// links, ServiceChannel location links, and the locations no job needs are removed; the
+    /// locations jobs point at lose their address; bookings lose their contact details. Their
+    /// numbers in the consent ledger, the consent states and campaign records become `hash(number)`.
+    /// The customer row stays, renamed, for the jobs the business keeps.
+    public func erase(
+        _ customer: Customer, hash: (String) -> String, at now: Date
+    ) async throws -> Erased {
+        let account = customer.accountID.rawValue
+        var erased = Erased()
+        let phones = try await sql.select().column("e164").from("phone_contacts")
+            .where("account_id", .equal, account).where("customer_id", .equal, customer.id.rawValue)
+            .all().map { try $0.decode(column: "e164", as: String.self) }
+        let addresses = try await sql.select().column("address").from("email_contacts")
+            .where("account_id", .equal, account).where("customer_id", .equal, customer.id.rawValue)
+            .all().map { try $0.decode(column: "address", as: String.self) }
+        let jobIDs = try await sql.select().column("id").from("jobs")
+            .where("account_id", .equal, account).where("customer_id", .equal, customer.id.rawValue)
+            .all().map { try $0.decode(column: "id", as: String.self) }
+        erased.numbers = phones.count
+        erased.emails = addresses.count
+        erased.jobsKept = jobIDs.count
+
+        if !phones.isEmpty {
+            erased.messages = try await count("messages", account: account, column: "phone", in: phones)
+            erased.conversations = try await count("conversations", account: account, column: "phone", in: phones)
+            // Pictures and queued sends go with their messages (ON DELETE CASCADE).
+            try await sql.delete(from: "messages").where("account_id", .equal, account).where("phone", .in, phones)
+                .run()
+            try await sql.delete(from: "conversations").where("account_id", .equal, account)
+                .where("phone", .in, phones).run()
+            for phone in phones {
+                let hashed = hash(phone)
+                // A hashed state left by an earlier erasure of the same number gives way.
+                try await sql.delete(from: "sms_consent").where("account_id", .equal, account)
+                    .where("phone", .equal, hashed).run()
+                for (table, column) in [
+                    ("sms_consent", "phone"), ("consent_ledger", "phone"), ("campaign_recipients", "phone"),
+                    ("triggered_runs", "phone"), ("triggered_runs", "subject"),
+                ] {
+                    try await sql.update(table).set(SQLIdentifier(column), to: hashed)
+                        .where("account_id", .equal, account).where(SQLIdentifier(column), .equal, phone).run()
+                }
+                try await sql.update("bookings").set("contact_phone", to: SQLLiteral.null)
+                    .where("account_id", .equal, account).where("contact_phone", .equal, phone).run()
+            }
+        }
+        if !addresses.isEmpty {
+            try await sql.delete(from: "emails").where("account_id", .equal, account)
+                .where("to_address", .in, addresses).run()
+        }
+        if !jobIDs.isEmpty {
+            erased.trackingLinks = try await count("tracking_links", account: account, column: "job_id", in: jobIDs)
+            try await sql.delete(from: "tracking_links").where("account_id", .equal, account)
+                .where("job_id", .in, jobIDs).run()
+        }
+        erased.estimates = try await count(
+            "estimates", account: account, column: "customer_id", in: [customer.id.rawValue])
+        for table in [
+            "estimates", "recurring_services", "servicechannel_locations", "phone_contacts", "email_contacts",
+        ] {
+            try await sql.delete(from: table).where("account_id", .equal, account)
+                .where("customer_id", .equal, customer.id.rawValue).run()
+        }
+        try await sql.update("bookings").set("contact_name", to: SQLLiteral.null)
+            .set("contact_phone", to: SQLLiteral.null).set("details", to: SQLLiteral.null)
+            .where("account_id", .equal, account).where("customer_id", .equal, customer.id.rawValue).run()
+
+        // Locations: those a job points at stay, blank; the rest go.
+        let locationIDs = try await sql.select().column("id").from("locations")
+            .where("account_id", .equal, account).where("customer_id", .equal, customer.id.rawValue)
+            .all().map { try $0.decode(column: "id", as: String.self) }
+        let kept = Set(
+            try await sql.select().column("location_id").from("jobs").where("account_id", .equal, account)
+                .where("customer_id", .equal, customer.id.rawValue)
+                .all().map { try $0.decode(column: "location_id", as: String.self) })
+        let removable = locationIDs.filter { !kept.contains($0) }
+        erased.locationsRemoved = removable.count
+        erased.locationsBlanked = locationIDs.count - removable.count
+        if !removable.isEmpty {
+            try await sql.delete(from: "locations").where("account_id", .equal, account).where("id", .in, removable)
+                .run()
+        }
+        if !kept.isEmpty {
+            try await sql.update("locations").set("name", to: SQLLiteral.null).set("street", to: Customer.erasedName)
+                .set("unit", to: SQLLiteral.null).set("city", to: "").set("state", to: "").set("postal_code", to: "")
+                .set("search_text", to: "").set("latitude", to: SQLLiteral.null).set("longitude", to: SQLLiteral.null)
+                .set("notes", to: SQLLiteral.null)
+                .where("account_id", .equal, account).where("id", .in, Array(kept)).run()
+        }
+        try await sql.update("customers").set("name", to: Customer.erasedName).set("search_name", to: "")
+            .set("notes", to: SQLLiteral.null).set("tags", to: "").set("erased_at", to: now).set("updated_at", to: now)
+            .where("account_id", .equal, account).where("id", .equal, customer.id.rawValue).run()
+        return erased
+    }
+
+    private func count(_ table: String, account: String, column: String, in values: [String]) async throws -> Int {
+        try await sql.select().column(SQLFunction("count", args: SQLLiteral.all), as: "n").from(table)
+            .where("account_id", .equal, account).where(SQLIdentifier(column), .in, values)
+            .first()?.decode(column: "n", as: Int.self) ?? 0
     }
 }

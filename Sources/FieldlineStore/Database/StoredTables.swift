@@ -46,24 +46,48 @@ public enum StoredTables {
     /// Copies every mapped table's rows from `source` into `target` (an empty database at the same
     /// schema), keeping database-assigned keys; the number of rows copied per table. Whole tables
     /// are read at once: this is for tests and small databases.
-    /// `only`, when given, names the tables to copy (those an earlier schema has).
+    /// `earlierSchema`: the target is at an earlier schema; only the tables and columns it has
+    /// are copied (what a database of that release would have held).
     public static func copy(
-        from source: any Database, to target: any Database, only: Set<String>? = nil
+        from source: any Database, to target: any Database, earlierSchema: Bool = false
     ) async throws -> [String: Int] {
+        let present = earlierSchema ? try await columns(of: target) : nil
         var copied: [String: Int] = [:]
-        for type in all where only?.contains(table(of: type)) ?? true {
-            let (table, count) = try await copy(type, from: source, to: target)
-            copied[table] = count
+        for type in all {
+            let table = table(of: type)
+            if let present, present[table] == nil { continue }
+            copied[table] = try await copy(type, from: source, to: target, onlyColumns: present?[table])
         }
         return copied
     }
 
     private static func copy<Row: StoredRow>(
-        _: Row.Type, from source: any Database, to target: any Database
-    ) async throws -> (String, Int) {
+        _: Row.Type, from source: any Database, to target: any Database, onlyColumns: Set<String>?
+    ) async throws -> Int {
         let rows = try await source.read { sql in try await sql.select(Row.self).all().map { try $0.stored(Row.self) } }
-        try await target.write { sql in try await sql.insert(rows, keepingAssignedKeys: true) }
-        return (Row.mapping.table, rows.count)
+        try await target.write { sql in
+            if let onlyColumns {
+                try await sql.insert(rows, onlyColumns: onlyColumns)
+            } else {
+                try await sql.insert(rows, keepingAssignedKeys: true)
+            }
+        }
+        return rows.count
+    }
+
+    /// Every table of `database` with its columns.
+    static func columns(of database: any Database) async throws -> [String: Set<String>] {
+        let query: SQLQueryString =
+            database.engine == .postgres
+            ? "SELECT table_name AS t, column_name AS c FROM information_schema.columns WHERE table_schema = 'public'"
+            : "SELECT m.name AS t, p.name AS c FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table'"
+        let rows = try await database.read { sql in try await sql.raw(query).all() }
+        var columns: [String: Set<String>] = [:]
+        for row in rows {
+            columns[try row.decode(column: "t", as: String.self), default: []].insert(
+                try row.decode(column: "c", as: String.self))
+        }
+        return columns
     }
 
     /// Every mapped table's rows, each as one line of its column values, sorted: two databases

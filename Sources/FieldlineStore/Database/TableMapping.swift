@@ -114,13 +114,26 @@ extension SQLDatabase {
         }
     }
 
+    /// Inserts rows, every column kept, into a table that has only `columns` of them: a copy into
+    /// a database at an earlier schema, whose tables lack the newer columns.
+    func insert<Row: StoredRow>(_ rows: [Row], onlyColumns columns: Set<String>) async throws {
+        let perStatement = max(1, 30_000 / max(1, Row.mapping.columns.count))
+        for chunk in rows.chunked(into: perStatement) {
+            try await raw(Self.insertQuery(chunk, keepingAssignedKeys: true, onlyColumns: columns)).run()
+        }
+    }
+
     private static func insertQuery<Row: StoredRow>(
-        _ rows: some Collection<Row>, keepingAssignedKeys: Bool = false
+        _ rows: some Collection<Row>, keepingAssignedKeys: Bool = false, onlyColumns: Set<String>? = nil
     ) -> SQLQueryString {
         let mapping = Row.mapping
         var query = SQLQueryString("")
         let indexes: [Int]
-        if keepingAssignedKeys && !mapping.assignedByDatabase.isEmpty {
+        if let onlyColumns {
+            indexes = mapping.columns.indices.filter { onlyColumns.contains(mapping.columns[$0]) }
+            let names = indexes.map { "\"\(mapping.columns[$0])\"" }.joined(separator: ", ")
+            query.appendInterpolation(unsafeRaw: "INSERT INTO \"\(mapping.table)\" (\(names)) VALUES ")
+        } else if keepingAssignedKeys && !mapping.assignedByDatabase.isEmpty {
             indexes = Array(mapping.columns.indices)
             let names = mapping.columns.map { "\"\($0)\"" }.joined(separator: ", ")
             query.appendInterpolation(unsafeRaw: "INSERT INTO \"\(mapping.table)\" (\(names)) VALUES ")

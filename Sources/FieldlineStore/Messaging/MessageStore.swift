@@ -38,6 +38,7 @@ public struct MessageStore: Sendable {
         var resendOf: String?
         var createdAt: Date
         var statusAt: Date
+        var redactedAt: Date?
 
         init(_ message: Message) {
             id = message.id.rawValue
@@ -65,6 +66,7 @@ public struct MessageStore: Sendable {
             resendOf = message.resendOf?.rawValue
             createdAt = message.createdAt
             statusAt = message.statusAt
+            redactedAt = message.redactedAt
         }
 
         var message: Message {
@@ -88,7 +90,8 @@ public struct MessageStore: Sendable {
                     segments: segments,
                     encoding: try MessageText.Encoding.stored(encoding, table: "messages", column: "encoding"),
                     mediaCount: mediaCount,
-                    resendOf: resendOf.map(MessageID.init), createdAt: createdAt, statusAt: statusAt)
+                    resendOf: resendOf.map(MessageID.init), createdAt: createdAt, statusAt: statusAt,
+                    redactedAt: redactedAt)
             }
         }
     }
@@ -471,5 +474,28 @@ public struct MessageStore: Sendable {
             .where("account_id", .equal, accountID.rawValue).where("automation", .equal, automation.rawValue)
             .orderBy("created_at", .descending).limit(limit).all()
             .map { try $0.decode(column: "body", as: String.self) }
+    }
+}
+
+// MARK: Retention (OP3)
+
+extension MessageStore {
+    /// Removes the words and pictures of up to `limit` of the account's messages written before
+    /// `cutoff`, oldest first; how many. A text still waiting in the outbox keeps its words (it
+    /// has not gone yet). The row stays, so the thread and the delivery history keep their shape.
+    public func redact(before cutoff: Date, in accountID: AccountID, at now: Date, limit: Int) async throws -> Int {
+        let ids = try await sql.select().column("id").from(SQLAlias(SQLIdentifier("messages"), as: SQLIdentifier("m")))
+            .where("account_id", .equal, accountID.rawValue)
+            .where("created_at", .lessThan, cutoff)
+            .where(SQLColumn("redacted_at", table: "m"), .is, SQLLiteral.null)
+            .where(SQLQueryString("NOT EXISTS (SELECT 1 FROM outbox o WHERE o.message_id = m.id)"))
+            .orderBy("created_at").limit(limit)
+            .all().map { try $0.decode(column: "id", as: String.self) }
+        guard !ids.isEmpty else { return 0 }
+        try await sql.delete(from: "message_media").where("account_id", .equal, accountID.rawValue)
+            .where("message_id", .in, ids).run()
+        try await sql.update("messages").set("body", to: "").set("redacted_at", to: now)
+            .where("account_id", .equal, accountID.rawValue).where("id", .in, ids).run()
+        return ids.count
     }
 }

@@ -30,6 +30,7 @@ public enum Schema {
         Migration(version: 13, name: "password reset links", statements: passwordResets),
         Migration(version: 14, name: "API idempotency keys", statements: idempotencyKeys),
         Migration(version: 15, name: "audit log", statements: auditLog),
+        Migration(version: 16, name: "message retention, customer erasure", statements: retention),
     ]
 
     static func timestampType(_ engine: DatabaseEngine) -> String {

@@ -1,5 +1,6 @@
 import Fieldline
 import FieldlineCore
+import FieldlineStore
 import Foundation
 import Hummingbird
 import HummingbirdCore
@@ -47,6 +48,9 @@ struct CustomerPages {
         var since: String
         var canEdit: Bool
         var canBook: Bool
+        /// Admins may erase a customer (OP3); an erased one shows when it was.
+        var canErase: Bool
+        var erasedOn: String?
         var locations: [LocationView]
         var hasLocations: Bool
         var phones: [PhoneView]
@@ -100,6 +104,7 @@ struct CustomerPages {
         router.post("/customers", use: createCustomer)
         router.get("/customers/:id", use: showCustomer)
         router.post("/customers/:id", use: updateCustomer)
+        router.post("/customers/:id/erase", use: eraseCustomer)
         router.post("/customers/:id/locations", use: addLocation)
         router.post("/locations/:id", use: updateLocation)
         router.post("/customers/:id/phones", use: addPhone)
@@ -233,7 +238,10 @@ struct CustomerPages {
             shell: try await renderer.shell(context, request: request, active: "customers"), id: id.rawValue,
             name: detail.customer.name, notes: detail.customer.notes, tags: detail.customer.tags,
             tagsText: detail.customer.tags.joined(separator: ", "), since: text.day(detail.customer.createdAt),
-            canEdit: actor.can(.editCustomers), canBook: actor.can(.manageJobs) && !detail.locations.isEmpty,
+            canEdit: actor.can(.editCustomers) && detail.customer.erasedAt == nil,
+            canBook: actor.can(.manageJobs) && !detail.locations.isEmpty && detail.customer.erasedAt == nil,
+            canErase: actor.can(.manageAccount) && detail.customer.erasedAt == nil,
+            erasedOn: detail.customer.erasedAt.map(text.day),
             locations: detail.locations.map(LocationView.init), hasLocations: !detail.locations.isEmpty,
             phones: consentViews,
             emails: detail.emails.map {
@@ -273,6 +281,16 @@ struct CustomerPages {
             id, name: form["name"], notes: form["notes"] ?? "", tags: form["tags"].map { [$0] },
             by: try context.actor())
         return renderer.redirect(to: "/customers/\(id)", flash: Flash(.success, "Customer details saved."))
+    }
+
+    /// Erases the customer once the admin typed their name (OP3); a wrong name goes back to the
+    /// page with the reason.
+    @Sendable func eraseCustomer(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let form = try await verifiedForm(request, context)
+        let id = try context.parameters.id("id", as: CustomerID.self)
+        let erased = try await app.customers.erase(id, confirmingName: form["confirmName"], by: try context.actor())
+        return renderer.redirect(
+            to: "/customers", flash: Flash(.success, "The customer was erased: \(erased.summary)."))
     }
 
     @Sendable func addLocation(_ request: Request, context: AppRequestContext) async throws -> Response {

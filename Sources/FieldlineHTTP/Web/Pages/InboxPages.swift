@@ -79,6 +79,9 @@ struct InboxPages {
     /// One message in a thread. The optional fields have names no page model around a thread
     /// uses: a missing value in Mustache falls through to the enclosing context, where a job's
     /// `status` would otherwise show up under a customer's text.
+    /// What a text shows once the account's retention removed its words and pictures (OP3).
+    static let redactedBody = "(Removed: older than the business keeps texts.)"
+
     struct Bubble {
         var id: String
         var side: String
@@ -566,7 +569,9 @@ struct InboxPages {
         }
         let (status, tone) = outbound ? Self.statusLabel(message) : (nil, "")
         return Bubble(
-            id: message.id.rawValue, side: outbound ? "out" : "in", body: message.body, hasBody: !message.body.isEmpty,
+            id: message.id.rawValue, side: outbound ? "out" : "in",
+            body: message.redactedAt == nil ? message.body : Self.redactedBody,
+            hasBody: !message.body.isEmpty || message.redactedAt != nil,
             time: text.short(message.createdAt, now: now) == text.time(message.createdAt)
                 ? text.time(message.createdAt) : text.dateTime(message.createdAt),
             author: outbound

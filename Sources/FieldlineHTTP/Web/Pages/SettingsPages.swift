@@ -23,6 +23,7 @@ struct SettingsPages {
         var technicians: [JobPages.Choice]
         var autoreplyEnabled: Bool
         var autoreplyText: String
+        var retentionChoices: [RetentionChoice]
         var numbers: [NumberRow]
         var hasNumbers: Bool
         var canStoreCredentials: Bool
@@ -105,6 +106,26 @@ struct SettingsPages {
         var chatAccessLabel: String
     }
 
+    struct RetentionChoice {
+        var value: Int
+        var label: String
+        var selected: Bool
+    }
+
+    static func retentionChoices(_ current: Int?) -> [RetentionChoice] {
+        var months = Account.retentionChoices
+        // A value set through the API that the list does not offer still shows as it is.
+        if let current, !months.contains(current) { months = (months + [current]).sorted() }
+        return [RetentionChoice(value: 0, label: "For ever", selected: current == nil)]
+            + months.map { value in
+                RetentionChoice(
+                    value: value,
+                    label: value % 12 == 0
+                        ? "\(value / 12) year\(value == 12 ? "" : "s")" : "\(value) month\(value == 1 ? "" : "s")",
+                    selected: current == value)
+            }
+    }
+
     struct RoleChoice {
         var value: String
         var label: String
@@ -182,6 +203,7 @@ struct SettingsPages {
             roles: Role.allCases.map { RoleChoice(value: $0.rawValue, label: $0.label) },
             technicians: technicians.map { JobPages.Choice(id: $0.id.rawValue, label: $0.name, selected: false) },
             autoreplyEnabled: account.autoreply.enabled, autoreplyText: account.autoreply.text,
+            retentionChoices: Self.retentionChoices(account.messageRetentionMonths),
             numbers: numbers.map(NumberRow.init), hasNumbers: !numbers.isEmpty,
             canStoreCredentials: app.secrets != nil,
             inboundWebhookURL: app.publicURL + TwilioWebhooks.inboundPath,
@@ -224,9 +246,19 @@ struct SettingsPages {
             .init(
                 name: form["name"], timeZone: form["timeZone"],
                 businessHours: BusinessHours(days: days, holidays: holidays),
-                autoreplyEnabled: form.checked("autoreplyEnabled"), autoreplyText: form["autoreplyText"]),
+                autoreplyEnabled: form.checked("autoreplyEnabled"), autoreplyText: form["autoreplyText"],
+                messageRetentionMonths: try Self.retention(form["messageRetentionMonths"])),
             by: try context.actor())
         return renderer.redirect(to: "/settings", flash: Flash(.success, "Settings saved."))
+    }
+
+    /// The retention as the form sends it: a number of months, 0 for ever; absent leaves it.
+    static func retention(_ raw: String?) throws(FieldlineError) -> Int? {
+        guard let raw, !raw.isEmpty else { return nil }
+        guard let months = Int(raw) else {
+            throw .invalid(field: "messageRetentionMonths", message: "Choose how long to keep texts.")
+        }
+        return months
     }
 
     /// A number to text from.
