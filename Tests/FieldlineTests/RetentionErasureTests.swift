@@ -47,6 +47,12 @@ struct RetentionErasureTests {
             }
             let updated = try await app.accounts.update(.init(messageRetentionMonths: 12), by: world.admin)
             #expect(updated.messageRetentionMonths == 12)
+            // The account as a signed-in page sees it (the session's own query) says so too.
+            let session = try await app.accounts.signIn(
+                email: "admin@northside.test", password: TestWorld.password, kind: .web)
+            let signedIn = try await app.accounts.authenticate(token: session.token, kind: .web)
+            #expect(signedIn.account == (try await app.accounts.find(account)))
+            #expect(signedIn.account.messageRetentionMonths == 12)
             let swept = try await app.retention.sweep()
             #expect(swept >= 2, "the photo and the STOP with its confirmation")
             #expect(try await app.retention.sweep() == 0, "a swept text is not swept again")

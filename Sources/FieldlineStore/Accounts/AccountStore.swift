@@ -298,24 +298,21 @@ public struct AccountStore: Sendable {
         var technicianId: String?
         var chatAccess: String?
         var userCreatedAt: Date
-        var accountName: String
-        var timeZone: String
-        var businessHours: String
-        var autoreplyEnabled: Bool
-        var autoreplyText: String?
-        var isDemo: Bool
-        var accountCreatedAt: Date
         var canViewChats: Bool?
         var canReplyChats: Bool?
     }
+
+    /// The account's columns in the session query, each as `a_<column>`: every column the
+    /// mapping has, so one added to the table is read here too.
+    static let signedInAccountColumns = AccountRow.mapping.columns.map { "a.\"\($0)\" AS \"a_\($0)\"" }
+        .joined(separator: ", ")
 
     public func signedIn(tokenDigest: String, at now: Date) async throws -> SignedIn? {
         let query: SQLQueryString = """
             SELECT s.kind, s.csrf_token, s.expires_at,
                    u.id AS user_id, u.account_id, u.email, u.name AS user_name, u.role, u.phone, u.technician_id,
                    u.chat_access, u.created_at AS user_created_at,
-                   a.name AS account_name, a.time_zone, a.business_hours, a.autoreply_enabled, a.autoreply_text,
-                   a.is_demo, a.created_at AS account_created_at,
+                   \(unsafeRaw: Self.signedInAccountColumns),
                    t.can_view_chats, t.can_reply_chats
             FROM sessions s
             JOIN users u ON u.id = s.user_id AND u.account_id = s.account_id
@@ -324,18 +321,16 @@ public struct AccountStore: Sendable {
             WHERE s.token_digest = \(bind: tokenDigest) AND s.expires_at > \(bind: now) AND u.active = \(bind: true)
               AND (u.technician_id IS NULL OR t.active = \(bind: true))
             """
-        guard let row = try await sql.raw(query).first()?.record(SignedInRow.self) else { return nil }
+        guard let found = try await sql.raw(query).first() else { return nil }
+        let row = try found.record(SignedInRow.self)
         let user = try UserRow(
             id: row.userId, accountId: row.accountId, email: row.email, name: row.userName, role: row.role,
             phone: row.phone,
             technicianId: row.technicianId, passwordHash: "", active: true, chatAccess: row.chatAccess,
             createdAt: row.userCreatedAt
         ).user()
-        let account = try AccountRow(
-            id: row.accountId, name: row.accountName, timeZone: row.timeZone, businessHours: row.businessHours,
-            autoreplyEnabled: row.autoreplyEnabled, autoreplyText: row.autoreplyText, isDemo: row.isDemo,
-            createdAt: row.accountCreatedAt
-        ).account()
+        let account = try found.decode(model: AccountRow.self, prefix: "a_", keyDecodingStrategy: .convertFromSnakeCase)
+            .account()
         let chat = row.canViewChats.map {
             TechnicianChatPermissions(canViewChats: $0, canReplyChats: row.canReplyChats ?? false)
         }
