@@ -43,6 +43,13 @@ struct BackupTests {
         }
     }
 
+    static func jobCounters(_ sql: any SQLDatabase) async throws -> [String: Int] {
+        Dictionary(
+            uniqueKeysWithValues: try await sql.raw("SELECT id, next_job_number FROM accounts").all().map {
+                (try $0.decode(column: "id", as: String.self), try $0.decode(column: "next_job_number", as: Int.self))
+            })
+    }
+
     static func loadCustomers(_ sql: any SQLDatabase) async throws -> (customers: Int, locations: Int) {
         let customers = try await sql.raw("SELECT count(*) AS n FROM customers WHERE name LIKE 'Load %'").first()?
             .decode(column: "n", as: Int.self)
@@ -63,6 +70,12 @@ struct BackupTests {
                 _ = try await DemoSeed(app: app).ensure()
                 let world = try await TestWorld.make(app)
                 try await UpgradeData.fill(app, world)
+                // A picture's bytes, which no mapping reads, and the job counter the database keeps.
+                let picture = Data((0..<5000).map { UInt8($0 % 251) })
+                try await source.write { sql in
+                    try await sql.raw("UPDATE message_media SET data = \(bind: picture), byte_count = 5000").run()
+                }
+                let counters = try await source.read { sql in try await Self.jobCounters(sql) }
 
                 // The load: customers with their location, each pair in one transaction, until the
                 // backup is written. A consistent copy holds both halves of every pair or neither.
@@ -111,6 +124,12 @@ struct BackupTests {
                         for table in StoredTables.names {
                             #expect(contents[table] == backedUp[table], "\(engine) → \(targetEngine): \(table)")
                         }
+                        let pictures = try await target.read { sql in
+                            try await sql.raw("SELECT data FROM message_media").all()
+                                .map { try $0.decode(column: "data", as: Data?.self) }
+                        }
+                        #expect(!pictures.isEmpty && pictures.allSatisfy { $0 == picture }, "pictures' bytes")
+                        #expect(try await target.read { sql in try await Self.jobCounters(sql) } == counters)
                         let restoredApp = Fieldline.forTesting(database: target, clock: TestClock(), demo: true)
                         try await UpgradeData.readBack(restoredApp, world)
                         // New rows get keys past the restored ones (PostgreSQL's sequences moved on).

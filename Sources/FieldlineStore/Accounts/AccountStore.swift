@@ -12,7 +12,9 @@ public struct AccountStore: Sendable {
 
     /// `next_job_number` stays out: it is the account's counter, moved only by `allocateJobNumber`.
     struct AccountRow: StoredRow {
-        static let mapping = TableMapping<Self>(table: "accounts")
+        /// `next_job_number` is the database's: it starts at its default and only
+        /// `allocateJobNumber`'s UPDATE moves it. Read, copied with a backup, never written here.
+        static let mapping = TableMapping<Self>(table: "accounts", assignedByDatabase: ["next_job_number"])
 
         var id: String
         var name: String
@@ -26,6 +28,7 @@ public struct AccountStore: Sendable {
         /// The account's key for the hashes that stand in for erased customers' numbers (OP3);
         /// made at the first erasure, never shown.
         var erasureKey: String?
+        var nextJobNumber: Int
 
         func account() throws -> Account {
             Account(
@@ -43,7 +46,7 @@ public struct AccountStore: Sendable {
     /// Saves the account; whether it is the demo account and its creation time stay as stored.
     public func update(_ account: Account) async throws {
         let row = try AccountRow(account, isDemo: false)
-        try await sql.update(row, leaving: ["is_demo", "created_at", "erasure_key"]).run()
+        try await sql.update(row, leaving: ["is_demo", "created_at", "erasure_key", "next_job_number"]).run()
     }
 
     public func find(_ id: AccountID) async throws -> Account? {
@@ -401,7 +404,7 @@ extension AccountStore.AccountRow {
             id: account.id.rawValue, name: account.name, timeZone: account.timeZone,
             businessHours: try JSONColumn.encode(account.businessHours), autoreplyEnabled: account.autoreply.enabled,
             autoreplyText: account.autoreply.text, isDemo: isDemo, createdAt: account.createdAt,
-            messageRetentionMonths: account.messageRetentionMonths, erasureKey: nil)
+            messageRetentionMonths: account.messageRetentionMonths, erasureKey: nil, nextJobNumber: 0)
     }
 }
 

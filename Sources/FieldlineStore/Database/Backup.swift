@@ -93,6 +93,7 @@ public enum Backup {
                 try await sql.raw("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").run()
                 for type in StoredTables.all {
                     try await copyTable(type, from: sql, engine: .postgres, into: .pageByPage(target))
+                    try await copyPictures(of: type, from: sql, into: .pageByPage(target))
                 }
             }
         } catch {
@@ -170,6 +171,7 @@ public enum Backup {
                 for type in StoredTables.all {
                     let rows = try await copyTable(
                         type, from: sourceSQL, engine: .sqlite, into: .transaction(targetSQL))
+                    try await copyPictures(of: type, from: sourceSQL, into: .transaction(targetSQL))
                     if engine == .postgres { try await advanceSequences(of: type, in: targetSQL) }
                     let count = TableCount(table: tableName(of: type), rows: rows)
                     progress(count)
@@ -189,6 +191,13 @@ public enum Backup {
         case transaction(any SQLDatabase)
         /// Into a database, each page its own transaction.
         case pageByPage(any Database)
+
+        func run(_ query: SQLQueryString) async throws {
+            switch self {
+            case .transaction(let sql): try await sql.raw(query).run()
+            case .pageByPage(let database): try await database.write { sql in try await sql.raw(query).run() }
+            }
+        }
 
         func insert<Row: StoredRow>(_ rows: [Row]) async throws {
             switch self {
@@ -216,6 +225,12 @@ public enum Backup {
                 let after = Int(position ?? "") ?? -1
                 query =
                     "SELECT rowid AS backup_position, \(unsafeRaw: columns) FROM \(ident: mapping.table) WHERE rowid > \(bind: after) ORDER BY rowid LIMIT \(unsafeRaw: String(pageSize))"
+            case .postgres where mapping.table == "messages":
+                // Texts of one instant (a STOP and its confirmation) keep their order: the
+                // insertion order, not where updates left the rows on disk.
+                let after = Int64(position ?? "") ?? -1
+                query =
+                    "SELECT seq AS backup_position, \(unsafeRaw: columns) FROM messages WHERE seq > \(bind: after) ORDER BY seq LIMIT \(unsafeRaw: String(pageSize))"
             case .postgres:
                 query =
                     "SELECT ctid::text AS backup_position, \(unsafeRaw: columns) FROM \(ident: mapping.table) WHERE ctid > \(bind: position ?? "(0,0)")::tid ORDER BY ctid LIMIT \(unsafeRaw: String(pageSize))"
@@ -223,8 +238,8 @@ public enum Backup {
             let page = try await sql.raw(query).all()
             guard let last = page.last else { return copied }
             position =
-                engine == .sqlite
-                ? String(try last.decode(column: "backup_position", as: Int.self))
+                engine == .sqlite || mapping.table == "messages"
+                ? String(try last.decode(column: "backup_position", as: Int64.self))
                 : try last.decode(column: "backup_position", as: String.self)
             try await destination.insert(try page.map { try $0.stored(Row.self) })
             copied += page.count
@@ -232,14 +247,37 @@ public enum Backup {
         }
     }
 
+    /// The pictures' bytes, which the media mapping leaves out (it is read for every list of
+    /// attachments), copied after their rows, a few at a time.
+    private static func copyPictures<Row: StoredRow>(
+        of _: Row.Type, from sql: any SQLDatabase, into destination: Destination
+    ) async throws {
+        guard Row.mapping.table == "message_media" else { return }
+        var after = ""
+        while true {
+            let page = try await sql.raw(
+                "SELECT id, data FROM message_media WHERE data IS NOT NULL AND id > \(bind: after) ORDER BY id LIMIT 100"
+            ).all()
+            for row in page {
+                let id = try row.decode(column: "id", as: String.self)
+                let data = try row.decode(column: "data", as: Data.self)
+                try await destination.run("UPDATE message_media SET data = \(bind: data) WHERE id = \(bind: id)")
+                after = id
+            }
+            if page.count < 100 { return }
+        }
+    }
+
     /// After rows arrive with their keys, PostgreSQL's sequences must start past them.
     private static func advanceSequences<Row: StoredRow>(of _: Row.Type, in sql: any SQLDatabase) async throws {
         let mapping = Row.mapping
         for column in mapping.assignedByDatabase.sorted() {
+            // Only a column with a sequence (an identity key, not a counter the database keeps).
             try await sql.raw(
                 """
-                SELECT setval(pg_get_serial_sequence(\(bind: mapping.table), \(bind: column)),
-                              (SELECT COALESCE(MAX(\(ident: column)), 0) + 1 FROM \(ident: mapping.table)), false)
+                SELECT setval(s.name, (SELECT COALESCE(MAX(\(ident: column)), 0) + 1 FROM \(ident: mapping.table)), false)
+                FROM (SELECT pg_get_serial_sequence(\(bind: mapping.table), \(bind: column)) AS name) s
+                WHERE s.name IS NOT NULL
                 """
             ).run()
         }
