@@ -105,6 +105,8 @@ struct BackupTests {
                 let empty = summary.tables.filter { $0.rows == 0 }.map(\.table)
                 #expect(empty == [], "tables the backup holds no rows of: \(empty)")
                 #expect(!FileManager.default.fileExists(atPath: file.path + "-wal"), "the backup is one file")
+                let mode = try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int
+                #expect(mode == 0o600, "only its owner reads a backup")
                 let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder.path)
                 #expect(leftovers == ["fieldline-backup.sqlite"], "no partial file is left beside it")
 

@@ -200,6 +200,7 @@ public struct Customers: Sendable {
             guard let existing = try await store.location(id, in: actor.accountID) else {
                 throw FieldlineError.notFound(entity: "location", id: id.rawValue)
             }
+            _ = try await Self.living(existing.customerID, store: store, in: actor.accountID)
             var location = try makeLocation(input, customer: existing.customerID, account: actor.accountID)
             location.id = existing.id
             location.createdAt = existing.createdAt
@@ -281,7 +282,9 @@ public struct Customers: Sendable {
             if !changed.isEmpty {
                 try await AuditStore(sql).append(
                     AuditEntry(
-                        by: actor, .consentChanged, subject: phone.number.displayed,
+                        // Not the number itself: the log is kept for ever, and the customer may
+                        // later be erased.
+                        by: actor, .consentChanged, subject: "a number of customer \(phone.customerID.rawValue)",
                         detail: changed.joined(separator: "; "), at: app.clock.now()))
             }
             return phone
@@ -423,9 +426,7 @@ extension Customers {
         customer: CustomerID?, location: LocationID?, actor: Actor, sql: any SQLDatabase
     ) async throws {
         let store = CustomerStore(sql)
-        if let customer, try await store.find(customer, in: actor.accountID) == nil {
-            throw FieldlineError.notFound(entity: "customer", id: customer.rawValue)
-        }
+        if let customer { _ = try await living(customer, store: store, in: actor.accountID) }
         if let location {
             guard let found = try await store.location(location, in: actor.accountID) else {
                 throw FieldlineError.notFound(entity: "location", id: location.rawValue)

@@ -49,9 +49,7 @@ public struct Jobs: Sendable {
             startsAt: input.startsAt, endsAt: input.endsAt, arrivalWindowStart: input.arrivalWindowStart,
             arrivalWindowEnd: input.arrivalWindowEnd)
         let customers = CustomerStore(sql)
-        guard try await customers.find(input.customerID, in: actor.accountID) != nil else {
-            throw FieldlineError.notFound(entity: "customer", id: input.customerID.rawValue)
-        }
+        _ = try await Customers.living(input.customerID, store: customers, in: actor.accountID)
         guard let location = try await customers.location(input.locationID, in: actor.accountID) else {
             throw FieldlineError.notFound(entity: "location", id: input.locationID.rawValue)
         }

@@ -59,6 +59,17 @@ public struct Technicians: Sendable {
             // Switching the record off switches off the technician's sign-in (and ends its sessions);
             // changed chat switches change what their open screens may show.
             if technician.active != before.active || technician.chat != before.chat {
+                let access = [
+                    technician.active != before.active
+                        ? (technician.active ? "switched back on" : "switched off") : nil,
+                    technician.chat != before.chat
+                        ? "customer chats: \(technician.chat.canViewChats ? (technician.chat.canReplyChats ? "read and reply" : "read only") : "none")"
+                        : nil,
+                ].compactMap { $0 }
+                try await AuditStore(sql).append(
+                    AuditEntry(
+                        by: actor, .userChanged, subject: "technician \(technician.name)",
+                        detail: access.joined(separator: "; "), at: app.clock.now()))
                 let accounts = AccountStore(sql)
                 for user in try await accounts.users(ofTechnician: id, in: actor.accountID) {
                     if !technician.active { try await accounts.deleteSessions(of: user.id, in: actor.accountID) }

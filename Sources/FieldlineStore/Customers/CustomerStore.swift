@@ -439,10 +439,21 @@ extension CustomerStore {
             }
         }
         if !addresses.isEmpty {
+            // Emails of no job to these addresses; those of the customer's jobs go below.
             try await sql.delete(from: "emails").where("account_id", .equal, account)
-                .where("to_address", .in, addresses).run()
+                .where("to_address", .in, addresses).where("job_id", .is, SQLLiteral.null).run()
         }
         if !jobIDs.isEmpty {
+            // What went to the customer about their jobs, whichever number or address it used.
+            erased.messages += try await count("messages", account: account, column: "job_id", in: jobIDs)
+            try await sql.delete(from: "messages").where("account_id", .equal, account).where("job_id", .in, jobIDs)
+                .run()
+            try await sql.delete(from: "conversations").where("account_id", .equal, account)
+                .where("job_id", .in, jobIDs).run()
+            try await sql.delete(from: "emails").where("account_id", .equal, account).where("job_id", .in, jobIDs).run()
+            // The job's own history keeps what happened, not where the notices went.
+            try await sql.update("job_events").set("text", to: "On-the-way notice sent (the customer was erased).")
+                .where("account_id", .equal, account).where("job_id", .in, jobIDs).where("kind", .equal, "notice").run()
             erased.trackingLinks = try await count("tracking_links", account: account, column: "job_id", in: jobIDs)
             try await sql.delete(from: "tracking_links").where("account_id", .equal, account)
                 .where("job_id", .in, jobIDs).run()

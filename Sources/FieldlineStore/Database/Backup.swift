@@ -72,6 +72,9 @@ public enum Backup {
                 "The database is at schema version \(summary.schemaVersion), newer than this fieldline knows (\(currentSchemaVersion)): back it up with the release that runs it."
             )
         }
+        // It holds password hashes, sealed credentials and every customer's messages: the
+        // owner's alone.
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: partial.path)
         try FileManager.default.moveItem(at: partial, to: destination)
         return summary
     }

@@ -492,10 +492,17 @@ extension MessageStore {
             .orderBy("created_at").limit(limit)
             .all().map { try $0.decode(column: "id", as: String.self) }
         guard !ids.isEmpty else { return 0 }
-        try await sql.delete(from: "message_media").where("account_id", .equal, accountID.rawValue)
-            .where("message_id", .in, ids).run()
+        // A picture the office kept with a job stays with the job.
+        try await sql.delete(from: SQLAlias(SQLIdentifier("message_media"), as: SQLIdentifier("mm")))
+            .where("account_id", .equal, accountID.rawValue).where("message_id", .in, ids)
+            .where(SQLQueryString("NOT EXISTS (SELECT 1 FROM job_attachments ja WHERE ja.media_id = mm.id)"))
+            .run()
         try await sql.update("messages").set("body", to: "").set("redacted_at", to: now)
             .where("account_id", .equal, accountID.rawValue).where("id", .in, ids).run()
+        // A thread whose last text is that old no longer shows its words in the inbox list.
+        try await sql.update("conversations").set("last_message_preview", to: "")
+            .where("account_id", .equal, accountID.rawValue).where("last_message_at", .lessThan, cutoff)
+            .where("last_message_preview", .notEqual, "").run()
         return ids.count
     }
 }
