@@ -17,20 +17,8 @@ public final class TriggeredCampaignScheduler: Service, Sendable {
     }
 
     public func run() async throws {
-        let stopping = StopFlag()
-        let wake = WorkSignal()
-        await withGracefulShutdownHandler {
-            while !stopping.isSet && !Task.isCancelled {
-                do {
-                    try await app.triggeredCampaigns.runDue()
-                } catch {
-                    app.logger.error("Triggered campaigns: \(error)")
-                }
-                await wake.wait(timeout: interval)
-            }
-        } onGracefulShutdown: {
-            stopping.set()
-            wake.signal()
+        await repeatUntilShutdown(every: interval, logger: app.logger, label: "Triggered campaigns") { [app] in
+            try await app.triggeredCampaigns.runDue()
         }
     }
 }

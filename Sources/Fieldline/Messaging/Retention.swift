@@ -47,20 +47,8 @@ public final class RetentionSweeper: Service, Sendable {
     }
 
     public func run() async throws {
-        let stopping = StopFlag()
-        let wake = WorkSignal()
-        await withGracefulShutdownHandler {
-            while !stopping.isSet && !Task.isCancelled {
-                do {
-                    try await app.retention.sweep()
-                } catch {
-                    app.logger.error("Retention: \(error)")
-                }
-                await wake.wait(timeout: interval)
-            }
-        } onGracefulShutdown: {
-            stopping.set()
-            wake.signal()
+        await repeatUntilShutdown(every: interval, logger: app.logger, label: "Retention") { [app] in
+            try await app.retention.sweep()
         }
     }
 }

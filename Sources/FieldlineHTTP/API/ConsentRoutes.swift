@@ -32,25 +32,37 @@ extension APIRoutes {
     }
 }
 
-/// Streams an export page by page: a year of ledger never sits in memory at once.
-enum LedgerDownload {
-    static func response(_ export: ConsentBook.Export, app: Fieldline) -> Response {
+/// A CSV download streamed page by page (the consent ledger, the audit log): a year of rows never
+/// sits in memory at once. `page` gives the rows after a cursor and the next cursor, nil at the end.
+enum CSVDownload {
+    static func response<Cursor: Sendable>(
+        filename: String, header: String,
+        page: @escaping @Sendable (Cursor?) async throws -> (csv: String, next: Cursor?)
+    ) -> Response {
         Response(
             status: .ok,
             headers: [
                 .contentType: "text/csv; charset=utf-8", .cacheControl: "no-store",
-                .contentDisposition: "attachment; filename=\"\(export.filename)\"",
+                .contentDisposition: "attachment; filename=\"\(filename)\"",
             ],
             body: ResponseBody { writer in
-                try await writer.write(ByteBuffer(string: LedgerCSV.header))
-                var cursor: ConsentStore.LedgerCursor?
+                try await writer.write(ByteBuffer(string: header))
+                var cursor: Cursor?
                 repeat {
-                    let page = try await app.consent.exportPage(export, after: cursor)
-                    if !page.csv.isEmpty { try await writer.write(ByteBuffer(string: page.csv)) }
-                    cursor = page.next
+                    let next = try await page(cursor)
+                    if !next.csv.isEmpty { try await writer.write(ByteBuffer(string: next.csv)) }
+                    cursor = next.next
                 } while cursor != nil
                 try await writer.finish(nil)
             })
+    }
+}
+
+enum LedgerDownload {
+    static func response(_ export: ConsentBook.Export, app: Fieldline) -> Response {
+        CSVDownload.response(filename: export.filename, header: LedgerCSV.header) { cursor in
+            try await app.consent.exportPage(export, after: cursor)
+        }
     }
 }
 

@@ -3,7 +3,6 @@ import FieldlineCore
 import FieldlineStore
 import Foundation
 import Hummingbird
-import NIOCore
 
 /// Settings → Audit log (OP4): who did what, when and from where, newest first, filtered by what
 /// was done, by whom and by days; the same filter downloads as CSV. Admins only.
@@ -116,24 +115,10 @@ struct AuditLogPage {
     }
 }
 
-/// Streams an audit export page by page, as the ledger's is.
 enum AuditDownload {
     static func response(_ export: AuditLog.Export, app: Fieldline) -> Response {
-        Response(
-            status: .ok,
-            headers: [
-                .contentType: "text/csv; charset=utf-8", .cacheControl: "no-store",
-                .contentDisposition: "attachment; filename=\"\(export.filename)\"",
-            ],
-            body: ResponseBody { writer in
-                try await writer.write(ByteBuffer(string: AuditCSV.header))
-                var cursor: AuditStore.Cursor?
-                repeat {
-                    let page = try await app.auditLog.exportPage(export, after: cursor)
-                    if !page.csv.isEmpty { try await writer.write(ByteBuffer(string: page.csv)) }
-                    cursor = page.next
-                } while cursor != nil
-                try await writer.finish(nil)
-            })
+        CSVDownload.response(filename: export.filename, header: AuditCSV.header) { cursor in
+            try await app.auditLog.exportPage(export, after: cursor)
+        }
     }
 }
