@@ -142,6 +142,20 @@ struct RetentionErasureTests {
                 _ = try await app.customers.addPhone(.init(number: "5125550142"), to: customer.id, by: world.admin)
             }
 
+            // The number texts again: its old STOP is its own again before anything is decided,
+            // so the office's answer is refused as to anyone opted out.
+            guard
+                case .inbox(_, let returned, _) = try await world.textIn(
+                    from: phone.e164, body: "Hi, it's me again", to: number)
+            else { throw TestSetupError("not in inbox") }
+            let relinked = try await app.database.read { sql in
+                try await ConsentStore(sql).consent(of: phone, in: account)
+            }
+            #expect(relinked.optedOut, "an erased customer's opt-out holds when the number texts in")
+            await #expect(throws: FieldlineError.self) {
+                _ = try await app.inbox.reply(to: returned, body: "Welcome back!", by: world.dispatcher)
+            }
+
             // The number comes back on a new customer: its STOP still holds.
             let again = try await app.customers.create(
                 .init(name: "Robert Castellanos Jr.", phones: [.init(number: phone.e164)]), by: world.dispatcher)

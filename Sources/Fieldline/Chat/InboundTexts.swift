@@ -1,4 +1,5 @@
 import FieldlineCore
+import FieldlineProviders
 import FieldlineStore
 import Foundation
 import Logging
@@ -70,9 +71,18 @@ public struct InboundTexts: Sendable {
     func receive(_ text: InboundText, in sql: any SQLDatabase, effects: AfterCommit) async throws -> InboundOutcome {
         let accountID = text.to.accountID
         // Everything the steps below ask about the number, read in one query.
-        let facts = try await InboundStore(sql).facts(
+        var facts = try await InboundStore(sql).facts(
             providerMessageID: text.providerMessageID, phone: text.from, in: accountID)
         if facts.duplicate { return .duplicate }
+        // A number of an erased customer texting again: the consent state kept under its hash
+        // (an old STOP above all) is its own again before anything is decided (OP3).
+        if !facts.consentRecorded, let key = facts.erasureKey {
+            let hashed = ErasureHash.of(text.from.e164, accountKey: key, secrets: app.secrets)
+            if try await ConsentStore(sql).relinkErased(text.from, hashed: hashed, in: accountID) {
+                facts = try await InboundStore(sql).facts(
+                    providerMessageID: text.providerMessageID, phone: text.from, in: accountID)
+            }
+        }
         let messages = MessageStore(sql)
         let now = app.clock.now()
         let body = String(text.body.prefix(Self.maximumBodyLength))

@@ -36,6 +36,11 @@ public struct InboundStore: Sendable {
         /// The after-hours reply with the hours it depends on; nil when it is switched off (its
         /// hours are then not even decoded).
         public var afterHours: AfterHours?
+        /// Whether a consent state is stored for the number (not the default).
+        public var consentRecorded: Bool
+        /// The account's erasure key, once it has erased a customer (OP3): a number with no consent
+        /// state may be one whose state was kept under its hash.
+        public var erasureKey: String?
     }
 
     public struct AfterHours: Sendable {
@@ -54,7 +59,8 @@ public struct InboundStore: Sendable {
         let query: SQLQueryString = """
             SELECT a.name AS account_name, a.time_zone AS account_time_zone,
                    a.business_hours AS account_business_hours, a.autoreply_enabled AS account_autoreply_enabled,
-                   a.autoreply_text AS account_autoreply_text,
+                   a.autoreply_text AS account_autoreply_text, a.erasure_key AS account_erasure_key,
+                   sc.phone AS consent_phone,
                    (SELECT id FROM messages WHERE account_id = a.id
                        AND provider_message_id = \(bind: providerMessageID)) AS duplicate,
                    (SELECT phone FROM blocked_numbers WHERE account_id = a.id AND phone = \(bind: number)) AS blocked,
@@ -143,7 +149,8 @@ public struct InboundStore: Sendable {
             duplicate: try text("duplicate") != nil, blocked: try text("blocked") != nil, employee: employee,
             consent: consent,
             contact: contact, customerName: try text("customer_name"), conversation: conversation,
-            companyName: try text("account_name") ?? "", afterHours: afterHours)
+            companyName: try text("account_name") ?? "", afterHours: afterHours,
+            consentRecorded: try text("consent_phone") != nil, erasureKey: try text("account_erasure_key"))
     }
 
     /// A staff member's name, for the rare text that goes to the dispatch board.

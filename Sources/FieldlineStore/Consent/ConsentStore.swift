@@ -171,12 +171,18 @@ extension ConsentStore {
     /// A number becomes known again after its customer was erased: the consent state kept under
     /// its hash (an opt-out above all) is its own again. The ledger's rows keep the hash: the
     /// number's history is its hash's and its own.
-    public func relinkErased(_ number: PhoneNumber, hashed: String?, in accountID: AccountID) async throws {
-        guard let hashed else { return }
+    /// Whether a kept state came back.
+    @discardableResult
+    public func relinkErased(_ number: PhoneNumber, hashed: String?, in accountID: AccountID) async throws -> Bool {
+        guard let hashed else { return false }
         let current = try await sql.select().column("phone").from("sms_consent")
             .where("account_id", .equal, accountID.rawValue).where("phone", .equal, number.e164).first()
-        guard current == nil else { return }
+        guard current == nil else { return false }
+        let kept = try await sql.select().column("phone").from("sms_consent")
+            .where("account_id", .equal, accountID.rawValue).where("phone", .equal, hashed).first()
+        guard kept != nil else { return false }
         try await sql.update("sms_consent").set("phone", to: number.e164)
             .where("account_id", .equal, accountID.rawValue).where("phone", .equal, hashed).run()
+        return true
     }
 }
