@@ -62,7 +62,10 @@ def text_in(driver, phone, body):
 
 
 def wait_until(driver, condition, message):
-    return WebDriverWait(driver, WAIT).until(lambda d: condition(d), message)
+    # A live refresh may swap the element a condition was reading for a fresh copy of it: that is
+    # "not yet", read it again.
+    return WebDriverWait(driver, WAIT, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda d: condition(d), message)
 
 
 def list_items(driver):
