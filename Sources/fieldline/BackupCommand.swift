@@ -99,7 +99,7 @@ private func tableLine(_ count: Backup.TableCount) -> String {
     return "  \(name)\(count.rows.formatted()) \(count.rows == 1 ? "row" : "rows")"
 }
 
-private func elapsed(since start: ContinuousClock.Instant) -> String {
+func elapsed(since start: ContinuousClock.Instant) -> String {
     let duration = ContinuousClock.now - start
     let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     return String(format: "%.1f s", seconds)

@@ -16,7 +16,7 @@ struct FieldlineCommand: AsyncParsableCommand {
         abstract: "Fieldline: customer communications for field-service businesses.",
         subcommands: [
             Serve.self, Migrate.self, AccountCommand.self, UserCommand.self, NumberCommand.self,
-            RegistrationCommand.self, BackupCommand.self, RestoreCommand.self,
+            RegistrationCommand.self, BackupCommand.self, RestoreCommand.self, ImportCommand.self,
         ],
         defaultSubcommand: Serve.self)
 }

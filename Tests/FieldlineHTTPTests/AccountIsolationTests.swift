@@ -70,8 +70,11 @@ struct AccountIsolationTests {
         let note = try await app.jobs.addNote(job.id, text: "Rival note", by: world.admin)
         _ = try await app.invoices.save(
             .init(number: "R-1", issuedOn: "2026-12-01", labor: "100"), forJob: job.id, by: world.admin)
+        var upload = try await app.customerImports.beginUpload(fileName: "rival.csv", by: world.admin)
+        try await upload.append(Array("Name,Phone\r\nRival Customer,5125550389\r\n".utf8))
+        let customerImport = try await upload.finish()
         let ids: [String: String] = [
-            "noteId": note.id,
+            "noteId": note.id, "importId": customerImport.id.rawValue,
             "campaignId": campaign.id.rawValue, "estimateId": estimate.id.rawValue, "serviceId": service.id.rawValue,
             "customerId": world.customer.id.rawValue, "locationId": world.location.id.rawValue,
             "phoneId": world.phone.id.rawValue, "emailId": try #require(customer.emails.first?.id.rawValue),
@@ -90,6 +93,7 @@ struct AccountIsolationTests {
         let times = #""startsAt":"2026-12-10T15:00:00Z","endsAt":"2026-12-10T17:00:00Z""#
         let bodies: [String: String] = [
             "PATCH /customers/{customerId}": #"{"name":"Changed"}"#,
+            "PATCH /customer-imports/{importId}": #"{"duplicates":"merge"}"#,
             "POST /customers/{customerId}/locations":
                 #"{"street":"1 Main St","city":"Austin","state":"TX","postalCode":"78701"}"#,
             "PATCH /locations/{locationId}": #"{"name":"Changed"}"#,

@@ -143,6 +143,16 @@ enum UpgradeData {
             by: world.admin)
         _ = try await app.serviceChannel.addRule(
             subscriberID: nil, trade: "PLUMBING", priority: nil, category: nil, outcome: "job", by: world.admin)
+        // Customer imports: one finished with a row it could not import, one uploaded and waiting.
+        for csv in ["Name,Phone\r\nImported Person,5125550171\r\nNo Number,555\r\n", "Name\r\nWaiting Person\r\n"] {
+            var upload = try await app.customerImports.beginUpload(fileName: "customers.csv", by: world.admin)
+            try await upload.append(Array(csv.utf8))
+            let value = try await upload.finish()
+            if csv.contains("Imported") {
+                _ = try await app.customerImports.start(value.id, by: world.admin)
+                _ = try await app.customerImports.runNext()
+            }
+        }
         // An API request's Idempotency-Key, with the answer kept for its retries.
         let claim = IdempotencyClaim(accountID: account, key: "retry-1", fingerprint: "POST /texts", attempt: "a1")
         try await app.database.write { sql in

@@ -38,6 +38,8 @@ public struct Fieldline: Sendable {
     public let serviceChannelSignal: WorkSignal
     /// Wakes the ServiceChannel poller when a webhook or a person asked for a poll now.
     public let serviceChannelPollSignal: WorkSignal
+    /// Wakes the customer import worker when an import is started.
+    public let importSignal: WorkSignal
     /// Serving the demo (`serve --demo`): only then does the phone simulator exist, since it lets a
     /// person "receive" a STOP or a sign-up from any number.
     public let demo: Bool
@@ -51,7 +53,7 @@ public struct Fieldline: Sendable {
         emailFrom: String = "notifications@fieldline.invalid", emailSignal: WorkSignal = WorkSignal(),
         campaignSignal: WorkSignal = WorkSignal(), serviceChannelClients: ServiceChannelClients? = nil,
         serviceChannelSignal: WorkSignal = WorkSignal(), serviceChannelPollSignal: WorkSignal = WorkSignal(),
-        demo: Bool = false
+        importSignal: WorkSignal = WorkSignal(), demo: Bool = false
     ) {
         // API requests with an Idempotency-Key take it in their first write transaction.
         self.database = IdempotencyClaimingDatabase(database, now: { [clock] in clock.now() })
@@ -72,6 +74,7 @@ public struct Fieldline: Sendable {
         self.serviceChannelClients = serviceChannelClients ?? ServiceChannelClients(http: nil, clock: clock)
         self.serviceChannelSignal = serviceChannelSignal
         self.serviceChannelPollSignal = serviceChannelPollSignal
+        self.importSignal = importSignal
         self.demo = demo
     }
 
@@ -79,6 +82,7 @@ public struct Fieldline: Sendable {
     public var auditLog: AuditLog { AuditLog(app: self) }
     public var retention: Retention { Retention(app: self) }
     public var customers: Customers { Customers(app: self) }
+    public var customerImports: CustomerImports { CustomerImports(app: self) }
     public var technicians: Technicians { Technicians(app: self) }
     public var field: Field { Field(app: self) }
     public var jobs: Jobs { Jobs(app: self) }

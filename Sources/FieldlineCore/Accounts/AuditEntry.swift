@@ -25,6 +25,9 @@ public enum AuditAction: String, Sendable, Codable, CaseIterable {
     case serviceChannelDisconnected = "servicechannel_disconnected"
     case customerErased = "customer_erased"
     case retentionChanged = "retention_changed"
+    case customersImported = "customers_imported"
+    case customerImportCancelled = "customer_import_cancelled"
+    case importReportExported = "import_report_exported"
 
     /// How the log names it, as a heading a person scans.
     public var label: String {
@@ -51,6 +54,9 @@ public enum AuditAction: String, Sendable, Codable, CaseIterable {
         case .serviceChannelDisconnected: "ServiceChannel disconnected"
         case .customerErased: "Customer erased"
         case .retentionChanged: "Message retention changed"
+        case .customersImported: "Customer import started"
+        case .customerImportCancelled: "Customer import cancelled"
+        case .importReportExported: "Import problems downloaded"
         }
     }
 }

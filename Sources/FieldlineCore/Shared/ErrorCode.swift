@@ -41,6 +41,8 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case emailUnavailable = "email_unavailable"
     case estimateAnswered = "estimate_answered"
     case idempotencyKeyInUse = "idempotency_key_in_use"
+    case importFinished = "import_finished"
+    case importStarted = "import_started"
     case invalidAssignmentTransition = "invalid_assignment_transition"
     case invalidBookingTransition = "invalid_booking_transition"
     case invoiceExists = "invoice_exists"
@@ -110,7 +112,8 @@ public enum ErrorCode: String, Sendable, CaseIterable {
             .campaignQueued, .campaignQueuing, .campaignScheduled, .confirmationAlreadySent, .conversationChanged,
             .conversationMissing, .corruptUser, .customerErased, .defaultRequired, .emailTaken, .emailUnavailable,
             .estimateAnswered,
-            .idempotencyKeyInUse, .invalidAssignmentTransition, .invalidBookingTransition, .invoiceExists,
+            .idempotencyKeyInUse, .importFinished, .importStarted, .invalidAssignmentTransition,
+            .invalidBookingTransition, .invoiceExists,
             .invoiceExported, .jobCanceled, .jobClosed, .jobNotOnHold, .jobNotificationsOff, .jobOnHold, .landline,
             .marketingNotRegistered, .marketingUpdatesOff, .mediaNotStored, .noMarketingConsent, .noMarketingNumber,
             .noOpenThread, .noSenderNumber, .notResendable, .numberBlocked, .numberNotOnCustomer, .numberTaken,

@@ -10,7 +10,7 @@ enum APIRoutes {
     static func all(app: Fieldline) -> [APIRoute] {
         accounts(app) + customers(app) + technicians(app) + jobs(app) + bookings(app) + conversations(app)
             + messaging(app) + field(app) + dispatch(app) + consent(app) + registrations(app) + campaigns(app)
-            + triggeredCampaigns(app) + estimates(app) + serviceChannel(app) + audit(app)
+            + triggeredCampaigns(app) + estimates(app) + serviceChannel(app) + audit(app) + customerImports(app)
     }
 
     static func accounts(_ app: Fieldline) -> [APIRoute] {

@@ -41,7 +41,7 @@ public enum FieldlineServer {
                     ? [
                         OutboxWorker(app: app), EmailWorker(app: app), MediaFetcher(app: app),
                         CampaignScheduler(app: app), TriggeredCampaignScheduler(app: app),
-                        ServiceChannelWorker(app: app), RetentionSweeper(app: app),
+                        ServiceChannelWorker(app: app), RetentionSweeper(app: app), CustomerImportWorker(app: app),
                     ] : [])
                 // Demo mode plays the dispatched technicians' phones so tracking pages move.
                 + (backgroundWorkers && demoSignIn != nil ? [DemoDriver(app: app)] : [])

@@ -20,6 +20,7 @@ enum WebRoutes {
         TodayPage(app: app, renderer: renderer).register(on: signedIn)
         InboxPages(app: app, renderer: renderer).register(on: signedIn)
         DispatchBoardPage(app: app, renderer: renderer).register(on: signedIn)
+        CustomerImportPages(app: app, renderer: renderer).register(on: signedIn)
         CustomerPages(app: app, renderer: renderer).register(on: signedIn)
         JobPages(app: app, renderer: renderer).register(on: signedIn)
         BookingPages(app: app, renderer: renderer).register(on: signedIn)

@@ -504,3 +504,80 @@ extension CustomerStore {
             .first()?.decode(column: "n", as: Int.self) ?? 0
     }
 }
+
+// MARK: Many at once (imports, OP1)
+
+extension CustomerStore {
+    public func insert(customers: [Customer]) async throws {
+        try await sql.insert(customers.map(CustomerRow.init))
+    }
+
+    public func insert(locations: [ServiceLocation]) async throws {
+        try await sql.insert(locations.map(LocationRow.init))
+    }
+
+    public func insert(phones: [PhoneContact]) async throws {
+        try await sql.insert(phones.map(PhoneRow.init))
+    }
+
+    public func insert(emails: [EmailContact]) async throws {
+        try await sql.insert(
+            emails.map {
+                EmailRow(
+                    id: $0.id.rawValue, accountId: $0.accountID.rawValue, customerId: $0.customerID.rawValue,
+                    address: $0.address.value, jobNotifications: $0.jobNotifications, createdAt: $0.createdAt)
+            })
+    }
+
+    /// Which customer each of `numbers` belongs to, for those that belong to one.
+    public func phoneOwners(_ numbers: [PhoneNumber], in accountID: AccountID) async throws -> [PhoneNumber: CustomerID]
+    {
+        var owners: [PhoneNumber: CustomerID] = [:]
+        for slice in Self.slices(Array(Set(numbers.map(\.e164)))) {
+            for row in try await sql.select().column("e164").column("customer_id").from("phone_contacts")
+                .where("account_id", .equal, accountID.rawValue).where("e164", .in, slice).all()
+            {
+                owners[PhoneNumber(storedE164: try row.decode(column: "e164", as: String.self))] = CustomerID(
+                    try row.decode(column: "customer_id", as: String.self))
+            }
+        }
+        return owners
+    }
+
+    /// The living customers holding each of `addresses`: the earliest one where several do.
+    public func emailOwners(
+        _ addresses: [EmailAddress], in accountID: AccountID
+    ) async throws
+        -> [EmailAddress: CustomerID]
+    {
+        var owners: [EmailAddress: CustomerID] = [:]
+        for slice in Self.slices(Array(Set(addresses.map(\.value)))) {
+            var query: SQLQueryString = "SELECT e.address, e.customer_id FROM email_contacts e"
+            query += " JOIN customers c ON c.id = e.customer_id AND c.erased_at IS NULL"
+            query += " WHERE e.account_id = \(bind: accountID.rawValue) AND e.address IN (\(binds: slice))"
+            // Newest first, so where two customers share an address the earliest one wins.
+            query += " ORDER BY e.created_at DESC"
+            let rows = try await sql.raw(query).all()
+            for row in rows {
+                owners[EmailAddress(storedValue: try row.decode(column: "address", as: String.self))] = CustomerID(
+                    try row.decode(column: "customer_id", as: String.self))
+            }
+        }
+        return owners
+    }
+
+    public func emails(ofCustomers ids: [CustomerID], in accountID: AccountID) async throws -> [EmailContact] {
+        var emails: [EmailContact] = []
+        for slice in Self.slices(ids.map(\.rawValue)) {
+            emails += try await sql.select(EmailRow.self).where("account_id", .equal, accountID.rawValue)
+                .where("customer_id", .in, slice).orderBy("created_at").all()
+                .map { try $0.stored(EmailRow.self).email }
+        }
+        return emails
+    }
+
+    /// Lists cut to a size every engine binds in one statement.
+    static func slices(_ values: [String], size: Int = 500) -> [[String]] {
+        stride(from: 0, to: values.count, by: size).map { Array(values[$0..<min($0 + size, values.count)]) }
+    }
+}

@@ -1,10 +1,10 @@
 import PostgresNIO
 import SQLiteNIO
 
-enum StoreErrors {
+public enum StoreErrors {
     /// Whether `error` is a unique-constraint violation on either engine, so a race between two
     /// writers becomes a clear conflict instead of a server error.
-    static func isUniqueViolation(_ error: any Error) -> Bool {
+    public static func isUniqueViolation(_ error: any Error) -> Bool {
         if let error = error as? SQLiteError {
             return error.reason == .constraintUniqueFailed || error.reason == .constraint
         }

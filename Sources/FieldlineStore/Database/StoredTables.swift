@@ -34,8 +34,9 @@ public enum StoredTables {
         // Migrations 10, 12, 13, 14
         InvoiceStore.Row.self, MessageStore.HeldReportRow.self, AccountStore.PasswordResetRow.self,
         IdempotencyStore.Row.self,
-        // Migration 15
-        AuditStore.Row.self,
+        // Migrations 15, 17
+        AuditStore.Row.self, CustomerImportStore.Row.self, CustomerImportStore.ChunkRow.self,
+        CustomerImportStore.ProblemRow.self,
     ]
 
     /// Columns the mappings leave out on purpose, with why. A backup copies the pictures' bytes on

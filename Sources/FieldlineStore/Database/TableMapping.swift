@@ -395,6 +395,8 @@ private struct ColumnKeyRecorder: Decoder {
         }
         func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
             recorded.names.append(key.stringValue)
+            // Data decodes itself from an unkeyed container of bytes; a column holds it whole.
+            if let data = Data() as? T { return data }
             return try T(from: SampleDecoder())
         }
         func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {

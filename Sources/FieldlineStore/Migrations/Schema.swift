@@ -31,6 +31,7 @@ public enum Schema {
         Migration(version: 14, name: "API idempotency keys", statements: idempotencyKeys),
         Migration(version: 15, name: "audit log", statements: auditLog),
         Migration(version: 16, name: "message retention, customer erasure", statements: retention),
+        Migration(version: 17, name: "customer imports", statements: customerImports),
     ]
 
     static func timestampType(_ engine: DatabaseEngine) -> String {

@@ -337,4 +337,48 @@
       if (topnav.classList.contains("nav-open") && !topnav.contains(event.target)) setMenu(false);
     });
   }
+
+  // (i) Customer import (OP1). The upload form says it is working (a big file takes a while) and
+  //     keeps a slow double click from sending it twice; a running import's progress updates by
+  //     itself, and the page reloads to its summary when the import ends.
+  const uploadForm = document.querySelector("[data-import-upload]");
+  if (uploadForm) {
+    uploadForm.addEventListener("submit", (event) => {
+      const button = uploadForm.querySelector("[data-upload-button]");
+      if (button.disabled) { event.preventDefault(); return; }
+      button.disabled = true;
+      uploadForm.querySelector("[data-upload-status]").textContent = "Uploading and checking the file…";
+    });
+  }
+  const mappingForm = document.querySelector("#import-mapping");
+  if (mappingForm) {
+    mappingForm.addEventListener("submit", (event) => {
+      if (mappingForm.dataset.sent === "true") { event.preventDefault(); return; }
+      mappingForm.dataset.sent = "true";
+    });
+  }
+  const importProgress = document.querySelector("[data-import-progress]");
+  if (importProgress && importProgress.dataset.running === "true") {
+    const number = (value) => Number(value).toLocaleString("en-US");
+    const poll = async () => {
+      try {
+        const response = await fetch(importProgress.dataset.importProgress, {
+          credentials: "same-origin", headers: { Accept: "application/json" }, cache: "no-store",
+        });
+        if (response.ok) {
+          const state = await response.json();
+          importProgress.querySelector("[data-import-bar]").value = state.percent;
+          importProgress.querySelector("[data-import-percent]").textContent = state.percent;
+          importProgress.querySelector("[data-import-done]").textContent = number(state.rowsDone);
+          for (const name of ["created", "merged", "skipped", "failed"]) {
+            const element = importProgress.querySelector(`[data-import-count="${name}"]`);
+            if (element) element.textContent = number(state[name]);
+          }
+          if (!["queued", "working"].includes(state.state)) { window.location.reload(); return; }
+        }
+      } catch (error) { /* try again */ }
+      setTimeout(poll, 1000);
+    };
+    setTimeout(poll, 1000);
+  }
 })();
