@@ -18,6 +18,7 @@ OFFICE_PAGES = [
     ("customers", "/customers"),
     ("customer", "/customers/{customer}"),
     ("customer-new", "/customers/new"),
+    ("customer-import", "/customers/import"),
     ("jobs", "/jobs"),
     ("job", "/jobs/{job}"),
     ("job-new", "/jobs/new?customer={customer}"),

@@ -33,6 +33,11 @@ struct ImportCommand: AsyncParsableCommand {
         @Option(help: "A column's field: \"Header=field\" or \"C=field\"; repeatable.") var map: [String] = []
         @Flag(help: "Check the file and show the mapping and preview; import nothing.") var dryRun = false
         @Option(help: "Where to write the rows not imported.") var problems: String?
+        @Flag(
+            help:
+                "Import without $FIELDLINE_SECRET_KEY in an account with erased customers (only if the server runs without one too)."
+        )
+        var withoutSecretKey = false
 
         func run() async throws {
             let logger = makeLogger(level: .warning)
@@ -46,6 +51,7 @@ struct ImportCommand: AsyncParsableCommand {
                     secretKey: ProcessInfo.processInfo.environment["FIELDLINE_SECRET_KEY"],
                     twilioAPIBase: "https://api.twilio.com", publicURL: "http://127.0.0.1:8080")
                 let actor = try await self.actor(app)
+                try await checkSecretKey(app, account: actor.accountID)
                 try await importFile(handle, app: app, actor: actor)
                 await db.close()
             } catch let error as FieldlineError {
@@ -68,6 +74,21 @@ struct ImportCommand: AsyncParsableCommand {
                 throw CLIError("No active user \(asUser) in account \(account).")
             }
             return Actor(user: user)
+        }
+
+        /// A number an erased customer had is recognised by its keyed hash, which takes the server's
+        /// secret key: without it, a kept opt-out would not be found and the number would get texts.
+        private func checkSecretKey(_ app: Fieldline, account: AccountID) async throws {
+            let key = ProcessInfo.processInfo.environment["FIELDLINE_SECRET_KEY"] ?? ""
+            guard key.isEmpty, !withoutSecretKey else { return }
+            let erasures = try await app.database.read { sql in
+                try await AccountStore(sql).existingErasureKey(of: account)
+            }
+            guard erasures == nil else {
+                throw CLIError(
+                    "This account has erased customers: set FIELDLINE_SECRET_KEY as the server has it, so numbers they had keep their opt-outs (or pass --without-secret-key if the server runs without one)."
+                )
+            }
         }
 
         private func importFile(_ handle: FileHandle, app: Fieldline, actor: Actor) async throws {

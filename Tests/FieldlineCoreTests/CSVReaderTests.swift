@@ -313,4 +313,12 @@ struct CSVWriterTests {
         let cells = ["Line 7", "a \"quote\", and\nnewline", "Jos\u{E9}"]
         #expect(try records(bytes(CSVWriter.line(cells))) == [CSVRecord(line: 1, fields: cells)])
     }
+
+    @Test("The ledger's and the audit log's exports quote and guard by the same rules")
+    func ledgerCells() {
+        #expect(LedgerCSV.cell("a\r\nb") == "\"a\r\nb\"")
+        #expect(LedgerCSV.cell("=\u{301}cmd") == "'=\u{301}cmd")
+        #expect(LedgerCSV.cell("-1", guarded: false) == "-1")
+        #expect(LedgerCSV.cell("+15125550100", guarded: false) == "+15125550100")
+    }
 }

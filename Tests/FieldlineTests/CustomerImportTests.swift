@@ -196,6 +196,49 @@ struct CustomerImportTests {
         }
     }
 
+    @Test(
+        "Uploads never started expire with their file; reports go 30 days after an import ends",
+        arguments: TestEngine.available)
+    func housekeeping(engine: TestEngine) async throws {
+        let clock = TestClock()
+        try await engine.withWorld(clock: clock) { app, world, _ in
+            let finished = try await Self.upload(app, Self.export, by: world.admin)
+            _ = try await app.customerImports.start(finished.id, by: world.admin)
+            _ = try await app.customerImports.runNext()
+            let waiting = try await Self.upload(app, Self.export, by: world.admin)
+            clock.advance(by: 8 * 86_400)
+            let now = clock.now()
+            try await app.database.write { sql in
+                try await CustomerImportStore(sql).expire(
+                    mappingBefore: now.addingTimeInterval(-7 * 86_400),
+                    reportsBefore: now.addingTimeInterval(-30 * 86_400),
+                    at: now)
+            }
+            #expect(try await app.customerImports.find(waiting.id, by: world.admin).state == .cancelled)
+            #expect(try await Self.count(app, "SELECT count(*) AS n FROM customer_import_chunks") == 0)
+            #expect(try await Self.count(app, "SELECT count(*) AS n FROM customer_import_problems") == 3)
+            clock.advance(by: 30 * 86_400)
+            let later = clock.now()
+            try await app.database.write { sql in
+                try await CustomerImportStore(sql).expire(
+                    mappingBefore: later.addingTimeInterval(-7 * 86_400),
+                    reportsBefore: later.addingTimeInterval(-30 * 86_400), at: later)
+            }
+            #expect(try await Self.count(app, "SELECT count(*) AS n FROM customer_import_problems") == 0)
+
+            // An import whose file is gone (a restored backup leaves files out) says so and stops.
+            let orphan = try await Self.upload(app, Self.export, by: world.admin)
+            _ = try await app.customerImports.start(orphan.id, by: world.admin)
+            _ = try await app.database.write { sql in
+                try await sql.raw("DELETE FROM customer_import_chunks").run()
+            }
+            let failed = try #require(try await app.customerImports.runNext())
+            #expect(failed.state == .failed)
+            #expect(failed.failure?.contains("no longer stored") == true)
+            #expect(failed.created == 0)
+        }
+    }
+
     @Test("Bad files are refused with a reason, and nothing of them is kept", arguments: TestEngine.available)
     func refusals(engine: TestEngine) async throws {
         try await engine.withWorld { app, world, _ in

@@ -13,7 +13,9 @@ import Testing
 struct TableMappingTests {
     /// Tables no mapping covers, with why.
     static let unmapped: [String: String] = [
-        "schema_migrations": "the migrator's own ledger, written before any store exists"
+        "schema_migrations": "the migrator's own ledger, written before any store exists",
+        "customer_import_chunks":
+            "an upload's bytes while it is mapped or imported (up to 25 MB each): not in backups; an import restored without its file fails saying so",
     ]
 
     @Test(

@@ -30,6 +30,18 @@ extension CustomerImports {
         _ claimed: CustomerImport, progress: (CustomerImport) -> Void, shouldStop: () -> Bool
     ) async throws -> CustomerImport {
         var value = claimed
+        // An import whose batches keep failing for a reason that is not the file's (claimed again
+        // and again) stops instead of retrying for ever with its bar standing still.
+        if claimed.attempts > Self.maximumAttempts {
+            value.state = .failed
+            value.failure =
+                "Stopped at row \((value.rowsDone + 1).formatted()) after \(Self.maximumAttempts) attempts; the server log has the error. The rows before it are imported."
+            let now = app.clock.now()
+            let ended = value
+            _ = try await app.database.write { sql in try await CustomerImportStore(sql).finish(ended, at: now) }
+            progress(value)
+            return value
+        }
         var header = true
         var seen = 0
         var batch: [CSVRecord] = []
@@ -95,6 +107,10 @@ extension CustomerImports {
             let now = app.clock.now()
             do {
                 return try await app.database.write { sql in
+                    let store = CustomerImportStore(sql)
+                    // The claim first: on PostgreSQL this also locks the import against a cancel,
+                    // and a worker whose claim was taken over writes nothing.
+                    guard try await store.recordBatch(value, at: now) else { throw ClaimLost() }
                     var next = value
                     let outcome = try await ImportBatch(
                         account: value.accountID, duplicates: value.duplicates, now: now
@@ -105,7 +121,6 @@ extension CustomerImports {
                     next.merged += outcome.merged
                     next.skipped += outcome.skipped
                     next.failed += outcome.failed
-                    let store = CustomerImportStore(sql)
                     try await store.insertProblems(outcome.problems, of: value.id)
                     guard try await store.recordBatch(next, at: now) else { throw ClaimLost() }
                     return next
@@ -122,6 +137,7 @@ extension CustomerImports {
     }
 
     private struct ClaimLost: Error {}
+    static let maximumAttempts = 5
 }
 
 /// One batch of rows turned into customers inside a transaction: duplicates found against the
@@ -162,7 +178,8 @@ struct ImportBatch {
         let phoneOwners = try await store.phoneOwners(readable.flatMap { $0.phones.map(\.number) }, in: account)
         let emailOwners = try await store.emailOwners(readable.flatMap(\.emails), in: account)
         let matched = Array(Set(phoneOwners.values).union(emailOwners.values))
-        let existing = try await store.customers(matched, in: account)
+        // An erased customer takes nothing more (merging into one would undo the erasure).
+        let existing = try await store.customers(matched, in: account).filter { $0.value.erasedAt == nil }
 
         var drafts: [CustomerID: Draft] = [:]
         var order: [CustomerID] = []
@@ -310,7 +327,8 @@ struct ImportBatch {
 
 /// Runs imports in the background: a started import is picked up at once (signalled), and one
 /// whose server stopped is resumed by the next worker once its claim is stale. Uploads left
-/// half-way are removed after a day.
+/// half-way are removed after a day, uploads never started are discarded after a week, and the
+/// problem rows of an import (customers' details) are deleted 30 days after it ended.
 public final class CustomerImportWorker: Service, Sendable {
     let app: Fieldline
     let interval: TimeInterval
@@ -328,9 +346,13 @@ public final class CustomerImportWorker: Service, Sendable {
                     while !stopping.isSet,
                         try await app.customerImports.runNext(shouldStop: { stopping.isSet }) != nil
                     {}
-                    let cutoff = app.clock.now().addingTimeInterval(-86_400)
+                    let now = app.clock.now()
                     _ = try await app.database.write { sql in
-                        try await CustomerImportStore(sql).removeAbandonedUploads(before: cutoff)
+                        let store = CustomerImportStore(sql)
+                        _ = try await store.removeAbandonedUploads(before: now.addingTimeInterval(-86_400))
+                        try await store.expire(
+                            mappingBefore: now.addingTimeInterval(-7 * 86_400),
+                            reportsBefore: now.addingTimeInterval(-30 * 86_400), at: now)
                     }
                 } catch {
                     app.logger.error("Customer imports: \(error)")

@@ -101,7 +101,7 @@ public struct CustomerImports: Sendable {
                     throw FieldlineError.invalid(
                         field: "file",
                         message:
-                            "This file has \(scan.rows.formatted()) rows; one import takes at most \(CustomerImport.maximumRows.formatted()). Split it into smaller files."
+                            "This file has \(CustomerImports.rows(scan.rows)); one import takes at most \(CustomerImport.maximumRows.formatted()). Split it into smaller files."
                     )
                 }
                 value.mapping = ImportField.guesses(for: scan.headers)
@@ -160,6 +160,13 @@ public struct CustomerImports: Sendable {
             let from = seq
             let chunks = try await app.database.read { sql in
                 try await CustomerImportStore(sql).chunks(of: value.id, from: from, limit: 4)
+            }
+            if from == 0 && chunks.isEmpty {
+                throw FieldlineError.invalid(
+                    field: "file",
+                    message:
+                        "The uploaded file is no longer stored (an upload is kept until its import ends, and backups leave it out). Upload it again."
+                )
             }
             for chunk in chunks {
                 for record in try reader.feed(chunk.data) {
@@ -262,14 +269,19 @@ public struct CustomerImports: Sendable {
                 let owner =
                     customer.phones.lazy.compactMap { phoneOwners[$0.number] }.first
                     ?? customer.emails.lazy.compactMap { emailOwners[$0] }.first
+                // Merged rows hand their new numbers and emails on, as the import does.
+                let merging = value.duplicates == .merge
                 if let owner {
+                    if merging { for key in customer.keys where earlier[key] == nil { earlier[key] = -1 } }
                     return PreviewRow(
                         line: record.line, cells: record.fields,
                         outcome: .duplicate(of: names[owner] ?? "a customer", customer))
                 }
                 if let line = customer.keys.lazy.compactMap({ earlier[$0] }).first {
+                    if merging { for key in customer.keys where earlier[key] == nil { earlier[key] = line } }
                     return PreviewRow(
-                        line: record.line, cells: record.fields, outcome: .duplicate(of: "line \(line)", customer))
+                        line: record.line, cells: record.fields,
+                        outcome: .duplicate(of: line < 0 ? "a customer" : "line \(line)", customer))
                 }
                 for key in customer.keys { earlier[key] = record.line }
                 return PreviewRow(line: record.line, cells: record.fields, outcome: .create(customer))
@@ -304,7 +316,7 @@ public struct CustomerImports: Sendable {
                 AuditEntry(
                     by: actor, .customersImported, subject: found.fileName,
                     detail:
-                        "\(found.totalRows.formatted()) rows; duplicates: \(found.duplicates.rawValue); columns: \(Self.describe(found))",
+                        "\(Self.rows(found.totalRows)); duplicates: \(found.duplicates.rawValue); columns: \(Self.describe(found))",
                     at: now))
             return true
         }
@@ -324,7 +336,9 @@ public struct CustomerImports: Sendable {
             try await AuditStore(sql).append(
                 AuditEntry(
                     by: actor, .customerImportCancelled, subject: value.fileName,
-                    detail: "after \(value.rowsDone.formatted()) of \(value.totalRows.formatted()) rows", at: now))
+                    detail: value.state == .mapping
+                        ? "discarded before it started"
+                        : "after \(value.rowsDone.formatted()) of \(Self.rows(value.totalRows))", at: now))
             return true
         }
         guard cancelled else {
@@ -343,7 +357,7 @@ public struct CustomerImports: Sendable {
             try await AuditStore(sql).append(
                 AuditEntry(
                     by: actor, .importReportExported, subject: value.fileName,
-                    detail: "\((value.failed + value.skipped).formatted()) rows", at: app.clock.now()))
+                    detail: Self.rows(value.failed + value.skipped), at: app.clock.now()))
         }
         let base = value.fileName.lowercased().hasSuffix(".csv") ? String(value.fileName.dropLast(4)) : value.fileName
         let safe = base.filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }.prefix(60)
@@ -371,7 +385,14 @@ public struct CustomerImports: Sendable {
             code: value.state.isFinished ? .importFinished : .importStarted,
             message: value.state.isFinished
                 ? "This import has ended (\(value.state.label.lowercased())); upload the file again to import it again."
-                : "This import has started; its columns can no longer change.")
+                : value.state == .uploading
+                    ? "This file is still being uploaded."
+                    : "This import has started; its columns can no longer change.")
+    }
+
+    /// "1 row", "12,000 rows".
+    public static func rows(_ count: Int) -> String {
+        count == 1 ? "1 row" : "\(count.formatted()) rows"
     }
 
     static func describe(_ value: CustomerImport) -> String {

@@ -18,11 +18,10 @@ public enum LedgerCSV {
         return (system + supplied + [cell(messageID ?? "", guarded: false)]).joined(separator: ",") + "\r\n"
     }
 
+    /// One cell, by `CSVWriter`'s rules (Unicode scalars: "\r\n" or "," with a combining mark is
+    /// still quoted, "=" with one still guarded); the system's own values skip the guard.
     public static func cell(_ value: String, guarded: Bool = true) -> String {
-        var text = value
-        if guarded, let first = text.first, "=+-@\t\r".contains(first) { text = "'" + text }
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        CSVWriter.cell(value, guarded: guarded)
     }
 
     /// The days an export covers: `from` and `to` are days (yyyy-MM-dd) in the account's time zone,

@@ -525,7 +525,7 @@ public enum CSVWriter {
     ///
     /// Works on Unicode scalars, not Characters: as Characters, "\r\n" is one that equals neither "\r"
     /// nor "\n", and "," or "=" followed by a combining mark is one that equals neither, so a cell
-    /// could go out unquoted or unguarded. (`LedgerCSV.cell` compares Characters, so it is not reused.)
+    /// could go out unquoted or unguarded. The ledger's and the audit log's exports use it too.
     public static func line(_ cells: [String]) -> String {
         var result = ""
         for (index, cell) in cells.enumerated() {
@@ -536,10 +536,10 @@ public enum CSVWriter {
         return result
     }
 
-    static func cell(_ value: String) -> String {
+    static func cell(_ value: String, guarded: Bool = true) -> String {
         let scalars = value.unicodeScalars
-        let guarded = scalars.first.map { "=+-@\t\r".unicodeScalars.contains($0) } ?? false
-        let text = guarded ? "'" + value : value
+        let formula = guarded && (scalars.first.map { "=+-@\t\r".unicodeScalars.contains($0) } ?? false)
+        let text = formula ? "'" + value : value
         guard scalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
         var quoted = "\""
         for scalar in text.unicodeScalars {

@@ -398,6 +398,9 @@ public struct ImportedCustomer: Sendable, Equatable {
             default: single[field] = value
             }
         }
+        guard phones.count <= 10, emails.count <= 10 else {
+            throw .invalid(field: "row", message: "This row has more than 10 phone numbers or emails; split it up.")
+        }
         let person = [single[.firstName], single[.lastName]].compactMap { $0 }.joined(separator: " ")
         let company = single[.company]
         guard let name = single[.name] ?? (person.isEmpty ? nil : person) ?? company else {

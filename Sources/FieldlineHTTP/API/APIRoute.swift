@@ -15,6 +15,8 @@ struct APIRoute: Sendable {
     /// OpenAPI form, relative to `/api/v1`: `/customers/{customerId}`.
     let path: String
     let authenticated: Bool
+    /// Reads its body as a stream (an upload): never collected for an Idempotency-Key.
+    var streamsBody: Bool { method == .post && path == "/customer-imports" }
     let handler: Handler
 
     init(_ method: HTTPRequest.Method, _ path: String, authenticated: Bool = true, handler: @escaping Handler) {
@@ -77,7 +79,11 @@ enum APIRouter {
                     auth.actor.address = context.clientAddress(request)
                     context.auth = auth
                 }
-                if route.method == .post, let key = request.headers[IdempotentRoute.header], let auth = context.auth {
+                // An upload streams (up to 25 MB) and leaves nothing when it fails, so it is simply
+                // sent again: it is not held in memory for an Idempotency-Key.
+                if route.method == .post, !route.streamsBody, let key = request.headers[IdempotentRoute.header],
+                    let auth = context.auth
+                {
                     return try await IdempotentRoute.run(
                         route, key: key, auth: auth, request: request, context: context, app: app)
                 }

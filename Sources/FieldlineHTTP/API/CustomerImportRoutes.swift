@@ -75,8 +75,14 @@ enum CustomerImportUpload {
     ) async throws -> CustomerImport {
         try refuseDeclaredSize(declaredLength)
         var upload = try await app.customerImports.beginUpload(fileName: fileName, by: actor)
-        for try await buffer in body {
-            try await upload.append(buffer.readableBytesView)
+        do {
+            for try await buffer in body {
+                try await upload.append(buffer.readableBytesView)
+            }
+        } catch {
+            // A client that went away, or a body that broke off: nothing of it is kept.
+            await upload.abandon()
+            throw error
         }
         return try await upload.finish()
     }
@@ -86,7 +92,7 @@ enum CustomerImportUpload {
         throw FieldlineError.refused(
             code: .bodyTooLarge,
             message:
-                "This file is \(length / 1024 / 1024) MB; one import takes at most \(CustomerImport.maximumBytes / 1024 / 1024) MB. Split it into smaller files and import them one after another."
+                "This file is \(String(format: "%.1f", Double(length) / 1024 / 1024)) MB; one import takes at most \(CustomerImport.maximumBytes / 1024 / 1024) MB. Split it into smaller files and import them one after another."
         )
     }
 }

@@ -135,14 +135,11 @@ struct MultipartReader {
                 scalars = scalars.dropFirst()
                 if scalars.first == "\"" {
                     scalars = scalars.dropFirst()
+                    // Browsers percent-encode a quote in a file name and leave a backslash as
+                    // it is (a Windows path), so nothing here is an escape.
                     while let character = scalars.first, character != "\"" {
-                        if character == "\\", let next = scalars.dropFirst().first {
-                            value.append(next)
-                            scalars = scalars.dropFirst(2)
-                        } else {
-                            value.append(character)
-                            scalars = scalars.dropFirst()
-                        }
+                        value.append(character)
+                        scalars = scalars.dropFirst()
                     }
                     scalars = scalars.dropFirst()
                 } else {

@@ -236,10 +236,30 @@ public struct CustomerImportStore: Sendable {
         let ids = try await sql.select().column("id").from("customer_imports")
             .where("state", .equal, CustomerImportState.uploading.rawValue).where("created_at", .lessThan, cutoff)
             .all().map { try $0.decode(column: "id", as: String.self) }
-        guard !ids.isEmpty else { return 0 }
-        try await sql.delete(from: "customer_import_chunks").where("import_id", .in, ids).run()
-        try await sql.delete(from: "customer_imports").where("id", .in, ids).run()
+        for slice in CustomerStore.slices(ids) {
+            try await sql.delete(from: "customer_import_chunks").where("import_id", .in, slice).run()
+            try await sql.delete(from: "customer_imports").where("id", .in, slice).run()
+        }
         return ids.count
+    }
+
+    /// Housekeeping: imports left at the mapping step since `staleMapping` are cancelled (their
+    /// file dropped), and the problem rows of imports that ended before `oldReports` are deleted —
+    /// they hold customers' details, kept only as long as someone may still fix and re-import them.
+    public func expire(mappingBefore staleMapping: Date, reportsBefore oldReports: Date, at now: Date) async throws {
+        let stale = try await sql.select().column("id").from("customer_imports")
+            .where("state", .equal, CustomerImportState.mapping.rawValue).where("created_at", .lessThan, staleMapping)
+            .all().map { try $0.decode(column: "id", as: String.self) }
+        for slice in CustomerStore.slices(stale) {
+            try await sql.update("customer_imports").set("state", to: CustomerImportState.cancelled.rawValue)
+                .set("finished_at", to: now).where("id", .in, slice).run()
+            try await sql.delete(from: "customer_import_chunks").where("import_id", .in, slice).run()
+        }
+        let ended = try await sql.select().column("id").from("customer_imports")
+            .where("finished_at", .lessThan, oldReports).all().map { try $0.decode(column: "id", as: String.self) }
+        for slice in CustomerStore.slices(ended) {
+            try await sql.delete(from: "customer_import_problems").where("import_id", .in, slice).run()
+        }
     }
 
     /// Removes an import whose upload was refused, with what had arrived of it.

@@ -35,8 +35,7 @@ public enum StoredTables {
         InvoiceStore.Row.self, MessageStore.HeldReportRow.self, AccountStore.PasswordResetRow.self,
         IdempotencyStore.Row.self,
         // Migrations 15, 17
-        AuditStore.Row.self, CustomerImportStore.Row.self, CustomerImportStore.ChunkRow.self,
-        CustomerImportStore.ProblemRow.self,
+        AuditStore.Row.self, CustomerImportStore.Row.self, CustomerImportStore.ProblemRow.self,
     ]
 
     /// Columns the mappings leave out on purpose, with why. A backup copies the pictures' bytes on

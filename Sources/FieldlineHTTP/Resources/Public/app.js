@@ -357,6 +357,14 @@
       mappingForm.dataset.sent = "true";
     });
   }
+  // Back to a page the browser kept: its forms can be sent again.
+  window.addEventListener("pageshow", (event) => {
+    if (!event.persisted) return;
+    const button = uploadForm?.querySelector("[data-upload-button]");
+    if (button) button.disabled = false;
+    if (uploadForm) uploadForm.querySelector("[data-upload-status]").textContent = "";
+    if (mappingForm) delete mappingForm.dataset.sent;
+  });
   const importProgress = document.querySelector("[data-import-progress]");
   if (importProgress && importProgress.dataset.running === "true") {
     const number = (value) => Number(value).toLocaleString("en-US");

@@ -60,6 +60,7 @@ struct CustomerImportPages {
         var previewCounts: String
         var totalRows: Int
         var totalRowsText: String
+        var totalRowsLabel: String
         var rowsDoneText: String
         var percent: Int
         var created: String
@@ -68,6 +69,7 @@ struct CustomerImportPages {
         var failedCount: String
         var hasProblems: Bool
         var problemsCount: String
+        var importLabel: String
         var startedBy: String
     }
 
@@ -113,7 +115,8 @@ struct CustomerImportPages {
     }
 
     /// Receives the form's file part as it streams in (`MultipartReader`); the form's CSRF field
-    /// comes before it, and no byte of the file is stored unless it matched.
+    /// comes before it, and no byte of the file is stored unless it matched. One file per form,
+    /// a few small fields, and every byte counted against the limit.
     @Sendable func upload(_ request: Request, context: AppRequestContext) async throws -> Response {
         let actor = try context.actor()
         try actor.require(.editCustomers)
@@ -122,21 +125,29 @@ struct CustomerImportPages {
                 code: .unsupportedMediaType, message: "Upload the file with the form on the import page.")
         }
         var body = request.body.makeAsyncIterator()
+        var upload: CustomerImports.Upload?
         do {
             try CustomerImportUpload.refuseDeclaredSize(request.headers[.contentLength].flatMap { Int($0) })
             var reader = MultipartReader(boundary: boundary)
             var fields: [String: String] = [:]
             var part: (name: String, fileName: String?)?
             var fieldBytes: [UInt8] = []
-            var upload: CustomerImports.Upload?
+            var otherBytes = 0
+            var parts = 0
+            var total = 0
             var chosen = false
-            while let buffer = try await body.next() {
+            while !reader.finished, let buffer = try await body.next() {
+                total += buffer.readableBytes
+                if total > CustomerImportUpload.declaredLimit { try CustomerImportUpload.refuseDeclaredSize(total) }
                 for event in try reader.feed(buffer.readableBytesView) {
                     switch event {
                     case .partStart(let name, let fileName):
+                        parts += 1
+                        guard parts <= 8 else { throw MultipartReader.malformed }
                         part = (name, fileName)
                         fieldBytes = []
                         if name == "file" {
+                            guard upload == nil else { throw MultipartReader.malformed }
                             try Self.checkCSRF(fields["_csrf"], context)
                             chosen = !(fileName ?? "").isEmpty
                             upload = try await app.customerImports.beginUpload(fileName: fileName, by: actor)
@@ -146,7 +157,8 @@ struct CustomerImportPages {
                             try await upload?.append(bytes)
                         } else {
                             fieldBytes += bytes
-                            if fieldBytes.count > 4096 { throw MultipartReader.malformed }
+                            otherBytes += bytes.count
+                            if otherBytes > 16 * 1024 { throw MultipartReader.malformed }
                         }
                     case .partEnd:
                         if let part, part.name != "file" {
@@ -156,30 +168,28 @@ struct CustomerImportPages {
                     }
                 }
             }
-            do {
-                try reader.finish()
-            } catch {
-                await upload?.abandon()
-                throw error
-            }
+            try reader.finish()
             guard var received = upload, chosen || received.byteCount > 0 else {
-                await upload?.abandon()
                 if upload == nil { try Self.checkCSRF(fields["_csrf"], context) }
                 throw FieldlineError.invalid(field: "file", message: "Choose a CSV file to upload first.")
             }
+            upload = nil
             let value = try await received.finish()
             return renderer.redirect(
                 to: "/customers/imports/\(value.id)",
                 flash: Flash(
-                    .success, "\(value.fileName) has \(value.totalRows.formatted()) rows. Check the columns below."))
-        } catch let error as FieldlineError {
-            // The browser is still sending what is left of a refused file; read it to the end (up
-            // to a limit) so it shows the answer instead of a broken connection.
+                    .success,
+                    "\(value.fileName) has \(CustomerImports.rows(value.totalRows)). Check the columns below."))
+        } catch {
+            // Nothing of a refused or broken upload is kept. The browser is still sending what is
+            // left of it; read that to the end (up to a limit) so it shows the answer instead of
+            // a broken connection.
+            await upload?.abandon()
             var drained = 0
             while drained < 256 * 1024 * 1024, let buffer = try? await body.next() { drained += buffer.readableBytes }
-            switch error {
-            case .forbidden, .unauthenticated: throw error
-            default: return renderer.redirect(to: "/customers/import", flash: Flash(.error, error.message))
+            switch error as? FieldlineError {
+            case .forbidden?, .unauthenticated?, nil: throw error
+            case let refusal?: return renderer.redirect(to: "/customers/import", flash: Flash(.error, refusal.message))
             }
         }
     }
@@ -221,18 +231,22 @@ struct CustomerImportPages {
             to: "/customers/imports/\(id)",
             flash: Flash(
                 .success,
-                "Importing \(started.totalRows.formatted()) rows. You can leave this page: the import goes on, and this page shows how far it got."
+                "Importing \(CustomerImports.rows(started.totalRows)). You can leave this page: the import goes on, and this page shows how far it got."
             ))
     }
 
     @Sendable func cancel(_ request: Request, context: AppRequestContext) async throws -> Response {
         _ = try await verifiedForm(request, context)
         let id = try context.parameters.id("id", as: CustomerImportID.self)
-        let value = try await app.customerImports.cancel(id, by: try context.actor())
+        let actor = try context.actor()
+        let before = try await app.customerImports.find(id, by: actor)
+        let value = try await app.customerImports.cancel(id, by: actor)
         let message =
-            value.rowsDone == 0
-            ? "The import was cancelled; nothing was imported."
-            : "The import was cancelled after \(value.rowsDone.formatted()) of \(value.totalRows.formatted()) rows; those stay imported."
+            before.state == .mapping
+            ? "The upload was discarded; nothing was imported."
+            : value.rowsDone == 0
+                ? "The import was cancelled; nothing was imported."
+                : "The import was cancelled after \(value.rowsDone.formatted()) of \(CustomerImports.rows(value.totalRows)); those stay imported."
         return renderer.redirect(to: "/customers/imports/\(id)", flash: Flash(.info, message))
     }
 
@@ -263,8 +277,8 @@ struct CustomerImportPages {
     static func row(_ value: CustomerImport, time: TimeText) -> ImportRow {
         let summary: String
         switch value.state {
-        case .mapping: summary = "\(value.totalRows.formatted()) rows, not started"
-        case .queued, .working: summary = "\(value.percent)% of \(value.totalRows.formatted()) rows"
+        case .mapping: summary = "\(CustomerImports.rows(value.totalRows)), not started"
+        case .queued, .working: summary = "\(value.percent)% of \(CustomerImports.rows(value.totalRows))"
         default:
             summary =
                 "\(value.created.formatted()) added, \(value.merged.formatted()) merged, \((value.skipped + value.failed).formatted()) not imported"
@@ -313,7 +327,7 @@ struct CustomerImportPages {
             shell: shell, id: value.id.rawValue, fileName: value.fileName, state: value.state.rawValue,
             stateLabel: value.state.label, tone: Self.tone(value.state),
             facts:
-                "\(value.totalRows.formatted()) rows · \(Self.size(value.byteCount)) · \(value.encoding == .utf8 ? "UTF-8" : "Windows-1252") · \(value.delimiter.label)-separated · uploaded \(time.stamp(value.createdAt)) by \(value.createdByName)",
+                "\(CustomerImports.rows(value.totalRows)) · \(Self.size(value.byteCount)) · \(value.encoding == .utf8 ? "UTF-8" : "Windows-1252") · \(value.delimiter.label)-separated · uploaded \(time.stamp(value.createdAt)) by \(value.createdByName)",
             mapping: value.state == .mapping, running: value.state.isRunning, done: value.state == .done,
             failed: value.state == .failed, cancelled: value.state == .cancelled, failure: value.failure,
             columns: columns,
@@ -325,11 +339,14 @@ struct CustomerImportPages {
             },
             preview: previewViews,
             previewCounts:
-                "First \(preview.count) rows: \(preview.count - failing - duplicates) new, \(duplicates) duplicates, \(failing) with problems.",
+                "The first \(CustomerImports.rows(preview.count)): \(preview.count - failing - duplicates) new, \(duplicates) duplicate\(duplicates == 1 ? "" : "s"), \(failing) with a problem.",
             totalRows: value.totalRows, totalRowsText: value.totalRows.formatted(),
+            totalRowsLabel: CustomerImports.rows(value.totalRows),
             rowsDoneText: value.rowsDone.formatted(), percent: value.percent, created: value.created.formatted(),
             merged: value.merged.formatted(), skipped: value.skipped.formatted(), failedCount: value.failed.formatted(),
-            hasProblems: value.skipped + value.failed > 0, problemsCount: (value.skipped + value.failed).formatted(),
+            hasProblems: value.skipped + value.failed > 0,
+            problemsCount: CustomerImports.rows(value.skipped + value.failed),
+            importLabel: "Import \(CustomerImports.rows(value.totalRows))",
             startedBy: value.createdByName)
     }
 
