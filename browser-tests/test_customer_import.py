@@ -8,7 +8,7 @@ import time
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from pages import overflow
+from pages import describe, overflow
 from realistic import displayed, unique, unique_phone
 from test_office_flows import flash_text, sign_in
 
@@ -40,7 +40,6 @@ def test_an_import_with_problems_and_duplicates(browser, base_url):
     renee = unique("Renée Dubois-Martín")
     omar = unique("Omar Al Farouk")
     renee_phone = unique_phone("dots")
-    omar_phone = unique_phone("plain")
     path = write_export([
         [renee, "", renee_phone, "", "renee@example.com", "4410 Duval St", "Austin", "TX", "78751",
          '"Side gate code 4411\r\nCall before arriving"'],
@@ -70,6 +69,11 @@ def test_an_import_with_problems_and_duplicates(browser, base_url):
         # The guesses: name, company, a mobile and a landline, email, the address, notes.
         def field(index):
             return Select(browser.find_element(By.ID, f"column{index}")).first_selected_option.text
+        # The first values of each column, whole (the first characters once hid under the layout).
+        samples = browser.find_elements(By.CSS_SELECTOR, "[data-samples]")
+        assert samples[0].text.startswith(renee), samples[0].text
+        label = browser.find_element(By.CSS_SELECTOR, "label[for=column0]")
+        assert samples[0].rect["x"] >= label.rect["x"] - 1, (samples[0].rect, label.rect)
         assert [field(i) for i in range(10)] == [
             "Full name", "Company", "Mobile phone", "Landline phone", "Email", "Street address", "City", "State",
             "ZIP / postal code", "Notes"]
@@ -157,6 +161,8 @@ def test_the_mapping_page_fits_a_phone(phone, base_url):
         phone.find_element(By.ID, "import-file").send_keys(path)
         phone.find_element(By.CSS_SELECTOR, "[data-upload-button]").click()
         assert "has 1 row." in flash_text(phone)
-        assert overflow(phone) <= 0, "the mapping page scrolls sideways on a phone"
+        found = overflow(phone)
+        assert found["scrollWidth"] <= found["clientWidth"], found
+        assert [describe(element) for element in found["elements"]] == []
     finally:
         os.remove(path)
