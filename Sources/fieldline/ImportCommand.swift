@@ -166,7 +166,7 @@ struct ImportCommand: AsyncParsableCommand {
             guard result.skipped + result.failed > 0 else { return }
             let path = problems ?? ((file as NSString).deletingPathExtension + "-problems.csv")
             let report = try await app.customerImports.report(result.id, by: actor)
-            FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+            _ = FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
             guard let out = FileHandle(forWritingAtPath: path) else { throw CLIError("Cannot write \(path).") }
             defer { try? out.close() }
             try out.truncate(atOffset: 0)

@@ -166,4 +166,37 @@ struct RetentionErasureTests {
             #expect(again.erasedAt == nil)
         }
     }
+
+    @Test(
+        "An erased customer's old STOP refuses a text the office starts to the number, before it ever texts in",
+        arguments: TestEngine.available)
+    func erasedOptOutHoldsForOutbound(engine: TestEngine) async throws {
+        try await engine.withChatWorld { app, world, fake, main in
+            let phone = world.phone.number
+            _ = try await world.textIn(from: phone.e164, body: "STOP", to: main)
+            _ = try await app.customers.erase(world.customer.id, confirmingName: world.customer.name, by: world.admin)
+            _ = try await app.triggeredCampaigns.save(.missedCall, .init(enabled: true), by: world.admin)
+            try await OutboxWorker(app: app).drain()
+            let sentBefore = fake.sent.count
+
+            let call = TriggeredCampaigns.Call(callID: "CA" + FakeTwilio.hex(32), from: phone, to: main)
+            #expect(try await app.triggeredCampaigns.textBack(call) == .skipped("opted_out"))
+            try await OutboxWorker(app: app).drain()
+            #expect(fake.sent.count == sentBefore, "nothing went to the number that had opted out")
+            let consent = try await app.database.read { sql in
+                try await ConsentStore(sql).recordedConsent(of: phone, in: world.account.id)
+            }
+            #expect(consent?.optedOut == true, "the kept opt-out is the number's own again")
+
+            // A caller who never opted out is texted back as before.
+            let stranger = try PhoneNumber.parse("(512) 555-0177")
+            guard
+                case .queued = try await app.triggeredCampaigns.textBack(
+                    .init(callID: "CA" + FakeTwilio.hex(32), from: stranger, to: main))
+            else {
+                Issue.record("A new caller was not texted back.")
+                return
+            }
+        }
+    }
 }

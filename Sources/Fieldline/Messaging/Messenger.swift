@@ -1,4 +1,5 @@
 import FieldlineCore
+import FieldlineProviders
 import FieldlineStore
 import Foundation
 import SQLKit
@@ -113,7 +114,7 @@ public struct Messenger: Sendable {
             choice = .automatic(thread: threadNumber, numbers: standIns)
         }
         let consentStore = ConsentStore(sql)
-        var consent = try await consentStore.consent(of: text.to, in: text.accountID)
+        var consent = try await consentRelinkingErased(of: text.to, in: text.accountID, sql)
         let facts = try await recipientFacts(
             text.to, consent: consent, purpose: text.purpose, automation: text.author.automation,
             accountID: text.accountID, sql: sql, now: now,
@@ -190,6 +191,22 @@ public struct Messenger: Sendable {
         effects.publish(.messageCreated(conversationID: conversation?.id, messageID: message.id), to: text.accountID)
         effects.wakeOutbox()
         return QueuedText(message: message, conversation: conversation, sendAt: sendAt)
+    }
+
+    /// The number's consent. A number with none recorded may be an erased customer's: the state
+    /// kept under its hash (an old STOP above all) is made its own again first, so a text the
+    /// office starts (a missed-call text-back) is decided on it, as an inbound text is (OP3).
+    func consentRelinkingErased(
+        of number: PhoneNumber, in accountID: AccountID, _ sql: any SQLDatabase
+    ) async throws -> SMSConsent {
+        let store = ConsentStore(sql)
+        if let recorded = try await store.recordedConsent(of: number, in: accountID) { return recorded }
+        guard let key = try await AccountStore(sql).existingErasureKey(of: accountID) else {
+            return SMSConsent(phone: number)
+        }
+        let hashed = ErasureHash.of(number.e164, accountKey: key, secrets: app.secrets)
+        guard try await store.relinkErased(number, hashed: hashed, in: accountID) else { return SMSConsent(phone: number) }
+        return try await store.consent(of: number, in: accountID)
     }
 
     /// Queues an email inside the caller's transaction, after checking the recipient wants this

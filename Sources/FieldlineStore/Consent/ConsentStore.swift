@@ -32,11 +32,14 @@ public struct ConsentStore: Sendable {
 
     /// The number's consent; the default (implied consent, no marketing) when nothing was recorded.
     public func consent(of phone: PhoneNumber, in accountID: AccountID) async throws -> SMSConsent {
-        guard
-            let row = try await sql.select(ConsentRow.self)
-                .where("account_id", .equal, accountID.rawValue).where("phone", .equal, phone.e164).first()
-        else { return SMSConsent(phone: phone) }
-        return try row.stored(ConsentRow.self).consent(of: phone)
+        try await recordedConsent(of: phone, in: accountID) ?? SMSConsent(phone: phone)
+    }
+
+    /// The number's consent as recorded; nil when nothing was.
+    public func recordedConsent(of phone: PhoneNumber, in accountID: AccountID) async throws -> SMSConsent? {
+        try await sql.select(ConsentRow.self)
+            .where("account_id", .equal, accountID.rawValue).where("phone", .equal, phone.e164).first()
+            .map { try $0.stored(ConsentRow.self).consent(of: phone) }
     }
 
     public func save(_ consent: SMSConsent, in accountID: AccountID, at instant: Date) async throws {
