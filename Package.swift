@@ -129,6 +129,7 @@ let package = Package(
         .testTarget(
             name: "FieldlineCoreTests",
             dependencies: ["FieldlineCore", "FieldlineTestSupport"],
+            resources: [.copy("Resources")],
             swiftSettings: strictSettings
         ),
         .testTarget(

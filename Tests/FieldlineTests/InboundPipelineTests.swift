@@ -99,6 +99,57 @@ struct InboundPipelineTests {
         }
     }
 
+    @Test(
+        "A revocation in the customer's own words acts as STOP does: consent, one confirmation, the ledger with the text",
+        arguments: TestEngine.available)
+    func revocationInOwnWords(engine: TestEngine) async throws {
+        try await engine.withChatWorld { app, world, fake, number in
+            // About the job: an ordinary message, nothing changes.
+            guard
+                case .inbox(_, _, nil) = try await world.textIn(
+                    from: "5125550142", body: "Can you stop by at 3? The leak won't stop", to: number)
+            else { throw TestSetupError("a message about the job was read as a keyword") }
+            let words = "Thanks for fixing the sink. Please stop sending me these texts though 🙏"
+            guard
+                case .inbox(let messageID, let conversationID, .optOut?) = try await world.textIn(
+                    from: "5125550142", body: words, to: number)
+            else { throw TestSetupError("the revocation was not recognised") }
+            _ = try await world.textIn(from: "5125550142", body: "no more messages!!", to: number)
+            try await OutboxWorker(app: app).drain()
+            let sent = fake.sent(to: "+15125550142")
+            #expect(sent.count == 1, "one confirmation, however many times they ask")
+            #expect(sent.first?.body.contains("unsubscribed") == true)
+            #expect(try await app.consent.consent(of: world.phone.number, by: world.dispatcher).optedOut)
+            await #expect(throws: FieldlineError.self) {
+                try await app.inbox.reply(to: conversationID, body: "Sorry to see you go", by: world.dispatcher)
+            }
+            let ledger = try await app.consent.ledger(of: world.phone.number, by: world.dispatcher)
+            #expect(ledger.map(\.change.to) == ["opted_out"])
+            #expect(ledger.first?.method == "own_words")
+            #expect(ledger.first?.messageID == messageID)
+            #expect(ledger.first?.messageBody == words)
+        }
+    }
+
+    @Test(
+        "A blocked number's 'please unsubscribe me' still opts it out, without an answer",
+        arguments: TestEngine.available)
+    func blockedOwnWords(engine: TestEngine) async throws {
+        try await engine.withChatWorld { app, world, fake, number in
+            guard
+                case .inbox(_, let conversationID, _) = try await world.textIn(
+                    from: "5125550142", body: "You people are useless", to: number)
+            else { throw TestSetupError("not in inbox") }
+            _ = try await app.inbox.block(conversationID, by: world.dispatcher)
+            guard
+                case .blocked = try await world.textIn(from: "5125550142", body: "Please unsubscribe me", to: number)
+            else { throw TestSetupError("not blocked") }
+            try await OutboxWorker(app: app).drain()
+            #expect(fake.sent(to: "+15125550142").isEmpty)
+            #expect(try await app.consent.consent(of: world.phone.number, by: world.dispatcher).optedOut)
+        }
+    }
+
     @Test("START resumes texting with one confirmation; HELP is answered", arguments: TestEngine.available)
     func startAndHelp(engine: TestEngine) async throws {
         try await engine.withChatWorld { app, world, fake, number in

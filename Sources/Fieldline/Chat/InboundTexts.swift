@@ -86,6 +86,8 @@ public struct InboundTexts: Sendable {
         let messages = MessageStore(sql)
         let now = app.clock.now()
         let body = String(text.body.prefix(Self.maximumBodyLength))
+        // What the text says about consent, in the customer's words (CP1): read once, here.
+        let reading = ReplyIntent.classify(body)
         let conversations = ConversationStore(sql)
 
         if facts.blocked {
@@ -94,7 +96,7 @@ public struct InboundTexts: Sendable {
                 author: MessageAuthor(kind: .contact, id: nil, name: text.from.displayed), now: now)
             guard try await messages.insert(message) else { return .duplicate }
             // Blocking hides a number's texts; it does not make its STOP meaningless.
-            if Keyword.classify(body) == .optOut {
+            if Keyword.classify(body, reading: reading) == .optOut {
                 try await applyKeyword(
                     .optOut, consent: facts.consent, company: facts.companyName, text: text, message: message,
                     reply: false, sql: sql, effects: effects)
@@ -119,7 +121,7 @@ public struct InboundTexts: Sendable {
         }
 
         let keyword = Keyword.classify(
-            body, doubleOptInPending: facts.consent.doubleOptInPending(at: now),
+            body, reading: reading, doubleOptInPending: facts.consent.doubleOptInPending(at: now),
             toMarketingNumber: text.to.marketing)
 
         var conversation: Conversation
@@ -220,12 +222,15 @@ public struct InboundTexts: Sendable {
         // The opt-in link's sentence is consent to marketing whichever other roles its number has.
         let signUp = text.to.marketing && keyword == .optIn && Keyword.isSignUpSentence(message.body)
         let scope = signUp ? .marketing : text.to.keywordScope
+        // A bare keyword ("STOP") or the customer's own words ("please stop texting me"): the ledger
+        // says which, and links the text either way.
+        let method = signUp ? "opt_in_link" : Keyword.isBare(message.body) ? "keyword" : "own_words"
         var outcome = ConsentRules.apply(keyword, scope: scope, to: current, at: app.clock.now())
         if !reply { outcome.consent.confirmationOwed = false }
         if outcome.consent != current {
             try await app.consent.apply(
                 outcome.consent, changes: outcome.changes,
-                method: signUp ? "opt_in_link" : "keyword",
+                method: method,
                 actor: ActorRef(kind: .contact, id: nil, name: text.from.displayed), messageID: message.id,
                 accountID: accountID, in: sql)
         }

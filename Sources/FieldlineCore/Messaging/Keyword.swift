@@ -1,17 +1,13 @@
 import Foundation
 
-/// The compliance keywords of CH13, recognised only as the whole message: "Stop" and "STOP." opt
-/// out; "Please stop calling" is a conversation, not a keyword.
+/// The compliance keywords of CH13 and what they do to consent. Which one a text is comes from
+/// `ReplyIntent`: the keyword as the whole message ("Stop", "STOP.") and, since consent may be
+/// revoked by any reasonable means (CP1), a revocation in the customer's own words ("please stop
+/// texting me", "no más mensajes") is an opt-out too.
 public enum Keyword: String, Sendable, Equatable, CaseIterable {
     case optOut = "opt_out"
     case optIn = "opt_in"
     case help
-
-    static let optOutWords: Set<String> = [
-        "stop", "stopall", "end", "cancel", "unsubscribe", "quit", "arret", "revoke", "optout",
-    ]
-    static let optInWords: Set<String> = ["start", "unstop", "restart", "subscribe", "enroll"]
-    static let helpWords: Set<String> = ["help", "info"]
 
     /// The keyword `body` is, if any. `yes` opts in only while a double opt-in request is pending
     /// for the number; otherwise it is an ordinary reply.
@@ -21,13 +17,32 @@ public enum Keyword: String, Sendable, Equatable, CaseIterable {
     public static func classify(
         _ body: String, doubleOptInPending: Bool = false, toMarketingNumber: Bool = false
     ) -> Keyword? {
-        let word = normalized(body)
-        if optOutWords.contains(word) { return .optOut }
-        if optInWords.contains(word) { return .optIn }
-        if helpWords.contains(word) { return .help }
-        if doubleOptInPending, word == "yes" { return .optIn }
-        if toMarketingNumber, word == normalizedSignUpSentence { return .optIn }
-        return nil
+        classify(
+            body, reading: ReplyIntent.classify(body), doubleOptInPending: doubleOptInPending,
+            toMarketingNumber: toMarketingNumber)
+    }
+
+    /// The keyword of a text already read by `ReplyIntent.classify`.
+    public static func classify(
+        _ body: String, reading intent: ReplyIntent, doubleOptInPending: Bool = false,
+        toMarketingNumber: Bool = false
+    ) -> Keyword? {
+        switch intent {
+        case .revoke: return .optOut
+        case .resume: return .optIn
+        case .help: return .help
+        case .possibleRevoke, .nothing:
+            guard doubleOptInPending || toMarketingNumber else { return nil }
+            let word = normalized(body)
+            if doubleOptInPending, word == "yes" { return .optIn }
+            if toMarketingNumber, word == normalizedSignUpSentence { return .optIn }
+            return nil
+        }
+    }
+
+    /// The text is one word, as a keyword is ("STOP", "Start!"), not a sentence.
+    public static func isBare(_ body: String) -> Bool {
+        !normalized(body).contains(where: { $0.isWhitespace || $0.isPunctuation })
     }
 
     /// The sentence an opt-in link puts in the customer's messaging app.

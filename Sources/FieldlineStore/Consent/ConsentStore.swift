@@ -61,6 +61,9 @@ public struct ConsentStore: Sendable {
         public var actor: ActorRef
         public var messageID: MessageID?
         public var occurredAt: Date
+        /// The text that caused the change, when one did and it is still kept (a number's history
+        /// reads it; exports carry the message id).
+        public var messageBody: String?
 
         public init(
             id: String, accountID: AccountID, phone: PhoneNumber, change: ConsentChange, method: String,
@@ -128,12 +131,24 @@ public struct ConsentStore: Sendable {
         try await sql.insert(LedgerRow(entry))
     }
 
-    /// A number's consent history, oldest first.
+    /// A number's consent history, oldest first, with the texts that caused its changes.
     public func ledger(of phone: PhoneNumber, in accountID: AccountID) async throws -> [LedgerEntry] {
-        try await sql.select(LedgerRow.self)
+        var entries = try await sql.select(LedgerRow.self)
             .where("account_id", .equal, accountID.rawValue).where("phone", .equal, phone.e164)
             .orderBy("occurred_at").orderBy("id")
             .all().map { try $0.stored(LedgerRow.self).entry }
+        let messageIDs = Set(entries.compactMap { $0.messageID?.rawValue })
+        guard !messageIDs.isEmpty else { return entries }
+        var bodies: [String: String] = [:]
+        for row in try await sql.select().column("id").column("body").from("messages")
+            .where("account_id", .equal, accountID.rawValue).where("id", .in, Array(messageIDs)).all()
+        {
+            bodies[try row.decode(column: "id", as: String.self)] = try row.decode(column: "body", as: String.self)
+        }
+        for index in entries.indices {
+            entries[index].messageBody = entries[index].messageID.flatMap { bodies[$0.rawValue] }
+        }
+        return entries
     }
 
     /// Where a page of the ledger ends: the next page starts after it.

@@ -61,6 +61,8 @@ struct PhoneView {
         var time: String
         var change: String
         var how: String
+        /// The customer's text that made the change, when it was more than a keyword.
+        var causedBy: String?
     }
 
     /// Adds the number's consent state and history to the view.
@@ -85,7 +87,8 @@ struct PhoneView {
                 time: text.dateTime(entry.occurredAt),
                 change:
                     "\(entry.change.scope == .marketing ? "Marketing" : "All texts"): \(Self.words(entry.change.from)) → \(Self.words(entry.change.to))",
-                how: "\(Self.method(entry.method)) · \(entry.actor.name)")
+                how: "\(Self.method(entry.method)) · \(entry.actor.name)",
+                causedBy: entry.method == "keyword" ? nil : entry.messageBody.map { Conversation.preview(of: $0) })
         }
         hasConsentHistory = !consentHistory.isEmpty
     }
@@ -93,6 +96,7 @@ struct PhoneView {
     static func method(_ value: String) -> String {
         switch value {
         case "keyword": "Texted a keyword"
+        case "own_words": "Asked in their own words"
         case "provider": "Reported by the carrier"
         default: words(value).capitalized
         }
