@@ -87,6 +87,71 @@ struct CampaignTests {
     }
 
     @Test(
+        "The marketing limit counts across campaigns; campaigns pass over threads waiting for an answer (CP4)",
+        arguments: TestEngine.available)
+    func frequencyLimit(engine: TestEngine) async throws {
+        let clock = TestClock(Self.nextNoon)
+        try await engine.withChatWorld(clock: clock) { app, world, fake, main in
+            _ = try await world.addMarketingNumber(twilio: fake)
+            let seeded = try await Self.seed(40, app: app, account: world.account.id, at: clock.now())
+            let reachable = seeded.expectedNow.union(seeded.expectedMorning).sorted()
+            try #require(reachable.count >= 3)
+            // One of them asked something nobody has answered yet.
+            let asking = reachable[0]
+            _ = try await world.textIn(from: asking, body: "Do you have Saturday slots?", to: main)
+            let worker = OutboxWorker(app: app)
+            func run(_ name: String) async throws -> Campaigns.Summary {
+                let campaign = try await app.campaigns.create(
+                    .init(name: name, body: "Northside: \(name)", audience: CampaignAudience()), timing: .now,
+                    by: world.marketer)
+                _ = try await app.campaigns.queueDue()
+                try await worker.drain()
+                let summary = try await app.campaigns.find(campaign.id, by: world.marketer)
+                clock.advance(by: 86_400)
+                return summary
+            }
+            for week in 1...4 {
+                let summary = try await run("Offer \(week)")
+                #expect(summary.progress.skippedReasons["open_conversation"] == 1)
+                #expect(summary.progress.skippedReasons["frequency_limit"] == nil)
+            }
+            let fifth = try await run("Offer 5")
+            #expect(fifth.progress.skippedReasons["frequency_limit"] == reachable.count - 1)
+            #expect(fifth.progress.skippedReasons["open_conversation"] == 1)
+            let offers = Dictionary(
+                grouping: fake.sent.filter { $0.body.hasPrefix("Northside: Offer") }, by: \.to
+            ).mapValues(\.count)
+            #expect(offers.count == reachable.count - 1)
+            #expect(offers.values.allSatisfy { $0 == 4 }, "never more than 4 in 30 days")
+            #expect(offers[asking] == nil)
+
+            // The office raises the limit and lets campaigns reach open threads: the preview agrees.
+            await #expect(throws: FieldlineError.self) {
+                _ = try await app.accounts.update(.init(marketingLimit: MarketingLimit(texts: 0)), by: world.admin)
+            }
+            await #expect(throws: FieldlineError.self) {
+                _ = try await app.accounts.update(.init(marketingLimit: MarketingLimit(texts: 9)), by: world.marketer)
+            }
+            let raised = try await app.accounts.update(
+                .init(marketingLimit: MarketingLimit(texts: 5, days: 30, skipOpenConversations: false)), by: world.admin
+            )
+            #expect(raised.marketingLimit.texts == 5)
+            #expect(try await app.accounts.find(world.account.id).marketingLimit == raised.marketingLimit)
+            var preview = try await app.campaigns.preview(CampaignAudience(), by: world.marketer)
+            #expect(preview.admitted == reachable.count)
+            #expect(preview.skipped["frequency_limit"] == nil && preview.skipped["open_conversation"] == nil)
+
+            // Back to 4: a month after the first offer, it has left the window.
+            _ = try await app.accounts.update(.init(marketingLimit: MarketingLimit()), by: world.admin)
+            preview = try await app.campaigns.preview(CampaignAudience(), by: world.marketer)
+            #expect(preview.skipped["frequency_limit"] == reachable.count - 1)
+            clock.advance(by: 26 * 86_400)
+            preview = try await app.campaigns.preview(CampaignAudience(), by: world.marketer)
+            #expect(preview.skipped["frequency_limit"] == nil)
+        }
+    }
+
+    @Test(
         "5,000 recipients with mixed consent: exactly the consenting ones get it, none in their quiet hours",
         arguments: TestEngine.available)
     func fiveThousand(engine: TestEngine) async throws {
@@ -293,7 +358,15 @@ struct CampaignTests {
             #expect(history.phone.preferences.marketingUpdates)
             try await OutboxWorker(app: app).drain()
             #expect(fake.sent.contains { $0.from == marketing.number.e164 && $0.to == phone.e164 })
-            #expect(try await app.campaigns.preview(CampaignAudience(), by: world.marketer).admitted == 1)
+            // Their first text, to the chat number, still waits for an answer: campaigns pass over
+            // them until someone replies (CP4).
+            var preview = try await app.campaigns.preview(CampaignAudience(), by: world.marketer)
+            #expect(preview.admitted == 0 && preview.skipped["open_conversation"] == 1)
+            let thread = try #require(try await app.inbox.list(status: .open, by: world.dispatcher).first)
+            _ = try await app.inbox.reply(
+                to: thread.conversation.id, body: "You're signed up, thanks!", by: world.dispatcher)
+            preview = try await app.campaigns.preview(CampaignAudience(), by: world.marketer)
+            #expect(preview.admitted == 1)
         }
     }
 

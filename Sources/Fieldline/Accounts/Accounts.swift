@@ -54,10 +54,13 @@ public struct Accounts: Sendable {
         public var autoreplyText: String?
         /// Months to keep messages' words and pictures; 0 keeps them for ever; nil leaves it.
         public var messageRetentionMonths: Int?
+        /// The marketing frequency limit (CP4); nil leaves it.
+        public var marketingLimit: MarketingLimit?
 
         public init(
             name: String? = nil, timeZone: String? = nil, businessHours: BusinessHours? = nil,
-            autoreplyEnabled: Bool? = nil, autoreplyText: String? = nil, messageRetentionMonths: Int? = nil
+            autoreplyEnabled: Bool? = nil, autoreplyText: String? = nil, messageRetentionMonths: Int? = nil,
+            marketingLimit: MarketingLimit? = nil
         ) {
             self.name = name
             self.timeZone = timeZone
@@ -65,6 +68,7 @@ public struct Accounts: Sendable {
             self.autoreplyEnabled = autoreplyEnabled
             self.autoreplyText = autoreplyText
             self.messageRetentionMonths = messageRetentionMonths
+            self.marketingLimit = marketingLimit
         }
     }
 
@@ -78,6 +82,7 @@ public struct Accounts: Sendable {
         if let months = changes.messageRetentionMonths {
             account.messageRetentionMonths = try Account.validatedRetention(months)
         }
+        if let limit = changes.marketingLimit { account.marketingLimit = try limit.validated() }
         if let text = changes.autoreplyText {
             do {
                 account.autoreply.text = try MessageText.validatedOutbound(text).body
@@ -96,6 +101,12 @@ public struct Accounts: Sendable {
             before.autoreply.enabled != updated.autoreply.enabled
                 ? "after-hours reply \(updated.autoreply.enabled ? "on" : "off")" : nil,
             before.autoreply.text != updated.autoreply.text ? "after-hours reply text" : nil,
+            before.marketingLimit.texts != updated.marketingLimit.texts
+                || before.marketingLimit.days != updated.marketingLimit.days
+                ? "marketing limit \(before.marketingLimit.summary) → \(updated.marketingLimit.summary)" : nil,
+            before.marketingLimit.skipOpenConversations != updated.marketingLimit.skipOpenConversations
+                ? "campaigns \(updated.marketingLimit.skipOpenConversations ? "skip" : "include") open conversations"
+                : nil,
         ].compactMap { $0 }
         let retentionChanged = before.messageRetentionMonths != updated.messageRetentionMonths
         let retention = [before.messageRetentionMonths, updated.messageRetentionMonths]

@@ -174,9 +174,11 @@ public struct Campaigns: Sendable {
         return try await app.database.read { sql in
             var preview = AudiencePreview(consenting: 0, admitted: 0, heldForQuietHours: 0, skipped: [:])
             var after: PhoneNumber?
+            let since = try await Self.marketingSince(actor.accountID, now: app.clock.now(), sql: sql)
             while true {
                 let members = try await CampaignStore(sql).audience(
-                    audience, in: actor.accountID, excludingTakenBy: nil, after: after, limit: Self.sliceSize)
+                    audience, in: actor.accountID, excludingTakenBy: nil, after: after, limit: Self.sliceSize,
+                    marketingSince: since)
                 guard let last = members.last else { break }
                 after = last.phone
                 preview.consenting += members.count
@@ -208,6 +210,14 @@ public struct Campaigns: Sendable {
         }
     }
 
+    /// Where the account's frequency window starts (CP4).
+    static func marketingSince(_ accountID: AccountID, now: Date, sql: any SQLDatabase) async throws -> Date {
+        guard let account = try await AccountStore(sql).find(accountID) else {
+            throw FieldlineError.notFound(entity: "account", id: accountID.rawValue)
+        }
+        return account.marketingLimit.windowStart(before: now)
+    }
+
     // MARK: Queuing (the scheduler)
 
     /// Queues one claimed campaign, slice by slice, each in its own transaction. A slice records
@@ -232,8 +242,10 @@ public struct Campaigns: Sendable {
                 outcome = try await app.transaction { sql, effects in
                     let store = CampaignStore(sql)
                     guard try await store.renew(id, at: app.clock.now()) else { return (0, nil, true) }
+                    let since = try await Self.marketingSince(accountID, now: app.clock.now(), sql: sql)
                     let members = try await store.audience(
-                        campaign.audience, in: accountID, excludingTakenBy: id, after: cursor, limit: Self.sliceSize)
+                        campaign.audience, in: accountID, excludingTakenBy: id, after: cursor, limit: Self.sliceSize,
+                        marketingSince: since)
                     guard !members.isEmpty else { return (0, nil, false) }
                     let sent = try await app.messenger.sendMarketing(
                         campaign.textBody, to: members, accountID: accountID, author: .automated(.campaign), in: sql,

@@ -205,7 +205,9 @@ public struct Messenger: Sendable {
             return SMSConsent(phone: number)
         }
         let hashed = ErasureHash.of(number.e164, accountKey: key, secrets: app.secrets)
-        guard try await store.relinkErased(number, hashed: hashed, in: accountID) else { return SMSConsent(phone: number) }
+        guard try await store.relinkErased(number, hashed: hashed, in: accountID) else {
+            return SMSConsent(phone: number)
+        }
         return try await store.consent(of: number, in: accountID)
     }
 
@@ -269,6 +271,20 @@ public struct Messenger: Sendable {
         // The window is read only for the texts that wait for it: the account and the first
         // location are two more queries per text, and the outbox asks at 100 texts a second.
         var windowOpens = now
+        var marketingHistory: OutboundFacts.MarketingHistory?
+        if purpose == .marketing, case .queueing = stage {
+            guard let account = try await AccountStore(sql).find(accountID) else {
+                throw FieldlineError.notFound(entity: "account", id: accountID.rawValue)
+            }
+            let limit = account.marketingLimit
+            marketingHistory = OutboundFacts.MarketingHistory(
+                limit: limit,
+                recentTexts: try await MessageStore(sql).marketingCount(
+                    to: phone, since: limit.windowStart(before: now), in: accountID),
+                awaitingOurReply: try await ConversationStore(sql).find(phone: phone, in: accountID).map {
+                    $0.status == .open && $0.awaitingReply
+                } ?? false)
+        }
         if SendDecision.waitsForQuietHours(purpose: purpose, automation: automation) {
             guard let account = try await AccountStore(sql).find(accountID) else {
                 throw FieldlineError.notFound(entity: "account", id: accountID.rawValue)
@@ -284,7 +300,7 @@ public struct Messenger: Sendable {
             marketing: registrations.marketing,
             blocked: try await ConversationStore(sql).isBlocked(phone, in: accountID), lineType: contact?.kind,
             consent: consent, preferences: contact?.preferences,
-            windowOpens: windowOpens, now: now, stage: stage)
+            windowOpens: windowOpens, marketingHistory: marketingHistory, now: now, stage: stage)
     }
 
     // MARK: Marketing to many
@@ -323,8 +339,11 @@ public struct Messenger: Sendable {
                 OutboundFacts(
                     purpose: .marketing, automation: .campaign, texting: registrations.texting,
                     marketing: registrations.marketing, blocked: member.blocked, lineType: member.kind,
-                    consent: member.consent, preferences: member.preferences, windowOpens: windowOpens, now: now,
-                    stage: .audienceMember))
+                    consent: member.consent, preferences: member.preferences, windowOpens: windowOpens,
+                    marketingHistory: OutboundFacts.MarketingHistory(
+                        limit: account.marketingLimit, recentTexts: member.recentMarketing,
+                        awaitingOurReply: member.awaitingOurReply),
+                    now: now, stage: .audienceMember))
             switch decision {
             case .send: result[member.phone] = .admitted(sendAt: now, held: false)
             case .hold(let until, _): result[member.phone] = .admitted(sendAt: until, held: true)

@@ -12,11 +12,14 @@ public struct Account: Sendable, Equatable, Codable {
     /// How many months what was texted is kept (OP3): older messages lose their words and
     /// pictures; nil keeps everything. The consent ledger is kept whatever this says.
     public var messageRetentionMonths: Int?
+    /// How often one number may get marketing, and whether campaigns wait for open threads (CP4).
+    public var marketingLimit: MarketingLimit
     public var createdAt: Date
 
     public init(
         id: AccountID, name: String, timeZone: String, businessHours: BusinessHours,
-        autoreply: Autoreply = Autoreply(), messageRetentionMonths: Int? = nil, createdAt: Date
+        autoreply: Autoreply = Autoreply(), messageRetentionMonths: Int? = nil,
+        marketingLimit: MarketingLimit = MarketingLimit(), createdAt: Date
     ) {
         self.id = id
         self.name = name
@@ -24,6 +27,7 @@ public struct Account: Sendable, Equatable, Codable {
         self.businessHours = businessHours
         self.autoreply = autoreply
         self.messageRetentionMonths = messageRetentionMonths
+        self.marketingLimit = marketingLimit
         self.createdAt = createdAt
     }
 
@@ -59,6 +63,41 @@ public struct Account: Sendable, Equatable, Codable {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: timeZone) ?? .gmt
         return calendar
+    }
+}
+
+/// At most `texts` marketing texts to one number in any `days` days, counted across every campaign
+/// (CP4); and a campaign passes over a number whose conversation is open and waiting for the
+/// office's answer, so a promotion never lands in the middle of an unanswered question.
+public struct MarketingLimit: Sendable, Equatable, Codable {
+    public var texts: Int
+    public var days: Int
+    public var skipOpenConversations: Bool
+
+    public init(texts: Int = 4, days: Int = 30, skipOpenConversations: Bool = true) {
+        self.texts = texts
+        self.days = days
+        self.skipOpenConversations = skipOpenConversations
+    }
+
+    public func validated() throws(FieldlineError) -> MarketingLimit {
+        guard (1...30).contains(texts) else {
+            throw .invalid(field: "marketingLimitTexts", message: "Allow 1 to 30 marketing texts per number.")
+        }
+        guard (1...365).contains(days) else {
+            throw .invalid(field: "marketingLimitDays", message: "Count marketing texts over 1 to 365 days.")
+        }
+        return self
+    }
+
+    /// When the counted stretch that ends at `now` began.
+    public func windowStart(before now: Date) -> Date {
+        now.addingTimeInterval(-Double(days) * 86_400)
+    }
+
+    /// "4 per 30 days"
+    public var summary: String {
+        "\(texts) per \(days) day\(days == 1 ? "" : "s")"
     }
 }
 

@@ -51,13 +51,32 @@ public struct OutboundFacts: Sendable, Equatable {
     /// clocks of their service address's state (`QuietHours.recipient`). Only read for a text that
     /// waits for it (`SendDecision.waitsForQuietHours`); `now` for any other.
     public var windowOpens: Date
+    /// What the frequency rules need to know about the number (CP4); nil when no limit applies
+    /// (anything but marketing, or a text already admitted).
+    public var marketingHistory: MarketingHistory?
     public var now: Date
     public var stage: Stage
+
+    /// The number's recent marketing and its conversation, against the account's limit (CP4).
+    public struct MarketingHistory: Sendable, Equatable {
+        public var limit: MarketingLimit
+        /// Marketing texts queued or sent to the number since `limit.windowStart(before: now)`.
+        public var recentTexts: Int
+        /// Its conversation is open and waiting for the office's answer.
+        public var awaitingOurReply: Bool
+
+        public init(limit: MarketingLimit, recentTexts: Int, awaitingOurReply: Bool) {
+            self.limit = limit
+            self.recentTexts = recentTexts
+            self.awaitingOurReply = awaitingOurReply
+        }
+    }
 
     public init(
         purpose: MessagePurpose, automation: Automation?, texting: RegistrationStatus,
         marketing: RegistrationStatus, blocked: Bool, lineType: PhoneKind?, consent: SMSConsent,
-        preferences: NotificationPreferences?, windowOpens: Date, now: Date, stage: Stage
+        preferences: NotificationPreferences?, windowOpens: Date, marketingHistory: MarketingHistory? = nil,
+        now: Date, stage: Stage
     ) {
         self.purpose = purpose
         self.automation = automation
@@ -68,6 +87,7 @@ public struct OutboundFacts: Sendable, Equatable {
         self.consent = consent
         self.preferences = preferences
         self.windowOpens = windowOpens
+        self.marketingHistory = marketingHistory
         self.now = now
         self.stage = stage
     }
@@ -84,6 +104,8 @@ public struct OutboundFacts: Sendable, Equatable {
 /// 3. the recipient is not a landline;
 /// 4. at hand-off, its campaign or trigger has not withdrawn it;
 /// 5. consent for the purpose and the customer's preferences (SC2–SC4, CH13);
+/// 5a. marketing only, while queueing: at most the account's number of marketing texts per number
+///    in its window, and a campaign passes over a conversation waiting for our answer (CP4);
 /// 6. a sender number that may send this purpose (queueing only);
 /// 7. one message of at most 160 characters and no attachments (CH10, CH14; queueing only);
 /// 8. quiet hours hold what is not time-sensitive (SC8) until the recipient's window opens;
@@ -155,6 +177,11 @@ public enum SendDecision: Sendable, Equatable {
         {
             return .refuse(.conflict(code: refusal.code, message: refusal.message(for: facts.consent.phone)))
         }
+        if facts.purpose == .marketing, !handOff, let history = facts.marketingHistory,
+            let refusal = frequencyRefusal(history, automation: facts.automation, phone: facts.consent.phone)
+        {
+            return .refuse(refusal)
+        }
         let background = waitsForQuietHours(purpose: facts.purpose, automation: facts.automation)
         var admitted = Admitted(sender: nil, text: nil, thread: .none, background: background)
         if case .queueing(let choice, let body, let attachments, let rule, let threadExists) = facts.stage {
@@ -185,6 +212,27 @@ public enum SendDecision: Sendable, Equatable {
             return .hold(until: facts.windowOpens, admitted)
         }
         return .send(admitted)
+    }
+
+    /// Step 5a (CP4). Judged when a text is queued, not again at hand-off: by then the text itself
+    /// is among the ones counted.
+    static func frequencyRefusal(
+        _ history: OutboundFacts.MarketingHistory, automation: Automation?, phone: PhoneNumber
+    ) -> FieldlineError? {
+        if history.recentTexts >= history.limit.texts {
+            return .conflict(
+                code: .frequencyLimit,
+                message:
+                    "\(phone.displayed) already got \(history.recentTexts) marketing text\(history.recentTexts == 1 ? "" : "s") in the last \(history.limit.days) days; the limit is \(history.limit.summary)."
+            )
+        }
+        if automation == .campaign, history.limit.skipOpenConversations, history.awaitingOurReply {
+            return .conflict(
+                code: .openConversation,
+                message: "\(phone.displayed) is waiting for an answer in the inbox; campaigns pass over open questions."
+            )
+        }
+        return nil
     }
 
     /// Steps 1 and 6 alone, for pages that warn before anyone writes: why no text of this purpose

@@ -40,6 +40,7 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case emailTaken = "email_taken"
     case emailUnavailable = "email_unavailable"
     case estimateAnswered = "estimate_answered"
+    case frequencyLimit = "frequency_limit"
     case idempotencyKeyInUse = "idempotency_key_in_use"
     case importFinished = "import_finished"
     case importStarted = "import_started"
@@ -58,6 +59,7 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case mediaNotStored = "media_not_stored"
     case noMarketingConsent = "no_marketing_consent"
     case noMarketingNumber = "no_marketing_number"
+    case openConversation = "open_conversation"
     case noOpenThread = "no_open_thread"
     case noSenderNumber = "no_sender_number"
     case notResendable = "not_resendable"
@@ -111,12 +113,13 @@ public enum ErrorCode: String, Sendable, CaseIterable {
         case .alreadyAssigned, .alreadyOptedIn, .automaticTextOff, .campaignCanceled, .campaignChanged, .campaignDraft,
             .campaignQueued, .campaignQueuing, .campaignScheduled, .confirmationAlreadySent, .conversationChanged,
             .conversationMissing, .corruptUser, .customerErased, .defaultRequired, .emailTaken, .emailUnavailable,
-            .estimateAnswered,
+            .estimateAnswered, .frequencyLimit,
             .idempotencyKeyInUse, .importFinished, .importStarted, .invalidAssignmentTransition,
             .invalidBookingTransition, .invoiceExists,
             .invoiceExported, .jobCanceled, .jobClosed, .jobNotOnHold, .jobNotificationsOff, .jobOnHold, .landline,
             .marketingNotRegistered, .marketingUpdatesOff, .mediaNotStored, .noMarketingConsent, .noMarketingNumber,
-            .noOpenThread, .noSenderNumber, .notResendable, .numberBlocked, .numberNotOnCustomer, .numberTaken,
+            .noOpenThread, .noSenderNumber, .openConversation, .notResendable, .numberBlocked, .numberNotOnCustomer,
+            .numberTaken,
             .optedOut, .ownPassword, .phoneTaken, .providerUnavailable, .providerUnreachable, .purposeNotSupported,
             .registrationApproved, .registrationNotSubmitted, .registrationPending, .registrationRejected,
             .resetLinkExpired, .secretKeyMissing, .selfLockout, .serviceAlreadyMoved, .serviceChanged,

@@ -20,6 +20,7 @@ struct AccountJSON: Codable {
     var autoreply: Autoreply
     /// Absent: texts are kept for ever.
     var messageRetentionMonths: Int?
+    var marketingLimit: MarketingLimit
 
     init(_ account: Account) {
         id = account.id.rawValue
@@ -28,6 +29,7 @@ struct AccountJSON: Codable {
         businessHours = account.businessHours
         autoreply = account.autoreply
         messageRetentionMonths = account.messageRetentionMonths
+        marketingLimit = account.marketingLimit
     }
 }
 
@@ -86,6 +88,20 @@ struct AccountPatch: Decodable {
     var autoreply: AutoreplyPatch?
     /// 0 keeps texts for ever.
     var messageRetentionMonths: Int?
+    var marketingLimit: MarketingLimitPatch?
+}
+
+/// Each part of the limit may be sent alone; what is absent stays as it is.
+struct MarketingLimitPatch: Decodable {
+    var texts: Int?
+    var days: Int?
+    var skipOpenConversations: Bool?
+
+    func applied(to limit: MarketingLimit) -> MarketingLimit {
+        MarketingLimit(
+            texts: texts ?? limit.texts, days: days ?? limit.days,
+            skipOpenConversations: skipOpenConversations ?? limit.skipOpenConversations)
+    }
 }
 
 struct CustomerEraseRequest: Decodable {

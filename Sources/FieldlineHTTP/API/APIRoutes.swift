@@ -58,12 +58,17 @@ enum APIRoutes {
             },
             APIRoute(.patch, "/account") { request, context in
                 let body = try await request.decodeJSON(AccountPatch.self, context: context)
+                let actor = try context.actor()
+                var limit: MarketingLimit?
+                if let patch = body.marketingLimit {
+                    limit = patch.applied(to: try await app.accounts.find(actor.accountID).marketingLimit)
+                }
                 let account = try await app.accounts.update(
                     .init(
                         name: body.name, timeZone: body.timeZone, businessHours: body.businessHours,
                         autoreplyEnabled: body.autoreply?.enabled, autoreplyText: body.autoreply?.text,
-                        messageRetentionMonths: body.messageRetentionMonths),
-                    by: try context.actor())
+                        messageRetentionMonths: body.messageRetentionMonths, marketingLimit: limit),
+                    by: actor)
                 return try APIResponse.json(AccountJSON(account))
             },
             APIRoute(.get, "/users") { _, context in

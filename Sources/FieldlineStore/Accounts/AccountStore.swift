@@ -29,13 +29,20 @@ public struct AccountStore: Sendable {
         /// made at the first erasure, never shown.
         var erasureKey: String?
         var nextJobNumber: Int
+        var marketingLimitTexts: Int
+        var marketingLimitDays: Int
+        var campaignsSkipOpenThreads: Bool
 
         func account() throws -> Account {
             Account(
                 id: AccountID(id), name: name, timeZone: timeZone,
                 businessHours: try JSONColumn.decode(BusinessHours.self, from: businessHours),
                 autoreply: Autoreply(enabled: autoreplyEnabled, text: autoreplyText ?? Autoreply.defaultText),
-                messageRetentionMonths: messageRetentionMonths, createdAt: createdAt)
+                messageRetentionMonths: messageRetentionMonths,
+                marketingLimit: MarketingLimit(
+                    texts: marketingLimitTexts, days: marketingLimitDays,
+                    skipOpenConversations: campaignsSkipOpenThreads),
+                createdAt: createdAt)
         }
     }
 
@@ -404,7 +411,9 @@ extension AccountStore.AccountRow {
             id: account.id.rawValue, name: account.name, timeZone: account.timeZone,
             businessHours: try JSONColumn.encode(account.businessHours), autoreplyEnabled: account.autoreply.enabled,
             autoreplyText: account.autoreply.text, isDemo: isDemo, createdAt: account.createdAt,
-            messageRetentionMonths: account.messageRetentionMonths, erasureKey: nil, nextJobNumber: 0)
+            messageRetentionMonths: account.messageRetentionMonths, erasureKey: nil, nextJobNumber: 0,
+            marketingLimitTexts: account.marketingLimit.texts, marketingLimitDays: account.marketingLimit.days,
+            campaignsSkipOpenThreads: account.marketingLimit.skipOpenConversations)
     }
 }
 

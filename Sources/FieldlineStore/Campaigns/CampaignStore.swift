@@ -151,15 +151,21 @@ public struct CampaignStore: Sendable {
         public var blocked: Bool
         /// The state of the customer's first service location, for quiet hours.
         public var state: String?
+        /// Marketing texts queued or sent to the number since the audience's `marketingSince` (CP4).
+        public var recentMarketing: Int = 0
+        /// Its conversation is open and waiting for the office's answer.
+        public var awaitingOurReply: Bool = false
 
         public var phone: PhoneNumber { consent.phone }
     }
 
     /// Numbers with explicit marketing consent, narrowed by `audience`, not yet taken by
-    /// `campaign`, in number order after `after`. The Messenger's gate still judges each one.
+    /// `campaign`, in number order after `after`, each with its marketing texts since
+    /// `marketingSince` and whether its thread waits for our answer (CP4). The Messenger's gate
+    /// still judges each one.
     public func audience(
         _ audience: CampaignAudience, in accountID: AccountID, excludingTakenBy campaign: CampaignID?,
-        after: PhoneNumber?, limit: Int
+        after: PhoneNumber?, limit: Int, marketingSince: Date
     ) async throws -> [AudienceMember] {
         var query = SQLQueryString(
             """
@@ -168,7 +174,13 @@ public struct CampaignStore: Sendable {
                    (SELECT l.state FROM locations l WHERE l.account_id = s.account_id AND l.customer_id = p.customer_id
                     ORDER BY l.created_at, l.id LIMIT 1) AS state,
                    CASE WHEN EXISTS (SELECT 1 FROM blocked_numbers b WHERE b.account_id = s.account_id
-                                     AND b.phone = s.phone) THEN 1 ELSE 0 END AS blocked
+                                     AND b.phone = s.phone) THEN 1 ELSE 0 END AS blocked,
+                   (SELECT COUNT(*) FROM messages m WHERE m.account_id = s.account_id AND m.phone = s.phone
+                    AND m.created_at >= \(bind: marketingSince) AND m.purpose = 'marketing'
+                    AND m.direction = 'outbound' AND m.status NOT IN ('failed', 'canceled')) AS recent_marketing,
+                   CASE WHEN EXISTS (SELECT 1 FROM conversations cv WHERE cv.account_id = s.account_id
+                                     AND cv.phone = s.phone AND cv.status = 'open' AND cv.awaiting_reply = \(bind: true))
+                        THEN 1 ELSE 0 END AS awaiting_reply
             FROM sms_consent s
             LEFT JOIN phone_contacts p ON p.account_id = s.account_id AND p.e164 = s.phone
             """)
@@ -235,7 +247,9 @@ public struct CampaignStore: Sendable {
                 customerID: customer.map(CustomerID.init),
                 kind: try PhoneKind.stored(ifAny: kind, table: "phone_contacts", column: "kind"),
                 preferences: preferences, blocked: try row.decode(column: "blocked", as: Int.self) == 1,
-                state: try row.decode(column: "state", as: String?.self))
+                state: try row.decode(column: "state", as: String?.self),
+                recentMarketing: try row.decode(column: "recent_marketing", as: Int.self),
+                awaitingOurReply: try row.decode(column: "awaiting_reply", as: Int.self) == 1)
         }
     }
 

@@ -32,6 +32,7 @@ public enum Schema {
         Migration(version: 15, name: "audit log", statements: auditLog),
         Migration(version: 16, name: "message retention, customer erasure", statements: retention),
         Migration(version: 17, name: "customer imports", statements: customerImports),
+        Migration(version: 18, name: "marketing frequency limits", statements: marketingLimits),
     ]
 
     static func timestampType(_ engine: DatabaseEngine) -> String {

@@ -356,6 +356,8 @@ struct CampaignPages {
         case "estimate_answered": "Estimate answered before it went"
         case "service_changed": "Service done or moved before it went"
         case "automatic_text_off": "Turned off before it went"
+        case "frequency_limit": "Marketing limit reached"
+        case "open_conversation": "Waiting for an answer in the inbox"
         default: code.replacingOccurrences(of: "_", with: " ")
         }
     }

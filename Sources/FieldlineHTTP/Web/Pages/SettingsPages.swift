@@ -24,6 +24,9 @@ struct SettingsPages {
         var autoreplyEnabled: Bool
         var autoreplyText: String
         var retentionChoices: [RetentionChoice]
+        var marketingLimitTexts: Int
+        var marketingLimitDays: Int
+        var skipOpenConversations: Bool
         var numbers: [NumberRow]
         var hasNumbers: Bool
         var canStoreCredentials: Bool
@@ -204,6 +207,8 @@ struct SettingsPages {
             technicians: technicians.map { JobPages.Choice(id: $0.id.rawValue, label: $0.name, selected: false) },
             autoreplyEnabled: account.autoreply.enabled, autoreplyText: account.autoreply.text,
             retentionChoices: Self.retentionChoices(account.messageRetentionMonths),
+            marketingLimitTexts: account.marketingLimit.texts, marketingLimitDays: account.marketingLimit.days,
+            skipOpenConversations: account.marketingLimit.skipOpenConversations,
             numbers: numbers.map(NumberRow.init), hasNumbers: !numbers.isEmpty,
             canStoreCredentials: app.secrets != nil,
             inboundWebhookURL: app.publicURL + TwilioWebhooks.inboundPath,
@@ -247,9 +252,24 @@ struct SettingsPages {
                 name: form["name"], timeZone: form["timeZone"],
                 businessHours: BusinessHours(days: days, holidays: holidays),
                 autoreplyEnabled: form.checked("autoreplyEnabled"), autoreplyText: form["autoreplyText"],
-                messageRetentionMonths: try Self.retention(form["messageRetentionMonths"])),
+                messageRetentionMonths: try Self.retention(form["messageRetentionMonths"]),
+                marketingLimit: try Self.marketingLimit(form)),
             by: try context.actor())
         return renderer.redirect(to: "/settings", flash: Flash(.success, "Settings saved."))
+    }
+
+    /// The marketing limit as the form sends it; a form without its fields leaves it (CP4).
+    static func marketingLimit(_ form: FormData) throws(FieldlineError) -> MarketingLimit? {
+        guard let rawTexts = form["marketingLimitTexts"], let rawDays = form["marketingLimitDays"] else { return nil }
+        guard let texts = Int(rawTexts.trimmingCharacters(in: .whitespaces)) else {
+            throw .invalid(
+                field: "marketingLimitTexts", message: "Give the most marketing texts per number as a number.")
+        }
+        guard let days = Int(rawDays.trimmingCharacters(in: .whitespaces)) else {
+            throw .invalid(field: "marketingLimitDays", message: "Give the number of days to count over.")
+        }
+        return MarketingLimit(
+            texts: texts, days: days, skipOpenConversations: form.checked("skipOpenConversations"))
     }
 
     /// The retention as the form sends it: a number of months, 0 for ever; absent leaves it.
