@@ -39,8 +39,6 @@ def test_a_revocation_in_a_sentence_opts_out_and_the_customer_page_quotes_it(new
         summary = driver.find_element(By.CSS_SELECTOR, ".consent-history summary")
         driver.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click()", summary)
         history = driver.find_element(By.CSS_SELECTOR, ".consent-list").text
-        if width == 390:
-            driver.save_screenshot("/tmp/consent-history-390.png")
         assert "Asked in their own words" in history, history
         assert "Please stop sending me these texts though" in history, history
         assert no_sideways_scroll(driver), f"the customer page scrolls sideways at {width}px"
