@@ -66,6 +66,7 @@ struct ReplyIntentTests {
             "Thanks for fixing the sink. Please stop sending me these promos though", "🛑 STOP 🛑",
             "I already opted out, why am I getting this?", "can you please stop?", "Stop it",
             "Please opt this number out",
+            "Please stop messaging me about gutter cleaning",
         ])
     func perSe(text: String) {
         #expect(ReplyIntent.classify(text) == .revoke)
@@ -90,7 +91,9 @@ struct ReplyIntentTests {
             "don't stop, it's working now", "I'll quit calling", "Can I opt out of the extended warranty?",
             "para mañana a las 3 está bien", "el agua no para", "la presión está muy baja", "Meet me at the bus stop",
             "Necesito el número para enviar el pago", "I stopped getting texts from the tech, is he coming?",
-            "Help! Water everywhere",
+            "Help! Water everywhere", "Remove me from the 9am slot and put me at 11",
+            "Stop sending different techs every time", "Dejen de mandar técnicos diferentes cada vez",
+            "quit sending me the bill twice", "Unsubscribe me from the paper bills, email is fine",
         ])
     func negatives(text: String) {
         #expect(ReplyIntent.classify(text) == .nothing)
@@ -98,8 +101,10 @@ struct ReplyIntentTests {
 
     @Test("A limit on when, a wrong number or a bare 'enough' goes to a person")
     func uncertain() {
-        for text in ["don't text me after 8pm", "Wrong number", "🛑", "not interested", "Cancel. I found someone else."]
-        {
+        for text in [
+            "don't text me after 8pm", "Wrong number", "🛑", "not interested", "Cancel. I found someone else.",
+            "Stop! Don't come today, I'm sick. Can we do Friday?", "Please stop texting my old number",
+        ] {
             #expect(ReplyIntent.classify(text) == .possibleRevoke, "\(text)")
         }
     }

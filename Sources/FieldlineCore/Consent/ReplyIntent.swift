@@ -55,8 +55,11 @@ enum ReplyReader {
             return .resume
         }
         var possible = false
+        // "Stop! Don't come today, I'm sick": a bare STOP beside words about the visit may be
+        // about the visit; a person reads it.
+        let aboutAVisit = clauses.contains { $0.contains(where: visitWords.contains) }
         for clause in clauses {
-            switch read(clause, alone: meaning.count == 1) {
+            switch read(clause, alone: meaning.count == 1, aboutAVisit: aboutAVisit) {
             case .revoke: return .revoke
             case .possibleRevoke: possible = true
             default: break
@@ -78,11 +81,13 @@ enum ReplyReader {
 
     // MARK: - One clause
 
-    static func read(_ clause: [String], alone: Bool) -> ReplyIntent {
+    static func read(_ clause: [String], alone: Bool, aboutAVisit: Bool = false) -> ReplyIntent {
         var meaning = meaningful(clause)
         // 🛑 beside words decorates them ("🛑 STOP 🛑"); alone it is a possible revocation.
         if meaning.count > 1 { meaning.removeAll { $0 == "🛑" } }
-        if !meaning.isEmpty, meaning.allSatisfy({ strongWords.contains($0) }) { return .revoke }
+        if !meaning.isEmpty, meaning.allSatisfy({ strongWords.contains($0) }) {
+            return alone || !aboutAVisit ? .revoke : .possibleRevoke
+        }
         let phrase = meaning.joined(separator: " ")
         if strongPhrases.contains(phrase) { return .revoke }
         if !meaning.isEmpty, meaning.allSatisfy({ weakWords.contains($0) || strongWords.contains($0) }) {
@@ -123,6 +128,13 @@ enum ReplyReader {
             if rule.limitable, intent == .revoke, clause[end...].contains(where: { limitWords.contains($0) }) {
                 intent = .possibleRevoke
             }
+            if rule.unlessAboutTheJob,
+                clause[end..<min(clause.count, end + 6)].contains(where: {
+                    jobWords.contains($0) || otherChannels.contains($0)
+                })
+            {
+                continue
+            }
             if intent == .revoke { return .revoke }
             if intent == .possibleRevoke { result = .possibleRevoke }
         }
@@ -142,8 +154,13 @@ enum ReplyReader {
             if jobWords.contains(word) { return .nothing }
             if textingWords.contains(word) {
                 let position = index + 1 + offset
-                let following = clause[(position + 1)..<min(clause.count, position + 3)]
-                return following.contains(where: { jobWords.contains($0) }) ? .nothing : .revoke
+                // What follows the texting word: a job is its object ("stop sending the tech"),
+                // unless the texts are about it ("stop messaging me about gutter cleaning").
+                let following = clause[(position + 1)..<min(clause.count, position + 4)]
+                    .prefix(while: { !topicWords.contains($0) })
+                if following.contains(where: { jobWords.contains($0) }) { return .nothing }
+                // "Stop texting my old number": which number is meant, a person sees.
+                return following.contains(where: { $0 == "old" || $0 == "other" }) ? .possibleRevoke : .revoke
             }
         }
         // "Can you please stop?": the verb ends the clause with nothing after it.
@@ -272,7 +289,17 @@ enum ReplyReader {
         "trabajo", "pago", "factura", "tecnico", "manana", "cotizacion", "reservation", "plan", "contract",
         "membership", "warranty", "check", "card", "transaction", "water", "leak", "it", "that", "unit",
         "mowing", "lawn", "cleaning", "pest", "spraying", "treatment", "maintenance", "inspection", "program",
-        "route", "mantenimiento", "pool", "gutter", "gutters", "subscription plan",
+        "route", "mantenimiento", "pool", "gutter", "gutters", "techs", "technicians", "guys", "people", "crew",
+        "workers", "plumbers", "electricians", "tecnicos", "gente", "bill", "bills", "billing", "statement",
+        "statements", "paper", "slot", "schedule", "calendar", "waitlist", "route",
+    ]
+    static let topicWords: Set<String> = ["about", "regarding", "re", "sobre", "acerca"]
+    /// Words about a visit: beside them a bare STOP may mean the visit.
+    static let visitWords: Set<String> = [
+        "appointment", "appt", "visit", "come", "coming", "today", "tomorrow", "tonight", "monday", "tuesday",
+        "wednesday", "thursday", "friday", "saturday", "sunday", "tech", "technician", "plumber", "electrician",
+        "sick", "reschedule", "schedule", "work", "job", "cita", "visita", "venga", "vengan", "hoy", "manana",
+        "tecnico", "trabajo",
     ]
     /// Per-se verbs stand before this to ask: "can you please stop?", "just stop".
     static let askingWords: Set<String> = ["please", "you", "just", "u", "guys", "yall", "pls", "kindly", "now"]
@@ -298,6 +325,9 @@ enum ReplyReader {
         var intent: ReplyIntent
         /// A time or topic after the phrase makes it a possible revocation.
         var limitable = false
+        /// A job word after the phrase makes it a request about the work ("remove me from the 9am
+        /// slot", "dejen de mandar técnicos diferentes").
+        var unlessAboutTheJob = false
     }
 
     static let textingVerbs: Set<String> = [
@@ -330,14 +360,18 @@ enum ReplyReader {
             intent: .revoke, limitable: true),
         Rule(phrase: Phrase(.word(["no"]), .word(["texts", "messages", "texting", "sms"]), .end), intent: .revoke),
         // "Remove me from your list", "delete my number", "lose my number".
-        Rule(phrase: Phrase(.word(["remove", "delete", "erase", "drop"]), .word(["me", "us"])), intent: .revoke),
+        Rule(
+            phrase: Phrase(.word(["remove", "delete", "erase", "drop"]), .word(["me", "us"])), intent: .revoke,
+            unlessAboutTheJob: true),
         Rule(
             phrase: Phrase(
                 .word(["remove", "delete", "erase", "lose", "forget", "drop"]),
                 .word(["my", "this", "our"]), .optional(["phone", "cell", "mobile"]), .word(["number", "num"])),
             intent: .revoke),
         // "Take me off", "take my number off your list", "get me off this list".
-        Rule(phrase: Phrase(.word(["take", "get"]), .word(["me", "us"]), .word(["off", "out"])), intent: .revoke),
+        Rule(
+            phrase: Phrase(.word(["take", "get"]), .word(["me", "us"]), .word(["off", "out"])), intent: .revoke,
+            unlessAboutTheJob: true),
         Rule(
             phrase: Phrase(
                 .word(["take", "get"]), .word(["my", "this", "our"]), .optional(["phone", "cell"]),
@@ -441,7 +475,7 @@ enum ReplyReader {
                     "escribirnos", "contactar",
                     "contactarme", "molestar", "molestarme", "textear", "textearme", "mandarnos", "enviarnos",
                 ])),
-            intent: .revoke),
+            intent: .revoke, unlessAboutTheJob: true),
         Rule(
             phrase: Phrase(.word(["no"]), .word(["quiero", "queremos", "deseo"]), .gap(3), .word(spanishTexting)),
             intent: .revoke, limitable: true),
