@@ -3,7 +3,8 @@ forgotten — a wrong name is refused and nothing happens, the right one erases 
 import uuid
 
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from test_office_flows import flash_text, sign_in
 
@@ -15,9 +16,13 @@ def test_keeping_texts_for_two_years_is_saved_and_shown(browser, base_url):
     browser.find_element(By.XPATH, "//button[normalize-space()='Save settings']").click()
     assert "Settings saved." in flash_text(browser)
     assert Select(browser.find_element(By.ID, "messageRetentionMonths")).first_selected_option.text == "2 years"
-    # Back to for ever, as the rest of the suite expects.
-    Select(browser.find_element(By.ID, "messageRetentionMonths")).select_by_visible_text("For ever")
+    # Back to for ever, as the rest of the suite expects. The saved page replaces this one: wait for
+    # it before reading the choice again (the old select goes stale mid-load).
+    before = browser.find_element(By.ID, "messageRetentionMonths")
+    Select(before).select_by_visible_text("For ever")
     browser.find_element(By.XPATH, "//button[normalize-space()='Save settings']").click()
+    WebDriverWait(browser, 10).until(EC.staleness_of(before))
+    assert "Settings saved." in flash_text(browser)
     assert Select(browser.find_element(By.ID, "messageRetentionMonths")).first_selected_option.text == "For ever"
     browser.get(base_url + "/settings/audit-log?action=retention_changed")
     details = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "[data-audit-entry=retention_changed]")]
