@@ -60,7 +60,7 @@ struct KeywordTests {
         "Every opt-out word, in any case, with white space or punctuation around it",
         arguments: [
             "stop", "STOP", " Stop ", "stop.", "STOP!", "end", "cancel", "unsubscribe", "quit", "arret", "ARRÊT",
-            "stopall", "revoke", "optout", "Stop\n", "stopp", "please stop calling",
+            "stopall", "revoke", "optout", "Stop\n", "stopp",
         ])
     func optOut(body: String) {
         #expect(Keyword.classify(body) == .optOut)
@@ -86,7 +86,10 @@ struct KeywordTests {
 
     @Test(
         "Keyword words about something else are conversation, not commands",
-        arguments: ["stop by at 3", "can you help", "st op", "", "🛑", "Help! Water everywhere", "start the job at 9"])
+        arguments: [
+            "stop by at 3", "please stop calling", "can you help", "st op", "", "🛑", "Help! Water everywhere",
+            "start the job at 9",
+        ])
     func notKeywords(body: String) {
         #expect(Keyword.classify(body) == nil)
     }

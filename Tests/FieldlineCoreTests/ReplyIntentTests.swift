@@ -78,7 +78,12 @@ struct ReplyIntentTests {
             "don't text me anymore", "remove me from your list", "no more messages", "take me off", "leave me alone",
             "Do not contact me again", "delete my number", "para", "alto", "baja", "cancelar", "no más mensajes",
             "no me envíen más mensajes", "No me envien mas mensajes", "dejen de mandarme mensajes", "Dénme de baja",
-            "sáquenme de su lista", "Para de mandarme mensajes",
+            "sáquenme de su lista", "Para de mandarme mensajes", "No vuelvan a mandarme mensajes",
+            "No me vuelvan a mandar mensajes", "Don't start texting me again",
+            "I don't ever want to receive texts again",
+            "I would not like to receive texts again",
+            "You added me by mistake. I don't want to receive your texts again.", "Stop it with the texts",
+            "Please take me off your list it is the third time I asked", "I revoke my consent",
         ])
     func clearWording(text: String) {
         #expect(ReplyIntent.classify(text) == .revoke)
@@ -94,6 +99,9 @@ struct ReplyIntentTests {
             "Help! Water everywhere", "Remove me from the 9am slot and put me at 11",
             "Stop sending different techs every time", "Dejen de mandar técnicos diferentes cada vez",
             "quit sending me the bill twice", "Unsubscribe me from the paper bills, email is fine",
+            "Please revoke my authorization to charge the card on file",
+            "I revoke permission for your tech to enter when I'm not home", "Can I opt out of the tune-up this year?",
+            "Please stop sending invoices to my old address",
         ])
     func negatives(text: String) {
         #expect(ReplyIntent.classify(text) == .nothing)
@@ -104,6 +112,11 @@ struct ReplyIntentTests {
         for text in [
             "don't text me after 8pm", "Wrong number", "🛑", "not interested", "Cancel. I found someone else.",
             "Stop! Don't come today, I'm sick. Can we do Friday?", "Please stop texting my old number",
+            "Did you unsubscribe me? I'm not getting my reminders",
+            "How do I opt back in? I think I got opted out by mistake",
+            "Please stop sending reminders to my husband, send them to me instead",
+            "Stop this! The tech is digging up the wrong bed", "Please stop calling me, just text me instead",
+            "Cancel please", "Stop texting me at work",
         ] {
             #expect(ReplyIntent.classify(text) == .possibleRevoke, "\(text)")
         }
@@ -114,6 +127,7 @@ struct ReplyIntentTests {
         #expect(ReplyIntent.classify("Start") == .resume)
         #expect(ReplyIntent.classify("START please") == .resume)
         #expect(ReplyIntent.classify("Opt me back in") == .resume)
+        #expect(ReplyIntent.classify("I opted out by accident, please start sending me the texts again") == .resume)
         #expect(ReplyIntent.classify("start the job at 9") == .nothing)
         #expect(ReplyIntent.classify("HELP") == .help)
         #expect(ReplyIntent.classify("ayuda") == .help)

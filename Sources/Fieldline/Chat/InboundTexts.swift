@@ -155,7 +155,12 @@ public struct InboundTexts: Sendable {
         conversation.unread = true
         // A keyword is answered by its automatic reply (or needs none): it leaves the thread as
         // answered as it was, so a START or a sign-up does not hold campaigns back (CP4).
-        if keyword == nil { conversation.awaitingReply = true } else if isNew { conversation.awaitingReply = false }
+        // A revocation in a sentence may ask more ("stop texting me and cancel Friday"): it waits.
+        if keyword == nil || (keyword == .optOut && !Keyword.isBare(body)) {
+            conversation.awaitingReply = true
+        } else if isNew {
+            conversation.awaitingReply = false
+        }
         conversation.senderNumberID = text.to.id
         conversation.lastMessageAt = now
         conversation.lastMessagePreview = Conversation.preview(

@@ -49,8 +49,9 @@ enum ReplyReader {
         let meaning = clauses.map(meaningful).filter { !$0.isEmpty }
         // "I opted out by accident, please start sending me the texts again": asking for texts
         // back after a mistake is a resume, whatever words it uses for the mistake.
-        if clauses.contains(where: { $0.contains(where: mistakeWords.contains) }),
-            clauses.contains(where: { clause in resumeRules.contains { $0.firstMatch(in: clause) != nil } })
+        if let mistake = clauses.firstIndex(where: { $0.contains(where: mistakeWords.contains) }),
+            clauses.contains(where: asksForTextsAgain),
+            clauses.indices.allSatisfy({ $0 == mistake || read(clauses[$0], alone: false) != .revoke })
         {
             return .resume
         }
@@ -69,8 +70,7 @@ enum ReplyReader {
         // START and HELP are whole-message answers: every clause must say it, and nothing else.
         if !meaning.isEmpty {
             if meaning.allSatisfy({ resumePhrases.contains($0.joined(separator: " ")) }) { return .resume }
-            if meaning.count == 1, let only = clauses.first(where: { !meaningful($0).isEmpty }),
-                resumeRules.contains(where: { $0.firstMatch(in: only) != nil })
+            if meaning.count == 1, let only = clauses.first(where: { !meaningful($0).isEmpty }), asksForTextsAgain(only)
             {
                 return .resume
             }
@@ -89,9 +89,14 @@ enum ReplyReader {
             return alone || !aboutAVisit ? .revoke : .possibleRevoke
         }
         let phrase = meaning.joined(separator: " ")
-        if strongPhrases.contains(phrase) { return .revoke }
+        if strongPhrases.contains(phrase) {
+            // "Stop this! The tech is digging up the wrong bed": about the visit, a person reads it.
+            return alone || !aboutAVisit || !pronounPhrases.contains(phrase) ? .revoke : .possibleRevoke
+        }
         if !meaning.isEmpty, meaning.allSatisfy({ weakWords.contains($0) || strongWords.contains($0) }) {
-            return alone ? .revoke : .possibleRevoke
+            // "Cancel please" may mean the visit: only the bare word is the carriers' keyword.
+            let mayMeanTheVisit = meaning.contains { $0 == "cancel" || $0 == "cancelar" } && clause.count > 1
+            return alone && !mayMeanTheVisit ? .revoke : .possibleRevoke
         }
         if weakPhrases.contains(phrase) { return alone ? .revoke : .possibleRevoke }
         if possiblePhrases.contains(phrase) { return .possibleRevoke }
@@ -104,14 +109,17 @@ enum ReplyReader {
                 if found == .revoke { return .revoke }
                 if found == .possibleRevoke { result = .possibleRevoke }
             }
-            if anywhereWords.contains(word), !isNegated(index, in: clause), !isAboutTheJob(after: index, in: clause) {
-                return .revoke
-            }
-            // "Opt out", "opt me out", "please opt this number out".
-            if word == "opt", clause[(index + 1)..<min(clause.count, index + 5)].contains("out"),
-                !isNegated(index, in: clause), !isAboutTheJob(after: index, in: clause)
-            {
-                return .revoke
+            // "Unsubscribe", "opt out", "opt me out", "please opt this number out" — but "did you
+            // unsubscribe me?" or "I got opted out by mistake" reports it: a person reads those.
+            let optsOut =
+                anywhereWords.contains(word)
+                || (word == "opt" && clause[(index + 1)..<min(clause.count, index + 5)].contains("out"))
+            if optsOut, !isNegated(index, in: clause), !isAboutTheJob(after: index, in: clause) {
+                if clause[..<index].contains(where: reportWords.contains) {
+                    result = .possibleRevoke
+                } else {
+                    return .revoke
+                }
             }
             if possibleWords.contains(word) { result = .possibleRevoke }
         }
@@ -159,8 +167,17 @@ enum ReplyReader {
                 let following = clause[(position + 1)..<min(clause.count, position + 4)]
                     .prefix(while: { !topicWords.contains($0) })
                 if following.contains(where: { jobWords.contains($0) }) { return .nothing }
-                // "Stop texting my old number": which number is meant, a person sees.
-                return following.contains(where: { $0 == "old" || $0 == "other" }) ? .possibleRevoke : .revoke
+                // "Stop texting my old number", "stop sending reminders to my husband", "stop
+                // texting me at work": which number or when is meant, a person sees.
+                if following.contains(where: { $0 == "old" || $0 == "other" || limitWords.contains($0) }) {
+                    return .possibleRevoke
+                }
+                if let to = following.firstIndex(of: "to"), to + 1 < clause.count,
+                    !["me", "us", "this"].contains(clause[to + 1])
+                {
+                    return .possibleRevoke
+                }
+                return .revoke
             }
         }
         // "Can you please stop?": the verb ends the clause with nothing after it.
@@ -186,6 +203,15 @@ enum ReplyReader {
     static let otherChannels: Set<String> = [
         "email", "emails", "newsletter", "newsletters", "mailing", "mail", "mailer",
     ]
+
+    /// A resume wording with no negation in its clause: "no vuelvan a mandarme mensajes" and
+    /// "don't start texting me again" ask the opposite.
+    static func asksForTextsAgain(_ clause: [String]) -> Bool {
+        !clause.contains(where: negations.contains) && resumeRules.contains { $0.firstMatch(in: clause) != nil }
+    }
+
+    /// Before an opt-out word these make it a question or a report, not a request.
+    static let reportWords: Set<String> = ["did", "got", "was", "were", "been", "why", "has", "have", "get"]
 
     static func isNegated(_ index: Int, in clause: [String]) -> Bool {
         clause[max(0, index - 2)..<index].contains(where: { negations.contains($0) })
@@ -214,6 +240,7 @@ enum ReplyReader {
         // A per-se word with only "it" or "this" after it is still the word (47 CFR 64.1200(a)(10)).
         "stop it", "stop this", "quit it", "end this", "stop that", "quit this",
     ]
+    static let pronounPhrases: Set<String> = ["stop it", "stop this", "quit it", "end this", "stop that", "quit this"]
     static let weakPhrases: Set<String> = ["de baja", "dar de baja"]
     static let possiblePhrases: Set<String> = [
         "enough", "enough already", "no more", "no mas", "🛑", "basta", "ya no", "not interested",
@@ -265,7 +292,7 @@ enum ReplyReader {
         "la", "que",
     ]
     static let negations: Set<String> = [
-        "dont", "didnt", "not", "never", "wont", "cant", "doesnt", "shouldnt", "wouldnt", "no", "nunca",
+        "dont", "didnt", "not", "never", "wont", "cant", "doesnt", "shouldnt", "wouldnt", "no", "nunca", "isnt",
     ]
     /// A verb followed at once by one of these is about a place or a visit ("stop by at 3").
     static let placeWords: Set<String> = ["by", "in", "over", "at", "on", "for", "of", "up", "off", "and", "or"]
@@ -275,19 +302,20 @@ enum ReplyReader {
         "contact", "notifications", "notification", "alerts", "alert", "reminders", "reminder", "promos",
         "promo", "promotions", "promotional", "marketing", "ads", "advertising", "advertisements", "spam",
         "junk", "garbage", "crap", "nonsense", "stuff", "subscription", "subscriptions", "list", "mailing",
-        "calls", "calling", "updates", "offers", "deals", "coupons",
+        "updates", "offers", "deals", "coupons",
         "these", "them", "those", "bothering", "harassing", "pestering", "sending", "send", "spamming",
         "mensajes", "mensaje", "textos", "texto", "msjs", "msj", "notificaciones", "recordatorios",
         "promociones", "publicidad", "llamadas", "correos", "envios",
     ]
     /// Words about the job: a verb reaching one of these first is a request about the work.
     static let jobWords: Set<String> = [
-        "appointment", "appointments", "appt", "appt", "visit", "job", "service", "order", "work", "booking",
+        "appointment", "appointments", "appt", "visit", "job", "service", "order", "booking",
         "estimate", "quote", "invoice", "payment", "charge", "tech", "technician", "plumber", "electrician",
-        "guy", "repair", "install", "installation", "tomorrow", "today", "tonight", "monday", "tuesday",
+        "guy", "repair", "install", "installation", "monday", "tuesday",
         "wednesday", "thursday", "friday", "saturday", "sunday", "cita", "visita", "servicio", "orden",
         "trabajo", "pago", "factura", "tecnico", "manana", "cotizacion", "reservation", "plan", "contract",
-        "membership", "warranty", "check", "card", "transaction", "water", "leak", "it", "that", "unit",
+        "membership", "warranty", "check", "card", "transaction", "water", "leak", "unit", "invoices", "estimates",
+        "quotes", "payments", "visits", "receipt", "receipts", "tune", "tuneup", "checkup", "enter", "key",
         "mowing", "lawn", "cleaning", "pest", "spraying", "treatment", "maintenance", "inspection", "program",
         "route", "mantenimiento", "pool", "gutter", "gutters", "techs", "technicians", "guys", "people", "crew",
         "workers", "plumbers", "electricians", "tecnicos", "gente", "bill", "bills", "billing", "statement",
@@ -305,7 +333,7 @@ enum ReplyReader {
     static let askingWords: Set<String> = ["please", "you", "just", "u", "guys", "yall", "pls", "kindly", "now"]
     /// Words that revoke wherever they are unless negated.
     static let anywhereWords: Set<String> = [
-        "unsubscribe", "revoke", "optout", "stopall", "desuscribir", "desuscribirme",
+        "unsubscribe", "optout", "stopall", "desuscribir", "desuscribirme",
     ]
     static let possibleWords: Set<String> = [
         "spam", "spamming", "harass", "harassment", "harassing", "stalking", "lawyer", "attorney", "sue", "suing",
@@ -350,7 +378,8 @@ enum ReplyReader {
         // "Don't text me anymore", "please do not contact us", "never message me again".
         Rule(
             phrase: Phrase(
-                .word(["dont", "never"]), .optional(["ever", "evr"]), .word(textingVerbs),
+                .word(["dont", "never"]), .optional(["ever", "evr"]), .optional(["start", "resume", "keep"]),
+                .word(textingVerbs),
                 .word(["me", "us", "anymore", "again", "here", "ever", "this", "any"])),
             intent: .revoke, limitable: true),
         // "No more texts", "no more of these messages", "no longer want texts".
@@ -381,14 +410,15 @@ enum ReplyReader {
         // "I don't want these texts", "we don't need any more reminders".
         Rule(
             phrase: Phrase(
-                .word(["dont", "doesnt", "never"]), .word(["want", "wish", "need", "like"]), .gap(4),
+                .word(["dont", "doesnt", "never", "wouldnt"]), .optional(["ever"]),
+                .word(["want", "wish", "need", "like"]), .gap(4),
                 .word(textingNouns)),
             intent: .revoke, limitable: true),
         Rule(
             phrase: Phrase(
                 .word(["revoke", "revoking", "withdraw", "withdrawing"]), .gap(2),
                 .word(["consent", "permission", "authorization"])),
-            intent: .revoke),
+            intent: .revoke, unlessAboutTheJob: true),
         Rule(
             phrase: Phrase(
                 .word(["enough"]), .optional(["with"]), .optional(["the", "these", "your", "all"]),
@@ -435,6 +465,15 @@ enum ReplyReader {
                 .word(textingNouns)),
             intent: .revoke),
         Rule(phrase: Phrase(.word(["knock", "cut"]), .word(["it"]), .word(["off", "out"])), intent: .possibleRevoke),
+        // "No vuelvan a mandarme mensajes", "no me vuelvan a escribir".
+        Rule(
+            phrase: Phrase(
+                .word(["no", "nunca"]), .optional(["me", "nos"]), .word(["vuelvan", "vuelva", "vuelvas"]), .word(["a"]),
+                .word([
+                    "mandarme", "enviarme", "escribirme", "mandar", "enviar", "escribir", "textearme", "mandarnos",
+                    "enviarnos", "contactarme", "llamarme",
+                ])),
+            intent: .revoke, unlessAboutTheJob: true),
         // "No sales stuff", "no more promos": marketing refused.
         Rule(
             phrase: Phrase(
@@ -554,6 +593,10 @@ enum ReplyReader {
             phrase: Phrase(
                 .word(["why"]), .gap(4), .word(["texting", "messaging", "text", "contacting"]),
                 .word(["me", "us"])),
+            intent: .possibleRevoke),
+        // "Stop calling me": Fieldline texts; which is meant, a person reads.
+        Rule(
+            phrase: Phrase(.word(["stop", "quit"]), .word(["calling", "call"]), .word(["me", "us"])),
             intent: .possibleRevoke),
         Rule(phrase: Phrase(.word(["do"]), .word(["not"]), .word(["call"]), .word(["list"])), intent: .possibleRevoke),
         Rule(phrase: Phrase(.word(["report", "reporting"]), .word(["you", "this"])), intent: .possibleRevoke),

@@ -177,7 +177,7 @@ public struct CampaignStore: Sendable {
                                      AND b.phone = s.phone) THEN 1 ELSE 0 END AS blocked,
                    (SELECT COUNT(*) FROM messages m WHERE m.account_id = s.account_id AND m.phone = s.phone
                     AND m.created_at >= \(bind: marketingSince) AND m.purpose = 'marketing'
-                    AND m.direction = 'outbound' AND m.status NOT IN ('failed', 'canceled')) AS recent_marketing,
+                    AND m.direction = 'outbound' AND m.status NOT IN ('failed', 'canceled', 'undelivered')) AS recent_marketing,
                    CASE WHEN EXISTS (SELECT 1 FROM conversations cv WHERE cv.account_id = s.account_id
                                      AND cv.phone = s.phone AND cv.status = 'open' AND cv.awaiting_reply = \(bind: true))
                         THEN 1 ELSE 0 END AS awaiting_reply

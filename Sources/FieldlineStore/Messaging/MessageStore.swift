@@ -187,14 +187,18 @@ public struct MessageStore: Sendable {
 
     /// Which of these provider ids Fieldline already recorded, for reconciling a lost send.
     /// Marketing texts queued or sent to `phone` since `since` (CP4): what the frequency limit
-    /// counts. Failed and canceled ones never reached the customer. Reads `messages_phone`.
+    /// counts. Failed, undelivered and canceled ones never reached the customer. Reads
+    /// `messages_phone`.
     public func marketingCount(to phone: PhoneNumber, since: Date, in accountID: AccountID) async throws -> Int {
         let row = try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("messages")
             .where("account_id", .equal, accountID.rawValue).where("phone", .equal, phone.e164)
             .where("created_at", .greaterThanOrEqual, since)
             .where("purpose", .equal, MessagePurpose.marketing.rawValue)
             .where("direction", .equal, MessageDirection.outbound.rawValue)
-            .where("status", .notIn, [DeliveryStatus.failed.rawValue, DeliveryStatus.canceled.rawValue])
+            .where(
+                "status", .notIn,
+                [DeliveryStatus.failed.rawValue, DeliveryStatus.canceled.rawValue, DeliveryStatus.undelivered.rawValue]
+            )
             .first()
         return try row?.decode(column: "n", as: Int.self) ?? 0
     }
