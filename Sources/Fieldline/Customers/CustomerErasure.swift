@@ -40,7 +40,11 @@ extension Customers {
     /// What the number would be hashed to had its customer been erased; nil while the account
     /// has erased no one.
     func erasedHash(of phone: PhoneContact, _ sql: any SQLDatabase) async throws -> String? {
-        guard let key = try await AccountStore(sql).existingErasureKey(of: phone.accountID) else { return nil }
-        return ErasureHash.of(phone.number.e164, accountKey: key, secrets: app.secrets)
+        try await erasedHash(of: phone.number, in: phone.accountID, sql)
+    }
+
+    func erasedHash(of number: PhoneNumber, in accountID: AccountID, _ sql: any SQLDatabase) async throws -> String? {
+        guard let key = try await AccountStore(sql).existingErasureKey(of: accountID) else { return nil }
+        return ErasureHash.of(number.e164, accountKey: key, secrets: app.secrets)
     }
 }

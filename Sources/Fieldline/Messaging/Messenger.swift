@@ -1,5 +1,4 @@
 import FieldlineCore
-import FieldlineProviders
 import FieldlineStore
 import Foundation
 import SQLKit
@@ -201,10 +200,7 @@ public struct Messenger: Sendable {
     ) async throws -> SMSConsent {
         let store = ConsentStore(sql)
         if let recorded = try await store.recordedConsent(of: number, in: accountID) { return recorded }
-        guard let key = try await AccountStore(sql).existingErasureKey(of: accountID) else {
-            return SMSConsent(phone: number)
-        }
-        let hashed = ErasureHash.of(number.e164, accountKey: key, secrets: app.secrets)
+        let hashed = try await app.customers.erasedHash(of: number, in: accountID, sql)
         guard try await store.relinkErased(number, hashed: hashed, in: accountID) else {
             return SMSConsent(phone: number)
         }
@@ -272,10 +268,14 @@ public struct Messenger: Sendable {
         // location are two more queries per text, and the outbox asks at 100 texts a second.
         var windowOpens = now
         var marketingHistory: OutboundFacts.MarketingHistory?
-        if purpose == .marketing, case .queueing = stage {
-            guard let account = try await AccountStore(sql).find(accountID) else {
-                throw FieldlineError.notFound(entity: "account", id: accountID.rawValue)
-            }
+        let judgesFrequency = if purpose == .marketing, case .queueing = stage { true } else { false }
+        let waitsForWindow = SendDecision.waitsForQuietHours(purpose: purpose, automation: automation)
+        var account: Account?
+        if judgesFrequency || waitsForWindow {
+            account = try await AccountStore(sql).find(accountID)
+            if account == nil { throw FieldlineError.notFound(entity: "account", id: accountID.rawValue) }
+        }
+        if judgesFrequency, let account {
             let limit = account.marketingLimit
             marketingHistory = OutboundFacts.MarketingHistory(
                 limit: limit,
@@ -285,10 +285,7 @@ public struct Messenger: Sendable {
                     $0.status == .open && $0.awaitingReply
                 } ?? false)
         }
-        if SendDecision.waitsForQuietHours(purpose: purpose, automation: automation) {
-            guard let account = try await AccountStore(sql).find(accountID) else {
-                throw FieldlineError.notFound(entity: "account", id: accountID.rawValue)
-            }
+        if waitsForWindow, let account {
             var state: String?
             if let contact {
                 state = try await customers.locations(of: contact.customerID, in: accountID).first?.address.state

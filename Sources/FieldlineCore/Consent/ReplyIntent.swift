@@ -319,7 +319,7 @@ enum ReplyReader {
         "mowing", "lawn", "cleaning", "pest", "spraying", "treatment", "maintenance", "inspection", "program",
         "route", "mantenimiento", "pool", "gutter", "gutters", "techs", "technicians", "guys", "people", "crew",
         "workers", "plumbers", "electricians", "tecnicos", "gente", "bill", "bills", "billing", "statement",
-        "statements", "paper", "slot", "schedule", "calendar", "waitlist", "route",
+        "statements", "paper", "slot", "schedule", "calendar", "waitlist",
     ]
     static let topicWords: Set<String> = ["about", "regarding", "re", "sobre", "acerca"]
     /// Words about a visit: beside them a bare STOP may mean the visit.
@@ -359,7 +359,7 @@ enum ReplyReader {
     }
 
     static let textingVerbs: Set<String> = [
-        "text", "texting", "message", "messaging", "sms", "contact", "send", "email", "bother", "spam", "txt",
+        "text", "texting", "message", "messaging", "sms", "contact", "send", "email", "bother", "spam",
     ]
     static let textingNouns: Set<String> = [
         "texts", "text", "messages", "message", "texting", "sms", "reminders", "notifications", "alerts",
@@ -726,10 +726,10 @@ enum ReplyReader {
         "txtin": ["texting"], "textng": ["texting"], "msg": ["message"], "msgs": ["messages"], "mssg": ["message"],
         "mssgs": ["messages"], "messeges": ["messages"], "mesages": ["messages"], "messges": ["messages"],
         "massages": ["messages"], "pls": ["please"], "plz": ["please"], "plse": ["please"], "pleas": ["please"],
-        "u": ["you"], "ur": ["your"], "cannot": ["cant"], "dnt": ["dont"], "dont": ["dont"], "donot": ["dont"],
+        "u": ["you"], "ur": ["your"], "cannot": ["cant"], "dnt": ["dont"], "donot": ["dont"],
         "opted": ["opt"], "opting": ["opt"], "unsubscribed": ["unsubscribe"], "unsubscribing": ["unsubscribe"],
         "revoked": ["revoke"], "mensages": ["mensajes"],
-        "mensjes": ["mensajes"], "msjes": ["mensajes"], "quitting": ["quitting"],
+        "mensjes": ["mensajes"], "msjes": ["mensajes"],
     ]
 
     /// The word with each run of one letter written once: "stoooop" is `stop`.
